@@ -1,0 +1,45 @@
+# kgcrm: the two commands of the README.
+#   make demo   set up everything and run kgcrm on the embedded default
+#               (local Neo4j + SQLite + demo data)
+#   make test   set up everything and run the tests against real services
+# Both work on a fresh machine: they create the venv, fetch Neo4j from Maven
+# Central, and (for the tests) install and start PostgreSQL.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+KGCRM  := $(BIN)/kgcrm
+EXTRAS ?= test,embeddings
+SCALE  ?= 20000
+TENANTS ?= 2
+
+.PHONY: demo test venv neo4j lint clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-installs when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+neo4j: venv
+	$(KGCRM) neo4j start
+
+demo: neo4j
+	$(KGCRM) db upgrade
+	$(KGCRM) seed --tenants $(TENANTS) --scale $(SCALE)
+	$(KGCRM) graph init
+	$(KGCRM) neo4j browser
+
+test: venv
+	eval "$$(bash .ci/start-postgres.sh)" && $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,103 @@
+"""The one gateway to Neo4j.
+
+Every query kgcrm runs goes through :class:`GraphGateway`: it names the query in
+the logs (never its parameters: they may hold customer data), applies the
+timeout and read/write routing, and turns driver errors into kgcrm's own
+errors. The driver is built once by the caller and passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import Driver, ManagedTransaction, Query, RoutingControl
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph.server import Neo4jCredentials
+from kgcrm.errors import KgcrmError, Neo4jUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class GraphQueryError(KgcrmError):
+    """Neo4j refused a query (syntax, constraint, permission)."""
+
+    def __init__(self, name: str, error: Neo4jError) -> None:
+        self.code = error.code
+        super().__init__(f"query '{name}' failed: {error.code}: {error.message}")
+
+
+def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
+    """Build a driver (no I/O: the first query connects)."""
+    return neo4j.GraphDatabase.driver(
+        credentials.uri,
+        auth=credentials.auth,
+        user_agent="kgcrm",
+        notifications_min_severity="OFF",  # schema hints on an empty graph are noise in the logs
+        **config,
+    )
+
+
+class GraphGateway:
+    """Named, timed, routed queries against one Neo4j database."""
+
+    def __init__(self, driver: Driver, *, database: str = "neo4j", timeout_s: float = 30.0) -> None:
+        self.driver = driver
+        self.database = database
+        self.timeout_s = timeout_s
+
+    def read(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read-only query on a read-routed session; rows as dicts."""
+        return self._run(name, cypher, params, RoutingControl.READ)
+
+    def write(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query that writes, in its own transaction; rows as dicts."""
+        return self._run(name, cypher, params, RoutingControl.WRITE)
+
+    def write_transaction(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` in one managed (retried) write transaction."""
+        started = time.perf_counter()
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except Neo4jError as exc:
+            raise self._translate(name, exc) from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+        finally:
+            log.debug("neo4j transaction %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+
+    def _run(
+        self,
+        name: str,
+        cypher: str,
+        params: Mapping[str, Any] | None,
+        routing: RoutingControl,
+    ) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            records, _, _ = self.driver.execute_query(
+                Query(cypher, timeout=self.timeout_s),  # type: ignore[arg-type]
+                dict(params or {}),
+                routing_=routing,
+                database_=self.database,
+            )
+        except Neo4jError as exc:
+            raise self._translate(name, exc) from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+        finally:
+            log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        return [record.data() for record in records]
+
+    @staticmethod
+    def _translate(name: str, error: Neo4jError) -> KgcrmError:
+        if isinstance(error, AuthError):
+            return Neo4jUnavailable(f"Neo4j refused the credentials (while running '{name}')")
+        return GraphQueryError(name, error)

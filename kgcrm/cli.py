@@ -1,0 +1,42 @@
+"""The ``kgcrm`` command line.
+
+Each part of kgcrm owns its sub-commands (``graph/cli.py``, ``crm/cli.py`` …);
+this module only assembles them, builds the settings once and turns kgcrm's own
+errors into a one-line message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from crm.cli import db_app, seed_command
+from graph.cli import graph_app, neo4j_app
+from kgcrm.errors import KgcrmError
+from kgcrm.settings import load_settings
+
+app = typer.Typer(
+    name="kgcrm",
+    help="Knowledge-graph CRM: mirror a relational CRM into Neo4j and ask it questions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(graph_app, name="graph")
+app.add_typer(db_app, name="db")
+app.command("seed")(seed_command)
+
+
+@app.callback()
+def _load(ctx: typer.Context) -> None:
+    """Build the settings once; every sub-command reads them from ``ctx.obj``."""
+    ctx.obj = load_settings()
+
+
+def main() -> None:
+    try:
+        app()
+    except KgcrmError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(1)

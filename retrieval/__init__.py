@@ -1,0 +1,1 @@
+"""Answers over the graph: entity resolution, warm-introduction paths, GraphRAG (LlamaIndex)."""
