@@ -15,6 +15,7 @@ from crm.cli import db_app, seed_command
 from graph.cli import graph_app, neo4j_app
 from kgcrm.errors import KgcrmError
 from kgcrm.settings import load_settings
+from sync.cli import sync_app
 
 app = typer.Typer(
     name="kgcrm",
@@ -26,6 +27,7 @@ app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(graph_app, name="graph")
 app.add_typer(db_app, name="db")
 app.command("seed")(seed_command)
+app.add_typer(sync_app, name="sync")
 
 
 @app.callback()

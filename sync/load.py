@@ -1,0 +1,142 @@
+"""Load: graph records → batched ``UNWIND $rows … MERGE`` Cypher.
+
+The query builders are pure functions returning Cypher text; labels and
+relationship types in them come only from ``sync.mapping`` (code constants),
+never from data, and every value is a ``$parameter``. The ``write_*`` functions
+run them inside a transaction the caller owns, so that a batch and its
+checkpoint commit together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from sync.mapping import EDGES, NODES, NodeMapping
+from sync.transform import EdgeRecord, NodeRecord
+
+_KNOWN_LABELS = frozenset([m.label for m in NODES] + [s.label for m in NODES for s in m.subtypes] + ["__Entity__"])
+_KNOWN_TYPES = frozenset(
+    [r.type for m in NODES for r in m.references]
+    + [m.polymorphic.type for m in NODES if m.polymorphic]
+    + [e.type for e in EDGES]
+)
+
+
+def _label(name: str) -> str:
+    """A label for Cypher text: only the mapping's own labels are accepted."""
+    if name not in _KNOWN_LABELS:
+        raise ValueError(f"unknown label {name!r}")
+    return f"`{name}`"
+
+
+def _type(name: str) -> str:
+    if name not in _KNOWN_TYPES:
+        raise ValueError(f"unknown relationship type {name!r}")
+    return f"`{name}`"
+
+
+# --- query builders (pure) ---------------------------------------------------------------
+
+
+def upsert_nodes_query(labels: Sequence[str], mapping: NodeMapping) -> str:
+    """MERGE nodes by id under their primary label, set properties and labels.
+
+    Other subtype labels are removed (a lead whose type changed loses the old one).
+    Properties are set with ``+=``: a column that became NULL is removed, and the
+    sync's own properties (embedding, its hash) are kept.
+    """
+    primary, *extra = labels
+    stale = [s.label for s in mapping.subtypes if s.label not in extra]
+    query = f"UNWIND $rows AS row\nMERGE (n:{_label(primary)} {{id: row.id}})\nSET n += row.props"
+    if extra:
+        query += ", n:" + ":".join(_label(x) for x in extra)
+    if stale:
+        query += "\nREMOVE n:" + ":".join(_label(x) for x in stale)
+    return query
+
+
+def upsert_links_query(label: str, rel_type: str, target_label: str) -> str:
+    """Point each node's ``rel_type`` relationship at its current target (or at none).
+
+    A relationship is only created when the target is in the same tenant.
+    """
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (n:{_label(label)} {{id: row.id}})\n"
+        f"OPTIONAL MATCH (n)-[old:{_type(rel_type)}]->(previous)\n"
+        "WHERE row.target IS NULL OR previous.id <> row.target\n"
+        "DELETE old\n"
+        "WITH DISTINCT n, row WHERE row.target IS NOT NULL\n"
+        f"MATCH (t:{_label(target_label)} {{id: row.target}})\n"
+        "WHERE t.tenant_id = n.tenant_id OR n.tenant_id IS NULL\n"
+        f"MERGE (n)-[:{_type(rel_type)}]->(t)"
+    )
+
+
+def upsert_edges_query(rel_type: str, start_label: str, end_label: str) -> str:
+    """MERGE relationships mirrored from link-table rows, keyed by row id."""
+    return (
+        "UNWIND $rows AS row\n"
+        f"OPTIONAL MATCH ()-[old:{_type(rel_type)} {{id: row.id}}]->()\n"
+        "DELETE old\n"
+        "WITH DISTINCT row\n"
+        f"MATCH (a:{_label(start_label)} {{id: row.start}}), (b:{_label(end_label)} {{id: row.end}})\n"
+        "WHERE a.tenant_id = row.props.tenant_id AND b.tenant_id = row.props.tenant_id\n"
+        f"CREATE (a)-[r:{_type(rel_type)} {{id: row.id}}]->(b)\n"
+        "SET r += row.props"
+    )
+
+
+def delete_nodes_query(label: str) -> str:
+    return f"UNWIND $ids AS id\nMATCH (n:{_label(label)} {{id: id}})\nDETACH DELETE n"
+
+
+def delete_edges_query(rel_type: str) -> str:
+    return f"UNWIND $ids AS id\nMATCH ()-[r:{_type(rel_type)} {{id: id}}]->()\nDELETE r"
+
+
+# --- writers (inside the caller's transaction) ---------------------------------------------
+
+
+def write_node_properties(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: NodeMapping) -> None:
+    """Upsert nodes (labels and properties), grouped by their label set."""
+    by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        by_labels[record.labels].append({"id": record.id, "props": record.properties})
+    for labels, rows in by_labels.items():
+        tx.run(upsert_nodes_query(labels, mapping), rows=rows).consume()
+
+
+def write_links(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: NodeMapping) -> None:
+    """Point every node's reference relationships at their current targets."""
+    by_link: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        for link in record.links:
+            by_link[(link.type, link.target_label)].append({"id": record.id, "target": link.target_id})
+    for (rel_type, target_label), rows in sorted(by_link.items()):
+        tx.run(upsert_links_query(mapping.label, rel_type, target_label), rows=rows).consume()
+
+
+def write_edges(tx: ManagedTransaction, records: Iterable[EdgeRecord]) -> int:
+    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        grouped[(record.type, record.start_label, record.end_label)].append(
+            {"id": record.id, "start": record.start_id, "end": record.end_id, "props": record.properties}
+        )
+    for (rel_type, start_label, end_label), rows in grouped.items():
+        tx.run(upsert_edges_query(rel_type, start_label, end_label), rows=rows).consume()
+    return sum(len(rows) for rows in grouped.values())
+
+
+def delete_nodes(tx: ManagedTransaction, label: str, ids: Sequence[str]) -> None:
+    if ids:
+        tx.run(delete_nodes_query(label), ids=list(ids)).consume()
+
+
+def delete_edges(tx: ManagedTransaction, rel_type: str, ids: Sequence[str]) -> None:
+    if ids:
+        tx.run(delete_edges_query(rel_type), ids=list(ids)).consume()
