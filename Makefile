@@ -31,7 +31,7 @@ neo4j: venv
 
 demo: neo4j
 	$(KGCRM) db upgrade
-	$(KGCRM) seed --tenants $(TENANTS) --scale $(SCALE)
+	$(KGCRM) seed --tenants $(TENANTS) --scale $(SCALE) --if-empty
 	$(KGCRM) graph init
 	$(KGCRM) neo4j browser
 

@@ -231,6 +231,9 @@ def seed_command(
             help=f"Where to write the ground truth JSON; default: {TRUTH_FILE_NAME} in the data directory.",
         ),
     ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) when these tenants were seeded before.")
+    ] = False,
 ) -> None:
     """Fill the CRM with a realistic synthetic data set and write its ground truth."""
     settings = ctx.obj
@@ -241,6 +244,12 @@ def seed_command(
     engine = database.make_engine(settings.sqlalchemy_url)
     try:
         database.upgrade(engine)
+        if if_empty:
+            try:
+                check_empty(engine, config)
+            except DataError as taken:
+                console.print(f"seed skipped: {taken}")
+                return
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),

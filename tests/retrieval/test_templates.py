@@ -1,0 +1,170 @@
+"""Template answers are exact: every figure equals SQL over the relational CRM."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from crm.database import make_engine, upgrade
+from crm.seed import seed_database
+from crm.seed_generate import SeedConfig
+from graph.gateway import GraphGateway
+from graph.schema import apply_schema
+from retrieval.periods import parse_period
+from retrieval.templates import TemplateAnswerer, parse_intent
+from retrieval.types import Candidate, Resolution
+from sync.engine import GraphSync
+
+pytestmark = pytest.mark.neo4j
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+class NoResolver:
+    """Deal questions name no entity: resolving anything is a test failure."""
+
+    def resolve(self, text, tenant_id, types=None, limit=5) -> Resolution:
+        raise AssertionError(f"unexpected resolution of {text!r}")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, neo4j_driver):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('crm') / 'crm.sqlite3'}")
+    upgrade(engine)
+    report = seed_database(engine, SeedConfig(tenants=2, scale=2400, seed=7, now=NOW))
+    gateway = GraphGateway(neo4j_driver)
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    apply_schema(gateway, dimensions=384)
+    GraphSync(engine, gateway).full()
+    yield engine, gateway, report.truth
+    engine.dispose()
+
+
+def tenants(truth) -> list[str]:
+    return [t["id"] for t in truth["tenants"]]
+
+
+def sql_deals(engine, tenant_id, *, categories=None, period=None, date_column="closed_at"):
+    """Count and per-currency sums of opportunities, straight from SQL."""
+    query = """
+        SELECT o.amount, o.currency, o.closed_at, o.expected_close_on, l.created_at, s.category
+        FROM lead l JOIN opportunity o ON o.id = l.id LEFT JOIN status s ON s.id = l.status_id
+        WHERE l.tenant_id = :tenant
+    """
+    count, sums = 0, defaultdict(Decimal)
+    with engine.connect() as conn:
+        for amount, currency, closed_at, expected, created_at, category in conn.execute(
+            sa.text(query), {"tenant": tenant_id}
+        ):
+            if categories is not None and category not in categories:
+                continue
+            if period is not None:
+                value = {"closed_at": closed_at, "created_at": created_at}[date_column]
+                if value is None:
+                    continue
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if not period.contains(moment):
+                    continue
+            count += 1
+            if amount is not None:
+                sums[currency] += Decimal(str(amount))
+    return count, {c: str(v.quantize(Decimal("0.01"))) for c, v in sorted(sums.items()) if v}
+
+
+@pytest.mark.parametrize(
+    ("question", "categories", "period_text"),
+    [
+        ("How many opportunities did we win this quarter?", {"won"}, "this quarter"),
+        ("How many deals did we close last quarter?", {"won"}, "last quarter"),
+        ("How many deals did we lose in 2025?", {"lost"}, "in 2025"),
+        ("What is the total value of all deals?", None, None),
+    ],
+)
+def test_deal_counts_and_sums_equal_sql(seeded, question, categories, period_text):
+    engine, gateway, truth = seeded
+    answerer = TemplateAnswerer(gateway, NoResolver(), clock=lambda: NOW)
+    period = parse_period(period_text, NOW) if period_text else None
+
+    for tenant_id in tenants(truth):
+        answer = answerer.answer(question, tenant_id)
+
+        expected_count, expected_sums = sql_deals(engine, tenant_id, categories=categories, period=period)
+        assert answer is not None and answer.method == "template"
+        assert (answer.data["count"], answer.data["amount"]) == (expected_count, expected_sums), question
+        assert answer.cypher and "$tenant" in answer.cypher
+
+
+def test_deals_by_stage_equal_the_seed_truth(seeded):
+    _, gateway, truth = seeded
+    answerer = TemplateAnswerer(gateway, NoResolver(), clock=lambda: NOW)
+
+    for tenant in truth["tenants"]:
+        answer = answerer.answer("How many deals by stage?", tenant["id"])
+
+        got = {g["stage"]: {"count": g["count"], "amount": g["amount"]} for g in answer.data["groups"]}
+        expected = {stage: v for stage, v in tenant["deals"]["by_stage"].items() if v["count"]}
+        assert got == expected
+
+
+def test_pipeline_by_stage_lists_only_open_stages(seeded):
+    engine, gateway, truth = seeded
+    answerer = TemplateAnswerer(gateway, NoResolver(), clock=lambda: NOW)
+    tenant_id = tenants(truth)[0]
+
+    answer = answerer.answer("Show me the pipeline by stage", tenant_id)
+
+    count, sums = sql_deals(engine, tenant_id, categories={"open", "active"})
+    assert (answer.data["count"], answer.data["amount"]) == (count, sums)
+    assert answer.data["groups"] and all(g["count"] > 0 for g in answer.data["groups"])
+
+
+def test_answers_carry_their_source_rows(seeded):
+    _, gateway, truth = seeded
+    answerer = TemplateAnswerer(gateway, NoResolver(), clock=lambda: NOW)
+
+    answer = answerer.answer("How many deals did we win in 2026?", tenants(truth)[0])
+
+    assert answer.sources and {s.table for s in answer.sources} == {"lead"}
+    assert all(s.updated_at for s in answer.sources)
+
+
+def test_each_tenant_sees_only_its_own_deals(seeded):
+    engine, gateway, truth = seeded
+    answerer = TemplateAnswerer(gateway, NoResolver(), clock=lambda: NOW)
+    first, second = tenants(truth)
+
+    counts = {t: answerer.answer("How many deals in total?", t).data["count"] for t in (first, second)}
+
+    assert counts[first] == sql_deals(engine, first)[0]
+    assert counts[second] == sql_deals(engine, second)[0]
+    assert answerer.answer("How many deals in total?", "no-such-tenant").data["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "mention"),
+    [
+        ("Open tasks for Ann Lee?", "open_tasks", "Ann Lee"),
+        ("When did we last talk to Priya Patel?", "last_interaction", "Priya Patel"),
+        ("Last interaction with Acme Corp", "last_interaction", "Acme Corp"),
+        ("Who are our contacts at Northwind?", "contacts_at", "Northwind"),
+        ("Notes about Globex", "notes_about", "Globex"),
+    ],
+)
+def test_entity_questions_are_parsed_with_their_mention(question, intent, mention):
+    parsed = parse_intent(question, NOW)
+
+    assert parsed is not None and (parsed.name, parsed.mention) == (intent, mention)
+
+
+@pytest.mark.parametrize("question", ["Hello there", "Who connects us to Acme?", "Summarise the Acme relationship"])
+def test_questions_without_a_template_are_left_to_other_retrievers(question):
+    assert parse_intent(question, NOW) is None
+
+
+def test_candidate_type_is_reused_from_types():
+    assert Candidate(id="x", type="Person", name="A", score=1.0).type == "Person"
