@@ -109,10 +109,7 @@ def parse_period(text: str, now: datetime) -> Period | None:
         rf"\b({_MONTH_RE})\s+(\d{{4}})\b", t
     ):
         month = MONTHS[m.group(1)]
-        if m.group(2):
-            year = int(m.group(2))
-        else:
-            year = today.year if month <= today.month else today.year - 1
+        year = int(m.group(2)) if m.group(2) else today.year if month <= today.month else today.year - 1
         return _month(year, month, f"{date(year, month, 1):%B %Y}")
     if m := re.search(r"\b(?:in|during|for)\s+(\d{4})\b", t):
         year = int(m.group(1))

@@ -58,7 +58,7 @@ def sql_deals(engine, tenant_id, *, categories=None, period=None, date_column="c
     """
     count, sums = 0, defaultdict(Decimal)
     with engine.connect() as conn:
-        for amount, currency, closed_at, expected, created_at, category in conn.execute(
+        for amount, currency, closed_at, _expected, created_at, category in conn.execute(
             sa.text(query), {"tenant": tenant_id}
         ):
             if categories is not None and category not in categories:
