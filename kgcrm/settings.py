@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     )
     embedding_dimensions: int = Field(default=384, gt=0)
 
+    # --- an optional LLM (OpenAI-compatible endpoint: OpenAI, Ollama, llama.cpp's server) ---
+    llm_base_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:11434/v1 for Ollama")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+
     # --- API -------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
