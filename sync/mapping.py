@@ -31,19 +31,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from crm.models import ENUM_COLUMNS, LeadType, SubjectType
+
 ENTITY_LABEL = "__Entity__"  # the label LlamaIndex's Neo4jPropertyGraphStore works with
 
 AUDIT_COLUMNS = ("created_at", "updated_at", "created_by", "updated_by", "via_agent")
 
-SUBJECT_TYPES: Mapping[str, str] = MappingProxyType(
-    {  # subject_type value → table; the contract's polymorphic targets of task and note
-        "individual": "individual",
-        "contact": "contact",
-        "organization": "organization",
-        "account": "account",
-        "lead": "lead",
-    }
-)
+# subject_type value → table: each value of the contract's enumeration is also its table's name.
+SUBJECT_TYPES: Mapping[str, str] = MappingProxyType({v.value: v.value for v in SubjectType})
 
 
 @dataclass(frozen=True)
@@ -264,19 +259,13 @@ EDGES: tuple[EdgeMapping, ...] = (
 # Relationships computed in the graph from the mirrored ones (cypher/derive.cypher).
 DERIVED_RELATIONSHIPS: tuple[str, ...] = ("WORKS_AT", "INTERACTED")
 
-ENUMERATIONS: tuple[Enumeration, ...] = tuple(
-    Enumeration(table, column, frozenset(values))
-    for table, column, values in (
-        ("status", "entity_type", ("lead", "job", "opportunity", "partnership", "task", "account", "contact")),
-        ("status", "category", ("open", "won", "lost", "active", "inactive", "done")),
-        ("lead", "lead_type", ("job", "opportunity", "partnership")),
-        ("task", "subject_type", tuple(SUBJECT_TYPES)),
-        ("note", "subject_type", tuple(SUBJECT_TYPES)),
-        ("interaction", "kind", ("email", "meeting", "call", "message")),
-        ("interaction", "source", ("manual", "email", "calendar", "import")),
-        ("interaction_participant", "role", ("from", "to", "cc", "organizer", "attendee")),
-        ("relationship", "kind", ("knows", "colleague", "reports_to", "introduced", "investor", "advisor", "family")),
-    )
+# The contract's enumerations, from the CRM models' own lists (the CHECK constraints use the same).
+ENUMERATIONS: tuple[Enumeration, ...] = (
+    *(
+        Enumeration(model.__tablename__, column, frozenset(v.value for v in values))
+        for model, column, values in ENUM_COLUMNS
+    ),
+    Enumeration("lead", "lead_type", frozenset(v.value for v in LeadType)),
 )
 
 NODES_BY_TABLE: Mapping[str, NodeMapping] = MappingProxyType({m.table: m for m in NODES})
