@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 KGCRM  := $(BIN)/kgcrm
-EXTRAS ?= test,embeddings
+EXTRAS ?= test,embeddings,eval
 SCALE  ?= 20000
 TENANTS ?= 2
 
@@ -33,6 +33,7 @@ demo: neo4j
 	$(KGCRM) db upgrade
 	$(KGCRM) seed --tenants $(TENANTS) --scale $(SCALE) --if-empty
 	$(KGCRM) graph init
+	$(KGCRM) sync --full
 	$(KGCRM) neo4j browser
 
 test: venv

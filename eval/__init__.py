@@ -1,0 +1,1 @@
+"""Evaluations over the seeded CRM and public data sets (run by `kgcrm eval`)."""
