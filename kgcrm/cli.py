@@ -11,10 +11,14 @@ import sys
 
 import typer
 
+from api.cli import keys_app, serve_command
 from crm.cli import db_app, seed_command
+from eval.cli import eval_command
 from graph.cli import graph_app, neo4j_app
 from kgcrm.errors import KgcrmError
 from kgcrm.settings import load_settings
+from retrieval.ask_cli import ask_command
+from retrieval.cli import dedupe_command, resolve_command
 from sync.cli import sync_app
 
 app = typer.Typer(
@@ -28,6 +32,12 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(db_app, name="db")
 app.command("seed")(seed_command)
 app.add_typer(sync_app, name="sync")
+app.command("resolve")(resolve_command)
+app.command("dedupe")(dedupe_command)
+app.command("ask")(ask_command)
+app.command("eval")(eval_command)
+app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()

@@ -6,7 +6,7 @@ gateway as an argument. The CLI (and later the API's lifespan) calls these.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from crm.database import make_engine
 from graph.gateway import GraphGateway, make_driver
 from graph.server import neo4j_credentials
 from kgcrm.settings import Settings
+from retrieval.stack import RetrievalStack, build_stack
 
 
 def database_engine(settings: Settings) -> sa.Engine:
@@ -30,3 +31,23 @@ def graph_gateway(settings: Settings) -> Iterator[GraphGateway]:
         yield GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
     finally:
         driver.close()
+
+
+def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
+    """Embeds query text with the configured model (loaded here, once per call of this function)."""
+    from kgcrm.embedding import load_embedding_model
+
+    model = load_embedding_model(settings)
+
+    def embed(text: str) -> list[float]:
+        return [float(x) for x in model.encode(text, normalize_embeddings=True, convert_to_numpy=True)]
+
+    return embed
+
+
+def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool = True) -> RetrievalStack:
+    """The retrieval stack over ``gateway``; ``semantic=False`` skips loading the embedding model."""
+    from retrieval.llm import chat_model_from_settings
+
+    embed = query_embedder(settings) if semantic else None
+    return build_stack(gateway, embed=embed, chat_model=chat_model_from_settings(settings))

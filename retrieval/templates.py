@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import cypher
 from graph.gateway import GraphGateway
 from retrieval.periods import Period, parse_period
-from retrieval.types import Answer, Candidate, Resolution, SourceRow
+from retrieval.types import Answer, Candidate, EntityRef, Resolution, SourceRow
 
 
 class Resolver(Protocol):
@@ -199,11 +199,13 @@ class TemplateAnswerer:
             return Answer(
                 answer=f"“{intent.mention}” could be several: {names}. Which one?",
                 data={"candidates": [c.model_dump() for c in resolution.candidates]},
-                method="template",
+                method="clarification",
             )
         entity = resolution.candidates[0]
         handler = getattr(self, f"_{intent.name}")
-        return handler(tenant_id, entity, intent.slots)
+        answer: Answer = handler(tenant_id, entity, intent.slots)
+        answer.focus = EntityRef(id=entity.id, type=entity.type, name=entity.name)
+        return answer
 
     def _run(self, name: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         query = cypher.load(name)

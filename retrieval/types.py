@@ -85,4 +85,5 @@ class Answer(BaseModel):
     data: Any = None
     cypher: str | None = None
     sources: list[SourceRow] = Field(default_factory=list)
-    method: str  # template | text2cypher | semantic | resolution | connections
+    method: str  # template | text2cypher | semantic | connections | clarification
+    focus: EntityRef | None = None  # the entity the question was about (for follow-up questions)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from kgcrm.errors import ServiceError
 from kgcrm.services import database_engine, graph_gateway
 from kgcrm.settings import Settings
 from sync import extract
@@ -23,6 +24,8 @@ from sync.verify import SyncVerifier
 
 sync_app = typer.Typer(help="Mirror the relational CRM into the graph.", invoke_without_command=True)
 console = Console(stderr=True)
+
+FOLLOW_RETRY_S = 2.0  # with --follow, the wait before trying again when Neo4j or the database is unavailable
 
 
 @sync_app.callback()
@@ -42,8 +45,12 @@ def sync(
     if tenant is not None and not full:
         raise typer.BadParameter("--tenant needs --full (incremental sync follows the change log of all tenants)")
     settings: Settings = ctx.obj
-    engine = database_engine(settings)
-    with graph_gateway(settings) as gateway, _embedder(settings, gateway, embeddings) as embedder, _progress() as bar:
+    with (
+        _database(settings) as engine,
+        graph_gateway(settings) as gateway,
+        _embedder(settings, gateway, embeddings) as embedder,
+        _progress() as bar,
+    ):
         tasks: dict[str, int] = {}
 
         def advance(what: str, rows: int) -> None:
@@ -55,7 +62,9 @@ def sync(
             engine,
             gateway,
             batch_size=batch_size,
-            on_entities_written=embedder.submit if embedder else None,
+            # A full sync embeds everything once at the end (embed_all), after the derived
+            # relationships that people's texts are built from.
+            on_entities_written=embedder.submit if embedder and not full else None,
             progress=advance,
         )
         report = runner.full(tenant) if full else runner.incremental()
@@ -64,13 +73,25 @@ def sync(
         if embedder is not None:
             embedder.flush()
         _print_report(report)
+        if embedder is not None:
+            for entity in embedder.rejected[:50]:
+                Console().print(f"[yellow]not embedded[/yellow] {entity}")
         rejected = len(report.rejected)
         while follow:
             time.sleep(interval)
-            step = runner.incremental()
+            try:
+                step = runner.incremental()
+            except (ServiceError, sa.exc.OperationalError) as exc:
+                # Neo4j or the CRM database is restarting: nothing applied is lost (the
+                # checkpoint commits with its batch), so wait and go on from the checkpoint.
+                console.log(f"[yellow]sync paused, retrying in {FOLLOW_RETRY_S:.0f} s:[/yellow] {exc}")
+                time.sleep(FOLLOW_RETRY_S)
+                continue
             if embedder is not None:
                 embedder.flush()
             rejected += len(step.rejected)
+            for row in step.rejected:
+                console.log(f"[yellow]skipped[/yellow] {row}")
             if step.changes_applied:
                 console.log(f"applied {step.changes_applied} changes up to seq {step.last_seq}")
     if strict and rejected:
@@ -81,15 +102,15 @@ def sync(
 def status(ctx: typer.Context) -> None:
     """Last applied change, pending changes, lag and last run."""
     settings: Settings = ctx.obj
-    engine = database_engine(settings)
-    with graph_gateway(settings) as gateway:
-        runner = GraphSync(engine, gateway)
-        last_seq = runner.checkpoint() or 0
-        last_run = runner.last_run_at()
-    with engine.connect() as conn:
-        pending, oldest = conn.execute(
-            sa.select(sa.func.count(), sa.func.min(CHANGE_LOG.c.changed_at)).where(CHANGE_LOG.c.seq > last_seq)
-        ).one()
+    with _database(settings) as engine:
+        with graph_gateway(settings) as gateway:
+            runner = GraphSync(engine, gateway)
+            last_seq = runner.checkpoint() or 0
+            last_run = runner.last_run_at()
+        with engine.connect() as conn:
+            pending, oldest = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(CHANGE_LOG.c.changed_at)).where(CHANGE_LOG.c.seq > last_seq)
+            ).one()
     lag = "0s"
     if oldest is not None:
         from sync.transform import parse_timestamp
@@ -111,8 +132,7 @@ def verify(
 ) -> None:
     """Reconcile SQL and graph per label and relationship type; list any drift."""
     settings: Settings = ctx.obj
-    engine = database_engine(settings)
-    with graph_gateway(settings) as gateway:
+    with _database(settings) as engine, graph_gateway(settings) as gateway:
         report = SyncVerifier(engine, gateway).verify(None if tenant is None else _tenant_id(engine, tenant))
     out = Console()
     table = Table(title="kgcrm sync verify")
@@ -141,6 +161,16 @@ def verify(
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[sa.Engine]:
+    """The CRM's engine, disposed on exit (no connection outlives the command)."""
+    engine = database_engine(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from neo4j import ManagedTransaction
 import cypher
 from graph.gateway import GraphGateway
 from sync import extract, load
-from sync.changes import ChangeLogReader
+from sync.changes import CHANGE_LOG, ChangeLogReader
 from sync.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
@@ -107,6 +107,7 @@ class GraphSync:
         self.changes = ChangeLogReader(engine)
         self._on_entities_written = on_entities_written
         self._progress = progress or (lambda what, n: None)
+        self._warned_ahead = False
 
     # --- checkpoint ------------------------------------------------------------------------
 
@@ -136,18 +137,23 @@ class GraphSync:
 
                     raise NotFoundError(f"tenant '{tenant_slug}' does not exist")
             start_seq = self.changes.safe_high_water_mark(conn)
+            # Only what is in the graph before this run can be stale: a node this run writes
+            # comes from a row it read, and a row deleted since then is in the change log.
+            stale_candidates = self._labels_and_types_present()
             for mapping in NODES:
                 self._full_nodes(conn, mapping, tenant_id, report)
             for edge_mapping in EDGES:
                 for rows in extract.iter_batches(conn, edge_mapping, batch_size=self.batch_size, tenant_id=tenant_id):
                     batch = _Batch()
                     batch.add_edges(edge_mapping.table, rows, report)
-                    self._write(batch, report)
+                    self._write(batch, report, derive=False)  # _derive_all below derives everything once
                     self._progress(edge_mapping.table, len(rows))
-            self._cleanup(conn, tenant_id, report)
+            self._cleanup(conn, tenant_id, report, stale_candidates)
         self._derive_all(tenant_id)
         if tenant_id is None:
-            self._write_checkpoint_only(max(start_seq, self.checkpoint() or 0))
+            # start_seq even when the checkpoint is further: re-applying a change is harmless, while a
+            # checkpoint ahead of the change log (a CRM restored from a backup) would skip changes for ever.
+            self._write_checkpoint_only(start_seq)
             report.last_seq = start_seq
         return report
 
@@ -156,7 +162,7 @@ class GraphSync:
         for rows in extract.iter_batches(conn, mapping, batch_size=self.batch_size, tenant_id=tenant_id):
             batch = _Batch()
             batch.add(mapping, rows, report)
-            self._write(batch, report, links=not self_referencing)
+            self._write(batch, report, links=not self_referencing, derive=False)
             self._progress(mapping.table, len(rows))
         if self_referencing:  # links to rows of the same table may point at later batches
             for rows in extract.iter_batches(conn, mapping, batch_size=self.batch_size, tenant_id=tenant_id):
@@ -167,9 +173,22 @@ class GraphSync:
                     lambda tx, b=batch: [load.write_links(tx, recs, NODES_BY_TABLE[t]) for t, recs in b.nodes.items()],
                 )
 
-    def _cleanup(self, conn: sa.Connection, tenant_id: str | None, report: SyncReport) -> None:
-        """Remove nodes and mirrored relationships whose rows no longer exist."""
+    def _labels_and_types_present(self) -> set[str]:
+        """The mapping's labels and mirrored relationship types that have any node or relationship (count store)."""
+        present = set()
         for mapping in NODES:
+            if self.gateway.read("count_label", f"MATCH (n:`{mapping.label}`) RETURN count(n) AS c")[0]["c"]:
+                present.add(mapping.label)
+        for edge in EDGES:
+            if self.gateway.read("count_type", f"MATCH ()-[r:`{edge.type}`]->() RETURN count(r) AS c")[0]["c"]:
+                present.add(edge.type)
+        return present
+
+    def _cleanup(self, conn: sa.Connection, tenant_id: str | None, report: SyncReport, candidates: set[str]) -> None:
+        """Remove nodes and mirrored relationships whose rows no longer exist (of the labels/types in candidates)."""
+        for mapping in NODES:
+            if mapping.label not in candidates:
+                continue
             for ids in self._graph_ids(f"MATCH (n:`{mapping.label}`)", "n", tenant_id, mapping.tenant_scoped):
                 gone = sorted(set(ids) - extract.existing_ids(conn, mapping.table, ids))
                 if gone:
@@ -178,6 +197,8 @@ class GraphSync:
                     )
                     report.deleted[mapping.label] += len(gone)
         for edge in EDGES:
+            if edge.type not in candidates:
+                continue
             for ids in self._graph_ids(f"MATCH ()-[n:`{edge.type}`]->()", "n", tenant_id, True):
                 gone = sorted(set(ids) - extract.existing_ids(conn, edge.table, ids))
                 if gone:
@@ -220,6 +241,8 @@ class GraphSync:
             with self.engine.connect() as conn:
                 changes = self.changes.read(conn, after=checkpoint, limit=limit)
                 if not changes:
+                    if applied == 0:
+                        self._warn_if_ahead(conn, checkpoint)
                     break
                 batch = self._batch_for(conn, changes, report)
             last_seq = changes[-1].seq
@@ -229,6 +252,19 @@ class GraphSync:
             report.last_seq = last_seq
             self._progress("changes", len(changes))
         return report
+
+    def _warn_if_ahead(self, conn: sa.Connection, checkpoint: int) -> None:
+        """A checkpoint past the end of the change log: the CRM was restored or replaced (once per instance)."""
+        if checkpoint and not self._warned_ahead:
+            last = conn.execute(sa.select(sa.func.max(CHANGE_LOG.c.seq))).scalar() or 0
+            if last < checkpoint:
+                self._warned_ahead = True
+                log.warning(
+                    "the graph's checkpoint (change_log seq %d) is past the end of the change log (seq %d): "
+                    "the CRM database was restored or replaced; run `kgcrm sync --full`",
+                    checkpoint,
+                    last,
+                )
 
     def _batch_for(self, conn: sa.Connection, changes: Sequence[Any], report: SyncReport) -> _Batch:
         ids_by_table: dict[str, set[str]] = defaultdict(set)
@@ -260,7 +296,17 @@ class GraphSync:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def _write(self, batch: _Batch, report: SyncReport, *, links: bool = True, checkpoint: int | None = None) -> None:
+    def _write(
+        self,
+        batch: _Batch,
+        report: SyncReport,
+        *,
+        links: bool = True,
+        derive: bool = True,
+        checkpoint: int | None = None,
+    ) -> None:
+        """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller."""
+
         def work(tx: ManagedTransaction) -> None:
             changed_interactions = [r.id for r in batch.nodes.get("interaction", [])] + batch.deleted_nodes.get(
                 "Interaction", []
@@ -268,6 +314,8 @@ class GraphSync:
             changed_participants = [e.id for e in batch.edges if e.type == "PARTICIPATED_IN"] + batch.deleted_edges.get(
                 "PARTICIPATED_IN", []
             )
+            if not derive:
+                changed_interactions, changed_participants = [], []
             people_before = _affected_people(tx, changed_interactions, changed_participants)
             for mapping in NODES:  # nodes first, in dependency order, then their links
                 if batch.nodes.get(mapping.table):
@@ -285,11 +333,14 @@ class GraphSync:
                 + batch.deleted_nodes.get("Organization", [])
             )
             contacts = {r.id for r in batch.nodes.get("contact", [])} | set(batch.deleted_nodes.get("Contact", []))
-            contacts |= _ids(tx, "derive_affected_contacts", {"ids": people_or_orgs})
+            if derive and people_or_orgs:
+                contacts |= _ids(tx, "derive_affected_contacts", {"ids": people_or_orgs})
             for label, ids in batch.deleted_nodes.items():
                 load.delete_nodes(tx, label, ids)
             people = people_before | _affected_people(tx, changed_interactions, changed_participants)
             people |= {e.start_id for e in batch.edges if e.type == "PARTICIPATED_IN"}
+            if not derive:
+                contacts, people = set(), set()
             if contacts:
                 self._derive_contacts(tx, sorted(contacts))
             if people:

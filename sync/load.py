@@ -1,10 +1,14 @@
 """Load: graph records → batched ``UNWIND $rows … MERGE`` Cypher.
 
-The query builders are pure functions returning Cypher text; labels and
-relationship types in them come only from ``sync.mapping`` (code constants),
-never from data, and every value is a ``$parameter``. The ``write_*`` functions
-run them inside a transaction the caller owns, so that a batch and its
-checkpoint commit together.
+The query builders are pure functions returning Cypher text; labels,
+relationship types and property names in them come only from ``sync.mapping``
+and ``sync.transform`` (code constants), never from data, and every value is a
+``$parameter``. The ``write_*`` functions run them inside a transaction the
+caller owns, so that a batch and its checkpoint commit together.
+
+Timestamps and dates travel as ISO-8601 text and become Neo4j ``DATETIME``/``DATE``
+values in the query (``datetime(row.t.created_at)``): the driver's own conversion of
+Python datetimes is pure Python and cost more than the rest of a write together.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from sync.mapping import EDGES, NODES, NodeMapping
-from sync.transform import EdgeRecord, NodeRecord
+from sync.transform import DATE_COLUMNS, PROPERTY_NAMES, TIMESTAMP_COLUMNS, EdgeRecord, NodeRecord
 
 _KNOWN_LABELS = frozenset([m.label for m in NODES] + [s.label for m in NODES for s in m.subtypes] + ["__Entity__"])
 _KNOWN_TYPES = frozenset(
@@ -39,21 +43,52 @@ def _type(name: str) -> str:
     return f"`{name}`"
 
 
+#: Temporal properties (as named in the graph) → the Cypher function that makes them from ISO text.
+TEMPORAL: dict[str, str] = {
+    **{PROPERTY_NAMES.get(c, c): "datetime" for c in TIMESTAMP_COLUMNS},
+    **{PROPERTY_NAMES.get(c, c): "date" for c in DATE_COLUMNS},
+}
+
+
+def _temporal_set(var: str, temporal: Sequence[str]) -> str:
+    """``, n.`created_at` = datetime(row.t.`created_at`)…`` for these temporal properties."""
+    parts = []
+    for name in temporal:
+        if name not in TEMPORAL:
+            raise ValueError(f"unknown temporal property {name!r}")
+        parts.append(f"{var}.`{name}` = {TEMPORAL[name]}(row.t.`{name}`)")
+    return "".join(", " + part for part in parts)
+
+
+def _split(properties: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str | None], tuple[str, ...]]:
+    """(plain properties, temporal ones as ISO text, the temporal names) of one record."""
+    plain: dict[str, Any] = {}
+    temporal: dict[str, str | None] = {}
+    for name, value in properties.items():
+        if name in TEMPORAL:
+            temporal[name] = None if value is None else value.isoformat()
+        else:
+            plain[name] = value
+    return plain, temporal, tuple(sorted(temporal))
+
+
 # --- query builders (pure) ---------------------------------------------------------------
 
 
-def upsert_nodes_query(labels: Sequence[str], mapping: NodeMapping) -> str:
+def upsert_nodes_query(labels: Sequence[str], mapping: NodeMapping, temporal: Sequence[str] = ()) -> str:
     """MERGE nodes by id under their primary label, set properties and labels.
 
     Other subtype labels are removed (a lead whose type changed loses the old one).
     Properties are set with ``+=``: a column that became NULL is removed, and the
-    sync's own properties (embedding, its hash) are kept.
+    sync's own properties (embedding, its hash) are kept. ``temporal`` names the
+    properties that come as ISO text in ``row.t`` (NULL removes them too).
     """
     primary, *extra = labels
     stale = [s.label for s in mapping.subtypes if s.label not in extra]
     query = f"UNWIND $rows AS row\nMERGE (n:{_label(primary)} {{id: row.id}})\nSET n += row.props"
     if extra:
         query += ", n:" + ":".join(_label(x) for x in extra)
+    query += _temporal_set("n", temporal)
     if stale:
         query += "\nREMOVE n:" + ":".join(_label(x) for x in stale)
     return query
@@ -77,7 +112,7 @@ def upsert_links_query(label: str, rel_type: str, target_label: str) -> str:
     )
 
 
-def upsert_edges_query(rel_type: str, start_label: str, end_label: str) -> str:
+def upsert_edges_query(rel_type: str, start_label: str, end_label: str, temporal: Sequence[str] = ()) -> str:
     """MERGE relationships mirrored from link-table rows, keyed by row id."""
     return (
         "UNWIND $rows AS row\n"
@@ -87,7 +122,7 @@ def upsert_edges_query(rel_type: str, start_label: str, end_label: str) -> str:
         f"MATCH (a:{_label(start_label)} {{id: row.start}}), (b:{_label(end_label)} {{id: row.end}})\n"
         "WHERE a.tenant_id = row.props.tenant_id AND b.tenant_id = row.props.tenant_id\n"
         f"CREATE (a)-[r:{_type(rel_type)} {{id: row.id}}]->(b)\n"
-        "SET r += row.props"
+        "SET r += row.props" + _temporal_set("r", temporal)
     )
 
 
@@ -104,11 +139,12 @@ def delete_edges_query(rel_type: str) -> str:
 
 def write_node_properties(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: NodeMapping) -> None:
     """Upsert nodes (labels and properties), grouped by their label set."""
-    by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    by_shape: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        by_labels[record.labels].append({"id": record.id, "props": record.properties})
-    for labels, rows in by_labels.items():
-        tx.run(upsert_nodes_query(labels, mapping), rows=rows).consume()
+        props, times, temporal = _split(record.properties)
+        by_shape[(record.labels, temporal)].append({"id": record.id, "props": props, "t": times})
+    for (labels, temporal), rows in by_shape.items():
+        tx.run(upsert_nodes_query(labels, mapping, temporal), rows=rows).consume()
 
 
 def write_links(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: NodeMapping) -> None:
@@ -122,13 +158,14 @@ def write_links(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: 
 
 
 def write_edges(tx: ManagedTransaction, records: Iterable[EdgeRecord]) -> int:
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[tuple[str, str, str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        grouped[(record.type, record.start_label, record.end_label)].append(
-            {"id": record.id, "start": record.start_id, "end": record.end_id, "props": record.properties}
+        props, times, temporal = _split(record.properties)
+        grouped[(record.type, record.start_label, record.end_label, temporal)].append(
+            {"id": record.id, "start": record.start_id, "end": record.end_id, "props": props, "t": times}
         )
-    for (rel_type, start_label, end_label), rows in grouped.items():
-        tx.run(upsert_edges_query(rel_type, start_label, end_label), rows=rows).consume()
+    for (rel_type, start_label, end_label, temporal), rows in grouped.items():
+        tx.run(upsert_edges_query(rel_type, start_label, end_label, temporal), rows=rows).consume()
     return sum(len(rows) for rows in grouped.values())
 
 

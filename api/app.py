@@ -1,0 +1,130 @@
+"""The FastAPI application: :func:`create_app` builds it, its lifespan builds the services.
+
+    app = create_app(load_settings())                  # services built at startup, closed at shutdown
+    app = create_app(settings, services=services)      # tests: services built by the caller (and closed by it)
+
+Nothing happens at import time: the Neo4j driver, the SQL engine, the embedding model
+and the retrieval stack are built once, in the lifespan (:func:`api.services.build_services`),
+and shared through ``app.state.services``; the routes get them through :mod:`api.deps`.
+
+``uvicorn --factory api.app:app_from_environment`` (what ``kgcrm serve --workers N`` runs)
+builds the app from the environment's settings in each worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_body, install_error_handlers
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from api.services import Services, build_services
+from kgcrm.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+#: Request bodies larger than this are refused (413) before they are read.
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """\
+Questions over the knowledge graph of a relational CRM: entity resolution, warm
+introductions, questions in plain language, semantic search, entities and their
+neighbourhoods, and the sync that keeps the graph current; agent tools (`/v1/tools`) that
+write notes, tasks, interactions and status moves to the relational CRM on a user's behalf.
+
+Every `/v1` endpoint needs `Authorization: Bearer <api key>` (made with
+`kgcrm keys create --tenant <slug> [--user <email>]`) and answers inside the key's
+tenant only. Errors are `{"error": {"code", "message", "field"?}}`.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("kgcrm")
+    except PackageNotFoundError:
+        return "0"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Build the services once (unless the caller passed them), close them at shutdown."""
+    given: Services | None = app.state.given_services
+    services = given if given is not None else await run_in_threadpool(build_services, app.state.settings)
+    app.state.services = services
+    try:
+        yield
+    finally:
+        app.state.services = None
+        if given is None:
+            await run_in_threadpool(services.close)
+
+
+class BodySizeLimit:
+    """Refuse a request whose declared body is over ``max_bytes`` (413), before reading it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+                await _send_json(send, 413, error_body("payload_too_large", f"the body is over {self.max_bytes} bytes"))
+                return
+        await self.app(scope, receive, send)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, object]) -> None:
+    payload = json.dumps(body).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": payload})
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """The API for ``settings``; ``services``: use these (the caller closes them) instead of building them."""
+    app = FastAPI(
+        title="kgcrm",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "retrieval", "description": "Resolve, connect, ask, search."},
+            {"name": "entities", "description": "The graph's entities and their neighbourhoods."},
+            {"name": "sync", "description": "The mirror of the relational CRM."},
+            {
+                "name": "tools",
+                "description": "Agent tools: writes to the relational CRM on a user's behalf, with the prompt "
+                "and reasoning recorded in change_log.",
+            },
+            {"name": "health", "description": "Liveness, readiness and metrics (no key)."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.given_services = services
+    app.state.services = None
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for module in (health, resolve, connections, ask, search, entities, sync, tools):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """``uvicorn --factory`` entry point: settings from the environment."""
+    return create_app(load_settings())

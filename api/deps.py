@@ -1,0 +1,86 @@
+"""Dependencies of the routes, as typed aliases: a route's signature says what it uses.
+
+    def search(caller: TenantDep, stack: StackDep, q: ...) -> SearchResponse: ...
+
+The services are built once by the app's lifespan (:mod:`api.app`) and kept in
+``app.state.services``; these functions only hand them out. ``TenantDep`` checks the
+``Authorization: Bearer <key>`` header and gives the key's tenant (and user): every
+``/v1`` route takes it, and computes its answer inside ``caller.tenant_id`` only.
+Blocking work (SQL, Neo4j, the embedding model) runs in sync ``def`` routes and
+dependencies, which FastAPI runs in its threadpool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api import keys
+from api.errors import unauthorized, unavailable
+from api.services import Services
+from graph.gateway import GraphGateway
+from kgcrm.settings import Settings
+from retrieval.stack import RetrievalStack
+
+#: Longer headers are refused before any work (a real key is 59 characters).
+MAX_KEY_LENGTH = 256
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key made with `kgcrm keys create --tenant <slug> [--user <email>]`.",
+)
+
+
+def get_services(request: Request) -> Services:
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        raise unavailable("the service is starting: try again shortly")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_gateway(services: ServicesDep) -> GraphGateway:
+    return services.gateway
+
+
+def get_engine(services: ServicesDep) -> sa.Engine:
+    return services.engine
+
+
+def get_stack(services: ServicesDep) -> RetrievalStack:
+    return services.stack
+
+
+def current_caller(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> keys.Caller:
+    """The key's tenant and user; 401 for a missing, malformed, unknown or revoked key."""
+    if credentials is None:
+        raise unauthorized()
+    presented = credentials.credentials.strip()
+    if len(presented) > MAX_KEY_LENGTH:
+        raise unauthorized("invalid API key")
+    caller = keys.authenticate(services.engine, presented)
+    if caller is None:
+        raise unauthorized("invalid API key")
+    request.state.caller = caller
+    return caller
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+GatewayDep = Annotated[GraphGateway, Depends(get_gateway)]
+EngineDep = Annotated[sa.Engine, Depends(get_engine)]
+StackDep = Annotated[RetrievalStack, Depends(get_stack)]
+TenantDep = Annotated[keys.Caller, Depends(current_caller)]

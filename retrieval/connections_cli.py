@@ -1,0 +1,144 @@
+"""``kgcrm connections TARGET --tenant SLUG``: who connects us to a person or an organization.
+
+``TARGET`` is an entity id (a UUID) or free text: text is resolved with
+:class:`retrieval.resolve.EntityResolver` (or, where that module is missing, matched
+against exact names of the tenant's people and organizations). The tenant is named
+by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
+``--json`` prints the ``/v1/connections`` answer instead of a table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Sequence
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import cypher
+from crm.models import AppUser, Tenant
+from graph.gateway import GraphGateway
+from kgcrm.errors import NotFoundError
+from kgcrm.services import database_engine, graph_gateway
+from kgcrm.settings import Settings
+from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
+from retrieval.types import Candidate, Connections, Resolution
+
+__all__ = ["connections_command"]
+
+
+def connections_command(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="A person or organization: its id, or its name.")],
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant (slug).")],
+    from_user: Annotated[
+        str | None, typer.Option("--from-user", help="Only paths from this user (e-mail); default: the whole team.")
+    ] = None,
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=MAX_HOPS, help="Hops per path, at most.")] = 4,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_LIMIT, help="Paths, at most.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as the API does).")] = False,
+) -> None:
+    """Who connects us to X: warm-introduction paths from the team, strongest first."""
+    settings = ctx.obj
+    if not isinstance(settings, Settings):
+        raise RuntimeError("kgcrm connections: the settings were not loaded (ctx.obj is not a Settings)")
+    engine = database_engine(settings)
+    try:
+        tenant_id, user_id = _tenant_and_user(engine, tenant, from_user)
+    finally:
+        engine.dispose()
+    with graph_gateway(settings) as gateway:
+        finder = ConnectionFinder(gateway, resolver=_resolver(gateway))
+        try:
+            if _is_id(target):
+                result = finder.connections(target, tenant_id, user_id, max_hops, limit)
+            else:
+                result = finder.connections_for_text(target, tenant_id, user_id, max_hops, limit)
+        except AmbiguousTargetError as exc:
+            _print_candidates(exc.text, exc.candidates)
+            raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(result.model_dump_json(by_alias=True, indent=2))
+    else:
+        _print(result)
+
+
+def _tenant_and_user(engine: sa.Engine, slug: str, email: str | None) -> tuple[str, str | None]:
+    tenants, users = Tenant.__table__, AppUser.__table__
+    with engine.connect() as conn:
+        tenant_id = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).scalar_one_or_none()
+        if tenant_id is None:
+            raise NotFoundError(f"tenant '{slug}' does not exist")
+        if email is None:
+            return str(tenant_id), None
+        user_id = conn.execute(
+            sa.select(users.c.id).where(
+                users.c.tenant_id == tenant_id, sa.func.lower(users.c.email) == email.strip().lower()
+            )
+        ).scalar_one_or_none()
+    if user_id is None:
+        raise NotFoundError(f"tenant '{slug}' has no user with e-mail '{email}'")
+    return str(tenant_id), str(user_id)
+
+
+def _is_id(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolver(gateway: GraphGateway) -> Resolver:
+    """The entity resolver when it is installed, else an exact-name match."""
+    if importlib.util.find_spec("retrieval.resolve") is not None:
+        from retrieval.resolve import EntityResolver
+
+        return EntityResolver(gateway)
+    return ExactNameResolver(gateway)
+
+
+class ExactNameResolver:
+    """Free text matched against the exact (case-insensitive) names of the tenant's people and organizations."""
+
+    def __init__(self, gateway: GraphGateway) -> None:
+        self.gateway = gateway
+
+    def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
+        rows = self.gateway.read(
+            "connections_by_name",
+            cypher.load("connections_by_name"),
+            {"name": text.strip(), "tenant": tenant_id, "types": list(types or TARGET_TYPES), "limit": limit + 1},
+        )
+        candidates = [
+            Candidate(id=r["id"], type=r["type"], name=r["name"], score=1.0, reasons=["exact name"]) for r in rows
+        ]
+        return Resolution(text=text, candidates=candidates[:limit], ambiguous=len(candidates) > 1)
+
+
+def _print_candidates(text: str, candidates: list[Candidate]) -> None:
+    console = Console(stderr=True)
+    table = Table("id", "type", "name", "score", title=f"'{text}' could be any of these: name one by id", box=None)
+    for c in candidates:
+        table.add_row(c.id, c.type, c.name or "", f"{c.score:.2f}")
+    console.print(table)
+
+
+def _print(result: Connections) -> None:
+    console = Console()
+    target = result.target
+    if not result.paths:
+        console.print(f"No warm path from the team to {target.name} ({target.type} {target.id}).")
+        return
+    table = Table("#", "score", "path", "explanation", title=f"Who connects us to {target.name}", show_lines=True)
+    for rank, path in enumerate(result.paths, start=1):
+        chain = " → ".join(n.name or n.id for n in path.nodes)
+        evidence = "; ".join(
+            f"{h.relation}: {len(h.evidence)} row{'s' if len(h.evidence) != 1 else ''}" for h in path.hops
+        )
+        table.add_row(str(rank), f"{path.score:.3f}", chain, f"{path.explanation}\n[dim]{evidence}[/dim]")
+    console.print(table)
