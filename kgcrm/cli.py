@@ -12,6 +12,7 @@ import sys
 import typer
 
 from api.cli import keys_app, serve_command
+from api.mcp_cli import mcp_command
 from crm.cli import db_app, seed_command
 from eval.cli import eval_command
 from graph.cli import graph_app, neo4j_app
@@ -19,6 +20,7 @@ from kgcrm.errors import KgcrmError
 from kgcrm.settings import load_settings
 from retrieval.ask_cli import ask_command
 from retrieval.cli import dedupe_command, resolve_command
+from retrieval.connections_cli import connections_command
 from sync.cli import sync_app
 
 app = typer.Typer(
@@ -34,10 +36,12 @@ app.command("seed")(seed_command)
 app.add_typer(sync_app, name="sync")
 app.command("resolve")(resolve_command)
 app.command("dedupe")(dedupe_command)
+app.command("connections")(connections_command)
 app.command("ask")(ask_command)
 app.command("eval")(eval_command)
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
+app.command("mcp")(mcp_command)
 
 
 @app.callback()
