@@ -95,11 +95,11 @@ def utc_now() -> datetime:
 class SearchLimits:
     """Bounds on the work of one search."""
 
-    beam_width: int = 60  # people whose ties are fetched per round
-    per_kind: int = 40  # explicit ties, and interaction ties, fetched per person
-    per_coworkers: int = 10  # co-workers fetched per person and organization (latest, longest overlaps first)
+    beam_width: int = 40  # people whose ties are fetched per round
+    per_kind: int = 25  # explicit ties, and interaction ties, fetched per person
+    per_coworkers: int = 10  # co-workers fetched per person and organization (those tied to the team first)
     org_people: int = 300  # roles of an organization (and its family) the search starts from
-    bridge_width: int = 400  # people of the last round checked for ties to the team
+    bridge_width: int = 300  # people of the last round checked for ties to the team
     max_pops: int = 20_000  # partial paths the enumeration may look at
     interactions_per_hop: int = 5  # interactions cited as evidence of an INTERACTED hop
 
