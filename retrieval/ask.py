@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from kgcrm.errors import KgcrmError
 from retrieval.semantic import SemanticSearch
-from retrieval.templates import Resolver, TemplateAnswerer
+from retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
 from retrieval.types import Answer, Candidate, EntityRef, Resolution
 
 _REFERENCES: tuple[tuple[str, str], ...] = (
@@ -174,15 +174,9 @@ class AskPipeline:
             mention = re.sub(r"^(the|our)\s+", "", m.group("x").strip(" ?.!'\""), flags=re.IGNORECASE)
             types = ["Organization"] if kind == "who_we_know_at" else ["Person", "Organization"]
             resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
-            if not resolution.candidates:
-                return Answer(answer=f"I found nothing called “{mention}”.", data=[], method="connections")
-            if resolution.ambiguous:
-                names = "; ".join(f"{c.name} ({c.type})" for c in resolution.candidates[:5])
-                return Answer(
-                    answer=f"“{mention}” could be several: {names}. Which one?",
-                    data={"candidates": [c.model_dump() for c in resolution.candidates]},
-                    method="clarification",
-                )
+            unresolved = unresolved_answer(mention, resolution, method="connections")
+            if unresolved is not None:
+                return unresolved
             target = resolution.candidates[0]
             focus = EntityRef(id=target.id, type=target.type, name=target.name)
             if kind == "connections":

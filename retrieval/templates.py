@@ -138,6 +138,20 @@ def parse_intent(question: str, now: datetime) -> Intent | None:
 # --- answering ---------------------------------------------------------------------------
 
 
+def unresolved_answer(mention: str, resolution: Resolution, *, method: str) -> Answer | None:
+    """The answer when a mention names nothing or several things; None when it names one."""
+    if not resolution.candidates:
+        return Answer(answer=f"I found nothing called “{mention}”.", data=[], method=method)
+    if resolution.ambiguous:
+        names = "; ".join(f"{c.name} ({c.type})" for c in resolution.candidates[:5])
+        return Answer(
+            answer=f"“{mention}” could be several: {names}. Which one?",
+            data={"candidates": [c.model_dump() for c in resolution.candidates]},
+            method="clarification",
+        )
+    return None
+
+
 def _money(cents_by_currency: dict[str | None, int]) -> dict[str, str]:
     return {
         (currency or "?"): str((Decimal(cents) / 100).quantize(Decimal("0.01")))
@@ -192,15 +206,9 @@ class TemplateAnswerer:
             "notes_about": ["Person", "Organization", "Lead", "Account", "Contact"],
         }[intent.name]
         resolution = self.resolver.resolve(intent.mention, tenant_id, types=types, limit=5)
-        if not resolution.candidates:
-            return Answer(answer=f"I found nothing called “{intent.mention}”.", data=[], method="template")
-        if resolution.ambiguous:
-            names = "; ".join(f"{c.name} ({c.type})" for c in resolution.candidates[:5])
-            return Answer(
-                answer=f"“{intent.mention}” could be several: {names}. Which one?",
-                data={"candidates": [c.model_dump() for c in resolution.candidates]},
-                method="clarification",
-            )
+        unresolved = unresolved_answer(intent.mention, resolution, method="template")
+        if unresolved is not None:
+            return unresolved
         entity = resolution.candidates[0]
         handler = getattr(self, f"_{intent.name}")
         answer: Answer = handler(tenant_id, entity, intent.slots)

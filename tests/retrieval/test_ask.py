@@ -1,4 +1,5 @@
-"""Template answers are exact: every figure equals SQL over the relational CRM."""
+"""ask(): template answers are exact (every figure equals SQL over the relational CRM), and the
+pipeline routes relationship questions, follow-ups and everything else, inside one tenant."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from crm.seed_generate import SeedConfig
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
 from retrieval.periods import parse_period
+from retrieval.stack import build_stack
 from retrieval.templates import TemplateAnswerer, parse_intent
 from retrieval.types import Candidate, Resolution
 from sync.engine import GraphSync
@@ -168,3 +170,86 @@ def test_questions_without_a_template_are_left_to_other_retrievers(question):
 
 def test_candidate_type_is_reused_from_types():
     assert Candidate(id="x", type="Person", name="A", score=1.0).type == "Person"
+
+
+# --- the whole pipeline ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(seeded):
+    _, gateway, _ = seeded
+    return build_stack(gateway, embed=None, clock=lambda: NOW)
+
+
+def _ids_in(answer) -> set[str]:
+    return {s.id for s in answer.sources} | ({answer.focus.id} if answer.focus else set())
+
+
+def _tenant_entity_ids(gateway, tenant_id) -> set[str]:
+    rows = gateway.read("ids", "MATCH (n:__Entity__ {tenant_id: $t}) RETURN n.id AS id", {"t": tenant_id})
+    return {r["id"] for r in rows}
+
+
+def test_pipeline_answers_deal_questions_with_templates(stack, seeded):
+    _, _, truth = seeded
+
+    answer = stack.ask.ask("How many deals did we win this quarter?", tenants(truth)[0])
+
+    assert answer.method == "template"
+
+
+def test_pipeline_finds_the_planted_warm_path(stack, seeded):
+    _, _, truth = seeded
+    tenant = truth["tenants"][0]
+    planted = tenant["warm_paths"][0]
+
+    answer = stack.ask.ask(f"Who connects us to {planted['target']['name']}?", tenant["id"])
+
+    assert answer.method == "connections"
+    assert answer.focus is not None and answer.focus.id == planted["target"]["id"]
+    assert [n["id"] for n in answer.data["paths"][0]["nodes"]][-1] == planted["target"]["id"]
+
+
+def test_follow_up_question_resolves_that_company_from_the_conversation(stack, seeded):
+    _, _, truth = seeded
+    tenant = truth["tenants"][0]
+    org = tenant["warm_paths"][0]["target_organization"]
+
+    first = stack.ask.ask(f"Who are our contacts at {org['name']}?", tenant["id"], conversation_id="c1")
+    follow_up = stack.ask.ask("And who at that company do we know?", tenant["id"], conversation_id="c1")
+
+    assert first.focus is not None and first.focus.id == org["id"]
+    assert follow_up.method == "connections"
+    assert follow_up.focus is not None and follow_up.focus.id == org["id"]
+
+
+def test_conversations_are_kept_per_tenant(stack, seeded):
+    _, _, truth = seeded
+    first, second = truth["tenants"][0], truth["tenants"][1]
+    org = first["warm_paths"][0]["target_organization"]
+    stack.ask.ask(f"Who are our contacts at {org['name']}?", first["id"], conversation_id="shared-id")
+
+    answer = stack.ask.ask("And who at that company do we know?", second["id"], conversation_id="shared-id")
+
+    assert org["id"] not in _ids_in(answer)
+
+
+def test_questions_without_a_template_fall_back_to_search_inside_the_tenant(stack, seeded):
+    _, gateway, truth = seeded
+    tenant_id = tenants(truth)[0]
+
+    answer = stack.ask.ask("Summarise what we discussed about renewal pricing", tenant_id)
+
+    assert answer.method == "semantic"
+    assert _ids_in(answer) <= _tenant_entity_ids(gateway, tenant_id)
+
+
+def test_a_name_from_the_other_tenant_never_brings_its_data(stack, seeded):
+    _, gateway, truth = seeded
+    first, second = tenants(truth)
+    theirs = _tenant_entity_ids(gateway, second)
+    names = gateway.read("names", "MATCH (o:Organization {tenant_id: $t}) RETURN o.name AS name LIMIT 5", {"t": second})
+
+    for row in names:
+        for question in (f"Who connects us to {row['name']}?", f"Notes about {row['name']}", row["name"]):
+            assert not (_ids_in(stack.ask.ask(question, first)) & theirs), question
