@@ -126,7 +126,12 @@ def tenant_crm(rows: Any) -> dict[str, str]:
         "relationship", tenant_id=t, from_individual_id=ids["ann"], to_individual_id=ids["bob"], kind="knows"
     )
     ids["call"] = rows.insert(
-        "interaction", tenant_id=t, kind="call", subject="Intro call", occurred_at="2026-11-20T10:00:00Z", source="manual"
+        "interaction",
+        tenant_id=t,
+        kind="call",
+        subject="Intro call",
+        occurred_at="2026-11-20T10:00:00Z",
+        source="manual",
     )
     for person, role in ((ids["ann"], "from"), (ids["bob"], "to")):
         rows.insert("interaction_participant", tenant_id=t, interaction_id=ids["call"], individual_id=person, role=role)
@@ -238,9 +243,7 @@ def test_a_full_sync_reports_and_skips_bad_rows_and_mirrors_the_rest(engine, row
     names = gateway.read(
         "bobs", "MATCH (p:Person {name: 'Robert Smith'})<-[:FOR_PERSON]-(c:Contact) RETURN p.tenant_id AS t, c.id AS c"
     )
-    assert sorted((r["t"], r["c"]) for r in names) == sorted(
-        [(a["tenant"], a["contact"]), (b["tenant"], b["contact"])]
-    )
+    assert sorted((r["t"], r["c"]) for r in names) == sorted([(a["tenant"], a["contact"]), (b["tenant"], b["contact"])])
 
 
 def test_an_incremental_sync_reports_bad_rows_and_applies_the_good_ones_of_the_same_batch(

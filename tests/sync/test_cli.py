@@ -95,7 +95,9 @@ def test_incremental_sync_applies_the_changes_since_the_last_run(settings, gatew
     assert result.exit_code == 0, result.output
     out = text(result)
     assert "│ Person │ 1 │ 0 │" in out and "│ Contact │ 0 │ 1 │" in out
-    assert gateway.read("carol", "MATCH (p:Person {id: $id}) RETURN p.name AS n", {"id": carol}) == [{"n": "Carol Diaz"}]
+    assert gateway.read("carol", "MATCH (p:Person {id: $id}) RETURN p.name AS n", {"id": carol}) == [
+        {"n": "Carol Diaz"}
+    ]
     assert gateway.read("works_at", "MATCH ()-[w:WORKS_AT]->() RETURN count(w) AS c") == [{"c": 0}]
 
 

@@ -210,11 +210,17 @@ def write_changes(engine: Engine, rng: random.Random, *, rounds: int, stop: thre
                     {"id": rng.choice(people), "bio": f"bio {rng.random():.6f}"},
                 )
             elif action == "org" and orgs:
-                conn.execute(sa.text("UPDATE organization SET name = name || ' Ltd' WHERE id = :id"), {"id": rng.choice(orgs)})
+                conn.execute(
+                    sa.text("UPDATE organization SET name = name || ' Ltd' WHERE id = :id"), {"id": rng.choice(orgs)}
+                )
             elif action == "contact" and contacts and orgs:
                 conn.execute(
                     sa.text("UPDATE contact SET organization_id = :org, ended_on = :ended WHERE id = :id"),
-                    {"id": rng.choice(contacts), "org": rng.choice(orgs), "ended": rng.choice((None, date(2026, 1, 31)))},
+                    {
+                        "id": rng.choice(contacts),
+                        "org": rng.choice(orgs),
+                        "ended": rng.choice((None, date(2026, 1, 31))),
+                    },
                 )
             elif action == "meeting" and len(people) >= 3:
                 interaction = str(uuid.uuid4())
@@ -332,17 +338,15 @@ def test_a_killed_full_sync_then_a_rerun_gives_the_clean_graph(
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_a_killed_incremental_sync_then_a_rerun_gives_the_clean_graph(
-    crm, gateway, neo4j_credentials, tmp_path, seed
-):
+def test_a_killed_incremental_sync_then_a_rerun_gives_the_clean_graph(crm, gateway, neo4j_credentials, tmp_path, seed):
     rng = random.Random(seed)
     sync = GraphSync(crm, gateway, batch_size=BATCH)
     sync.full()
-    write_changes(crm, rng, rounds=300)
+    write_changes(crm, rng, rounds=120)
     first, last = sync.checkpoint() or 0, last_seq(crm)
-    target = rng.randint(first + 1, last - 3 * BATCH)  # a point in the change log, not in its last batches
+    target = rng.randint(first + 1, last - 30)  # a point in the change log, not in its last batches
 
-    process = start_sync(sync_env(neo4j_credentials, crm, tmp_path), tmp_path / "sync.log", "--batch-size", "20")
+    process = start_sync(sync_env(neo4j_credentials, crm, tmp_path), tmp_path / "sync.log", "--batch-size", "10")
     reached = wait_for(lambda: checkpoint(gateway.driver) >= target, process)
     time.sleep(rng.uniform(0.0, 0.2))  # somewhere inside the next batch
     assert reached and kill(process), (tmp_path / "sync.log").read_text()
@@ -351,6 +355,33 @@ def test_a_killed_incremental_sync_then_a_rerun_gives_the_clean_graph(
     sync.incremental()
 
     assert sync.checkpoint() == last
+    assert_no_drift(crm, gateway)
+    assert_same_graph(Fingerprint.of(gateway), clean_full_sync(crm, gateway))
+
+
+# --- a CRM restored from a backup ------------------------------------------------------------------------
+
+
+def test_after_the_crm_is_restored_from_a_backup_a_full_sync_resumes_from_the_restored_change_log(
+    crm, gateway, tmp_path, caplog
+):
+    path, backup = Path(str(crm.url.database)), tmp_path / "backup.sqlite3"
+    sync = GraphSync(crm, gateway, batch_size=BATCH)
+    sync.full()
+    crm.dispose()  # the last connection checkpoints the WAL into the file
+    shutil.copyfile(path, backup)
+    write_changes(crm, random.Random(8), rounds=40)
+    sync.incremental()  # the graph is now ahead of the backup
+    crm.dispose()
+    shutil.copyfile(backup, path)  # restored: the change log is back where the backup left it
+
+    sync.incremental()
+    assert "past the end of the change log" in caplog.text  # the graph is ahead: the operator is told
+    sync.full()
+    write_changes(crm, random.Random(9), rounds=40)  # new changes take the seq numbers of the lost ones
+    sync.incremental()
+
+    assert sync.checkpoint() == last_seq(crm)
     assert_no_drift(crm, gateway)
     assert_same_graph(Fingerprint.of(gateway), clean_full_sync(crm, gateway))
 
