@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from crm.database import make_engine, upgrade
 from crm.seed import seed_database
 from crm.seed_generate import SeedConfig
+from eval.connections import evaluate_connections
+from eval.templates import evaluate_templates
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
 from retrieval.periods import parse_period
@@ -253,3 +255,22 @@ def test_a_name_from_the_other_tenant_never_brings_its_data(stack, seeded):
     for row in names:
         for question in (f"Who connects us to {row['name']}?", f"Notes about {row['name']}", row["name"]):
             assert not (_ids_in(stack.ask.ask(question, first)) & theirs), question
+
+
+# --- the evaluations, CI-sized (kgcrm eval runs them in full) -----------------------------------
+
+
+def test_eval_templates_are_all_exact(seeded):
+    _, gateway, truth = seeded
+
+    figures = evaluate_templates(gateway, truth)
+
+    assert figures.asked > 10 and figures.accuracy == 1.0, figures.misses
+
+
+def test_eval_planted_warm_paths_are_in_the_top_three(seeded):
+    _, gateway, truth = seeded
+
+    figures = evaluate_connections(gateway, truth)
+
+    assert figures.top3 >= 0.95 and figures.org_top3 >= 0.95, figures.summary()
