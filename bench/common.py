@@ -102,8 +102,10 @@ def require_empty_graph(driver: neo4j.Driver, *, wipe: bool) -> None:
 
 
 def wipe_graph(driver: neo4j.Driver, label: str | None = None) -> None:
+    """Delete every node (of a label): relationships first, so that no transaction holds a dense node's many."""
     match = f"MATCH (n:`{label}`)" if label else "MATCH (n)"
     with driver.session() as session:
+        session.run(match + "-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS").consume()
         session.run(match + " CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 

@@ -249,6 +249,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of sync, ceiling and LlamaIndex; medians kept")
     parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None, help="default: ≤ 200k rows")
     parser.add_argument("--wipe", action="store_true", help="empty a graph that is not empty")
+    parser.add_argument("--keep", action="store_true", help="leave the synced graph (default: emptied at the end)")
     parser.add_argument("--note", default="", help="a remark recorded with the figures")
     args = parser.parse_args()
     logging.getLogger("neo4j").setLevel(logging.ERROR)
@@ -301,6 +302,8 @@ def main() -> None:
                 report = SyncVerifier(engine, gateway).verify()
             verified = f"verify: {'no drift' if report.clean else 'DRIFT'} ({took[0]:.0f} s)"
             common.console.print(verified)
+        if not args.keep:
+            common.wipe_graph(driver)
     finally:
         driver.close()
         engine.dispose()

@@ -206,6 +206,7 @@ def main() -> None:
         follower = None
         report = SyncVerifier(engine, gateway).verify()
         verified = "no drift" if report.clean else f"DRIFT ({len(report.drift)} rows)"
+        common.wipe_graph(driver)
     finally:
         if follower is not None:
             follower.kill()

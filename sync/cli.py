@@ -77,8 +77,10 @@ def sync(
             for entity in embedder.rejected[:50]:
                 Console().print(f"[yellow]not embedded[/yellow] {entity}")
         rejected = len(report.rejected)
+        next_poll = time.monotonic() + interval
         while follow:
-            time.sleep(interval)
+            time.sleep(max(0.0, next_poll - time.monotonic()))  # a poll every `interval`, however long a step took
+            next_poll = time.monotonic() + interval
             try:
                 step = runner.incremental()
             except (ServiceError, sa.exc.OperationalError) as exc:

@@ -39,6 +39,9 @@ CHECKPOINT_SOURCE = "change_log"
 
 Progress = Callable[[str, int], None]  # (what, rows done in this step)
 
+#: Why a link-table row was not written: one of its ends is not in the graph (``.format(e=edge_record)``).
+MISSING_END = "{e.start_label} {e.start_id} or {e.end_label} {e.end_id} is not in the graph (a skipped row?)"
+
 
 @dataclass
 class SyncReport:
@@ -235,8 +238,8 @@ class GraphSync:
         """Apply every change_log entry after the checkpoint, batch by batch."""
         report = SyncReport(mode="incremental")
         applied = 0
+        checkpoint = self.checkpoint() or 0
         while max_changes is None or applied < max_changes:
-            checkpoint = self.checkpoint() or 0
             limit = self.batch_size if max_changes is None else min(self.batch_size, max_changes - applied)
             with self.engine.connect() as conn:
                 changes = self.changes.read(conn, after=checkpoint, limit=limit)
@@ -249,8 +252,10 @@ class GraphSync:
             self._write(batch, report, checkpoint=last_seq)
             applied += len(changes)
             report.changes_applied += len(changes)
-            report.last_seq = last_seq
+            report.last_seq = checkpoint = last_seq
             self._progress("changes", len(changes))
+            if len(changes) < limit:  # all there was (or all before a gap): no need to ask again
+                break
         return report
 
     def _warn_if_ahead(self, conn: sa.Connection, checkpoint: int) -> None:
@@ -307,7 +312,7 @@ class GraphSync:
     ) -> None:
         """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller."""
 
-        def work(tx: ManagedTransaction) -> None:
+        def work(tx: ManagedTransaction) -> set[str]:
             changed_interactions = [r.id for r in batch.nodes.get("interaction", [])] + batch.deleted_nodes.get(
                 "Interaction", []
             )
@@ -324,7 +329,7 @@ class GraphSync:
                 for mapping in NODES:
                     if batch.nodes.get(mapping.table):
                         load.write_links(tx, batch.nodes[mapping.table], mapping)
-            load.write_edges(tx, batch.edges)
+            written_edges = load.write_edges(tx, batch.edges)
             for rel_type, ids in batch.deleted_edges.items():
                 load.delete_edges(tx, rel_type, ids)
             people_or_orgs = (
@@ -347,12 +352,16 @@ class GraphSync:
                 self._derive_people(tx, sorted(people))
             if checkpoint is not None:
                 tx.run(cypher.load("sync_checkpoint_write"), source=CHECKPOINT_SOURCE, last_seq=checkpoint).consume()
+            return written_edges
 
-        self.gateway.write_transaction("sync_batch", work)
+        written_edges = self.gateway.write_transaction("sync_batch", work)
         for table, records in batch.nodes.items():
             report.nodes_written[NODES_BY_TABLE[table].label] += len(records)
         for edge in batch.edges:
-            report.edges_written[edge.type] += 1
+            if edge.id in written_edges:
+                report.edges_written[edge.type] += 1
+            else:  # its person or interaction was skipped (or is missing from the graph)
+                _reject(report, RejectedRow(edge.table, edge.id, MISSING_END.format(e=edge)))
         for label, ids in batch.deleted_nodes.items():
             report.deleted[label] += len(ids)
         for rel_type, ids in batch.deleted_edges.items():

@@ -94,6 +94,18 @@ def upsert_nodes_query(labels: Sequence[str], mapping: NodeMapping, temporal: Se
     return query
 
 
+def _seek(var: str, label_or_type: str, *, relationship: bool = False) -> str:
+    """An index-seek hint for a lookup by ``id``.
+
+    Every label and mirrored relationship type has a unique constraint on ``id`` (cypher/schema.cypher),
+    but a query planned while the index statistics are stale (a full sync into an emptied graph: the
+    samples still say "empty") may scan the whole index for every row instead: quadratic, until Neo4j
+    resamples and replans. (A plain ``USING INDEX`` hint is satisfied by such a scan; ``SEEK`` is not.)
+    """
+    target = _type(label_or_type) if relationship else _label(label_or_type)
+    return f"USING INDEX SEEK {var}:{target}(id)\n"
+
+
 def upsert_links_query(label: str, rel_type: str, target_label: str) -> str:
     """Point each node's ``rel_type`` relationship at its current target (or at none).
 
@@ -102,12 +114,14 @@ def upsert_links_query(label: str, rel_type: str, target_label: str) -> str:
     return (
         "UNWIND $rows AS row\n"
         f"MATCH (n:{_label(label)} {{id: row.id}})\n"
-        f"OPTIONAL MATCH (n)-[old:{_type(rel_type)}]->(previous)\n"
+        + _seek("n", label)
+        + f"OPTIONAL MATCH (n)-[old:{_type(rel_type)}]->(previous)\n"
         "WHERE row.target IS NULL OR previous.id <> row.target\n"
         "DELETE old\n"
         "WITH DISTINCT n, row WHERE row.target IS NOT NULL\n"
         f"MATCH (t:{_label(target_label)} {{id: row.target}})\n"
-        "WHERE t.tenant_id = n.tenant_id OR n.tenant_id IS NULL\n"
+        + _seek("t", target_label)
+        + "WHERE t.tenant_id = n.tenant_id OR n.tenant_id IS NULL\n"
         f"MERGE (n)-[:{_type(rel_type)}]->(t)"
     )
 
@@ -117,21 +131,26 @@ def upsert_edges_query(rel_type: str, start_label: str, end_label: str, temporal
     return (
         "UNWIND $rows AS row\n"
         f"OPTIONAL MATCH ()-[old:{_type(rel_type)} {{id: row.id}}]->()\n"
-        "DELETE old\n"
+        + _seek("old", rel_type, relationship=True)
+        + "DELETE old\n"
         "WITH DISTINCT row\n"
         f"MATCH (a:{_label(start_label)} {{id: row.start}}), (b:{_label(end_label)} {{id: row.end}})\n"
-        "WHERE a.tenant_id = row.props.tenant_id AND b.tenant_id = row.props.tenant_id\n"
+        + _seek("a", start_label)
+        + _seek("b", end_label)
+        + "WHERE a.tenant_id = row.props.tenant_id AND b.tenant_id = row.props.tenant_id\n"
         f"CREATE (a)-[r:{_type(rel_type)} {{id: row.id}}]->(b)\n"
-        "SET r += row.props" + _temporal_set("r", temporal)
+        "SET r += row.props" + _temporal_set("r", temporal) + "\n"
+        "RETURN row.id AS id"
     )
 
 
 def delete_nodes_query(label: str) -> str:
-    return f"UNWIND $ids AS id\nMATCH (n:{_label(label)} {{id: id}})\nDETACH DELETE n"
+    return f"UNWIND $ids AS id\nMATCH (n:{_label(label)} {{id: id}})\n{_seek('n', label)}DETACH DELETE n"
 
 
 def delete_edges_query(rel_type: str) -> str:
-    return f"UNWIND $ids AS id\nMATCH ()-[r:{_type(rel_type)} {{id: id}}]->()\nDELETE r"
+    seek = _seek("r", rel_type, relationship=True)
+    return f"UNWIND $ids AS id\nMATCH ()-[r:{_type(rel_type)} {{id: id}}]->()\n{seek}DELETE r"
 
 
 # --- writers (inside the caller's transaction) ---------------------------------------------
@@ -157,16 +176,22 @@ def write_links(tx: ManagedTransaction, records: Sequence[NodeRecord], mapping: 
         tx.run(upsert_links_query(mapping.label, rel_type, target_label), rows=rows).consume()
 
 
-def write_edges(tx: ManagedTransaction, records: Iterable[EdgeRecord]) -> int:
+def write_edges(tx: ManagedTransaction, records: Iterable[EdgeRecord]) -> set[str]:
+    """Upsert relationships from link-table rows; the ids of those written.
+
+    A row whose start or end node is not in the graph (a row the sync skipped) is not written.
+    """
     grouped: dict[tuple[str, str, str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         props, times, temporal = _split(record.properties)
         grouped[(record.type, record.start_label, record.end_label, temporal)].append(
             {"id": record.id, "start": record.start_id, "end": record.end_id, "props": props, "t": times}
         )
+    written: set[str] = set()
     for (rel_type, start_label, end_label, temporal), rows in grouped.items():
-        tx.run(upsert_edges_query(rel_type, start_label, end_label, temporal), rows=rows).consume()
-    return sum(len(rows) for rows in grouped.values())
+        query = upsert_edges_query(rel_type, start_label, end_label, temporal)
+        written.update(record["id"] for record in tx.run(query, rows=rows))
+    return written
 
 
 def delete_nodes(tx: ManagedTransaction, label: str, ids: Sequence[str]) -> None:

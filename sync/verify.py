@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from graph.gateway import GraphGateway
 from sync import extract
+from sync.engine import MISSING_END
 from sync.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from sync.transform import (
     EdgeRecord,
@@ -131,6 +132,7 @@ class SyncVerifier:
     def _sql_edges(
         self, conn: sa.Connection, edge: EdgeMapping, tenant_id: str | None, report: VerifyReport
     ) -> Iterator[tuple[str, str]]:
+        skipped = {(r.table, r.id) for r in report.rejected}  # the node rows rejected so far
         for rows in extract.iter_batches(conn, edge, batch_size=self.batch_size, tenant_id=tenant_id):
             for row in rows:
                 record = transform_edge(edge, row)
@@ -138,6 +140,10 @@ class SyncVerifier:
                     report.rejected.append(record)
                     continue
                 assert isinstance(record, EdgeRecord)
+                if {(edge.start.target_table, record.start_id), (edge.end.target_table, record.end_id)} & skipped:
+                    # the sync skips it too: one of its ends is a row it could not mirror
+                    report.rejected.append(RejectedRow(edge.table, record.id, MISSING_END.format(e=record)))
+                    continue
                 yield (
                     record.id,
                     _digest({**record.properties, "id": record.id, "_ends": f"{record.start_id}>{record.end_id}"}),

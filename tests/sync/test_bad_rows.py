@@ -145,12 +145,15 @@ def tenant_crm(rows: Any) -> dict[str, str]:
 class Bad:
     table: str
     id: str
-    field: str
+    field: str | None
     reason: str  # a part of the reported reason
 
 
 def write_bad_rows(unguarded: Unguarded, a: dict[str, str], b: dict[str, str]) -> list[Bad]:
-    """One row of each kind the sync cannot mirror, all in tenant ``a``; ``b`` is the look-alike tenant."""
+    """One row of each kind the sync cannot mirror, all in tenant ``a``; ``b`` is the look-alike tenant.
+
+    Plus a good row that depends on a bad one (a participant of a skipped interaction).
+    """
     t = a["tenant"]
     missing = str(uuid.uuid4())
     bad = [
@@ -182,9 +185,17 @@ def write_bad_rows(unguarded: Unguarded, a: dict[str, str], b: dict[str, str]) -
         ),
         Bad(
             "interaction",
-            unguarded.insert("interaction", tenant_id=t, kind="telepathy", subject="Hunch", source="manual"),
+            hunch := unguarded.insert("interaction", tenant_id=t, kind="telepathy", subject="Hunch", source="manual"),
             "kind",
             "'telepathy' is not one of",
+        ),
+        Bad(  # a good row that depends on a bad one: skipped too, and said so
+            "interaction_participant",
+            unguarded.insert(
+                "interaction_participant", tenant_id=t, interaction_id=hunch, individual_id=a["ann"], role="from"
+            ),
+            None,
+            f"Person {a['ann']} or Interaction {hunch} is not in the graph",
         ),
         Bad(
             "interaction",
@@ -312,7 +323,8 @@ def test_strict_exits_3_when_a_row_was_skipped_and_plain_sync_exits_0(
     assert plain.exit_code == 0, plain.output
     assert strict.exit_code == 3, strict.output
     for b_row in bad:
-        assert f"skipped {b_row.table} {b_row.id}: field '{b_row.field}'" in " ".join(strict.stdout.split())
+        where = f"skipped {b_row.table} {b_row.id}: " + (f"field '{b_row.field}'" if b_row.field else "")
+        assert where in " ".join(strict.stdout.split())
 
 
 def test_strict_exits_0_when_every_row_was_mirrored(engine, rows, gateway, cli_settings):
