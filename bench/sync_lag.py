@@ -252,7 +252,7 @@ def report_results(args: argparse.Namespace, stream: Stream, verified: str, dial
             f"Commit → visible in Neo4j (observer polls every {POLL_S * 1000:.0f} ms). After the run: {verified}.",
         ]
     )
-    common.record_results(f"sync_lag_{args.interval:g}", body)
+    common.record_results(f"sync_lag_{dialect}_{args.interval:g}", body)
 
 
 if __name__ == "__main__":
