@@ -58,6 +58,16 @@ class Text2Cypher(Protocol):
     def answer(self, question: str, tenant_id: str) -> Answer: ...
 
 
+def relationship_question(question: str) -> tuple[str, str] | None:
+    """``(kind, mention)`` when ``question`` asks about relationships: ``connections`` ("who connects us
+    to X"), ``who_we_know_at`` ("who at X do we know") or ``how_well`` ("how well do we know X")."""
+    for pattern, kind in _CONNECTION_PATTERNS:
+        m = re.search(pattern, question, flags=re.IGNORECASE)
+        if m:
+            return kind, re.sub(r"^(the|our)\s+", "", m.group("x").strip(" ?.!'\""), flags=re.IGNORECASE)
+    return None
+
+
 @dataclass
 class _Turn:
     focus: dict[str, EntityRef] = field(default_factory=dict)  # type → the latest entity of that type
@@ -167,31 +177,29 @@ class AskPipeline:
 
     def _relationship_answer(self, question: str, tenant_id: str, resolver: Resolver) -> Answer | None:
         assert self.connections is not None
-        for pattern, kind in _CONNECTION_PATTERNS:
-            m = re.search(pattern, question, flags=re.IGNORECASE)
-            if not m:
-                continue
-            mention = re.sub(r"^(the|our)\s+", "", m.group("x").strip(" ?.!'\""), flags=re.IGNORECASE)
-            types = ["Organization"] if kind == "who_we_know_at" else ["Person", "Organization"]
-            resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
-            unresolved = unresolved_answer(mention, resolution, method="connections")
-            if unresolved is not None:
-                return unresolved
-            target = resolution.candidates[0]
-            focus = EntityRef(id=target.id, type=target.type, name=target.name)
-            if kind == "connections":
-                result = self.connections.connections(target.id, tenant_id)
-                paths = result.paths
-                text = f"{len(paths)} warm path{'s' if len(paths) != 1 else ''} to {target.name}. " + (
-                    f"Strongest: {paths[0].explanation}" if paths else "No one on the team is connected yet."
-                )
-                return Answer(answer=text, data=result.model_dump(by_alias=True), method="connections", focus=focus)
-            if kind == "who_we_know_at":
-                result = self.connections.who_we_know_at(target.id, tenant_id)
-            else:
-                result = self.connections.how_well_do_we_know(target.id, tenant_id)
-            data = result.model_dump(by_alias=True) if hasattr(result, "model_dump") else result
-            summary = getattr(result, "summary", None) or getattr(result, "explanation", None)
-            text = summary if isinstance(summary, str) else f"Here is what links us to {target.name}."
-            return Answer(answer=text, data=data, method="connections", focus=focus)
-        return None
+        asked = relationship_question(question)
+        if asked is None:
+            return None
+        kind, mention = asked
+        types = ["Organization"] if kind == "who_we_know_at" else ["Person", "Organization"]
+        resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
+        unresolved = unresolved_answer(mention, resolution, method="connections")
+        if unresolved is not None:
+            return unresolved
+        target = resolution.candidates[0]
+        focus = EntityRef(id=target.id, type=target.type, name=target.name)
+        if kind == "connections":
+            result = self.connections.connections(target.id, tenant_id)
+            paths = result.paths
+            text = f"{len(paths)} warm path{'s' if len(paths) != 1 else ''} to {target.name}. " + (
+                f"Strongest: {paths[0].explanation}" if paths else "No one on the team is connected yet."
+            )
+            return Answer(answer=text, data=result.model_dump(by_alias=True), method="connections", focus=focus)
+        if kind == "who_we_know_at":
+            result = self.connections.who_we_know_at(target.id, tenant_id)
+        else:
+            result = self.connections.how_well_do_we_know(target.id, tenant_id)
+        data = result.model_dump(by_alias=True) if hasattr(result, "model_dump") else result
+        summary = getattr(result, "summary", None) or getattr(result, "explanation", None)
+        text = summary if isinstance(summary, str) else f"Here is what links us to {target.name}."
+        return Answer(answer=text, data=data, method="connections", focus=focus)

@@ -14,6 +14,7 @@ from typing import Any
 
 import cypher
 from graph.gateway import GraphGateway
+from kgcrm.errors import KgcrmError
 from retrieval.types import ENTITY_TYPES, Answer, SourceRow
 
 Embed = Callable[[str], Sequence[float]]
@@ -51,7 +52,8 @@ class SemanticSearch:
     ) -> list[SearchHit]:
         labels = [t for t in types if t in ENTITY_TYPES] if types else None
         ranked: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-        for rows in (self._vector(text, tenant_id, labels, limit), self._fulltext(text, tenant_id, labels, limit)):
+        vector = self.nearest(text, tenant_id, types=labels, limit=limit) if self.embed is not None else []
+        for rows in (vector, self._fulltext(text, tenant_id, labels, limit)):
             for rank, row in enumerate(rows):
                 ranked.setdefault(row["id"], []).append((rank, row))
         fused = []
@@ -89,9 +91,16 @@ class SemanticSearch:
             method="semantic",
         )
 
-    def _vector(self, text: str, tenant_id: str, labels: list[str] | None, limit: int) -> list[dict[str, Any]]:
+    def nearest(
+        self, text: str, tenant_id: str, *, types: Sequence[str] | None = None, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """The entities of one tenant nearest to ``text`` by embedding (vector index only), nearest first.
+
+        Neo4j 5.26's vector index cannot filter by tenant: the query over-fetches and filters right
+        after the index call; when other tenants crowd the nearest results out, it fetches more."""
         if self.embed is None:
-            return []
+            raise KgcrmError("SemanticSearch.nearest needs an embedding function (pass embed=...)")
+        labels = [t for t in types if t in ENTITY_TYPES] if types else None
         embedding = list(self.embed(text))
         fetch = max(100, limit * 20)
         while True:

@@ -40,7 +40,7 @@ def build_stack(
     from retrieval.resolve import EntityResolver
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
-    connections = ConnectionFinder(gateway, clock=clock)
+    connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
     search = SemanticSearch(gateway, embed)
     text2cypher = None
     if chat_model is not None:
