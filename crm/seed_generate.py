@@ -30,8 +30,9 @@ What is planted, per tenant (all recorded in the ground truth):
   explicit relationship (strength 0.9) → target, beside weaker alternatives;
   targets and connectors take part in nothing random, so the planted path
   stays the strongest;
-- meetings "yesterday" and "last week" (no random meeting falls from the start
-  of last week on, so "the company we met last week" has one answer);
+- meetings "yesterday" and "last week" and a call last week (no random meeting or
+  call falls from the start of last week on, so "the company we met last week" and
+  "the person we called last week" have one answer);
 - opportunities over the last eight quarters and the current one, whose
   counts and sums by stage and quarter the truth records.
 """
@@ -1442,7 +1443,7 @@ class _TenantBuilder:
             times.append(self.working_hours(t))
         for t in sorted(times):
             kind = (
-                rng.choice(("email", "email", "call", "message"))
+                rng.choice(("email", "email", "message"))  # no meeting nor call: see planted_time_rows
                 if t >= self.quiet_meetings_from
                 else rng.choice(("email", "email", "meeting", "call"))
             )
@@ -1476,7 +1477,7 @@ class _TenantBuilder:
         return {"from": a.id, "to": b.id, "relation": kind, "strength": strength, "relationship_id": rid}
 
     def planted_time_rows(self) -> Iterator[tuple[str, Row]]:
-        """A meeting yesterday, a meeting and a call last week: the only meetings since last week began."""
+        """A meeting yesterday, a meeting and a call last week: the only meetings and calls since last week began."""
         rng = self.rng
         users = self.active_users
         yesterday = self.today - timedelta(days=1)
@@ -1656,8 +1657,8 @@ class _TenantBuilder:
             t = self.recent(mean, lo)
             if user.left is not None and t > user.left:
                 t = self.between(lo, user.left)
-            if kind == "meeting" and t >= self.quiet_meetings_from:
-                kind = "email"
+            if kind in ("meeting", "call") and t >= self.quiet_meetings_from:
+                kind = "email"  # the planted meetings and call are the only ones since last week began
             t = self.working_hours(t, meeting=kind == "meeting")
             rows = self.interaction(user, person, kind, t)
             used += len(rows)

@@ -441,9 +441,11 @@ def test_mentions_name_entities_of_their_tenant(engine, seeded):
         assert any(m["text"] == "Bob at Acme" for m in tenant["mentions"])
 
 
-def test_meetings_yesterday_and_last_week_are_the_only_recent_ones(engine, seeded):
+@pytest.mark.parametrize(("kind", "verb"), [("meeting", "met"), ("call", "called")])
+def test_the_planted_meetings_and_call_are_the_only_recent_ones(engine, seeded, kind, verb):
+    """"the company we met last week", "the person we called last week": one interaction each fits."""
     last_week_start = dt.datetime(2025, 11, 10, tzinfo=dt.UTC)
-    meeting = sa.table(
+    interaction = sa.table(
         "interaction",
         sa.column("id"),
         sa.column("tenant_id"),
@@ -452,15 +454,15 @@ def test_meetings_yesterday_and_last_week_are_the_only_recent_ones(engine, seede
     )
     with engine.connect() as connection:
         recent = connection.execute(
-            sa.select(meeting.c.tenant_id, meeting.c.id, meeting.c.occurred_at).where(
-                meeting.c.kind == "meeting", meeting.c.occurred_at >= last_week_start
+            sa.select(interaction.c.tenant_id, interaction.c.id, interaction.c.occurred_at).where(
+                interaction.c.kind == kind, interaction.c.occurred_at >= last_week_start
             )
         ).all()
-        latest = connection.execute(sa.select(sa.func.max(meeting.c.occurred_at))).scalar_one()
+        latest = connection.execute(sa.select(sa.func.max(interaction.c.occurred_at))).scalar_one()
     for tenant in seeded["tenants"]:
-        planted = {m["interaction_id"]: m for m in tenant["mentions"] if m["kind"] == "time" and "met" in m["text"]}
+        planted = {m["interaction_id"]: m for m in tenant["mentions"] if m["kind"] == "time" and verb in m["text"]}
         mine = {i: t for tenant_id, i, t in recent if tenant_id == tenant["id"]}
-        assert set(mine) == set(planted)
+        assert planted and set(mine) == set(planted)
         for interaction_id, occurred_at in mine.items():
             start, end = (dt.date.fromisoformat(d) for d in planted[interaction_id]["window"])
             assert start <= occurred_at.date() <= end
