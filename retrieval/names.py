@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -44,6 +44,7 @@ _NON_DIGIT = re.compile(r"\D+")
 # --- normalisation ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat: the resolver and dedupe fold the same ones many times
 def fold(text: str | None) -> str:
     """Lower case, accents removed, whitespace collapsed: the form every comparison uses."""
     if not text:
@@ -229,6 +230,7 @@ def _display(words: Sequence[str]) -> str:
     return " ".join(w.capitalize() for w in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def compare_person_names(
     first_a: str | None, last_a: str | None, first_b: str | None, last_b: str | None
 ) -> NameComparison:
@@ -295,6 +297,7 @@ def compare_single_name(word: str, first: str | None, last: str | None) -> NameC
     return NameComparison("differ", 0.0, "names differ")
 
 
+@lru_cache(maxsize=1 << 16)
 def compare_org_names(a: str | None, b: str | None) -> NameComparison:
     """Compare two organization names, ignoring case, punctuation and legal suffixes ("Acme Corp." = "ACME")."""
     core_a, core_b = org_core(a), org_core(b)
