@@ -114,7 +114,10 @@ def parse_timestamp(value: Any) -> datetime | None:
         text = value.strip().replace(" ", "T", 1)
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
-        parsed = datetime.fromisoformat(text)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
     else:
         raise ValueError(f"not a timestamp: {value!r}")
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
@@ -128,7 +131,10 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return date.fromisoformat(value.strip()[:10])
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 date: {value!r}") from None
     raise ValueError(f"not a date: {value!r}")
 
 

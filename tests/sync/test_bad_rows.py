@@ -201,7 +201,7 @@ def write_bad_rows(unguarded: Unguarded, a: dict[str, str], b: dict[str, str]) -
             "interaction",
             unguarded.insert("interaction", tenant_id=t, kind="call", occurred_at="last tuesday", source="manual"),
             "occurred_at",
-            "Invalid isoformat string",
+            "not an ISO-8601 timestamp: 'last tuesday'",
         ),
         Bad(
             "lead",
