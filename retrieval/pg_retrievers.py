@@ -38,22 +38,20 @@ from retrieval.types import Answer
 _HIDDEN = ["cypher", "sources", "entity_id"]  # provenance: kept on the node, not shown to an LLM or embedded
 
 
+def _node(text: str, metadata: dict[str, Any], score: float) -> NodeWithScore:
+    node = TextNode(
+        text=text, metadata=metadata, excluded_llm_metadata_keys=_HIDDEN, excluded_embed_metadata_keys=_HIDDEN
+    )
+    return NodeWithScore(node=node, score=score)
+
+
 def answer_node(answer: Answer, score: float = 1.0) -> NodeWithScore:
     """An :class:`Answer` as a LlamaIndex node: the text (and rows), with its provenance as metadata."""
     text = answer.answer
     if answer.method in ("template", "text2cypher") and answer.data:
         text += "\n\nData: " + json.dumps(answer.data, default=str, ensure_ascii=False)[:4000]
-    node = TextNode(
-        text=text,
-        metadata={
-            "method": answer.method,
-            "cypher": answer.cypher or "",
-            "sources": [f"{s.table or s.type}:{s.id}" for s in answer.sources],
-        },
-        excluded_llm_metadata_keys=_HIDDEN,
-        excluded_embed_metadata_keys=_HIDDEN,
-    )
-    return NodeWithScore(node=node, score=score)
+    sources = [f"{s.table or s.type}:{s.id}" for s in answer.sources]
+    return _node(text, {"method": answer.method, "cypher": answer.cypher or "", "sources": sources}, score)
 
 
 class _TenantRetriever(CustomPGRetriever):
@@ -80,17 +78,14 @@ class ResolutionRetriever(_TenantRetriever):
 
     def custom_retrieve(self, query_str: str) -> list[NodeWithScore]:
         resolution = self.component.resolve(query_str, self.tenant_id, types=self.options.get("types"))
-        nodes = []
-        for c in resolution.candidates:
-            text = f"{c.type} {c.name or c.id}: " + "; ".join(c.reasons)
-            node = TextNode(
-                text=text,
-                metadata={"entity_id": c.id, "type": c.type, "ambiguous": resolution.ambiguous},
-                excluded_llm_metadata_keys=_HIDDEN,
-                excluded_embed_metadata_keys=_HIDDEN,
+        return [
+            _node(
+                f"{c.type} {c.name or c.id}: " + "; ".join(c.reasons),
+                {"entity_id": c.id, "type": c.type, "ambiguous": resolution.ambiguous},
+                c.score,
             )
-            nodes.append(NodeWithScore(node=node, score=c.score))
-        return nodes
+            for c in resolution.candidates
+        ]
 
 
 class ConnectionsRetriever(_TenantRetriever):
@@ -106,21 +101,11 @@ class ConnectionsRetriever(_TenantRetriever):
         except AmbiguousTargetError as error:
             names = ", ".join(f"{c.name} ({c.type})" for c in error.candidates)
             return [NodeWithScore(node=TextNode(text=f"'{target}' may be any of: {names}."), score=0.0)]
-        nodes = []
-        for path in result.paths:
-            evidence = [e.id for hop in path.hops for e in hop.evidence]
-            node = TextNode(
-                text=path.explanation,
-                metadata={
-                    "target": result.target.name or result.target.id,
-                    "entity_id": result.target.id,
-                    "sources": evidence,
-                },
-                excluded_llm_metadata_keys=_HIDDEN,
-                excluded_embed_metadata_keys=_HIDDEN,
-            )
-            nodes.append(NodeWithScore(node=node, score=path.score))
-        return nodes
+        target = {"target": result.target.name or result.target.id, "entity_id": result.target.id}
+        return [
+            _node(path.explanation, target | {"sources": [e.id for hop in path.hops for e in hop.evidence]}, path.score)
+            for path in result.paths
+        ]
 
 
 class TenantVectorRetriever(_TenantRetriever):
@@ -129,14 +114,10 @@ class TenantVectorRetriever(_TenantRetriever):
     def custom_retrieve(self, query_str: str) -> list[NodeWithScore]:
         hits = self.component.search(query_str, self.tenant_id, limit=self.options.get("limit", 5))
         return [
-            NodeWithScore(
-                node=TextNode(
-                    text=f"{h.type} {h.name or h.id}" + (f": {h.snippet}" if h.snippet else ""),
-                    metadata={"entity_id": h.id, "type": h.type},
-                    excluded_llm_metadata_keys=_HIDDEN,
-                    excluded_embed_metadata_keys=_HIDDEN,
-                ),
-                score=h.score,
+            _node(
+                f"{h.type} {h.name or h.id}" + (f": {h.snippet}" if h.snippet else ""),
+                {"entity_id": h.id, "type": h.type},
+                h.score,
             )
             for h in hits
         ]

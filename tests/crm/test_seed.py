@@ -443,7 +443,7 @@ def test_mentions_name_entities_of_their_tenant(engine, seeded):
 
 @pytest.mark.parametrize(("kind", "verb"), [("meeting", "met"), ("call", "called")])
 def test_the_planted_meetings_and_call_are_the_only_recent_ones(engine, seeded, kind, verb):
-    """"the company we met last week", "the person we called last week": one interaction each fits."""
+    """One interaction each fits "the company we met last week" and "the person we called last week"."""
     last_week_start = dt.datetime(2025, 11, 10, tzinfo=dt.UTC)
     interaction = sa.table(
         "interaction",

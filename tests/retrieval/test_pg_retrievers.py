@@ -3,15 +3,12 @@ the same answers as the pipeline, and never a row of another tenant."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
-from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
 
 from crm.database import make_engine, upgrade
 from crm.seed import seed_database
@@ -45,17 +42,8 @@ def seeded(tmp_path_factory, neo4j_driver):
 
 
 @pytest.fixture(scope="module")
-def index(neo4j_credentials) -> Iterator:
-    store = Neo4jPropertyGraphStore(
-        username=neo4j_credentials.user,
-        password=neo4j_credentials.password.get_secret_value(),
-        url=neo4j_credentials.uri,
-        create_indexes=False,
-        refresh_schema=False,
-    )
-    yield kgcrm_index(store)
-    store.close()
-    asyncio.run(store._async_driver.close())  # the store opens an async driver that close() leaves open
+def index(llamaindex_store):
+    return kgcrm_index(llamaindex_store)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ Which server, first match wins:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -26,6 +27,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
@@ -193,6 +195,23 @@ def _delete_all_nodes(driver: neo4j.Driver) -> None:
     # In batches, so that a big graph left by a test does not need one huge transaction.
     with driver.session() as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+@pytest.fixture(scope="session")
+def llamaindex_store(neo4j_credentials: Neo4jCredentials) -> Iterator[Any]:
+    """LlamaIndex's own store over the test graph: kgcrm owns the schema, so no DDL."""
+    from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
+
+    store = Neo4jPropertyGraphStore(
+        username=neo4j_credentials.user,
+        password=neo4j_credentials.password.get_secret_value(),
+        url=neo4j_credentials.uri,
+        create_indexes=False,
+        refresh_schema=False,
+    )
+    yield store
+    store.close()
+    asyncio.run(store._async_driver.close())  # the store opens an async driver that close() leaves open
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ nodes keyed by ``id``, with ``tenant_id`` and ``name``; derived ``WORKS_AT``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Iterator
@@ -65,8 +64,19 @@ CREATE (:Note:__Entity__ {id: 'n-other-tenant', tenant_id: $other_tenant, name: 
 """
 
 TENANT_IDS = {
-    "o-acme", "o-initech", "p-jane", "c-jane-acme", "l-robots", "a-acme", "u-sam",
-    "t-proposal", "i-kickoff", "n-discount", "n-hiking", "n-outage", "n-empty",
+    "o-acme",
+    "o-initech",
+    "p-jane",
+    "c-jane-acme",
+    "l-robots",
+    "a-acme",
+    "u-sam",
+    "t-proposal",
+    "i-kickoff",
+    "n-discount",
+    "n-hiking",
+    "n-outage",
+    "n-empty",
 }
 WITH_TEXT = TENANT_IDS - {"n-empty"}
 
@@ -112,6 +122,7 @@ def texts(gateway: GraphGateway, ids, expand=()) -> dict[str, str | None]:
 
 # --- the text ------------------------------------------------------------------------------
 
+
 def test_the_text_of_each_entity_comes_from_the_node_and_its_graph_context(gateway):
     assert texts(gateway, TENANT_IDS) == {
         "p-jane": "Jane Doe\nWorks at Acme Robotics as CTO\nWorked at Initech as Engineer\n"
@@ -134,7 +145,11 @@ def test_the_text_of_each_entity_comes_from_the_node_and_its_graph_context(gatew
 
 def test_the_dependents_of_an_organization_are_the_entities_whose_text_names_it(gateway):
     assert set(texts(gateway, ["o-acme"], expand=["o-acme"])) == {
-        "o-acme", "p-jane", "c-jane-acme", "l-robots", "a-acme",
+        "o-acme",
+        "p-jane",
+        "c-jane-acme",
+        "l-robots",
+        "a-acme",
     }
     assert set(texts(gateway, ["p-jane"], expand=["p-jane"])) == {"p-jane", "c-jane-acme"}
     assert set(texts(gateway, ["c-jane-acme"], expand=["c-jane-acme"])) == {"c-jane-acme", "p-jane"}
@@ -142,6 +157,7 @@ def test_the_dependents_of_an_organization_are_the_entities_whose_text_names_it(
 
 
 # --- embedding -----------------------------------------------------------------------------
+
 
 def test_every_entity_with_text_gets_a_normalised_embedding_of_its_own_text(gateway, pipeline, model):
     pipeline.submit(sorted(TENANT_IDS))  # batch_size=4: several jobs, encoded together
@@ -210,9 +226,7 @@ def test_an_over_long_text_is_rejected_reported_and_not_embedded(gateway, model,
     with caplog.at_level(logging.WARNING, logger="sync.embeddings"):
         pipeline = embed(gateway, model, TENANT_IDS, max_chars=150)
 
-    assert pipeline.rejected == [
-        RejectedEntity("n-outage", "text of 151 characters exceeds max_chars=150")
-    ]
+    assert pipeline.rejected == [RejectedEntity("n-outage", "text of 151 characters exceeds max_chars=150")]
     assert pipeline.stats.rejected == 1
     assert "n-outage" not in embeddings(gateway)  # the stale embedding is gone with it
     assert gateway.read("still_there", "MATCH (n:Note {id: 'n-outage'}) RETURN n.embedding_hash AS h") == [{"h": None}]
@@ -285,6 +299,7 @@ def test_a_closed_pipeline_refuses_more_work(gateway, model):
 
 # --- retrieval over the embeddings ------------------------------------------------------------
 
+
 def test_the_vector_index_finds_the_note_a_paraphrased_question_means(gateway, model):
     embed(gateway, model, TENANT_IDS)
     question = model.encode("Who asked for a cheaper price before renewing?", normalize_embeddings=True).tolist()
@@ -297,21 +312,6 @@ def test_the_vector_index_finds_the_note_a_paraphrased_question_means(gateway, m
     )
 
     assert rows[0]["id"] == "n-discount"
-
-
-@pytest.fixture
-def llamaindex_store(neo4j_credentials) -> Iterator[Neo4jPropertyGraphStore]:
-    """LlamaIndex's own store over the mirrored graph: kgcrm owns the schema, so no DDL."""
-    store = Neo4jPropertyGraphStore(
-        username=neo4j_credentials.user,
-        password=neo4j_credentials.password.get_secret_value(),
-        url=neo4j_credentials.uri,
-        create_indexes=False,
-        refresh_schema=False,
-    )
-    yield store
-    store.close()
-    asyncio.run(store._async_driver.close())  # the store opens an async driver that close() leaves open
 
 
 def retrieve(store: Neo4jPropertyGraphStore, model, question: str, **options) -> set[str]:
