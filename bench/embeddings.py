@@ -16,7 +16,6 @@ its own tenant (``bench-embeddings``) and deletes them when done.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -30,12 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import neo4j  # noqa: E402
 from faker import Faker  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
 
 import cypher  # noqa: E402
+from bench.common import neo4j_credentials  # noqa: E402
 from graph.gateway import GraphGateway, make_driver  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
-from graph.server import LocalNeo4jServer, Neo4jCredentials  # noqa: E402
 from kgcrm.embedding import load_embedding_model  # noqa: E402
 from kgcrm.settings import Settings  # noqa: E402
 from sync.embeddings import (  # noqa: E402
@@ -46,19 +44,6 @@ from sync.embeddings import (  # noqa: E402
 )
 
 TENANT = "bench-embeddings"
-
-
-def neo4j_credentials() -> Neo4jCredentials:
-    """The environment's Neo4j, or the tests' local server (found as the test fixtures find it)."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        user = os.environ.get("NEO4J_USER") or os.environ.get("NEO4J_USERNAME") or "neo4j"
-        return Neo4jCredentials(uri, user, SecretStr(os.environ.get("NEO4J_PASSWORD", "")))
-    from tests.support.neo4j_fixtures import neo4j_test_settings
-
-    server = LocalNeo4jServer(neo4j_test_settings())
-    server.start(timeout_s=300)  # a no-op when it runs; left running for the next test session
-    return Neo4jCredentials(server.bolt_uri, "neo4j", SecretStr(server.password()))
 
 
 def note_bodies(count: int, seed: int = 7) -> list[str]:

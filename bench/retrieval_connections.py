@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -35,17 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # eval/ and tests/ are not installed packages
 
 import neo4j  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.common import neo4j_credentials  # noqa: E402
 from crm.database import make_engine, upgrade  # noqa: E402
 from crm.seed import seed_database, write_truth  # noqa: E402
 from crm.seed_generate import SeedConfig  # noqa: E402
 from eval.connections import evaluate_connections, percentile  # noqa: E402
 from graph.gateway import GraphGateway, make_driver  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
-from graph.server import LocalNeo4jServer, Neo4jCredentials  # noqa: E402
 from kgcrm.settings import default_cache_dir  # noqa: E402
 from retrieval.connections import ConnectionFinder  # noqa: E402
 from sync.engine import GraphSync  # noqa: E402
@@ -54,19 +52,6 @@ NOW = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)
 HOPS = (2, 3, 4)
 
 console = Console()
-
-
-def neo4j_credentials() -> Neo4jCredentials:
-    """The environment's Neo4j, or the tests' local server (found as the test fixtures find it)."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        user = os.environ.get("NEO4J_USER") or os.environ.get("NEO4J_USERNAME") or "neo4j"
-        return Neo4jCredentials(uri, user, SecretStr(os.environ.get("NEO4J_PASSWORD", "")))
-    from tests.support.neo4j_fixtures import neo4j_test_settings
-
-    server = LocalNeo4jServer(neo4j_test_settings())
-    server.start(timeout_s=300)  # a no-op when it runs; left running for the next test session
-    return Neo4jCredentials(server.bolt_uri, "neo4j", SecretStr(server.password()))
 
 
 def seeded_crm(config: SeedConfig) -> tuple[Path, dict[str, Any]]:

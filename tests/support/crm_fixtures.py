@@ -148,3 +148,13 @@ class Rows:
 @pytest.fixture
 def rows(engine: Engine) -> Rows:
     return Rows(engine)
+
+
+def database_url(engine: Engine) -> str:
+    """The engine's URL for the CLI; on PostgreSQL with the test schema as search_path."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)

@@ -37,6 +37,7 @@ from kgcrm.settings import Settings
 from sync.cli import sync_app
 from sync.engine import GraphSync
 from sync.verify import SyncVerifier
+from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j
 
@@ -281,16 +282,6 @@ def test_an_incremental_sync_reports_bad_rows_and_applies_the_good_ones_of_the_s
 
 
 # --- `kgcrm sync --strict` --------------------------------------------------------------------------
-
-
-def database_url(engine: Engine) -> str:
-    """The engine's URL for the CLI; on PostgreSQL with the test schema as search_path."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

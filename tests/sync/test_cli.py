@@ -11,7 +11,6 @@ from typing import Any
 
 import neo4j
 import pytest
-import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -21,18 +20,9 @@ from graph.schema import apply_schema
 from graph.server import Neo4jCredentials
 from kgcrm.settings import Settings
 from sync.cli import sync_app
+from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j
-
-
-def database_url(engine: Engine) -> str:
-    """The engine's URL for the CLI; on PostgreSQL with the test schema as search_path."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
