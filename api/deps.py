@@ -12,7 +12,8 @@ dependencies, which FastAPI runs in its threadpool.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Hashable
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -24,6 +25,8 @@ from api.services import Services
 from graph.gateway import GraphGateway
 from kgcrm.settings import Settings
 from retrieval.stack import RetrievalStack
+
+Cached = Callable[[Hashable, Callable[[], Any]], Any]
 
 #: Longer headers are refused before any work (a real key is 59 characters).
 MAX_KEY_LENGTH = 256
@@ -61,6 +64,14 @@ def get_stack(services: ServicesDep) -> RetrievalStack:
     return services.stack
 
 
+def cached(services: ServicesDep) -> Cached:
+    """``cached(key, compute)``: through the answer cache when there is one (the key must name the tenant)."""
+    cache = services.cache
+    if cache is None:
+        return lambda key, compute: compute()
+    return cache.get_or_compute
+
+
 def current_caller(
     request: Request,
     services: ServicesDep,
@@ -83,4 +94,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 GatewayDep = Annotated[GraphGateway, Depends(get_gateway)]
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 StackDep = Annotated[RetrievalStack, Depends(get_stack)]
+CachedDep = Annotated[Cached, Depends(cached)]
 TenantDep = Annotated[keys.Caller, Depends(current_caller)]

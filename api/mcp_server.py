@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api import keys
 from api.app import _version
+from api.deps import cached
 from api.errors import ApiError, error_body, translate, unauthorized
 from api.routes.ask import ask as ask_route
 from api.routes.connections import connections as connections_route
@@ -85,12 +86,18 @@ class McpTool:
 
 
 def _resolve(services: Services, caller: keys.Caller, args: ResolveRequest) -> BaseModel:
-    return resolve_route(args, caller, services.stack)
+    return resolve_route(args, caller, services.stack, cached(services))
 
 
 def _connections(services: Services, caller: keys.Caller, args: ConnectionsArguments) -> BaseModel:
     return connections_route(
-        caller, services.stack, services.gateway, target=args.target, limit=args.limit, max_hops=args.max_hops
+        caller,
+        services.stack,
+        services.gateway,
+        cached(services),
+        target=args.target,
+        limit=args.limit,
+        max_hops=args.max_hops,
     )
 
 

@@ -26,6 +26,7 @@ from graph.server import neo4j_credentials
 from kgcrm.errors import ConfigurationError
 from kgcrm.services import database_engine
 from kgcrm.settings import Settings
+from retrieval.cache import AnswerCache, GraphVersion
 from retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Services:
     engine: sa.Engine
     gateway: GraphGateway
     stack: RetrievalStack
+    cache: AnswerCache | None = None  # resolutions and paths, while the graph is unchanged
     embedding_model: Any | None = None  # a SerializedModel, for the sync's embedding pipeline
     embedding_error: str | None = None  # why there is no model (None: loaded, or not wanted)
     sync_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -129,11 +131,17 @@ def build_services(
     stack = build_stack(
         gateway, embed=query_embedder(model) if model is not None else None, clock=clock, chat_model=chat_model
     )
+    cache = None
+    if settings.api_cache_entries:
+        cache = AnswerCache(
+            GraphVersion(gateway), max_entries=settings.api_cache_entries, max_age_s=settings.api_cache_max_age_s
+        )
     return Services(
         settings=settings,
         engine=engine,
         gateway=gateway,
         stack=stack,
+        cache=cache,
         embedding_model=model,
         embedding_error=error,
         closers=closers,

@@ -313,6 +313,12 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true", help="load the embedding model (and embed the tenant)")
     parser.add_argument("--runs", default="resolve,connections,mixed", help="which runs, comma-separated")
     parser.add_argument("--wipe", action="store_true", help="empty a graph that holds other data first")
+    parser.add_argument(
+        "--cache-entries",
+        type=int,
+        default=4096,
+        help="the API's answer cache (KGCRM_API_CACHE_ENTRIES); 0: every request computed",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -349,6 +355,7 @@ def main() -> None:
             "NEO4J_USER": credentials.user,
             "NEO4J_PASSWORD": credentials.password.get_secret_value(),
             "KGCRM_BENCH_EMBEDDINGS": "1" if args.embeddings else "0",
+            "KGCRM_API_CACHE_ENTRIES": str(args.cache_entries),
             "PYTHONPATH": str(common.ROOT),
         }
         log = scratch / "uvicorn.log"
@@ -399,6 +406,11 @@ def main() -> None:
     ]
     common.print_table("API load", header, rows)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    cache_note = (
+        f"answer cache of {args.cache_entries} entries per worker (the requests repeat: most are hits)"
+        if args.cache_entries
+        else "no answer cache (every request computed)"
+    )
     body = "\n".join(
         [
             f"### API load: /v1/resolve and /v1/connections, {args.connections} concurrent clients, "
@@ -406,10 +418,12 @@ def main() -> None:
             "",
             f"{when} · {machine} (before the runs) · Neo4j {version} · "
             f"`bench/api_load.py --rows {args.rows} --tenants {args.tenants}"
-            f"{' --embeddings' if args.embeddings else ''} --workers {args.workers}`",
+            f"{' --embeddings' if args.embeddings else ''} --workers {args.workers} "
+            f"--cache-entries {args.cache_entries}`",
             "",
             f"CRM: {args.rows:,} seeded rows, {args.tenants} tenants (SQLite); graph {nodes:,} nodes + {rels:,} "
-            f"relationships. API: uvicorn, {args.workers} workers, {embed_note}. Load: wrk, {args.connections} "
+            f"relationships. API: uvicorn, {args.workers} workers, {embed_note}, "
+            f"{cache_note}. Load: wrk, {args.connections} "
             f"connections (closed loop), {WRK_THREADS} threads, on loopback; every request of one tenant "
             f"({len(requests['resolve'])} texts to resolve, {len(requests['connections'])} targets by id). "
             "API, Neo4j and wrk share the machine's cores. With closed-loop clients, latency ≈ clients ÷ "
@@ -420,7 +434,7 @@ def main() -> None:
             f"Goal: zero errors and p99 ≤ {P99_GOAL_MS:.0f} ms.",
         ]
     )
-    common.record_results("api_load", body)
+    common.record_results("api_load_cache" if args.cache_entries else "api_load", body)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # --- API -------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    api_cache_entries: int = Field(
+        default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
+    )
+    api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
 
     # --- derived ---------------------------------------------------------------
     @property

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import GatewayDep, StackDep, TenantDep
+from api.deps import CachedDep, GatewayDep, StackDep, TenantDep
 from api.errors import ambiguous, invalid, not_found
 from api.routes.entities import entity_type, find_entity
 from api.routes.search import check_text
@@ -33,6 +33,7 @@ def connections(
     caller: TenantDep,
     stack: StackDep,
     gateway: GatewayDep,
+    cached: CachedDep,
     target: Annotated[
         str,
         Query(
@@ -46,22 +47,28 @@ def connections(
     max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description="At most this many hops per path.")] = 4,
 ) -> ConnectionsResponse:
     text = check_text("target", target)
-    target_id = _target_id(text, caller.tenant_id, stack, gateway)
+    target_id = _target_id(text, caller.tenant_id, stack, gateway, cached)
     from_user = caller.user_id if caller.user_id and caller.individual_id else None
-    result = stack.connections.connections(
-        target_id, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
+    result = cached(
+        ("connections", caller.tenant_id, target_id, from_user, max_hops, limit),
+        lambda: stack.connections.connections(
+            target_id, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
+        ),
     )
     return ConnectionsResponse.model_validate(result.model_dump(by_alias=True))
 
 
-def _target_id(text: str, tenant_id: str, stack: StackDep, gateway: GatewayDep) -> str:
+def _target_id(text: str, tenant_id: str, stack: StackDep, gateway: GatewayDep, cached: CachedDep) -> str:
     entity = find_entity(gateway, text, tenant_id)
     if entity is not None:
         kind = entity_type([label for label in entity["labels"] if label != "__Entity__"])
         if kind not in TARGET_TYPES:
             raise invalid("target", f"target: {kind} {text} is not a person or an organization")
         return str(entity["id"])
-    resolution = stack.resolver.resolve(text, tenant_id, types=list(TARGET_TYPES), limit=5)
+    resolution = cached(
+        ("resolve", tenant_id, text, TARGET_TYPES, 5),
+        lambda: stack.resolver.resolve(text, tenant_id, types=list(TARGET_TYPES), limit=5),
+    )
     if not resolution.candidates:
         raise not_found(f"no person or organization matches '{text[:100]}' in this tenant", field="target")
     if resolution.ambiguous:

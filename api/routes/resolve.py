@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import StackDep, TenantDep
+from api.deps import CachedDep, StackDep, TenantDep
 from api.schemas import COMMON_ERRORS, ResolveRequest, ResolveResponse
 
 router = APIRouter(tags=["retrieval"])
@@ -24,9 +24,16 @@ _EXAMPLES = {
     responses=COMMON_ERRORS,
 )
 def resolve(
-    request: Annotated[ResolveRequest, Body(openapi_examples=_EXAMPLES)], caller: TenantDep, stack: StackDep
+    request: Annotated[ResolveRequest, Body(openapi_examples=_EXAMPLES)],
+    caller: TenantDep,
+    stack: StackDep,
+    cached: CachedDep,
 ) -> ResolveResponse:
-    resolution = stack.resolver.resolve(request.text, caller.tenant_id, types=request.types, limit=request.limit)
+    types = tuple(request.types) if request.types else None
+    resolution = cached(
+        ("resolve", caller.tenant_id, request.text, types, request.limit),
+        lambda: stack.resolver.resolve(request.text, caller.tenant_id, types=request.types, limit=request.limit),
+    )
     return ResolveResponse(
         text=request.text, candidates=resolution.candidates[: request.limit], ambiguous=resolution.ambiguous
     )

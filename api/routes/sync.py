@@ -126,6 +126,8 @@ def run_sync(
             embedded = pipeline.flush().embedded if pipeline is not None else None
     finally:
         services.sync_lock.release()
+        if services.cache is not None:
+            services.cache.invalidate()  # this sync's writes, embeddings included: no stale answer after it
     seconds = round(time.perf_counter() - started, 3)
     state = read_sync_status(services.engine, services.gateway, caller.tenant_id)
     response = SyncResponse(
