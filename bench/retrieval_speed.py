@@ -1,0 +1,497 @@
+"""Retrieval speed on a large seeded CRM, side by side with LlamaIndex's default property-graph retrievers.
+
+    .venv/bin/python bench/retrieval_speed.py [--rows 1000000] [--tenants 10] [--queries 200] [--record]
+
+The graph must hold the seeded CRM of ``--rows``/``--tenants``/``--seed`` (``bench/common.py``
+caches it under ``~/.cache/kgcrm/bench/``), synced with its embeddings::
+
+    KGCRM_DATABASE_URL=sqlite:///$HOME/.cache/kgcrm/bench/crm-1000000-t10-s42.sqlite3 \\
+        kgcrm graph init && kgcrm sync --full
+
+(the script checks the counts and says so when they differ). The workload is drawn from
+the relational rows (deterministic, ``--seed``), across every tenant:
+
+- **resolve**: mentions made from rows: "First Last", "First at Organization", an email, an
+  organization's name, its domain; expected: that row's entity.
+- **vector**: tenant-filtered nearest-neighbour search (``SemanticSearch.nearest``) for the same
+  mentions.
+- **connections**: warm paths (``max_hops`` 4) to people and organizations drawn at random.
+- **templates**: everyday CRM questions through ``AskPipeline.ask`` (deal counts by stage and
+  owner, wins this quarter, open tasks for a person, the last interaction with, contacts at and
+  notes about an organization); entity slots go through the resolver.
+
+The baseline, on the same graph and the same mentions: LlamaIndex's ``PGRetriever`` over
+``Neo4jPropertyGraphStore`` with its two default sub-retrievers, ``VectorContextRetriever``
+(filtered to the tenant with LlamaIndex's own ``MetadataFilters``) and ``LLMSynonymRetriever``
+(its LLM is a scripted stand-in that returns the mention's words as synonyms: no network LLM
+is called; a real LLM would add its own latency on top). Also the store's ``vector_query``
+alone, with the tenant filter and without (the unfiltered call uses the vector index but
+returns other tenants' entities: the share is printed).
+
+Query embeddings are computed once before the timed runs and served from a dict to every
+contender, so the figures are retrieval time; the embedding of one short mention is timed
+separately (``encode``). Goals (issue 4): resolve p95 <= 50 ms, connections <= 100 ms,
+templates <= 100 ms, tenant-filtered vector search <= 20 ms.
+
+Neo4j: ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` when set, else the tests' local server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa
+
+from bench.common import (
+    SEED_NOW,
+    graph_size,
+    machine,
+    markdown_table,
+    neo4j_credentials,
+    neo4j_version,
+    percentile,
+    print_table,
+    record_results,
+    seeded_crm,
+)
+from crm.database import make_engine
+from graph.gateway import GraphGateway, make_driver
+from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.settings import Settings
+from retrieval.mentions import parse_mention
+from retrieval.stack import build_stack
+
+GOALS_MS = {"resolve": 50.0, "connections": 100.0, "templates": 100.0, "vector": 20.0}
+
+
+@dataclass(frozen=True)
+class Mention:
+    tenant_id: str
+    text: str
+    kind: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    mentions: list[Mention]
+    targets: list[tuple[str, str]]  # (tenant id, person or organization id)
+    questions: list[tuple[str, str]]  # (tenant id, question)
+
+
+@dataclass
+class Run:
+    """Latencies (ms) and outcomes of one contender on one task."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    hits: int = 0
+    hits3: int = 0
+    leaks: int = 0  # results of another tenant
+    results: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def timed(self, call: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        out = call()
+        self.latencies.append((time.perf_counter() - started) * 1e3)
+        return out
+
+
+# --- the workload, from the relational rows ------------------------------------------------------------
+
+
+def draw_workload(engine: sa.Engine, tenants: Sequence[str], per_tenant: int, seed: int) -> Workload:
+    rng = random.Random(seed)
+    mentions: list[Mention] = []
+    targets: list[tuple[str, str]] = []
+    questions: list[tuple[str, str]] = []
+    with engine.connect() as conn:
+        for tenant in tenants:
+            people = conn.execute(
+                sa.text(
+                    "SELECT i.id, i.first_name, i.last_name, i.email, o.name FROM individual i "
+                    "LEFT JOIN contact c ON c.individual_id = i.id AND c.ended_on IS NULL AND c.tenant_id = :t "
+                    "LEFT JOIN organization o ON o.id = c.organization_id "
+                    "WHERE i.tenant_id = :t ORDER BY i.id"
+                ),
+                {"t": tenant},
+            ).all()
+            orgs = conn.execute(
+                sa.text("SELECT id, name, domain FROM organization WHERE tenant_id = :t ORDER BY id"), {"t": tenant}
+            ).all()
+            seen: set[str] = set()
+            people = [p for p in people if not (p[0] in seen or seen.add(p[0]))]  # one row per person
+            for pid, first, last, email, org in rng.sample(people, min(per_tenant, len(people))):
+                kind = rng.choice(["name", "name at org", "email"])
+                if kind == "name at org" and org and first:
+                    mentions.append(Mention(tenant, f"{first} at {org}", kind, pid))
+                elif kind == "email" and email:
+                    mentions.append(Mention(tenant, email, kind, pid))
+                elif first and last:
+                    mentions.append(Mention(tenant, f"{first} {last}", "name", pid))
+            for oid, name, domain in rng.sample(orgs, min(per_tenant // 2, len(orgs))):
+                if domain and rng.random() < 0.4:
+                    mentions.append(Mention(tenant, domain, "domain", oid))
+                elif name:
+                    mentions.append(Mention(tenant, name, "organization", oid))
+            targets += [(tenant, p[0]) for p in rng.sample(people, min(per_tenant // 2, len(people)))]
+            targets += [(tenant, o[0]) for o in rng.sample(orgs, min(per_tenant // 2, len(orgs)))]
+            named_people = [p for p in people if p[1] and p[2]]
+            named_orgs = [o for o in orgs if o[1]]
+            fixed = [
+                "How many deals by stage?",
+                "What is the pipeline by owner?",
+                "How many deals did we win this quarter?",
+            ]
+            for i in range(max(1, per_tenant // 10)):
+                person = rng.choice(named_people)
+                org = rng.choice(named_orgs)[1]
+                questions += [
+                    (tenant, fixed[i % len(fixed)]),
+                    (tenant, f"open tasks for {person[1]} {person[2]}"),
+                    (tenant, f"When did we last talk to {org}?"),
+                    (tenant, f"contacts at {org}"),
+                    (tenant, f"notes about {org}"),
+                ]
+    rng.shuffle(mentions)
+    rng.shuffle(targets)
+    rng.shuffle(questions)
+    return Workload(mentions, targets, questions)
+
+
+# --- LlamaIndex's default pipeline ---------------------------------------------------------------------
+
+
+def scripted_synonym_llm() -> Any:
+    """LLMSynonymRetriever's LLM, scripted (no network): the question's words, '^'-separated."""
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+    from llama_index.core.llms.callbacks import llm_completion_callback
+
+    class ScriptedSynonyms(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(model_name="scripted-synonyms")
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            question = prompt.rsplit("QUERY:", 1)[-1].split("----", 1)[0]
+            words = [w.strip(" ?.,:'\"") for w in question.split()]
+            words = [w for w in words if len(w) > 2]
+            return CompletionResponse(text="^".join(dict.fromkeys([*words, " ".join(words)])))
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    return ScriptedSynonyms()
+
+
+def llamaindex_store(credentials: Any) -> Any:
+    from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
+
+    return Neo4jPropertyGraphStore(
+        username=credentials.user,
+        password=credentials.password.get_secret_value(),
+        url=credentials.uri,
+        create_indexes=False,
+        refresh_schema=False,
+    )
+
+
+def tenant_filter(tenant_id: str) -> Any:
+    from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
+
+    return MetadataFilters(filters=[MetadataFilter(key="tenant_id", value=tenant_id)])
+
+
+def llamaindex_pipeline(store: Any, embed_model: Any, tenant_id: str) -> Any:
+    from llama_index.core.indices.property_graph import LLMSynonymRetriever, PGRetriever, VectorContextRetriever
+
+    return PGRetriever(
+        sub_retrievers=[
+            VectorContextRetriever(
+                store, embed_model=embed_model, filters=tenant_filter(tenant_id), include_text=False
+            ),
+            LLMSynonymRetriever(store, llm=scripted_synonym_llm(), include_text=False),
+        ],
+        use_async=False,
+    )
+
+
+class CachedEmbedding:
+    """Query embeddings computed once, served to every contender (so the figures are retrieval time)."""
+
+    def __init__(self, model: Any, texts: Sequence[str]) -> None:
+        self.model = model
+        vectors = model.encode(list(dict.fromkeys(texts)), batch_size=64, normalize_embeddings=True)
+        self.vectors = {t: v.tolist() for t, v in zip(dict.fromkeys(texts), vectors, strict=True)}
+        self.misses = 0  # texts a contender embeds besides the query itself (a sub-mention, say): encoded then
+
+    def __call__(self, text: str) -> list[float]:
+        vector = self.vectors.get(text)
+        if vector is None:
+            self.misses += 1
+            vector = self.vectors[text] = self.model.encode([text], normalize_embeddings=True)[0].tolist()
+        return vector
+
+
+def cached_llamaindex_embedding(model: Any, cache: CachedEmbedding, model_name: str) -> Any:
+    embedding = SentenceTransformerEmbedding(model, model_name=model_name)
+    object.__setattr__(embedding, "_get_query_embedding", cache)  # same vectors, no encode in the timed path
+    return embedding
+
+
+# --- the runs ------------------------------------------------------------------------------------------
+
+
+def tenant_of(gateway: GraphGateway, ids: Sequence[str]) -> dict[str, str]:
+    rows = gateway.read(
+        "bench_tenants",
+        "MATCH (n:__Entity__) WHERE n.id IN $ids RETURN n.id AS id, n.tenant_id AS t",
+        {"ids": list(ids)},
+    )
+    return {r["id"]: r["t"] for r in rows}
+
+
+def score_ranked(run: Run, gateway: GraphGateway, mention: Mention, ids: Sequence[str]) -> None:
+    """Top-1/top-3 hits of a ranked list of entity ids, and how many belong to another tenant."""
+    run.hits += bool(ids) and ids[0] == mention.expected
+    run.hits3 += mention.expected in ids[:3]
+    owners = tenant_of(gateway, ids)
+    run.results += len(ids)
+    run.leaks += sum(1 for i in ids if owners.get(i) != mention.tenant_id)
+
+
+def run_resolve(stack: Any, mentions: Sequence[Mention]) -> Run:
+    run = Run("kgcrm resolve")
+    for m in mentions:
+        resolution = run.timed(
+            lambda m=m: stack.resolver.resolve(m.text, m.tenant_id, types=["Person", "Organization"])
+        )
+        ids = [c.id for c in resolution.candidates]
+        run.hits += bool(ids) and ids[0] == m.expected
+        run.hits3 += m.expected in ids[:3]
+    return run
+
+
+def run_vector(stack: Any, mentions: Sequence[Mention], gateway: GraphGateway) -> Run:
+    run = Run("kgcrm nearest (tenant-filtered)")
+    for m in mentions:
+        rows = run.timed(
+            lambda m=m: stack.search.nearest(m.text, m.tenant_id, types=["Person", "Organization"], limit=10)
+        )
+        score_ranked(run, gateway, m, [r["id"] for r in rows])
+    return run
+
+
+def run_llamaindex_vector(
+    store: Any, cache: CachedEmbedding, mentions: Sequence[Mention], *, filtered: bool, gateway: GraphGateway
+) -> Run:
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    run = Run("LlamaIndex vector_query " + ("(tenant filter: scan)" if filtered else "(no filter: index)"))
+    for m in mentions:
+        query = VectorStoreQuery(
+            query_embedding=cache(m.text), similarity_top_k=10, filters=tenant_filter(m.tenant_id) if filtered else None
+        )
+        nodes, _ = run.timed(lambda q=query: store.vector_query(q))
+        score_ranked(run, gateway, m, [n.id for n in nodes])
+    return run
+
+
+def run_llamaindex_pipeline(store: Any, embed_model: Any, mentions: Sequence[Mention], gateway: GraphGateway) -> Run:
+    run = Run("LlamaIndex PGRetriever (vector context + synonyms)")
+    pipelines: dict[str, Any] = {}
+    for m in mentions:
+        pipeline = pipelines.get(m.tenant_id) or pipelines.setdefault(
+            m.tenant_id, llamaindex_pipeline(store, embed_model, m.tenant_id)
+        )
+        results = run.timed(lambda m=m, p=pipeline: p.retrieve(m.text))
+        # LlamaIndex names entities by their `id`: a result's text is "source -> RELATION -> target"
+        texts = [r.node.get_content() for r in results]
+        run.hits += bool(texts) and texts[0].split(" -> ")[0] == m.expected
+        run.hits3 += any(m.expected in t.split(" -> ") for t in texts[:3])
+        ids = {part for t in texts for part in (t.split(" -> ")[0], t.split(" -> ")[-1])}
+        owners = tenant_of(gateway, sorted(ids))
+        run.results += len(ids)
+        run.leaks += sum(1 for i in ids if owners.get(i) not in (None, m.tenant_id))
+    return run
+
+
+def run_connections(stack: Any, targets: Sequence[tuple[str, str]]) -> Run:
+    run = Run("kgcrm connections (max_hops 4)")
+    for tenant_id, target in targets:
+        result = run.timed(lambda t=tenant_id, x=target: stack.connections.connections(x, t, max_hops=4))
+        run.hits += bool(result.paths)
+    return run
+
+
+def run_templates(stack: Any, questions: Sequence[tuple[str, str]]) -> Run:
+    run = Run("kgcrm ask (templates)")
+    for tenant_id, question in questions:
+        answer = run.timed(lambda t=tenant_id, q=question: stack.ask.ask(q, t))
+        run.hits += answer.method == "template"
+        run.extra[answer.method] = run.extra.get(answer.method, 0) + 1
+    return run
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+
+def bench_tenants(engine: sa.Engine, count: int) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.text("SELECT id FROM tenant ORDER BY id LIMIT :n"), {"n": count})]
+
+
+def check_graph(engine: sa.Engine, gateway: GraphGateway, tenants: Sequence[str]) -> None:
+    """The graph mirrors the CRM, and the bench tenants' people and organizations have embeddings."""
+    with engine.connect() as conn:
+        people = conn.execute(sa.text("SELECT count(*) FROM individual")).scalar_one()
+    rows = gateway.read(
+        "bench_check",
+        "MATCH (p:Person) RETURN count(p) AS people, "
+        "count(CASE WHEN p.tenant_id IN $tenants AND p.embedding IS NULL THEN 1 END) AS unembedded",
+        {"tenants": list(tenants)},
+    )
+    if rows[0]["people"] != people or rows[0]["unembedded"]:
+        raise SystemExit(
+            f"the graph holds {rows[0]['people']:,} Person nodes ({rows[0]['unembedded']:,} of the bench tenants "
+            f"without an embedding), the CRM {people:,} individuals: sync the CRM with its embeddings first "
+            "(see this script's docstring)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--tenants", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--queries", type=int, default=100, help="mentions and targets drawn per bench tenant")
+    parser.add_argument(
+        "--bench-tenants", type=int, default=10, help="tenants the workload is drawn from (the first, by id)"
+    )
+    parser.add_argument("--baseline-queries", type=int, default=60, help="mentions given to the LlamaIndex runs")
+    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
+    args = parser.parse_args()
+
+    crm = seeded_crm(args.rows, tenants=args.tenants, seed=args.seed)
+    engine = make_engine(f"sqlite:///{crm}")
+    tenants = bench_tenants(engine, args.bench_tenants)
+    workload = draw_workload(engine, tenants, args.queries, args.seed)
+    settings = Settings()
+    model = load_embedding_model(settings)
+    texts = [m.text for m in workload.mentions] + [q for _, q in workload.questions]
+    texts += [parse_mention(t, now=SEED_NOW).text for t in texts]  # what the resolver embeds
+    encode = Run("encode one mention (sentence-transformers, CPU)")
+    for text in texts[:100]:
+        encode.timed(lambda t=text: model.encode([t], normalize_embeddings=True))
+    cache = CachedEmbedding(model, texts)
+
+    credentials = neo4j_credentials()
+    driver = make_driver(credentials)
+    store = llamaindex_store(credentials)
+    try:
+        gateway = GraphGateway(driver)
+        check_graph(engine, gateway, tenants)
+        nodes, rels = graph_size(driver)
+        stack = build_stack(gateway, embed=cache, clock=lambda: SEED_NOW)
+        embed_model = cached_llamaindex_embedding(model, cache, settings.embedding_model)
+        warm = workload.mentions[:20]
+        (
+            run_resolve(stack, warm),
+            run_vector(stack, warm, gateway),
+            run_llamaindex_pipeline(store, embed_model, warm[:5], gateway),
+        )
+        run_connections(stack, workload.targets[:10]), run_templates(stack, workload.questions[:10])
+
+        baseline = workload.mentions[: args.baseline_queries]
+        runs = {
+            "resolve": [
+                run_resolve(stack, workload.mentions),
+                run_llamaindex_pipeline(store, embed_model, baseline, gateway),
+            ],
+            "vector": [
+                run_vector(stack, workload.mentions, gateway),
+                run_llamaindex_vector(store, cache, baseline, filtered=True, gateway=gateway),
+                run_llamaindex_vector(store, cache, workload.mentions, filtered=False, gateway=gateway),
+            ],
+            "connections": [run_connections(stack, workload.targets)],
+            "templates": [run_templates(stack, workload.questions)],
+            "encode": [encode],
+        }
+        version = neo4j_version(driver)
+    finally:
+        store.close()
+        asyncio.run(store._async_driver.close())
+        driver.close()
+
+    header = [
+        "task",
+        "contender",
+        "n",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "top-1",
+        "top-3",
+        "other tenants' results",
+        "goal p95",
+    ]
+    table = []
+    for task, task_runs in runs.items():
+        for run in task_runs:
+            n = len(run.latencies)
+            p95 = percentile(run.latencies, 95)
+            goal = GOALS_MS.get(task)
+            met = "" if goal is None or not run.name.startswith("kgcrm") else ("met" if p95 <= goal else "SHORT")
+            top = task in ("resolve", "vector")
+            table.append(
+                [
+                    task,
+                    run.name,
+                    str(n),
+                    f"{percentile(run.latencies, 50):.1f}",
+                    f"{p95:.1f}",
+                    f"{max(run.latencies):.1f}",
+                    f"{run.hits / n:.0%}"
+                    if top
+                    else (
+                        f"{run.hits / n:.0%} with a path"
+                        if task == "connections"
+                        else (f"{run.hits / n:.0%} by template" if task == "templates" else "")
+                    ),
+                    f"{run.hits3 / n:.0%}" if top else "",
+                    f"{run.leaks}/{run.results}" if run.results else "",
+                    f"≤ {goal:.0f} ms {met}" if goal is not None and met else "",
+                ]
+            )
+    print_table(f"retrieval on {args.rows:,} seeded rows ({args.tenants} tenants)", header, table)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (
+        f"### Retrieval speed, {args.rows:,} seeded rows ({args.tenants} tenants), side by side with LlamaIndex\n\n"
+        f"{stamp} · {machine()} · Neo4j {version} · graph {nodes:,} nodes + {rels:,} relationships · "
+        f"`bench/retrieval_speed.py --rows {args.rows} --queries {args.queries} "
+        f"--bench-tenants {args.bench_tenants}`\n\n"
+        "Query embeddings computed once and served to every contender (timed apart: `encode`). "
+        "LlamaIndex's synonym LLM is a scripted stand-in (no network LLM).\n\n" + markdown_table(header, table)
+    )
+    if args.record:
+        record_results(f"retrieval_speed_{args.rows}", body)
+    else:
+        print(body)
+
+
+if __name__ == "__main__":
+    main()
