@@ -70,16 +70,16 @@ class RelationshipStyle:
 
 # One entry per label of sync/mapping.py (tests/graph/browser/test_style.py checks that).
 NODE_STYLES: tuple[NodeStyle, ...] = (
-    NodeStyle("Tenant", "records", "#604A0E", "#423204", 80, "{name}"),
+    NodeStyle("Tenant", "records", "#604A0E", "#423204", 90, "{name}"),
     NodeStyle("Status", "records", "#D9C8AE", "#C0A378", 35, "{name}"),
-    NodeStyle("Person", "people", "#4C8EDA", "#2870C2", 55, "{name}"),
-    NodeStyle("User", "people", "#1D4E89", "#123A68", 60, "{name}"),
+    NodeStyle("Person", "people", "#4C8EDA", "#2870C2", 65, "{name}"),
+    NodeStyle("User", "people", "#1D4E89", "#123A68", 70, "{name}"),
     NodeStyle("Contact", "people", "#8FB8E8", "#5E98DB", 35, "{title}"),
-    NodeStyle("Organization", "organizations", "#2E9E6B", "#1F7A52", 70, "{name}"),
+    NodeStyle("Organization", "organizations", "#2E9E6B", "#1F7A52", 80, "{name}"),
     NodeStyle("Account", "organizations", "#6CC49A", "#45A877", 55, "{name}"),
     NodeStyle("Lead", "deals", "#FFC454", "#D7A013", 45, "{title}"),
     NodeStyle("Job", "deals", "#FFD98A", "#E0B64F", 45, "{title}"),
-    NodeStyle("Opportunity", "deals", "#F79767", "#F36924", 60, "{title} · {currency} {amount}"),
+    NodeStyle("Opportunity", "deals", "#F79767", "#F36924", 70, "{title} · {currency} {amount}"),
     NodeStyle("Partnership", "deals", "#F3B27A", "#E8914A", 50, "{title}"),
     NodeStyle("Task", "activity", "#C990C0", "#B261A5", 30, "{title}"),
     NodeStyle("Note", "activity", "#DA7194", "#CC3C6C", 30, "{name}"),
