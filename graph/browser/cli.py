@@ -5,6 +5,7 @@ Settings come from ``ctx.obj`` (built once in kgcrm/cli.py).
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
@@ -141,7 +142,7 @@ def print_how_to_open(settings: Settings, server: GuideServer, *, serving: str) 
     console.print(f"Guide server:   {server.base_url}  {serving}")
     console.print(f"Open the guide: in Browser's editor run   :play {server.guide_url}")
     if browser_url:
-        console.print(f"  or just open  {browser_url}?cmd=play&arg={server.guide_url}")
+        console.print(f"  or just open  {one_click_url(browser_url, LocalNeo4jServer(settings).bolt_uri, server)}")
     console.print(f"Style:          :style {server.style_url}   (or drop {style_path} onto Browser)")
     console.print(f"Saved queries:  drop {favorites_path} onto Browser (Favorites drawer, folder kgcrm)")
     if settings.manages_local_neo4j and not _allows_guides(LocalNeo4jServer(settings)):
@@ -149,6 +150,13 @@ def print_how_to_open(settings: Settings, server: GuideServer, *, serving: str) 
             "[yellow]The running Neo4j was configured before kgcrm allowed guides: restart it "
             "(`kgcrm neo4j stop && kgcrm neo4j start`) so Browser may load the guide.[/yellow]"
         )
+
+
+def one_click_url(browser_url: str, bolt_uri: str, server: GuideServer) -> str:
+    """Browser with the connect form filled in (Bolt URL and user) and the guide playing."""
+    scheme, _, address = bolt_uri.partition("://")
+    connect = urllib.parse.quote(f"{scheme}://{USER}@{address}", safe="")
+    return f"{browser_url}?connectURL={connect}&cmd=play&arg={server.guide_url}"
 
 
 def _allows_guides(server: LocalNeo4jServer) -> bool:

@@ -253,7 +253,9 @@ def test_cli_starts_and_stops_a_detached_server(tmp_path: Path) -> None:
         assert started.exit_code == 0, started.output
         assert server.answers() and server.running_pid() is not None
         assert f":play {server.guide_url}" in started.output
-        assert f"?cmd=play&arg={server.guide_url}" in started.output
+        assert f"/browser/?connectURL=bolt%3A%2F%2Fneo4j%40127.0.0.1%3A7687&cmd=play&arg={server.guide_url}" in (
+            started.output
+        )
         again = runner.invoke(browser_app, ["guide", "--start"], obj=settings)
         assert again.exit_code == 0 and str(server.running_pid()) in again.output
         assert (tmp_path / "data" / "browser" / "kgcrm.grass").read_text() == grass()
