@@ -86,7 +86,9 @@ def favorites(
         output.write_bytes(favorites_zip())
     console.print(f"wrote {output}")
     console.print("Import: drag the file onto Neo4j Browser's window; the queries appear in the Favorites")
-    console.print("drawer (star icon), folder 'kgcrm'. Run '00 set parameters' first: every query reads $tenant_id.")
+    console.print(
+        "drawer (star icon), folder 'kgcrm'. Run '00 Set the parameters' first: every query reads $tenant_id."
+    )
 
 
 @browser_app.command()

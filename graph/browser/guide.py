@@ -170,7 +170,7 @@ def _closing_slide() -> str:
     body = (
         "<p>Every query of this guide is also a saved query (<code>kgcrm browser favorites</code> writes "
         "the file; drop it onto Browser). Each reads <code>$tenant_id</code>: run "
-        "<i>00 set parameters</i> first.</p>\n"
+        "<i>00 Set the parameters</i> first.</p>\n"
         "<p>Writing Cypher of your own? Keep <code>WHERE n.tenant_id = $tenant_id</code> on every node you "
         "match: tenants share one database.</p>\n"
         f"<p>Queries in this guide: {', '.join(escape(q.title) for q in QUERIES)}.</p>\n"

@@ -23,6 +23,7 @@ import cypher
 
 FAVORITES_FOLDER = "kgcrm"
 FAVORITES_FILE_NAME = "kgcrm-favorites.zip"
+SETUP_TITLE = "Set the parameters"
 
 # The parameters the queries may use, and what sets them to their defaults.
 PARAM_DEFAULTS: Mapping[str, str] = MappingProxyType({"person": "''", "organization": "''"})
@@ -91,10 +92,14 @@ def params_setup_commands(tenant_expression: str = FIRST_TENANT) -> list[str]:
 
 
 def favorites() -> dict[str, str]:
-    """Favourite file name (in the zip) → content: the parameters first, then every query."""
+    """Favourite file name (in the zip) → content: the parameters first, then every query.
+
+    Browser names a favourite by its first comment line and lists them by name, so the
+    first line is ``// <NN> <title>``: the drawer shows them in the guide's order.
+    """
     setup = "\n".join(
         [
-            "// kgcrm: set the parameters",
+            f"// 00 {SETUP_TITLE}",
             "// Run once per session: the queries read $tenant_id, $person and $organization. This picks",
             "// the first tenant by name; for another, put its id (from the tenants query) in quotes instead.",
             tenant_param_command() + ";",
@@ -102,9 +107,10 @@ def favorites() -> dict[str, str]:
             "",
         ]
     )
-    files = {f"{FAVORITES_FOLDER}/00 set parameters.cypher": setup}
+    files = {f"{FAVORITES_FOLDER}/00 {SETUP_TITLE}.cypher": setup}
     for number, q in enumerate(ALL_QUERIES, start=1):
-        files[f"{FAVORITES_FOLDER}/{number:02d} {q.title}.cypher"] = q.cypher.strip() + "\n"
+        rest = q.cypher.strip().split("\n", 1)[1]  # the first line is "// kgcrm: <title>"
+        files[f"{FAVORITES_FOLDER}/{number:02d} {q.title}.cypher"] = f"// {number:02d} {q.title}\n{rest}\n"
     return files
 
 

@@ -132,7 +132,7 @@ def test_every_query_filters_by_tenant_and_declares_its_parameters() -> None:
         used = set(re.findall(r"\$([a-z_]+)", q.cypher))
         assert used == set(q.params), q.name
         assert "tenant_id" in used, q.name
-        assert q.cypher.startswith(f"// kgcrm: {q.title[0].lower()}{q.title[1:]}") or q.cypher.startswith("// kgcrm: ")
+        assert q.cypher.startswith(f"// kgcrm: {q.title[0].lower()}{q.title[1:]}\n"), q.name  # the favourite's name
     assert TENANTS.params == () and not TENANTS.tenant_scoped
 
 
@@ -146,9 +146,12 @@ def test_favorites_zip_holds_every_query_named_by_its_first_line() -> None:
     assert files == favorites()
     assert all(name.startswith(f"{FAVORITES_FOLDER}/") and name.endswith(".cypher") for name in files)
     assert len(files) == 1 + len(ALL_QUERIES)
-    assert all(content.startswith("// kgcrm: ") for content in files.values())
-    setup = files[f"{FAVORITES_FOLDER}/00 set parameters.cypher"]
+    for name, content in files.items():  # named (first line) and listed in the guide's order
+        number, title = name.removeprefix(f"{FAVORITES_FOLDER}/").removesuffix(".cypher").split(" ", 1)
+        assert content.startswith(f"// {number} {title}\n"), name
+    setup = files[f"{FAVORITES_FOLDER}/00 Set the parameters.cypher"]
     assert ":param tenant_id => " in setup and ":param person => '';" in setup
+    assert sorted(files) == list(files)
     bodies = "\n".join(files.values())
     assert all(q.body.strip() in bodies for q in ALL_QUERIES)
     assert favorites_zip() == favorites_zip()  # the same queries, the same bytes

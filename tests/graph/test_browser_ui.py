@@ -1,9 +1,10 @@
 """Neo4j Browser itself, driven by a real headless Chromium (Debian's, no browser download).
 
 Opens the test server's Browser, logs in with the credentials of the test server, applies
-kgcrm's style, runs saved queries from the favourites file kgcrm writes on a seeded
-two-tenant demo graph, and checks what the graph view draws: nodes whose captions are the
-people's names, in the style's colours. Then plays the guide and runs its one-click blocks.
+kgcrm's style, imports the favourites file kgcrm writes (dropped onto Browser), runs saved
+queries from the Favorites drawer on a seeded two-tenant demo graph, and checks what the
+graph view draws: nodes whose captions are the people's names, in the style's colours.
+Then plays the guide and runs its one-click blocks.
 Screenshots go to ``$KGCRM_TEST_ARTIFACTS`` (default ``test-artifacts/`` in the repository).
 
 Needs Chromium (``apt-get install chromium``), Python's playwright (the ``test`` extra; its
@@ -14,6 +15,7 @@ or ``NEO4J_HTTP_URL`` with ``NEO4J_URI``). Missing ones skip the tests, except i
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -29,7 +31,7 @@ import pytest
 import sqlalchemy as sa
 
 from graph.browser.guide_server import GuideServer
-from graph.browser.queries import FAVORITES_FOLDER, QUERIES, favorites
+from graph.browser.queries import FAVORITES_FOLDER, QUERIES, SETUP_TITLE, favorites_zip
 from graph.browser.style import grass, node_style, style_command
 from kgcrm.settings import Settings
 from tests.support.browser_fixtures import SeededGraph
@@ -99,6 +101,34 @@ class BrowserSession:
             assert time.monotonic() < deadline, f"no result frame for {what[:60]!r}"
             time.sleep(0.1)
         return self.frames().nth(-count)
+
+    def import_favorites(self, archive: bytes) -> None:
+        """Drop the favourites .zip onto Browser, as a person drags the file kgcrm wrote."""
+        transfer = self.page.evaluate_handle(
+            """b64 => {
+                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], 'kgcrm-favorites.zip', {type: 'application/zip'}));
+                return transfer;
+            }""",
+            base64.b64encode(archive).decode(),
+        )
+        self.page.locator(".filedrop").first.dispatch_event("drop", {"dataTransfer": transfer})
+
+    def toggle_favorites_drawer(self) -> None:
+        self.page.click("[data-testid=navigationFavorites]")
+
+    def open_favorites_folder(self, folder: str) -> None:
+        self.page.click(f'[data-testid="expandFolder-{folder}"]')
+
+    def run_favorite(self, name: str) -> Any:
+        """Click the run button of the saved query ``name`` in the Favorites drawer."""
+        title = self.page.locator(f'[data-testid="scriptTitle-{name}"]')
+        item = self.page.locator("[data-testid=savedScriptListItem]", has=title)
+        before = self.frames().count()
+        item.hover()
+        item.locator("[data-testid=savedScriptsButton-Run]").click()
+        return self.wait_for_new_frames(before, 1, name)
 
     def node_captions(self, frame: Any) -> list[tuple[str, str]]:
         """(caption, fill colour) of every node the frame's graph view draws."""
@@ -185,26 +215,24 @@ def _best_known_person(graph: SeededGraph, tenant_id: str) -> str:
     return f"{first} {last}"
 
 
-def _favorite(title: str) -> str:
-    files = favorites()
-    (name,) = [n for n in files if n.startswith(f"{FAVORITES_FOLDER}/") and n.endswith(f" {title}.cypher")]
-    return files[name]
-
-
 def test_saved_query_draws_people_with_styled_captions(
     browser_session: BrowserSession, seeded_graph: SeededGraph
 ) -> None:
-    tenant = seeded_graph.tenants[0]  # "00 set parameters" picks the first tenant by name
+    tenant = seeded_graph.tenants[0]  # "00 Set the parameters" picks the first tenant by name
     person = _best_known_person(seeded_graph, tenant.id)
 
     browser_session.run(style_command(grass()))
-    browser_session.run(_favorite("set parameters"))  # several statements: they run one after another
+    browser_session.import_favorites(favorites_zip())
+    browser_session.toggle_favorites_drawer()
+    browser_session.open_favorites_folder(FAVORITES_FOLDER)
+    browser_session.run_favorite(f"00 {SETUP_TITLE}")  # several statements: they run one after another
     deadline = time.monotonic() + 10
     while tenant.id not in browser_session.run(":params").inner_text():
-        assert time.monotonic() < deadline, "'00 set parameters' did not set $tenant_id"
+        assert time.monotonic() < deadline, f"'00 {SETUP_TITLE}' did not set $tenant_id"
         time.sleep(0.5)
     browser_session.run(f":param person => {json.dumps(person)}")  # a Cypher string, quotes escaped
-    frame = browser_session.run(_favorite("A person's network"))
+    frame = browser_session.run_favorite("02 A person's network")
+    browser_session.toggle_favorites_drawer()
     drawn = browser_session.node_captions(frame)
     shot = browser_session.screenshot("browser-person-network.png")
 
