@@ -148,7 +148,7 @@ class BrowserSession:
 
 @pytest.fixture(scope="module")
 def browser_session(
-    neo4j_test_server: Neo4jTestServer, seeded_graph: SeededGraph, tmp_path_factory: pytest.TempPathFactory
+    neo4j_test_server: Neo4jTestServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BrowserSession]:
     try:
         from playwright.sync_api import sync_playwright
