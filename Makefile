@@ -1,6 +1,7 @@
 # kgcrm: the two commands of the README.
 #   make demo   set up everything and run kgcrm on the embedded default
-#               (local Neo4j + SQLite + demo data)
+#               (local Neo4j + SQLite + demo data); ends by printing the Neo4j
+#               Browser URL and the `:play` command of kgcrm's Browser guide
 #   make test   set up everything and run the tests against real services
 # Both work on a fresh machine: they create the venv, fetch Neo4j from Maven
 # Central, and (for the tests) install and start PostgreSQL.
@@ -34,7 +35,11 @@ demo: neo4j
 	$(KGCRM) seed --tenants $(TENANTS) --scale $(SCALE) --if-empty
 	$(KGCRM) graph init
 	$(KGCRM) sync --full
-	$(KGCRM) neo4j browser
+	@# possible duplicates for the Browser guide, in every demo tenant (the seed's slugs)
+	@for slug in $$($(BIN)/python -c "from crm.seed_generate import tenant_identity as t; print(*(t(i)[1] for i in range($(TENANTS))))"); do \
+		$(KGCRM) dedupe --tenant $$slug >/dev/null && echo "dedupe: tenant $$slug done"; \
+	done
+	$(KGCRM) browser guide --start
 
 test: venv
 	eval "$$(bash .ci/start-postgres.sh)" && $(BIN)/python -m pytest $(PYTEST_ARGS)

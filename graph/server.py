@@ -90,6 +90,8 @@ JVM_OPTIONS: tuple[str, ...] = (
 ENTRY_POINTS = ("org.neo4j.server.Neo4jCommunity", "org.neo4j.server.CommunityEntryPoint")
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
+BROWSER_ALLOWLIST_SETTING = "browser.remote_content_hostname_whitelist"
+
 _BOLT_SHUTDOWN_WAIT = ("internal.server.bolt.thread_pool_shutdown_wait_time", "1s")
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -448,6 +450,8 @@ class LocalNeo4jServer:
             "dbms.security.procedures.unrestricted=apoc.*",
             "dbms.usage_report.enabled=false",
             "",
+            *self._browser_lines(),
+            "",
             f"server.memory.heap.initial_size={s.neo4j_heap}",
             f"server.memory.heap.max_size={s.neo4j_heap}",
             f"server.memory.pagecache.size={s.neo4j_pagecache}",
@@ -461,6 +465,20 @@ class LocalNeo4jServer:
             lines += ["# stop in ~1 s instead of ~11 s", "=".join(_BOLT_SHUTDOWN_WAIT), ""]
         self.conf_file.write_text("\n".join(lines), encoding="utf-8")
         return self.conf_file
+
+    def _browser_lines(self) -> list[str]:
+        """Neo4j Browser: guides only from kgcrm's loopback guide server, no telemetry.
+
+        Browser loads a remote guide (``:play <url>``) or style (``:style <url>``) only from
+        a host of this list (host names, no ports or paths). The setting keeps its old name
+        in Neo4j 5.26 and 2026.09 (their ServerSettings declare
+        ``browser.remote_content_hostname_whitelist``; "allowlist" is only the docs' word).
+        """
+        hosts = dict.fromkeys([self.settings.browser_guide_host.strip("[]"), "127.0.0.1", "localhost"])
+        return [
+            f"{BROWSER_ALLOWLIST_SETTING}={','.join(hosts)}",
+            "client.allow_telemetry=false",
+        ]
 
     def _declares_setting(self, name: str) -> bool:
         """True when this Neo4j knows the (internal) setting ``name``.

@@ -15,6 +15,7 @@ from api.cli import keys_app, serve_command
 from api.mcp_cli import mcp_command
 from crm.cli import db_app, seed_command
 from eval.cli import eval_command
+from graph.browser.cli import browser_app
 from graph.cli import graph_app, neo4j_app
 from kgcrm.errors import KgcrmError
 from kgcrm.settings import load_settings
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(graph_app, name="graph")
+app.add_typer(browser_app, name="browser")
 app.add_typer(db_app, name="db")
 app.command("seed")(seed_command)
 app.add_typer(sync_app, name="sync")

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
 
+    # --- the Neo4j Browser guide server (static pages; loopback only) ------------
+    browser_guide_host: str = "127.0.0.1"
+    browser_guide_port: int = Field(default=7478, ge=0, le=65535, description="0: any free port")
+
     # --- derived ---------------------------------------------------------------
     @property
     def manages_local_neo4j(self) -> bool:
