@@ -26,7 +26,7 @@ def database_engine(settings: Settings) -> sa.Engine:
 @contextmanager
 def graph_gateway(settings: Settings) -> Iterator[GraphGateway]:
     """A gateway over a driver that is closed on exit."""
-    driver = make_driver(neo4j_credentials(settings))
+    driver = make_driver(neo4j_credentials(settings), max_transaction_retry_time=settings.neo4j_retry_s)
     try:
         yield GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
     finally:

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "KGCRM_NEO4J_DATABASE")
     )
     neo4j_query_timeout_s: float = Field(default=30.0, gt=0)
+    neo4j_retry_s: float = Field(
+        default=30.0, ge=0, description="How long a transaction is retried while Neo4j does not answer."
+    )
 
     # --- the local Neo4j server kgcrm manages ---------------------------------
     # Neo4j 5.26 LTS: the newest line whose matching APOC core Maven Central serves

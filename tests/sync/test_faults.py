@@ -265,6 +265,8 @@ def sync_env(credentials: Neo4jCredentials, engine: Engine, tmp_path: Path) -> d
         NEO4J_PASSWORD=credentials.password.get_secret_value(),
         KGCRM_DATA_DIR=str(tmp_path / "kgcrm-data"),
         KGCRM_SETTINGS_FILE=str(tmp_path / "no-settings.env"),
+        # retry for less than Neo4j takes to restart, so that an outage is seen (and logged) as one
+        KGCRM_NEO4J_RETRY_S="2",
     )
     return env
 
