@@ -534,7 +534,7 @@ class LocalNeo4jServer:
                 )
             return
         if not self.password_file.exists():
-            _write_private(self.password_file, _generate_password())
+            write_private(self.password_file, _generate_password())
             log.info("generated a password for the local Neo4j in %s", self.password_file)
         self.password_file.chmod(0o600)
         fd, argfile = tempfile.mkstemp(prefix=".initial-password-", dir=self.state_dir)
@@ -819,7 +819,7 @@ def _generate_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(_PASSWORD_LENGTH))
 
 
-def _write_private(path: Path, content: str) -> None:
+def write_private(path: Path, content: str) -> None:
     """Write ``content`` to ``path`` with mode 0600 from the first byte on, in a 0700 dir."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)

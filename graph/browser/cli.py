@@ -18,7 +18,7 @@ from graph.browser.queries import FAVORITES_FILE_NAME, favorites_zip
 from graph.browser.reader import DEFAULT_READER, ReadOnlyAccess
 from graph.browser.style import grass, style_command
 from graph.gateway import GraphGateway, make_driver
-from graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, _write_private, neo4j_credentials
+from graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, neo4j_credentials, write_private
 from kgcrm.settings import Settings
 
 browser_app = typer.Typer(
@@ -188,6 +188,6 @@ def reader(
         console.print(f"[yellow]Neo4j {outcome.edition}:[/yellow] {outcome.advice}")
         raise typer.Exit(1)
     password_file = pack_dir(settings) / f"{user}.password"
-    _write_private(password_file, outcome.password or "")
+    write_private(password_file, outcome.password or "")
     console.print(f"[green]created read-only user '{user}'[/green] (password in {password_file})")
     console.print(outcome.advice)
