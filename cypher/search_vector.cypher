@@ -1,16 +1,21 @@
 // Nearest entities to a query embedding, inside one tenant. Neo4j 5.26 cannot
 // filter inside the vector index, so the caller over-fetches ($fetch) and the
-// tenant filter runs right after the index call, before anything is returned.
+// tenant filter runs right after the index call, before anything is returned;
+// `fetched` and `matching` size the next over-fetch (retrieval.overfetch).
 CALL db.index.vector.queryNodes('entity', $fetch, $embedding) YIELD node, score
-WITH node, score
-WHERE node.tenant_id = $tenant
-  AND ($labels IS NULL OR any(label IN labels(node) WHERE label IN $labels))
-RETURN node.id AS id,
-       [label IN labels(node) WHERE label <> '__Entity__'][0] AS type,
-       node.name AS name,
-       coalesce(node.body, node.summary, node.description, node.bio, node.title, node.name) AS text,
-       node.updated_at AS updated_at,
-       node.updated_by AS updated_by,
-       score
-ORDER BY score DESC
-LIMIT $limit
+WITH collect({node: node, score: score}) AS hits
+WITH size(hits) AS fetched,
+     [hit IN hits
+      WHERE hit.node.tenant_id = $tenant
+        AND ($labels IS NULL OR any(label IN labels(hit.node) WHERE label IN $labels))] AS mine
+RETURN fetched,
+       size(mine) AS matching,
+       [hit IN mine[..$limit] | {
+          id: hit.node.id,
+          type: [label IN labels(hit.node) WHERE label <> '__Entity__'][0],
+          name: hit.node.name,
+          text: coalesce(hit.node.body, hit.node.summary, hit.node.description, hit.node.bio, hit.node.title,
+                         hit.node.name),
+          updated_at: hit.node.updated_at,
+          updated_by: hit.node.updated_by,
+          score: hit.score}] AS hits

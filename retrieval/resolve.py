@@ -65,6 +65,7 @@ from kgcrm.errors import DataError
 from retrieval import names
 from retrieval.dedupe import organization_record, pair_score, person_record
 from retrieval.mentions import ORGANIZATION_NOUNS, Mention, parse_mention
+from retrieval.overfetch import FetchSizes
 from retrieval.types import ENTITY_TYPES, Candidate, Resolution
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,7 @@ class EntityResolver:
         self.embedder = embedder
         self.clock = clock
         self.weights = weights
+        self.fetch_sizes = FetchSizes(first=FIRST_FETCH, maximum=MAX_FETCH, growth=10)
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
         """The entities of ``tenant_id`` that ``text`` may name, best first (at most ``limit``)."""
@@ -365,14 +367,14 @@ class EntityResolver:
 
     def _over_fetch(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run an index query with a growing over-fetch until enough tenant hits or the index is exhausted."""
-        fetch = FIRST_FETCH
-        while True:
+
+        def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
             rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch})
-            row = rows[0] if rows else {"fetched": 0, "hits": []}
-            hits: list[dict[str, Any]] = row["hits"]
-            if len(hits) >= params["limit"] or row["fetched"] < fetch or fetch >= MAX_FETCH:
-                return hits
-            fetch = min(fetch * 10, MAX_FETCH)
+            row = rows[0] if rows else {"fetched": 0, "matching": 0, "hits": []}
+            return row["hits"], row["fetched"], row["matching"]
+
+        key = (name, params.get("index"), params["tenant"], tuple(params["labels"]))
+        return self.fetch_sizes.fetch(key, query, params["limit"])
 
     def _context(self, mention: Mention, tenant_id: str, lookups: _Lookups) -> None:
         """The organizations (or deals) named beside the mention, then their people whose name fits."""

@@ -15,6 +15,7 @@ from typing import Any
 import cypher
 from graph.gateway import GraphGateway
 from kgcrm.errors import KgcrmError
+from retrieval.overfetch import FetchSizes
 from retrieval.types import ENTITY_TYPES, Answer, SourceRow
 
 Embed = Callable[[str], Sequence[float]]
@@ -46,6 +47,7 @@ class SemanticSearch:
         self.gateway = gateway
         self.embed = embed
         self.max_fetch = max_fetch
+        self.fetch_sizes = FetchSizes(first=100, maximum=max_fetch, growth=4)  # per tenant and labels
 
     def search(
         self, text: str, tenant_id: str, *, types: Sequence[str] | None = None, limit: int = 10
@@ -102,16 +104,17 @@ class SemanticSearch:
             raise KgcrmError("SemanticSearch.nearest needs an embedding function (pass embed=...)")
         labels = [t for t in types if t in ENTITY_TYPES] if types else None
         embedding = list(self.embed(text))
-        fetch = max(100, limit * 20)
-        while True:
+
+        def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
             rows = self.gateway.read(
                 "search_vector",
                 cypher.load("search_vector"),
                 {"embedding": embedding, "fetch": fetch, "tenant": tenant_id, "labels": labels, "limit": limit},
             )
-            if len(rows) >= limit or fetch >= self.max_fetch:
-                return rows
-            fetch = min(fetch * 4, self.max_fetch)  # other tenants crowded the nearest results out
+            return rows[0]["hits"], rows[0]["fetched"], rows[0]["matching"]
+
+        key = ("search_vector", tenant_id, tuple(labels or ()))
+        return self.fetch_sizes.fetch(key, query, limit)
 
     def _fulltext(self, text: str, tenant_id: str, labels: list[str] | None, limit: int) -> list[dict[str, Any]]:
         query = lucene_terms(text)
