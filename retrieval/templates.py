@@ -241,7 +241,10 @@ class TemplateAnswerer:
         groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "cents": defaultdict(int), "order": 0})
         total = {"count": 0, "cents": defaultdict(int)}
         sources: dict[str, SourceRow] = {}
-        for row in rows:
+        found = rows[0] if rows else {"groups": [], "sample": []}
+        for item in found["sample"]:
+            sources.setdefault(item["id"], _source(item, "Lead", "lead"))
+        for row in found["groups"]:
             key = {"stage": row["stage"] or "(no status)", "owner": row["owner"] or "(no owner)"}.get(
                 slots["group"], "all"
             )
@@ -251,9 +254,6 @@ class TemplateAnswerer:
             group["order"] = row["position"] if row["position"] is not None else 999
             total["count"] += row["deals"]
             total["cents"][row["currency"]] += row["cents"]
-            for item in row["sample"]:
-                if len(sources) < 20:
-                    sources.setdefault(item["id"], _source(item, "Lead", "lead"))
         noun = slots["label"] + ("s" if total["count"] != 1 else "")
         outcome = f" {slots['outcome']}" if slots["outcome"] else ""
         when = f" in {period.label}" if period else ""
