@@ -383,6 +383,7 @@ def main() -> None:
         "--bench-tenants", type=int, default=10, help="tenants the workload is drawn from (the first, by id)"
     )
     parser.add_argument("--baseline-queries", type=int, default=60, help="mentions given to the LlamaIndex runs")
+    parser.add_argument("--no-baselines", action="store_true", help="kgcrm only (the LlamaIndex runs take minutes)")
     parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
     args = parser.parse_args()
 
@@ -417,16 +418,19 @@ def main() -> None:
         run_connections(stack, workload.targets[:10]), run_templates(stack, workload.questions[:10])
 
         baseline = workload.mentions[: args.baseline_queries]
+        base = not args.no_baselines
         runs = {
-            "resolve": [
-                run_resolve(stack, workload.mentions),
-                run_llamaindex_pipeline(store, embed_model, baseline, gateway),
-            ],
-            "vector": [
-                run_vector(stack, workload.mentions, gateway),
-                run_llamaindex_vector(store, cache, baseline, filtered=True, gateway=gateway),
-                run_llamaindex_vector(store, cache, workload.mentions, filtered=False, gateway=gateway),
-            ],
+            "resolve": [run_resolve(stack, workload.mentions)]
+            + ([run_llamaindex_pipeline(store, embed_model, baseline, gateway)] if base else []),
+            "vector": [run_vector(stack, workload.mentions, gateway)]
+            + (
+                [
+                    run_llamaindex_vector(store, cache, baseline, filtered=True, gateway=gateway),
+                    run_llamaindex_vector(store, cache, workload.mentions, filtered=False, gateway=gateway),
+                ]
+                if base
+                else []
+            ),
             "connections": [run_connections(stack, workload.targets)],
             "templates": [run_templates(stack, workload.questions)],
             "encode": [encode],

@@ -218,6 +218,15 @@ class Scored:
 # --- the resolver ----------------------------------------------------------------------------------
 
 
+def _needs_meaning(mention: Mention, lookups: _Lookups) -> bool:
+    """Whether the vector lookup can add anything: a description ("the robotics startup in Austin"), or
+    a mention the keys and names found nothing for. A name, an address or a domain that found its
+    entities is settled by them (the vector query is the slowest lookup, and names embed poorly)."""
+    if not lookups.evidence:
+        return True
+    return bool(mention.descriptor or mention.location) or not (mention.name or mention.email or mention.domain)
+
+
 class EntityResolver:
     """Resolves mentions to entities of one tenant; see the module docstring."""
 
@@ -303,7 +312,7 @@ class EntityResolver:
             self._context(mention, tenant_id, lookups)
         if mention.window is not None and (not mention.name or not lookups.evidence):
             self._window(mention, tenant_id, lookups, add=True)
-        if self.embedder is not None:
+        if self.embedder is not None and _needs_meaning(mention, lookups):
             self._vector(mention.text, tenant_id, labels, lookups)
 
     def _email(self, email: str, tenant_id: str, labels: Sequence[str], lookups: _Lookups) -> None:
