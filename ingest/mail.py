@@ -104,7 +104,13 @@ def open_mailboxes(path: Path) -> list[tuple[str, mailbox.Mailbox[Any]]]:
 
 def count_messages(path: Path) -> int:
     """How many messages the mailboxes at ``path`` hold (for the progress bar)."""
-    return sum(len(box) for _, box in open_mailboxes(path))
+    total = 0
+    for _, box in open_mailboxes(path):
+        try:
+            total += len(box)
+        finally:
+            box.close()
+    return total
 
 
 # --- reading messages --------------------------------------------------------------------------------

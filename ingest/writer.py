@@ -38,7 +38,7 @@ from crm.models import (
 from ingest.addresses import is_free_mail, organization_name, split_name
 from ingest.directory import Directory, Match, NameCandidates, registrable
 from ingest.records import ROLE_RANK, Address, IngestReport, Problem, Signal
-from kgcrm.errors import DataError
+from kgcrm.errors import DataError, TenantIsolationError
 
 Tick = Callable[[int], None]
 
@@ -108,23 +108,18 @@ class CrmWriter:
         try:
             with self.engine.begin() as conn:
                 self._apply(conn, signals, trial)
-        except IntegrityError as exc:
+        except (IntegrityError, DataError) as exc:
             self._directory = None  # it may hold rows that were rolled back
             self._seen.clear()
-            if len(signals) == 1:
-                error = data_error_from(exc)
-                report.problem(Problem(signals[0].external_id, error.field or "row", str(error)), "refused by the CRM")
-            else:
+            if len(signals) > 1:
                 for signal in signals:
                     self._write_chunk([signal], report, None)
-        except DataError as exc:
-            self._directory = None
-            self._seen.clear()
-            if len(signals) == 1:
-                report.problem(Problem(signals[0].external_id, exc.field or "row", str(exc)), "refused by the CRM")
             else:
-                for signal in signals:
-                    self._write_chunk([signal], report, None)
+                error = data_error_from(exc) if isinstance(exc, IntegrityError) else exc
+                where = f"{signals[0].source} {signals[0].external_id}"
+                column = ".".join(p for p in (error.table, error.field) if p) or "row"
+                isolation = "tenant isolation: " if isinstance(error, TenantIsolationError) else ""
+                report.problem(Problem(where, column, f"{isolation}{error.reason}"), "refused by the CRM")
         else:
             report.merge(trial)
         if tick is not None:
