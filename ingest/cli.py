@@ -193,7 +193,7 @@ def print_report(report: IngestReport, title: str, problems_file: Path | None = 
     if report.problems:
         console.print(f"[bold]{len(report.problems):,} problem(s)[/bold] (the run went on):")
         for problem in report.problems[:SHOWN_PROBLEMS]:
-            console.print(f"  {problem}", markup=False, highlight=False)
+            console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         if len(report.problems) > SHOWN_PROBLEMS and problems_file is None:
             console.print(f"  … {len(report.problems) - SHOWN_PROBLEMS:,} more: pass --problems FILE to see them all")
     if problems_file is not None:

@@ -1,0 +1,297 @@
+"""Ingestion throughput: messages/s (mbox) and meetings/s (.ics), first run and re-run, against a read-only ceiling.
+
+    .venv/bin/python bench/ingest_mail.py [--messages 20000] [--events 2000] [--people 5000] [--postgres URL]
+
+A generated tenant (``--people`` individuals at ``--people/10`` company domains, half of
+them with a contact at their organization, five users) and a generated mbox: threads of
+1 to 5 messages between one of our users and 1 to 3 outsiders (60% known addresses,
+15% new people at known domains who recur, 10% a known person at a new address of
+their company (name + domain), 10% gmail.com, 5% plus-addressed known addresses; names
+RFC 2047-encoded when not ASCII), plus 5% mailing-list messages. And a generated
+calendar: ``--events`` meetings, one in ten weekly for 20 weeks.
+
+Contenders, on the same files:
+
+- **floor (read only)**: every message's header section split into raw fields
+  (``BytesHeaderParser`` with ``compat32``, the first 256 KiB), nothing decoded: what
+  reading the file costs;
+- **naive reader (read only)**: the same, with the headers ingestion needs decoded by
+  ``email.policy.default`` (the obvious way to read mail in Python);
+- **first ingest**: ``kgcrm ingest mail`` (``ingest.pipeline.ingest_mail``): read (plain
+  headers by ``email.utils``, encoded or 8-bit ones by ``policy.default``), thread, match,
+  write (one transaction per 500 threads);
+- **re-ingest**: the same file again: must write nothing.
+
+On SQLite (a file), and on PostgreSQL with ``--postgres URL`` (a fresh schema, dropped
+after). Writes ``bench/RESULTS.md`` (section ``ingest``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import mailbox
+import random
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime
+from pathlib import Path
+
+import common
+import icalendar
+import sqlalchemy as sa
+
+from crm.database import make_engine, upgrade
+from crm.models import AppUser, Contact, Individual, Organization, Tenant
+from ingest.pipeline import ingest_calendar, ingest_mail
+
+FIRST = [
+    "Anna",
+    "Ben",
+    "Chloé",
+    "David",
+    "Elif",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kofi",
+    "Lena",
+    "Marta",
+    "Nikolai",
+    "Olga",
+    "Pablo",
+    "Qing",
+    "Rosa",
+    "Søren",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoë",
+]
+LAST = ["Abbott", "Berg", "Castro", "Dubois", "Eriksen", "Fischer", "García", "Hansen", "Ito", "Jensen", "Kowalski",
+        "López", "Müller", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi", "Schmidt", "Tanaka", "Ueda", "Varga",
+        "Weber", "Xu", "Yilmaz", "Zimmermann"]  # fmt: skip
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def seed(engine: sa.Engine, people: int, rng: random.Random) -> tuple[str, list[dict], list[str]]:
+    """A tenant with users, people, organizations, contacts. Returns (tenant id, people rows, user e-mails)."""
+    tenant = str(uuid.uuid4())
+    domains = [f"company{i}.example" for i in range(max(1, people // 10))]
+    orgs = [{"id": str(uuid.uuid4()), "tenant_id": tenant, "name": f"Company {i}", "domain": d}
+            for i, d in enumerate(domains)]  # fmt: skip
+    rows, contacts = [], []
+    for i in range(people):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        org = orgs[i % len(orgs)]
+        row = {"id": str(uuid.uuid4()), "tenant_id": tenant, "first_name": first, "last_name": last,
+               "email": f"{first.lower()}.{last.lower()}.{i}@{org['domain']}"}  # fmt: skip
+        rows.append(row)
+        if i % 2 == 0:
+            contacts.append({"id": str(uuid.uuid4()), "tenant_id": tenant, "individual_id": row["id"],
+                             "organization_id": org["id"], "email": row["email"]})  # fmt: skip
+    users = [f"user{i}@us.example" for i in range(5)]
+    user_people = [{"id": str(uuid.uuid4()), "tenant_id": tenant, "first_name": "User", "last_name": str(i),
+                    "email": email} for i, email in enumerate(users)]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Tenant.__table__), [{"id": tenant, "name": "Bench", "slug": f"bench-{tenant}"}])
+        conn.execute(sa.insert(Individual.__table__), rows + user_people)
+        conn.execute(sa.insert(Organization.__table__), orgs)
+        conn.execute(sa.insert(Contact.__table__), contacts)
+        conn.execute(
+            sa.insert(AppUser.__table__),
+            [{"id": str(uuid.uuid4()), "tenant_id": tenant, "email": p["email"], "individual_id": p["id"]}
+             for p in user_people],
+        )  # fmt: skip
+    return tenant, rows, users
+
+
+def write_mbox(path: Path, n: int, people: list[dict], users: list[str], rng: random.Random) -> int:
+    """About ``n`` messages in threads; returns how many were written."""
+    newcomers = [(rng.choice(FIRST), rng.choice(LAST), f"new{i}@company{i % 50}.example") for i in range(n // 20 + 1)]
+    box = mailbox.mbox(path, create=True)
+    written = 0
+    thread = 0
+    try:
+        while written < n:
+            thread += 1
+            when = NOW - timedelta(days=rng.uniform(1, 700))
+            user = rng.choice(users)
+            outsiders = []
+            for _ in range(rng.randint(1, 3)):
+                roll = rng.random()
+                p = rng.choice(people)
+                if roll < 0.60:
+                    outsiders.append(f"{p['first_name']} {p['last_name']} <{p['email']}>")
+                elif roll < 0.75:
+                    first, last, email = rng.choice(newcomers)
+                    outsiders.append(f"{first} {last} <{email}>")
+                elif roll < 0.85:
+                    domain = p["email"].rsplit("@", 1)[1]
+                    outsiders.append(f"{p['first_name']} {p['last_name']} <{p['first_name'][0].lower()}x@{domain}>")
+                elif roll < 0.95:
+                    first, last = rng.choice(FIRST), rng.choice(LAST)
+                    outsiders.append(f"{first} {last} <{rng.randint(1, 10**6)}.{last.lower()}@gmail.com>")
+                else:
+                    local, domain = p["email"].split("@")
+                    outsiders.append(f"<{local}+crm@{domain}>")
+            root = f"t{thread}@bench.example"
+            for k in range(rng.randint(1, 5)):
+                msg = EmailMessage()
+                sender = user if k % 2 == 0 else outsiders[0]
+                msg["From"] = sender
+                msg["To"] = ", ".join(outsiders if sender == user else [user])
+                if len(outsiders) > 1 and sender != user:
+                    msg["Cc"] = ", ".join(outsiders[1:])
+                msg["Subject"] = ("Re: " if k else "") + f"Thread {thread}"
+                msg["Date"] = format_datetime(when + timedelta(hours=k))
+                msg["Message-ID"] = f"<{root}>" if k == 0 else f"<t{thread}.{k}@bench.example>"
+                if k:
+                    msg["References"] = f"<{root}>"
+                msg.set_content("Hello\n")
+                box.add(msg.as_bytes())
+                written += 1
+            if rng.random() < 0.05:
+                news = EmailMessage()
+                news["From"] = "News <news@lists.example>"
+                news["To"] = user
+                news["Subject"] = "Digest"
+                news["Date"] = format_datetime(when)
+                news["Message-ID"] = f"<news{thread}@lists.example>"
+                news["List-Id"] = "<news.lists.example>"
+                news.set_content("news\n")
+                box.add(news.as_bytes())
+                written += 1
+        box.flush()
+    finally:
+        box.close()
+    return written
+
+
+def write_calendar(path: Path, n: int, people: list[dict], users: list[str], rng: random.Random) -> None:
+    cal = icalendar.Calendar()
+    cal.add("PRODID", "-//kgcrm bench//EN")
+    cal.add("VERSION", "2.0")
+    for i in range(n):
+        event = icalendar.Event()
+        event.add("UID", f"e{i}@bench.example")
+        event.add("SUMMARY", f"Meeting {i}")
+        event.add("DTSTAMP", NOW)
+        event.add("DTSTART", NOW - timedelta(days=rng.uniform(1, 600), hours=rng.randint(0, 8)))
+        if i % 10 == 0:
+            event.add("RRULE", {"FREQ": "WEEKLY", "COUNT": 20})
+        event.add("ORGANIZER", icalendar.vCalAddress(f"mailto:{rng.choice(users)}"))
+        for p in rng.sample(people, rng.randint(1, 3)):
+            attendee = icalendar.vCalAddress(f"mailto:{p['email']}")
+            attendee.params["CN"] = f"{p['first_name']} {p['last_name']}"
+            event.add("ATTENDEE", attendee)
+        cal.add_component(event)
+    path.write_bytes(cal.to_ical())
+
+
+def read_only(path: Path, parser_policy: policy.Policy) -> int:
+    """Read every message's headers with ``parser_policy``; with ``policy.default``, decode the ones ingestion reads."""
+    parser = BytesHeaderParser(policy=parser_policy)
+    box = mailbox.mbox(path, create=False)
+    count = 0
+    try:
+        for key in box.iterkeys():
+            handle = box.get_file(key)
+            msg = parser.parsebytes(handle.read(256 * 1024))
+            handle.close()
+            if parser_policy is policy.default:
+                for name in ("From", "To", "Cc", "Subject", "Date", "Message-ID", "References", "List-Id"):
+                    _ = msg.get_all(name)
+            else:
+                _ = list(msg.raw_items())
+            count += 1
+    finally:
+        box.close()
+    return count
+
+
+def run(label: str, engine: sa.Engine, args: argparse.Namespace, work: Path) -> list[list[str]]:
+    rng = random.Random(args.seed)
+    upgrade(engine)
+    tenant, people, users = seed(engine, args.people, rng)
+    mbox, ics = work / "bench.mbox", work / "bench.ics"
+    if not mbox.exists():
+        common.console.print(f"writing {args.messages:,} messages and {args.events:,} meetings…")
+        write_mbox(mbox, args.messages, people, users, random.Random(args.seed + 1))
+        write_calendar(ics, args.events, people, users, random.Random(args.seed + 2))
+    table: list[list[str]] = []
+    with common.stopwatch() as t:
+        count = read_only(mbox)
+    table.append(
+        [label, "mail: ceiling (headers read only)", f"{count:,} msgs", f"{t[0]:.1f} s", f"{count / t[0]:,.0f}"]
+    )
+    for name in ("mail: first ingest", "mail: re-ingest"):
+        report = ingest_mail(engine, tenant, mbox)
+        created = sum(report.created.values())
+        table.append([label, f"{name} ({created:,} rows created, {sum(report.updated.values()):,} updated)",
+                      f"{report.items_read:,} msgs", f"{report.elapsed_s:.1f} s",
+                      f"{report.items_read / report.elapsed_s:,.0f}"])  # fmt: skip
+        if name.endswith("first ingest"):
+            matched = ", ".join(f"{k} {v:,}" for k, v in sorted(report.matched.items()))
+            common.console.print(f"{label}: matched {matched}; created {dict(report.created)}")
+    for name in ("calendar: first ingest", "calendar: re-ingest"):
+        report = ingest_calendar(engine, tenant, ics, until=NOW)
+        occurrences = report.notes["meeting occurrences"]
+        created = sum(report.created.values())
+        table.append([label, f"{name} ({created:,} rows created, {sum(report.updated.values()):,} updated)",
+                      f"{occurrences:,} meetings", f"{report.elapsed_s:.1f} s",
+                      f"{occurrences / report.elapsed_s:,.0f}"])  # fmt: skip
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=2_000)
+    parser.add_argument("--people", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", help="a PostgreSQL URL: also run there (in a fresh schema)")
+    args = parser.parse_args()
+    header = ["database", "run", "input", "time", "per second"]
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        engine = make_engine(f"sqlite:///{work / 'crm.sqlite3'}")
+        try:
+            rows += run("SQLite", engine, args, work)
+        finally:
+            engine.dispose()
+        if args.postgres:
+            admin = make_engine(args.postgres)
+            schema = f"kgcrm_bench_{uuid.uuid4().hex[:8]}"
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            engine = make_engine(args.postgres, search_path=schema)
+            try:
+                rows += run("PostgreSQL", engine, args, work)
+            finally:
+                engine.dispose()
+                with admin.begin() as conn:
+                    conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                admin.dispose()
+    common.print_table("Ingestion throughput", header, rows)
+    body = (
+        f"## Ingestion: `kgcrm ingest mail|calendar` (bench/ingest_mail.py)\n\n"
+        f"{datetime.now(UTC):%Y-%m-%d}, {common.machine()}. {args.messages:,} messages requested, "
+        f"{args.events:,} meetings (one in ten weekly x 20), a tenant of {args.people:,} people; "
+        f"per second = messages (or meeting occurrences) per wall-clock second of the whole run "
+        f"(read, thread, match, write).\n\n" + common.markdown_table(header, rows)
+    )
+    common.record_results("ingest", body)
+
+
+if __name__ == "__main__":
+    main()
