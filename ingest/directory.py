@@ -11,7 +11,8 @@ Matching an address (:meth:`Directory.match`), first rule that applies:
    several individuals with one address: the oldest record;
 3. **name + domain**: the display name splits into a first and a last name, the domain
    is not a free-mail provider, and exactly one candidate person has the same name
-   (exact, or a nickname: Bob = Robert; no typos, no initials) *and* an address or a
+   (the same last name and the same first name or a nickname of it: Bob = Robert; no
+   typos, no initials, no swapped names) *and* an address or a
    current role at the same organization domain (``eng.acme.com`` = ``acme.com``).
    Candidates come from the directory's people at that domain and, when given, from
    a :class:`NameCandidates` source (the graph's entity resolver). Two or more such
@@ -73,6 +74,10 @@ class PersonRecord:
     first_name: str | None
     last_name: str | None
     domains: set[str] = field(default_factory=set)  # registrable domains of their addresses and current roles
+    last_key: str = ""  # the folded last name: the accepted levels all need it equal (a cheap first filter)
+
+    def __post_init__(self) -> None:
+        self.last_key = names.compact(self.last_name)
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,7 @@ class Directory:
         if not first or not last:
             return Match(None)
         domain = registrable(address.domain)
+        last_key = names.compact(last)
         candidates = set(self.by_domain.get(domain, ()))
         if names_source is not None:
             candidates.update(names_source.candidates(f"{first} {last}", self.tenant_id))
@@ -214,6 +220,7 @@ class Directory:
             pid
             for pid in candidates
             if (person := self.people.get(pid)) is not None
+            and person.last_key == last_key
             and domain in person.domains
             and names.compare_person_names(first, last, person.first_name, person.last_name).level in NAME_LEVELS
         )
