@@ -114,8 +114,11 @@ def seed(engine: sa.Engine, people: int, rng: random.Random) -> tuple[str, list[
     return tenant, rows, users
 
 
-def write_mbox(path: Path, n: int, people: list[dict], users: list[str], rng: random.Random) -> int:
-    """About ``n`` messages in threads; returns how many were written."""
+def write_mbox(
+    path: Path, n: int, people: list[dict], users: list[str], rng: random.Random
+) -> tuple[int, dict[str, str | None]]:
+    """About ``n`` messages in threads; returns how many were written, and the truth: address → person id or None."""
+    truth: dict[str, str | None] = {}
     newcomers = [(rng.choice(FIRST), rng.choice(LAST), f"new{i}@company{i % 50}.example") for i in range(n // 20 + 1)]
     box = mailbox.mbox(path, create=True)
     written = 0
@@ -128,21 +131,25 @@ def write_mbox(path: Path, n: int, people: list[dict], users: list[str], rng: ra
             outsiders = []
             for _ in range(rng.randint(1, 3)):
                 roll = rng.random()
-                p = rng.choice(people)
+                index = rng.randrange(len(people))
+                p = people[index]
                 if roll < 0.60:
-                    outsiders.append(f"{p['first_name']} {p['last_name']} <{p['email']}>")
+                    address, name, who = p["email"], f"{p['first_name']} {p['last_name']}", p["id"]
                 elif roll < 0.75:
-                    first, last, email = rng.choice(newcomers)
-                    outsiders.append(f"{first} {last} <{email}>")
-                elif roll < 0.85:
-                    domain = p["email"].rsplit("@", 1)[1]
-                    outsiders.append(f"{p['first_name']} {p['last_name']} <{p['first_name'][0].lower()}x@{domain}>")
+                    first, last, address = rng.choice(newcomers)
+                    name, who = f"{first} {last}", None
+                elif roll < 0.85:  # a known person at another address of their company: name + domain
+                    address = f"alias{index}@{p['email'].rsplit('@', 1)[1]}"
+                    name, who = f"{p['first_name']} {p['last_name']}", p["id"]
                 elif roll < 0.95:
                     first, last = rng.choice(FIRST), rng.choice(LAST)
-                    outsiders.append(f"{first} {last} <{rng.randint(1, 10**6)}.{last.lower()}@gmail.com>")
+                    address = f"{rng.randint(1, 10**6)}.{last.lower()}@gmail.com"
+                    name, who = f"{first} {last}", None
                 else:
                     local, domain = p["email"].split("@")
-                    outsiders.append(f"<{local}+crm@{domain}>")
+                    address, name, who = f"{local}+crm@{domain}", "", p["id"]
+                truth[address] = who
+                outsiders.append(f"{name} <{address}>" if name else f"<{address}>")
             root = f"t{thread}@bench.example"
             for k in range(rng.randint(1, 5)):
                 msg = EmailMessage()
@@ -173,7 +180,7 @@ def write_mbox(path: Path, n: int, people: list[dict], users: list[str], rng: ra
         box.flush()
     finally:
         box.close()
-    return written
+    return written, truth
 
 
 def write_calendar(path: Path, n: int, people: list[dict], users: list[str], rng: random.Random) -> None:
@@ -218,15 +225,40 @@ def read_only(path: Path, parser_policy: policy.Policy) -> int:
     return count
 
 
+#: database → matching scores of its first mail ingest (see :func:`score`).
+MATCHING: dict[str, dict[str, tuple[int, int, int, int]]] = {}
+
+
+def score(truth: dict[str, str | None], links: dict[str, str], known: set[str]) -> dict[str, tuple[int, int, int, int]]:
+    """(right matches, wrong matches, missed, should match) for every address, and for the name + domain ones."""
+    out: dict[str, tuple[int, int, int, int]] = {}
+    for kind in ("all addresses", "name + domain (alias@)"):
+        right = wrong = missed = should = 0
+        for address, who in truth.items():
+            if kind.startswith("name") and not address.startswith("alias"):
+                continue
+            got = links.get(address)
+            if got is None:
+                continue
+            if who is not None:
+                should += 1
+                right += got == who
+                wrong += got != who and got in known
+                missed += got not in known
+            else:
+                wrong += got in known
+        out[kind] = (right, wrong, missed, should)
+    return out
+
+
 def run(label: str, engine: sa.Engine, args: argparse.Namespace, work: Path) -> list[list[str]]:
     rng = random.Random(args.seed)
     upgrade(engine)
     tenant, people, users = seed(engine, args.people, rng)
     mbox, ics = work / "bench.mbox", work / "bench.ics"
-    if not mbox.exists():
-        common.console.print(f"writing {args.messages:,} messages and {args.events:,} meetings…")
-        write_mbox(mbox, args.messages, people, users, random.Random(args.seed + 1))
-        write_calendar(ics, args.events, people, users, random.Random(args.seed + 2))
+    common.console.print(f"writing {args.messages:,} messages and {args.events:,} meetings…")
+    _, truth = write_mbox(mbox, args.messages, people, users, random.Random(args.seed + 1))
+    write_calendar(ics, args.events, people, users, random.Random(args.seed + 2))
     table: list[list[str]] = []
     for name, parser_policy in (
         ("mail: floor, headers split only (compat32)", policy.compat32),
@@ -244,6 +276,7 @@ def run(label: str, engine: sa.Engine, args: argparse.Namespace, work: Path) -> 
         if name.endswith("first ingest"):
             matched = ", ".join(f"{k} {v:,}" for k, v in sorted(report.matched.items()))
             common.console.print(f"{label}: matched {matched}; created {dict(report.created)}")
+            MATCHING[label] = score(truth, report.links, {p["id"] for p in people})
     for name in ("calendar: first ingest", "calendar: re-ingest"):
         report = ingest_calendar(engine, tenant, ics, until=NOW)
         occurrences = report.notes["meeting occurrences"]
@@ -285,6 +318,16 @@ def main() -> None:
                     conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
                 admin.dispose()
     common.print_table("Ingestion throughput", header, rows)
+    match_header = ["database", "addresses", "matched right", "matched wrong", "missed", "precision", "recall"]
+    match_rows = []
+    for label, scores in MATCHING.items():
+        for kind, (right, wrong, missed, should) in scores.items():
+            precision = right / (right + wrong) if right + wrong else 1.0
+            recall = right / should if should else 1.0
+            match_rows.append(
+                [label, kind, f"{right:,}", f"{wrong:,}", f"{missed:,}", f"{precision:.4f}", f"{recall:.4f}"]
+            )
+    common.print_table("Matching against the generator's truth", match_header, match_rows)
     body = (
         f"## Ingestion: `kgcrm ingest mail|calendar` (bench/ingest_mail.py)\n\n"
         f"{datetime.now(UTC):%Y-%m-%d}, {common.machine()}. {args.messages:,} messages requested, "

@@ -6,7 +6,8 @@ with the rows the run creates, so that matching costs no query per address.
 Matching an address (:meth:`Directory.match`), first rule that applies:
 
 1. **team**: an ``app_user`` e-mail (``+tag`` ignored) is one of us: that user's
-   individual (created and linked when the user has none);
+   individual; a user without one is linked to the individual with that address, or
+   to a new one;
 2. **e-mail**: ``individual.email``, then ``contact.email`` (any case, ``+tag`` ignored);
    several individuals with one address: the oldest record;
 3. **name + domain**: the display name splits into a first and a last name, the domain
@@ -87,6 +88,7 @@ class Match:
     individual_id: str | None
     rule: str | None = None
     user_id: str | None = None  # the app_user, for a team member
+    link_user: bool = False  # the user has no person record yet: link it to this one (or to the one created)
     ambiguous: bool = False
 
 
@@ -196,12 +198,13 @@ class Directory:
     def match(self, address: Address, names_source: NameCandidates | None = None) -> Match:
         """The individual an address belongs to (see the module docstring)."""
         user = self.user_for(address.email)
+        by_email = next((self.by_email[k] for k in match_keys(address.email) if k in self.by_email), None)
         if user is not None:
+            if user[1] is None:  # a user without a person record: the person with that address, or a new one
+                return Match(by_email, "team", user_id=user[0], link_user=True)
             return Match(user[1], "team", user_id=user[0])
-        for key in match_keys(address.email):
-            found = self.by_email.get(key)
-            if found is not None:
-                return Match(found, "email")
+        if by_email is not None:
+            return Match(by_email, "email")
         return self.match_name(address, names_source)
 
     def match_name(self, address: Address, names_source: NameCandidates | None = None) -> Match:

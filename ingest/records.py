@@ -85,6 +85,8 @@ class IngestReport:
     skipped: Counter[str] = field(default_factory=Counter)  # reason → count (messages, events, addresses)
     problems: list[Problem] = field(default_factory=list)
     notes: Counter[str] = field(default_factory=Counter)  # repaired or partly read input (kept)
+    #: address → the individual it was written as (matched or created): for review and evaluation
+    links: dict[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     def problem(self, problem: Problem, reason: str) -> None:
@@ -106,6 +108,7 @@ class IngestReport:
         ):
             mine.update(theirs)
         self.problems.extend(other.problems)
+        self.links.update(other.links)
         self.elapsed_s += other.elapsed_s
 
     @property

@@ -243,14 +243,19 @@ class CrmWriter:
         first_time = address.email not in self._seen
         self._seen.add(address.email)
         if match.individual_id is not None:
+            if match.link_user and match.user_id is not None:
+                self._link_user(match.user_id, match.individual_id, directory, chunk, report)
             if match.rule == "name_domain":
                 directory.add_alias(match.individual_id, address.email)
             if first_time and match.rule:
                 report.matched[_MATCH_LABELS[match.rule]] += 1
+                report.links[address.email] = match.individual_id
             return match.individual_id
         if match.ambiguous and first_time:
             report.notes["name + domain ambiguous (new person created)"] += 1
-        return self._create_person(address, source, match, directory, chunk, report)
+        created = self._create_person(address, source, match, directory, chunk, report)
+        report.links[address.email] = created
+        return created
 
     def _create_person(
         self, address: Address, source: str, match: Match, directory: Directory, chunk: _Chunk, report: IngestReport
@@ -262,12 +267,8 @@ class CrmWriter:
         )
         directory.add_person(pid, first, last, address.email)
         report.created["individual"] += 1
-        if match.rule == "team" and match.user_id is not None:
-            chunk.user_links.append({"b_id": match.user_id, "individual_id": pid, "updated_by": self.user_id})
-            for email, (uid, _) in list(directory.users.items()):
-                if uid == match.user_id:
-                    directory.link_user(email, pid)
-            report.updated["app_user (linked to a new individual)"] += 1
+        if match.link_user and match.user_id is not None:
+            self._link_user(match.user_id, pid, directory, chunk, report)
             return pid
         if is_free_mail(address.domain):
             return pid
@@ -285,6 +286,16 @@ class CrmWriter:
         )
         report.created["contact"] += 1
         return pid
+
+    def _link_user(
+        self, user_id: str, individual_id: str, directory: Directory, chunk: _Chunk, report: IngestReport
+    ) -> None:
+        """Set ``app_user.individual_id`` of a user who had no person record."""
+        chunk.user_links.append({"b_id": user_id, "individual_id": individual_id, "updated_by": self.user_id})
+        for email, (uid, _) in list(directory.users.items()):
+            if uid == user_id:
+                directory.link_user(email, individual_id)
+        report.updated["app_user (linked to its person)"] += 1
 
     # --- SQL ------------------------------------------------------------------------------------------
 

@@ -29,16 +29,6 @@ def ics(tmp_path_factory):
     return fx.write_calendar(tmp_path_factory.mktemp("cal") / "calendar.ics")
 
 
-def _linked(rows, world, source) -> dict[str, str]:
-    """address → the individual it was linked to (through the interactions it appears in)."""
-    by_email = {}
-    for email, key in fx.EXPECTED.items():
-        pid = person_of(rows, world, email, key)
-        if pid is not None:
-            by_email[email] = pid
-    return by_email
-
-
 def test_mail_creates_one_interaction_per_thread_with_its_people(engine, rows, world, mbox):
     report = ingest_mail(engine, world.tenant, mbox, user_id=world.ann_user)
 
@@ -94,7 +84,7 @@ def test_new_people_organizations_and_contacts_are_flagged_and_audited(engine, r
         "jose@mueller-ag.de": "mueller-ag.de",
     }
     assert report.created["individual"] == 9
-    assert report.updated["app_user (linked to a new individual)"] == 1
+    assert report.updated["app_user (linked to its person)"] == 1
     ben = rows.scalar("SELECT individual_id FROM app_user WHERE id = :u", u=world.ben_user)
     assert rows.scalar("SELECT email FROM individual WHERE id = :i", i=ben) == "ben@us.example"
     for table in ("individual", "organization", "contact", "interaction", "interaction_participant"):
@@ -106,20 +96,16 @@ def test_new_people_organizations_and_contacts_are_flagged_and_audited(engine, r
 
 
 def test_matching_precision_and_recall_on_the_planted_truth(engine, rows, world, mbox, ics):
-    ingest_mail(engine, world.tenant, mbox)
-    ingest_calendar(engine, world.tenant, ics, until=fx.UNTIL)
+    mail_report = ingest_mail(engine, world.tenant, mbox)
+    calendar_report = ingest_calendar(engine, world.tenant, ics, until=fx.UNTIL)
 
-    linked = _linked(rows, world, "email")
-    score = score_matching(rows, world, fx.EXPECTED, linked)
-    # Each planted address ended up as exactly the person the truth says:
-    for email, key in fx.EXPECTED.items():
-        holders = participants(rows, world.tenant, "email") | participants(rows, world.tenant, "calendar")
-        people = {pid for thread in holders.values() for pid in thread}
-        assert person_of(rows, world, email, key) in people, email
-    assert (score.precision, score.recall) == (1.0, 1.0)
-    assert score.should_match == 6
-    for trap in fx.NAME_TRAPS:
-        assert linked[trap] not in set(world.people.values())
+    links = {**mail_report.links, **calendar_report.links}
+    assert {e: links[e] for e in fx.EXPECTED} == {e: person_of(rows, world, e, k) for e, k in fx.EXPECTED.items()}
+    score = score_matching(rows, world, fx.EXPECTED, links)
+    assert (score.precision, score.recall, score.should_match) == (1.0, 1.0, 6)
+    name_domain = score_matching(rows, world, {e: fx.EXPECTED[e] for e in fx.NAME_DOMAIN | fx.NAME_TRAPS}, links)
+    assert (name_domain.true_matches, name_domain.wrong_matches, name_domain.missed) == (2, 0, 0)
+    assert mail_report.matched["by name + domain"] == 2
 
 
 def test_reingesting_changes_nothing(engine, rows, world, mbox, ics):
@@ -236,7 +222,17 @@ def test_team_members_are_matched_by_their_user_email(engine, rows, world):
     ben = directory.match(Address("ben@us.example", ""))
 
     assert (ann.individual_id, ann.rule, ann.user_id) == (world.people["ann"], "team", world.ann_user)
-    assert (ben.individual_id, ben.rule, ben.user_id) == (None, "team", world.ben_user)
+    assert (ben.individual_id, ben.rule, ben.user_id, ben.link_user) == (None, "team", world.ben_user, True)
+
+
+def test_a_user_without_a_person_is_linked_to_the_person_with_their_address(engine, rows, world, mbox):
+    ben = rows.insert("individual", tenant_id=world.tenant, first_name="Ben", last_name="Ortiz", email="BEN@us.example")
+
+    report = ingest_mail(engine, world.tenant, mbox)
+
+    assert rows.scalar("SELECT individual_id FROM app_user WHERE id = :u", u=world.ben_user) == ben
+    assert rows.scalar("SELECT count(*) FROM individual WHERE lower(email) = 'ben@us.example'") == 1
+    assert report.links["ben@us.example"] == ben
 
 
 def test_two_tenants_never_share_people(engine, rows, world, mbox):

@@ -10,11 +10,14 @@ import pytest
 
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
+from ingest.directory import ResolverCandidates
 from ingest.pipeline import ingest_calendar, ingest_mail
 from retrieval.connections import ConnectionFinder
+from retrieval.resolve import EntityResolver
 from sync.engine import GraphSync
 from sync.verify import SyncVerifier
 from tests.ingest import fixtures as fx
+from tests.ingest.truth import score_matching
 
 pytestmark = pytest.mark.neo4j
 
@@ -75,3 +78,16 @@ def test_reingesting_gives_the_sync_nothing_to_do(engine, rows, gateway, tmp_pat
     assert sync.incremental().changes_applied == 0
     person = gateway.read("t_source", "MATCH (p:Person {email: 'hank@strickland.com'}) RETURN p.source AS source", {})
     assert person == [{"source": "email"}]
+
+
+def test_the_graph_resolver_as_a_source_of_name_candidates(engine, rows, gateway, tmp_path):
+    world = fx.seed_world(rows)
+    GraphSync(engine, gateway).full()
+    names = ResolverCandidates(EntityResolver(gateway, clock=lambda: fx.UNTIL))
+
+    assert world.people["robert"] in names.candidates("Bob Stone", world.tenant)  # a nickname, through the graph
+    report = ingest_mail(engine, world.tenant, fx.write_mbox(tmp_path / "inbox.mbox"), names=names)
+
+    score = score_matching(rows, world, fx.EXPECTED, report.links)
+    assert (score.precision, score.recall) == (1.0, 1.0)
+    assert report.matched["by name + domain"] == 2
