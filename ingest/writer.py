@@ -157,7 +157,13 @@ class CrmWriter:
                 )
                 report.created["interaction"] += 1
                 have: dict[str, tuple[str, str | None]] = {}
-                existing[(signal.source, signal.external_id)] = {"id": interaction_id, "participants": have}
+                existing[(signal.source, signal.external_id)] = {  # a later signal with this key updates it
+                    "id": interaction_id,
+                    "subject": signal.subject,
+                    "summary": signal.summary,
+                    "occurred_at": signal.occurred_at,
+                    "participants": have,
+                }
             else:
                 interaction_id = found["id"]
                 have = found["participants"]

@@ -250,3 +250,14 @@ def test_two_tenants_never_share_people(engine, rows, world, mbox):
     with engine.connect() as conn:
         hank = conn.execute(sa.text("SELECT count(*) FROM individual WHERE email = 'hank@strickland.com'")).scalar()
     assert hank == 2
+
+
+def test_one_meeting_in_two_calendars_of_one_file_is_one_interaction(engine, rows, world, tmp_path):
+    one, two = fx.calendar(), fx.calendar()
+    path = tmp_path / "two.ics"
+    path.write_bytes(one.to_ical() + two.to_ical())
+
+    report = ingest_calendar(engine, world.tenant, path, until=fx.UNTIL)
+
+    assert rows.scalar("SELECT count(*) FROM interaction WHERE source = 'calendar'") == 5
+    assert (report.created["interaction"], report.unchanged["interaction"]) == (5, 5)
