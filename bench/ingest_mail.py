@@ -239,9 +239,7 @@ def score(truth: dict[str, str | None], links: dict[str, str], known: set[str]) 
         for address, who in truth.items():
             if kind.startswith("name") and not address.startswith("alias"):
                 continue
-            got = links.get(address)
-            if got is None:
-                continue
+            got = links.get(address)  # None: the address never reached the writer (counted as missed)
             if who is not None:
                 should += 1
                 right += got == who

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
@@ -314,6 +315,8 @@ def _addresses(headers: _Headers, report: IngestReport) -> list[tuple[Address, s
     found: list[tuple[Address, str]] = []
     for header, role in _ADDRESS_ROLES:
         for display, spec in headers.addresses(header):
+            if "=?" in spec:  # an encoded word inside the address (not allowed, but Python's own email writes it)
+                spec = _decode_words(spec, headers, header)
             address = normalize_email(spec)
             if address is None:
                 if spec:
@@ -330,6 +333,27 @@ def _addresses(headers: _Headers, report: IngestReport) -> list[tuple[Address, s
                 continue
             found.append((Address(address, clean_text(" ".join((display or "").split()))[0]), role))
     return found
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
+
+
+def _decode_words(spec: str, headers: _Headers, header: str) -> str:
+    """``hiro.=?utf-8?q?m=C3=BCller?=@x.example`` → ``hiro.müller@x.example`` (reported)."""
+
+    def decode(found: re.Match[str]) -> str:
+        try:
+            return str(make_header(decode_header(found.group(0))))
+        except Exception:  # an undecodable word stays as written
+            return found.group(0)
+
+    decoded = _ENCODED_WORD.sub(decode, spec)
+    if decoded != spec:
+        headers.report.problem(
+            Problem(headers.where, header.title(), f"encoded word inside the address {spec!r}, decoded", False),
+            "broken encoding (repaired)",
+        )
+    return decoded
 
 
 def _parse_date(text: str) -> datetime | None:

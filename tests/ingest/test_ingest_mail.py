@@ -153,3 +153,15 @@ def test_a_garbled_message_is_skipped_not_fatal(tmp_path):
 
     assert [s.external_id for s in signals] == ["t1-m1@us.example"]
     assert report.skipped["malformed"] == 1
+
+
+def test_an_encoded_word_inside_an_address_is_decoded_and_reported(tmp_path):
+    msg = fx._message(
+        "utf8-local@x.example", "Hiro Müller <hiro.müller@firma.example>", ["ann@us.example"], "Hi", fx.T0
+    )
+    assert b"=?utf-8?q?m=C3=BCller?=" in msg.as_bytes()  # what Python's own email package writes
+
+    signals, report = _read(fx.write_mbox(tmp_path / "utf8.mbox", [msg]))
+
+    assert set(signals[0].participants) == {"hiro.müller@firma.example", "ann@us.example"}
+    assert report.notes["broken encoding (repaired)"] == 1
