@@ -239,6 +239,9 @@ class Individual(TenantScoped, Audited, Base):
     linkedin_url: Mapped[str | None]
     location: Mapped[str | None]
     bio: Mapped[str | None]
+    #: Where the row came from when a tool created it (``'email'``, ``'calendar'``: ``kgcrm ingest``); not in
+    #: the contract's list, an addition (migration 0003).
+    source: Mapped[str | None]
 
 
 class Organization(TenantScoped, Audited, Base):
@@ -256,6 +259,8 @@ class Organization(TenantScoped, Audited, Base):
     location: Mapped[str | None]
     description: Mapped[str | None]
     parent_id: Mapped[str | None] = _fk("organization.id")
+    #: As ``individual.source`` (migration 0003).
+    source: Mapped[str | None]
 
     parent: Mapped[Organization | None] = relationship(remote_side="Organization.id")
 

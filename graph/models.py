@@ -130,6 +130,7 @@ class Person(Entity):
     linkedin_url = StringProperty()
     location = StringProperty()
     bio = StringProperty()
+    source = StringProperty()  # 'email' / 'calendar': created by kgcrm ingest
 
     works_at = RelationshipTo("Organization", "WORKS_AT", model=WorksAt)
     knows = RelationshipTo("Person", "KNOWS", model=Knows)
@@ -154,6 +155,7 @@ class Organization(Entity):
     location = StringProperty()
     description = StringProperty()
     parent_id = StringProperty()
+    source = StringProperty()  # 'email' / 'calendar': created by kgcrm ingest
 
     parent = RelationshipTo("Organization", "SUBSIDIARY_OF")
     people = RelationshipFrom("Person", "WORKS_AT", model=WorksAt)

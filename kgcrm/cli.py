@@ -17,6 +17,7 @@ from crm.cli import db_app, seed_command
 from eval.cli import eval_command
 from graph.browser.cli import browser_app
 from graph.cli import graph_app, neo4j_app
+from ingest.cli import ingest_app
 from kgcrm.errors import KgcrmError
 from kgcrm.settings import load_settings
 from retrieval.ask_cli import ask_command
@@ -44,6 +45,7 @@ app.command("eval")(eval_command)
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.command("mcp")(mcp_command)
+app.add_typer(ingest_app, name="ingest")
 
 
 @app.callback()

@@ -142,7 +142,7 @@ NODES: tuple[NodeMapping, ...] = (
     NodeMapping(
         "individual",
         "Person",
-        ("first_name", "last_name", "email", "phone", "linkedin_url", "location", "bio"),
+        ("first_name", "last_name", "email", "phone", "linkedin_url", "location", "bio", "source"),
     ),
     NodeMapping(
         "app_user",
@@ -153,7 +153,7 @@ NODES: tuple[NodeMapping, ...] = (
     NodeMapping(
         "organization",
         "Organization",
-        ("name", "domain", "industry", "location", "description", "parent_id"),
+        ("name", "domain", "industry", "location", "description", "parent_id", "source"),
         references=(Reference("parent_id", "SUBSIDIARY_OF", "organization"),),
     ),
     NodeMapping(
