@@ -15,18 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crm.models import AppUser, Tenant
 from ingest.directory import NameCandidates, ResolverCandidates
 from ingest.pipeline import ingest_calendar, ingest_mail
 from ingest.records import IngestReport
-from kgcrm.errors import DataError, NotFoundError
-from kgcrm.services import database_engine, graph_gateway
+from kgcrm.errors import DataError
+from kgcrm.services import database_engine, graph_gateway, tenant_and_user
 from kgcrm.settings import Settings
 
 __all__ = ["ingest_app"]
@@ -114,25 +112,6 @@ def calendar_command(
     finally:
         engine.dispose()
     print_report(report, f"Ingested {path}", problems)
-
-
-def tenant_and_user(engine: sa.Engine, slug: str, email: str | None) -> tuple[str, str | None]:
-    """The tenant's id and the user's (by e-mail, any case)."""
-    tenants, users = Tenant.__table__, AppUser.__table__
-    with engine.connect() as conn:
-        tenant_id = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).scalar_one_or_none()
-        if tenant_id is None:
-            raise NotFoundError(f"tenant '{slug}' does not exist")
-        if email is None:
-            return str(tenant_id), None
-        user_id = conn.execute(
-            sa.select(users.c.id).where(
-                users.c.tenant_id == tenant_id, sa.func.lower(users.c.email) == email.strip().lower()
-            )
-        ).scalar_one_or_none()
-    if user_id is None:
-        raise NotFoundError(f"tenant '{slug}' has no user with e-mail '{email}'")
-    return str(tenant_id), str(user_id)
 
 
 def _aware(value: datetime | None) -> datetime | None:

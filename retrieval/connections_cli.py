@@ -14,16 +14,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.table import Table
 
 import cypher
-from crm.models import AppUser, Tenant
 from graph.gateway import GraphGateway
-from kgcrm.errors import NotFoundError
-from kgcrm.services import database_engine, graph_gateway
+from kgcrm.services import database_engine, graph_gateway, tenant_and_user
 from kgcrm.settings import Settings
 from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
 from retrieval.types import Candidate, Connections, Resolution
@@ -48,7 +45,7 @@ def connections_command(
         raise RuntimeError("kgcrm connections: the settings were not loaded (ctx.obj is not a Settings)")
     engine = database_engine(settings)
     try:
-        tenant_id, user_id = _tenant_and_user(engine, tenant, from_user)
+        tenant_id, user_id = tenant_and_user(engine, tenant, from_user)
     finally:
         engine.dispose()
     with graph_gateway(settings) as gateway:
@@ -65,24 +62,6 @@ def connections_command(
         typer.echo(result.model_dump_json(by_alias=True, indent=2))
     else:
         _print(result)
-
-
-def _tenant_and_user(engine: sa.Engine, slug: str, email: str | None) -> tuple[str, str | None]:
-    tenants, users = Tenant.__table__, AppUser.__table__
-    with engine.connect() as conn:
-        tenant_id = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).scalar_one_or_none()
-        if tenant_id is None:
-            raise NotFoundError(f"tenant '{slug}' does not exist")
-        if email is None:
-            return str(tenant_id), None
-        user_id = conn.execute(
-            sa.select(users.c.id).where(
-                users.c.tenant_id == tenant_id, sa.func.lower(users.c.email) == email.strip().lower()
-            )
-        ).scalar_one_or_none()
-    if user_id is None:
-        raise NotFoundError(f"tenant '{slug}' has no user with e-mail '{email}'")
-    return str(tenant_id), str(user_id)
 
 
 def _is_id(text: str) -> bool:
