@@ -36,8 +36,11 @@ from pydantic import SecretStr
 from graph.server import LocalNeo4jServer, Neo4jCredentials
 from kgcrm.settings import Settings, default_cache_dir
 
-TEST_BOLT_PORT = 17687
-TEST_HTTP_PORT = 17474
+# Several checkouts on one machine can each have their own test server:
+# KGCRM_TEST_NEO4J_BOLT_PORT / KGCRM_TEST_NEO4J_HTTP_PORT move it (and its data directory).
+TEST_BOLT_PORT = int(os.environ.get("KGCRM_TEST_NEO4J_BOLT_PORT", "17687"))
+TEST_HTTP_PORT = int(os.environ.get("KGCRM_TEST_NEO4J_HTTP_PORT", "17474"))
+DEFAULT_TEST_BOLT_PORT = 17687
 
 # testcontainers fallback (only with a Docker engine): the same Neo4j line, APOC core.
 CONTAINER_IMAGE = "neo4j:5.26-community"
@@ -64,7 +67,10 @@ def neo4j_test_settings(**overrides: object) -> Settings:
     settings = Settings(**values)  # type: ignore[arg-type]
     if "data_dir" in overrides:
         return settings
-    return settings.model_copy(update={"data_dir": default_cache_dir() / "test-neo4j-data" / settings.neo4j_version})
+    data_dir = default_cache_dir() / "test-neo4j-data" / settings.neo4j_version
+    if TEST_BOLT_PORT != DEFAULT_TEST_BOLT_PORT:
+        data_dir = data_dir.with_name(f"{data_dir.name}-{TEST_BOLT_PORT}")
+    return settings.model_copy(update={"data_dir": data_dir})
 
 
 @dataclass(frozen=True)
