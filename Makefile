@@ -14,7 +14,7 @@ EXTRAS ?= test,embeddings,eval
 SCALE  ?= 20000
 TENANTS ?= 2
 
-.PHONY: demo test venv neo4j lint clean-venv
+.PHONY: demo test venv neo4j lint check clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ demo: neo4j
 	$(KGCRM) graph init
 	$(KGCRM) sync --full
 	@# possible duplicates for the Browser guide, in every demo tenant (the seed's slugs)
-	@for slug in $$($(BIN)/python -c "from crm.seed_generate import tenant_identity as t; print(*(t(i)[1] for i in range($(TENANTS))))"); do \
+	@for slug in $$($(BIN)/python -c "from kgcrm.crm.seed_generate import tenant_identity as t; print(*(t(i)[1] for i in range($(TENANTS))))"); do \
 		$(KGCRM) dedupe --tenant $$slug >/dev/null && echo "dedupe: tenant $$slug done"; \
 	done
 	$(KGCRM) browser guide --start
@@ -46,6 +46,10 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+# The layers contract (import-linter) and the types (mypy), on a regular install of the package.
+check: venv
+	PYTHON=$(BIN)/python bash .ci/check-structure.sh
 
 clean-venv:
 	rm -rf $(VENV)

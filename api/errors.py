@@ -34,10 +34,10 @@ import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from kgcrm.graph.gateway import GraphQueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.gateway import GraphQueryError
-from kgcrm.errors import (
+from kgcrm.core.errors import (
     DatabaseUnavailable,
     DataError,
     KgcrmError,

@@ -22,15 +22,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import neo4j  # noqa: E402
+from kgcrm.crm.database import make_engine, upgrade  # noqa: E402
+from kgcrm.crm.seed import seed_database  # noqa: E402
+from kgcrm.crm.seed_generate import SeedConfig  # noqa: E402
+from kgcrm.graph.scratch import scratch_server_settings  # noqa: E402
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from crm.database import make_engine, upgrade  # noqa: E402
-from crm.seed import seed_database  # noqa: E402
-from crm.seed_generate import SeedConfig  # noqa: E402
-from graph.server import LocalNeo4jServer, Neo4jCredentials  # noqa: E402
-from kgcrm.settings import default_cache_dir  # noqa: E402
+from kgcrm.core.settings import default_cache_dir  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SEED_NOW = datetime(2026, 11, 20, tzinfo=UTC)  # fixed: the same --rows/--tenants/--seed give the same file
@@ -78,14 +79,12 @@ def working_copy(path: Path, directory: Path) -> Path:
 
 
 def neo4j_credentials() -> Neo4jCredentials:
-    """``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` when set; otherwise the tests' local server."""
+    """``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` when set; otherwise the scratch server the tests use too."""
     uri = os.environ.get("NEO4J_URI")
     if uri:
         user = os.environ.get("NEO4J_USER") or os.environ.get("NEO4J_USERNAME") or "neo4j"
         return Neo4jCredentials(uri, user, SecretStr(os.environ.get("NEO4J_PASSWORD", "")))
-    from tests.support.neo4j_fixtures import neo4j_test_settings
-
-    server = LocalNeo4jServer(neo4j_test_settings())
+    server = LocalNeo4jServer(scratch_server_settings())
     server.start(timeout_s=300)  # a no-op when it runs
     return Neo4jCredentials(server.bolt_uri, "neo4j", SecretStr(server.password()))
 

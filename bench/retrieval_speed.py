@@ -52,6 +52,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.retrieval.mentions import parse_mention
+from kgcrm.retrieval.stack import build_stack
 
 from bench.common import (
     SEED_NOW,
@@ -65,12 +69,8 @@ from bench.common import (
     record_results,
     seeded_crm,
 )
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model
-from kgcrm.settings import Settings
-from retrieval.mentions import parse_mention
-from retrieval.stack import build_stack
+from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.core.settings import Settings
 
 GOALS_MS = {"resolve": 50.0, "connections": 100.0, "templates": 100.0, "vector": 20.0}
 

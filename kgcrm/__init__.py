@@ -1,14 +1,20 @@
 """kgcrm: a self-hosted knowledge-graph CRM with GraphRAG retrieval.
 
-The top-level packages show the architecture:
+One import namespace; each layer is a subpackage and imports only the layers below it
+(enforced by import-linter, see ``[tool.importlinter]`` in pyproject.toml and ARCHITECTURE.md):
 
-- ``crm``: the relational CRM (the source of truth): models, migrations, change capture, seed data
-- ``graph``: the Neo4j side: connection, schema, the local server kgcrm starts
-- ``sync``: mirrors the relational CRM into the graph
-- ``retrieval``: entity resolution, connections and answers over the graph
-- ``api``: the FastAPI service
+- ``kgcrm.cli``: the ``kgcrm`` command line (top)
+- ``kgcrm.api`` | ``kgcrm.eval``: the FastAPI/MCP service; the evaluations
+- ``kgcrm.services``: the composition root, building drivers, gateways and the retrieval stack from the settings
+- ``kgcrm.retrieval``: entity resolution, connections and answers over the graph
+- ``kgcrm.sync`` | ``kgcrm.ingest``: mirroring the CRM into the graph; bringing mail and calendars into the CRM
+- ``kgcrm.graph``: the Neo4j side: the graph model, connection, schema, the local server
+- ``kgcrm.crm``: the relational CRM (the source of truth): models, migrations, change capture, seed data
+- ``kgcrm.cypher``: the Cypher text, one file per query
+- ``kgcrm.core``: errors, settings, names, the embedding model (bottom)
 
-This package holds what they share: settings, the error tree and the CLI.
+In the repository each layer keeps its own folder at the root (``graph/`` is ``kgcrm.graph``);
+``setup.py`` maps them.
 """
 
 __version__ = "0.1.0"

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from kgcrm.errors import KgcrmError
-from retrieval.semantic import SemanticSearch
-from retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
-from retrieval.types import Answer, Candidate, EntityRef, Resolution
+from kgcrm.retrieval.semantic import SemanticSearch
+from kgcrm.retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
+from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution
+
+from kgcrm.core.errors import KgcrmError
 
 _REFERENCES: tuple[tuple[str, str], ...] = (
     (r"\b(?:that|this|the same|the)\s+(?:company|organi[sz]ation|org|firm|account|business)\b", "Organization"),

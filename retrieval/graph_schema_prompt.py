@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
-from sync.mapping import (
+from kgcrm.graph.mapping import (
     AUDIT_COLUMNS,
     EDGES,
     EDGES_BY_TABLE,
@@ -21,10 +21,10 @@ from sync.mapping import (
     ENUMERATIONS,
     LABEL_OF_TABLE,
     NODES,
+    PROPERTY_NAMES,
     SUBJECT_TYPES,
     NodeMapping,
 )
-from sync.transform import PROPERTY_NAMES
 
 
 @dataclass(frozen=True)

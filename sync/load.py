@@ -1,8 +1,8 @@
 """Load: graph records → batched ``UNWIND $rows … MERGE`` Cypher.
 
 The query builders are pure functions returning Cypher text; labels,
-relationship types and property names in them come only from ``sync.mapping``
-and ``sync.transform`` (code constants), never from data, and every value is a
+relationship types and property names in them come only from ``kgcrm.graph.mapping``
+and ``kgcrm.sync.transform`` (code constants), never from data, and every value is a
 ``$parameter``. The ``write_*`` functions run them inside a transaction the
 caller owns, so that a batch and its checkpoint commit together.
 
@@ -17,10 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kgcrm.graph.mapping import DATE_COLUMNS, EDGES, NODES, PROPERTY_NAMES, TIMESTAMP_COLUMNS, NodeMapping
+from kgcrm.sync.transform import EdgeRecord, NodeRecord
 from neo4j import ManagedTransaction
-
-from sync.mapping import EDGES, NODES, NodeMapping
-from sync.transform import DATE_COLUMNS, PROPERTY_NAMES, TIMESTAMP_COLUMNS, EdgeRecord, NodeRecord
 
 _KNOWN_LABELS = frozenset([m.label for m in NODES] + [s.label for m in NODES for s in m.subtypes] + ["__Entity__"])
 _KNOWN_TYPES = frozenset(

@@ -5,7 +5,7 @@ missing row or to another tenant's row, an enumeration value outside the
 contract, a value of the wrong type) becomes a :class:`RejectedRow` naming the
 table, the row id, the field and the reason; the caller reports and skips it.
 
-Rows come from ``sync.extract`` with, for every reference column ``c``, the
+Rows come from ``kgcrm.sync.extract`` with, for every reference column ``c``, the
 tenant of the referenced row in ``c + TARGET_TENANT`` (``None`` when that row does
 not exist), so validation needs no lookups here.
 """
@@ -20,28 +20,28 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sync.mapping import (
+from kgcrm.graph.mapping import (
     AUDIT_COLUMNS,
+    BOOLEAN_COLUMNS,
+    DATE_COLUMNS,
     ENTITY_LABEL,
     ENUMERATIONS,
     LABEL_OF_TABLE,
+    NUMBER_COLUMNS,
+    PROPERTY_NAMES,
+    TIMESTAMP_COLUMNS,
     EdgeMapping,
     NodeMapping,
     Reference,
+    display_name,
 )
 
 TARGET_TENANT = "__tenant"  # suffix of the extracted column holding a referenced row's tenant
 SUBTYPE_PRESENT = "__subtype_present"
 
-DATE_COLUMNS = frozenset({"started_on", "ended_on", "expected_close_on", "since_on"})
-TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "due_at", "completed_at", "occurred_at", "closed_at"})
-BOOLEAN_COLUMNS = frozenset({"via_agent", "is_active", "is_terminal"})
-NUMBER_COLUMNS = frozenset({"amount", "salary_min", "salary_max", "strength", "probability", "position"})
 
 _ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {(e.table, e.column): e.values for e in ENUMERATIONS}
 
-# Neo4j property names for columns whose name would read wrongly in the graph.
-PROPERTY_NAMES: Mapping[str, str] = {"since_on": "since"}
 
 
 @dataclass(frozen=True)
@@ -197,31 +197,6 @@ def _require(row: Mapping[str, Any], column: str) -> str:
 
 
 # --- names ---------------------------------------------------------------------------------
-
-
-def _join(*parts: Any) -> str | None:
-    text = " ".join(str(p).strip() for p in parts if p is not None and str(p).strip())
-    return text or None
-
-
-def display_name(table: str, row: Mapping[str, Any]) -> str | None:
-    """The human name of a row, as shown in answers and Neo4j Browser captions."""
-    if table == "individual":
-        return _join(row.get("first_name"), row.get("last_name")) or row.get("email")
-    if table == "app_user":
-        return row.get("full_name") or row.get("email")
-    if table in {"organization", "account", "tenant", "status"}:
-        return row.get("name")
-    if table in {"lead", "task"}:
-        return row.get("title")
-    if table == "interaction":
-        return row.get("subject") or _join(row.get("kind"), row.get("occurred_at"))
-    if table == "note":
-        body = (row.get("body") or "").strip()
-        return (body[:77] + "…") if len(body) > 80 else (body or None)
-    if table == "contact":
-        return row.get("title")  # completed with the person's and organization's names in the graph
-    return None
 
 
 # --- rows → records -------------------------------------------------------------------------

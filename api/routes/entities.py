@@ -12,11 +12,9 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-
-import cypher
-from api.deps import GatewayDep, TenantDep
-from api.errors import not_found
-from api.schemas import (
+from kgcrm.api.deps import GatewayDep, TenantDep
+from kgcrm.api.errors import not_found
+from kgcrm.api.schemas import (
     COMMON_ERRORS,
     DEFAULT_NEIGHBORS,
     MAX_ID,
@@ -26,8 +24,10 @@ from api.schemas import (
     NeighborhoodResponse,
     Relationship,
 )
-from graph.gateway import GraphGateway
-from retrieval.types import ENTITY_TYPES, EntityRef
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.types import ENTITY_TYPES, EntityRef
+
+from kgcrm import cypher
 
 router = APIRouter(tags=["entities"])
 

@@ -1,17 +1,16 @@
-"""Alembic environment: run by :mod:`crm.database`, which configures Alembic in code.
+"""Alembic environment: run by :mod:`kgcrm.crm.database`, which configures Alembic in code.
 
 The caller passes an open connection in ``config.attributes["connection"]``
-(see :func:`crm.database.upgrade`); otherwise ``sqlalchemy.url`` is used.
+(see :func:`kgcrm.crm.database.upgrade`); otherwise ``sqlalchemy.url`` is used.
 Offline mode (``--sql``) renders the SQL for the URL's dialect.
 """
 
 from __future__ import annotations
 
 from alembic import context
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.models import Base
 from sqlalchemy.engine import Connection
-
-from crm.database import make_engine
-from crm.models import Base
 
 config = context.config
 target_metadata = Base.metadata

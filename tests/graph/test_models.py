@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from kgcrm.graph.mapping import ENTITY_LABEL, NODES, PROPERTY_NAMES, NodeMapping
+from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 
-import cypher
-from graph.models import NODE_CLASSES, SUBTYPE_CLASSES
-from sync.mapping import ENTITY_LABEL, NODES, NodeMapping
-from sync.transform import PROPERTY_NAMES
+from kgcrm import cypher
 
 
 def _db_properties(cls) -> set[str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.graph.schema import apply_schema, index_states
 
-import cypher
-from graph.gateway import GraphGateway, GraphQueryError
-from graph.schema import apply_schema, index_states
+from kgcrm import cypher
 
 pytestmark = pytest.mark.neo4j
 

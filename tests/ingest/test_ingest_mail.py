@@ -6,10 +6,10 @@ import mailbox
 from datetime import UTC, datetime
 
 import pytest
+from kgcrm.ingest import mail
+from kgcrm.ingest.records import IngestReport
 
-from ingest import mail
-from ingest.records import IngestReport
-from kgcrm.errors import DataError
+from kgcrm.core.errors import DataError
 from tests.ingest import fixtures as fx
 
 

@@ -5,7 +5,7 @@ Which server, first match wins:
 1. ``NEO4J_URI`` (with ``NEO4J_USER``/``NEO4J_PASSWORD``) is set: that one; nothing
    is downloaded or started.
 2. A Docker engine answers: a testcontainers ``Neo4jContainer`` with APOC.
-3. Otherwise kgcrm's own :class:`graph.server.LocalNeo4jServer`, with test settings
+3. Otherwise kgcrm's own :class:`kgcrm.graph.server.LocalNeo4jServer`, with test settings
    that never touch the user's graph: its own data directory
    (``<user cache>/kgcrm/test-neo4j-data/<version>``, stable so that a server left
    running is reused: starting one costs ~10 s) and ports 17687/17474. The jars are
@@ -31,16 +31,11 @@ from typing import Any
 
 import neo4j
 import pytest
+from kgcrm.graph.scratch import scratch_server_settings
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 from pydantic import SecretStr
 
-from graph.server import LocalNeo4jServer, Neo4jCredentials
-from kgcrm.settings import Settings, default_cache_dir
-
-# Several checkouts on one machine can each have their own test server:
-# KGCRM_TEST_NEO4J_BOLT_PORT / KGCRM_TEST_NEO4J_HTTP_PORT move it (and its data directory).
-TEST_BOLT_PORT = int(os.environ.get("KGCRM_TEST_NEO4J_BOLT_PORT", "17687"))
-TEST_HTTP_PORT = int(os.environ.get("KGCRM_TEST_NEO4J_HTTP_PORT", "17474"))
-DEFAULT_TEST_BOLT_PORT = 17687
+from kgcrm.core.settings import Settings
 
 # testcontainers fallback (only with a Docker engine): the same Neo4j line, APOC core.
 CONTAINER_IMAGE = "neo4j:5.26-community"
@@ -48,29 +43,8 @@ CONTAINER_PASSWORD = "kgcrm-test-password"
 
 
 def neo4j_test_settings(**overrides: object) -> Settings:
-    """Settings of the local test server: own data dir and ports, small memory.
-
-    The Neo4j, APOC and Browser versions are kgcrm's defaults (or KGCRM_NEO4J_VERSION …,
-    as for a real run). The data dir is per Neo4j version: a newer Neo4j upgrades a
-    store in place and an older one cannot open it again.
-    """
-    values: dict[str, object] = {
-        "environment": "test",
-        "neo4j_uri": None,
-        "neo4j_host": "127.0.0.1",
-        "neo4j_bolt_port": TEST_BOLT_PORT,
-        "neo4j_http_port": TEST_HTTP_PORT,
-        "neo4j_heap": "512m",
-        "neo4j_pagecache": "128m",
-    }
-    values.update(overrides)
-    settings = Settings(**values)  # type: ignore[arg-type]
-    if "data_dir" in overrides:
-        return settings
-    data_dir = default_cache_dir() / "test-neo4j-data" / settings.neo4j_version
-    if TEST_BOLT_PORT != DEFAULT_TEST_BOLT_PORT:
-        data_dir = data_dir.with_name(f"{data_dir.name}-{TEST_BOLT_PORT}")
-    return settings.model_copy(update={"data_dir": data_dir})
+    """Settings of the local test server (:func:`kgcrm.graph.scratch.scratch_server_settings`)."""
+    return scratch_server_settings(**overrides)
 
 
 @dataclass(frozen=True)

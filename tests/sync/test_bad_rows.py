@@ -24,19 +24,19 @@ from typing import Any
 import neo4j
 import pytest
 import sqlalchemy as sa
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from crm.database import make_engine
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import Neo4jCredentials
-from kgcrm.settings import Settings
-from sync.cli import sync_app
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.settings import Settings
 from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j

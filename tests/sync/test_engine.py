@@ -6,11 +6,10 @@ Rows are written with plain SQL, as another CRM would write them.
 from __future__ import annotations
 
 import pytest
-
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 
 pytestmark = pytest.mark.neo4j
 

@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
-from crm.models import ENUM_COLUMNS, LeadType, SubjectType
+from kgcrm.crm.models import ENUM_COLUMNS, LeadType, SubjectType
 
 ENTITY_LABEL = "__Entity__"  # the label LlamaIndex's Neo4jPropertyGraphStore works with
 
@@ -273,3 +274,39 @@ EDGES_BY_TABLE: Mapping[str, EdgeMapping] = MappingProxyType({m.table: m for m i
 SUBTYPE_PARENT: Mapping[str, str] = MappingProxyType({s.table: m.table for m in NODES for s in m.subtypes})
 LABEL_OF_TABLE: Mapping[str, str] = MappingProxyType({m.table: m.label for m in NODES})
 TABLE_OF_LABEL: Mapping[str, str] = MappingProxyType({m.label: m.table for m in NODES})
+
+
+# --- values: how columns become properties, and the name every node shows --------------------
+
+DATE_COLUMNS = frozenset({"started_on", "ended_on", "expected_close_on", "since_on"})
+TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "due_at", "completed_at", "occurred_at", "closed_at"})
+BOOLEAN_COLUMNS = frozenset({"via_agent", "is_active", "is_terminal"})
+NUMBER_COLUMNS = frozenset({"amount", "salary_min", "salary_max", "strength", "probability", "position"})
+
+# Neo4j property names for columns whose name would read wrongly in the graph.
+PROPERTY_NAMES: Mapping[str, str] = {"since_on": "since"}
+
+
+def _join(*parts: Any) -> str | None:
+    text = " ".join(str(p).strip() for p in parts if p is not None and str(p).strip())
+    return text or None
+
+
+def display_name(table: str, row: Mapping[str, Any]) -> str | None:
+    """The human name of a row, as shown in answers and Neo4j Browser captions."""
+    if table == "individual":
+        return _join(row.get("first_name"), row.get("last_name")) or row.get("email")
+    if table == "app_user":
+        return row.get("full_name") or row.get("email")
+    if table in {"organization", "account", "tenant", "status"}:
+        return row.get("name")
+    if table in {"lead", "task"}:
+        return row.get("title")
+    if table == "interaction":
+        return row.get("subject") or _join(row.get("kind"), row.get("occurred_at"))
+    if table == "note":
+        body = (row.get("body") or "").strip()
+        return (body[:77] + "…") if len(body) > 80 else (body or None)
+    if table == "contact":
+        return row.get("title")  # completed with the person's and organization's names in the graph
+    return None

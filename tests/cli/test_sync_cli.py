@@ -11,15 +11,15 @@ from typing import Any
 
 import neo4j
 import pytest
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import Neo4jCredentials
-from kgcrm.settings import Settings
-from sync.cli import sync_app
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.settings import Settings
 from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j
