@@ -20,13 +20,13 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
 from kgcrm.api.services import Services, build_services
-from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from kgcrm.core.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,13 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from kgcrm.api import keys
 from kgcrm.api.errors import unauthorized, unavailable
 from kgcrm.api.services import Services
+from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.stack import RetrievalStack
-
-from kgcrm.core.settings import Settings
 
 Cached = Callable[[Hashable, Callable[[], Any]], Any]
 

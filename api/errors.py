@@ -34,7 +34,6 @@ import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from kgcrm.graph.gateway import GraphQueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgcrm.core.errors import (
@@ -45,6 +44,7 @@ from kgcrm.core.errors import (
     NotFoundError,
     ServiceError,
 )
+from kgcrm.graph.gateway import GraphQueryError
 
 log = logging.getLogger(__name__)
 

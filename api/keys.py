@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from kgcrm.crm.models import AppUser, Tenant
-from kgcrm.crm.types import UTCDateTime, utcnow
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kgcrm.core.errors import ConfigurationError, NotFoundError
+from kgcrm.crm.models import AppUser, Tenant
+from kgcrm.crm.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 

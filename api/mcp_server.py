@@ -28,6 +28,10 @@ from typing import Any
 import anyio
 import mcp_types as types
 from fastapi.exceptions import RequestValidationError
+from mcp.server import Server
+from mcp.server.stdio import stdio_server
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from kgcrm.api import keys
 from kgcrm.api.app import _version
 from kgcrm.api.deps import cached
@@ -40,9 +44,6 @@ from kgcrm.api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, Resol
 from kgcrm.api.services import Services
 from kgcrm.api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
 from kgcrm.retrieval.types import ENTITY_TYPES, EntityType
-from mcp.server import Server
-from mcp.server.stdio import stdio_server
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 log = logging.getLogger(__name__)
 

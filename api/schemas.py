@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
 from kgcrm.retrieval.connections import MAX_HOPS as CONNECTIONS_MAX_HOPS
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, Candidate, Connections, EntityRef, EntityType
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_TEXT = 1000
 MAX_LIMIT = 50

@@ -45,6 +45,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from kgcrm.api.errors import ApiError, invalid, not_found
 from kgcrm.api.keys import Caller
 from kgcrm.api.schemas import MAX_ID, ApiRequest, trimmed_text
@@ -67,9 +71,6 @@ from kgcrm.crm.models import (
 )
 from kgcrm.graph.mapping import display_name
 from kgcrm.retrieval.types import EntityRef
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 #: Longest prompt, reasoning, note body or description (characters); bodies are capped at 64 KiB anyway.
 MAX_LONG_TEXT = 10_000

@@ -48,6 +48,7 @@ from typing import Any
 import common
 import neo4j
 import sqlalchemy as sa
+
 from kgcrm.api import keys
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
@@ -66,7 +67,6 @@ def bench_app() -> Any:
     """``uvicorn --factory``: the API over the environment's settings; the model only with --embeddings."""
     from kgcrm.api.app import create_app
     from kgcrm.api.services import build_services
-
     from kgcrm.core.settings import load_settings
 
     settings = load_settings()
@@ -101,10 +101,9 @@ def ensure_graph(engine: sa.Engine, driver: neo4j.Driver, gateway: GraphGateway,
 
 def embed_tenant(gateway: GraphGateway, tenant_id: str) -> str:
     """Embed the bench tenant's entities (what ``kgcrm sync`` does with a model), before the runs."""
-    from kgcrm.sync.embeddings import EmbeddingPipeline
-
     from kgcrm.core.embedding import load_embedding_model
     from kgcrm.core.settings import Settings
+    from kgcrm.sync.embeddings import EmbeddingPipeline
 
     settings = Settings(environment="test")
     model = load_embedding_model(settings)

@@ -29,6 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import neo4j  # noqa: E402
 from faker import Faker  # noqa: E402
+
+from bench.common import neo4j_credentials  # noqa: E402
+from kgcrm import cypher  # noqa: E402
+from kgcrm.core.embedding import load_embedding_model  # noqa: E402
+from kgcrm.core.settings import Settings  # noqa: E402
 from kgcrm.graph.gateway import GraphGateway, make_driver  # noqa: E402
 from kgcrm.graph.schema import apply_schema  # noqa: E402
 from kgcrm.sync.embeddings import (  # noqa: E402
@@ -37,11 +42,6 @@ from kgcrm.sync.embeddings import (  # noqa: E402
     EmbeddingPipeline,
     EmbeddingStats,
 )
-
-from bench.common import neo4j_credentials  # noqa: E402
-from kgcrm import cypher  # noqa: E402
-from kgcrm.core.embedding import load_embedding_model  # noqa: E402
-from kgcrm.core.settings import Settings  # noqa: E402
 
 TENANT = "bench-embeddings"
 

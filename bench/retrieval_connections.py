@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # eval/ and tests/ are not installed packages
 
 import neo4j  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from bench.common import neo4j_credentials  # noqa: E402
+from kgcrm.core.settings import default_cache_dir  # noqa: E402
 from kgcrm.crm.database import make_engine, upgrade  # noqa: E402
 from kgcrm.crm.seed import seed_database, write_truth  # noqa: E402
 from kgcrm.crm.seed_generate import SeedConfig  # noqa: E402
@@ -42,11 +47,6 @@ from kgcrm.graph.gateway import GraphGateway, make_driver  # noqa: E402
 from kgcrm.graph.schema import apply_schema  # noqa: E402
 from kgcrm.retrieval.connections import ConnectionFinder  # noqa: E402
 from kgcrm.sync.engine import GraphSync  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from bench.common import neo4j_credentials  # noqa: E402
-from kgcrm.core.settings import default_cache_dir  # noqa: E402
 
 NOW = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)
 HOPS = (2, 3, 4)

@@ -52,10 +52,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
-from kgcrm.crm.database import make_engine
-from kgcrm.graph.gateway import GraphGateway, make_driver
-from kgcrm.retrieval.mentions import parse_mention
-from kgcrm.retrieval.stack import build_stack
 
 from bench.common import (
     SEED_NOW,
@@ -71,6 +67,10 @@ from bench.common import (
 )
 from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.retrieval.mentions import parse_mention
+from kgcrm.retrieval.stack import build_stack
 
 GOALS_MS = {"resolve": 50.0, "connections": 100.0, "templates": 100.0, "vector": 20.0}
 

@@ -40,6 +40,7 @@ from typing import Any
 import common
 import neo4j
 import sqlalchemy as sa
+
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
@@ -166,8 +167,9 @@ CEILING_QUERY = "UNWIND $rows AS row CREATE (n:Bench) SET n = row"
 
 
 def run_neomodel(driver: neo4j.Driver, nodes: list[NodeRecord]) -> Result:
-    from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
     from neomodel import db
+
+    from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 
     db.set_connection(driver=driver)
     objects = []

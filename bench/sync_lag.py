@@ -34,6 +34,7 @@ from pathlib import Path
 import common
 import neo4j
 import sqlalchemy as sa
+
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.schema import apply_schema

@@ -28,7 +28,6 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from kgcrm.crm.types import UTCDateTime, utcnow
 from sqlalchemy import event
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -42,6 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.schema import FetchedValue
 
 from kgcrm.core.errors import DataError
+from kgcrm.crm.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -52,9 +52,6 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
-from kgcrm.crm import database
-from kgcrm.crm.models import Base
-from kgcrm.crm.seed_generate import MAX_TENANTS, TABLES, Mark, SeedConfig, SyntheticCrm, default_now, tenant_identity
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -64,6 +61,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kgcrm.core.errors import DataError
 from kgcrm.core.settings import Settings
+from kgcrm.crm import database
+from kgcrm.crm.models import Base
+from kgcrm.crm.seed_generate import MAX_TENANTS, TABLES, Mark, SeedConfig, SyntheticCrm, default_now, tenant_identity
 
 #: Rows per executemany call.
 BATCH_SIZE = 5_000

@@ -26,10 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.connections import ConnectionFinder
-
-from kgcrm.core.errors import DataError
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import (
     DEFAULT_THRESHOLD,
@@ -40,8 +41,6 @@ from kgcrm.retrieval.dedupe import (
     compare_strings,
     person_keys,
 )
-
-from kgcrm.core.errors import DataError
 
 FEBRL_DATASETS: tuple[str, ...] = ("febrl1", "febrl2", "febrl3", "febrl4")
 

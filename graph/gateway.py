@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import neo4j
-from kgcrm.graph.server import Neo4jCredentials
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
+from kgcrm.graph.server import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """neomodel classes describing the mirrored graph, for reads and for people who use the OGM.
 
-The graph model itself is declared once, as data, in ``sync/mapping.py``; these
+The graph model itself is declared once, as data, in ``graph/mapping.py``; these
 classes describe the same labels, keys and relationships, and
 ``tests/graph/test_models.py`` checks that the three (mapping, models,
 ``cypher/schema.cypher``) agree. The schema is applied by ``kgcrm graph init``

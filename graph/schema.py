@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kgcrm.graph.gateway import GraphGateway
-
 from kgcrm import cypher
 from kgcrm.core.errors import SchemaError
+from kgcrm.graph.gateway import GraphGateway
 
 
 @dataclass(frozen=True)

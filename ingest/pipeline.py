@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from kgcrm.ingest import calendar, mail
 from kgcrm.ingest.directory import NameCandidates
 from kgcrm.ingest.records import IngestReport

@@ -49,13 +49,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.retrieval import strength as st
-from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 from pydantic import BaseModel, Field
 
 from kgcrm import cypher
 from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 
 MAX_HOPS = 4
 MAX_LIMIT = 50

@@ -63,13 +63,13 @@ from antlr4 import CommonTokenStream, InputStream, Token
 from antlr4.error.ErrorListener import ErrorListener
 from antlr4.tree.Tree import ParseTree, TerminalNode
 from antlr4_cypher import CypherLexer, CypherParser
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.graph.mapping import ENTITY_LABEL, TABLE_OF_LABEL
-from kgcrm.retrieval.types import SourceRow
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.graph.mapping import ENTITY_LABEL, TABLE_OF_LABEL
+from kgcrm.retrieval.types import SourceRow
 
 log = logging.getLogger(__name__)
 

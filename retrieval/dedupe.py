@@ -43,11 +43,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kgcrm.graph.gateway import GraphGateway
-
 from kgcrm import cypher
 from kgcrm.core import names
 from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 
 log = logging.getLogger(__name__)
 

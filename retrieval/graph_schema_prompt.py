@@ -1,6 +1,6 @@
 """The graph schema as text for a language model, built from the declared model.
 
-:func:`schema_prompt` reads ``sync/mapping.py`` (labels, properties, relationships,
+:func:`schema_prompt` reads ``graph/mapping.py`` (labels, properties, relationships,
 enumerations) plus the derived relationships declared below, never the live
 database: the prompt is the same for every call and every tenant, and it cannot
 leak one tenant's labels or values to another.

@@ -59,15 +59,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from kgcrm import cypher
+from kgcrm.core import names
+from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import organization_record, pair_score, person_record
 from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention, parse_mention
 from kgcrm.retrieval.overfetch import FetchSizes
 from kgcrm.retrieval.types import ENTITY_TYPES, Candidate, Resolution
-
-from kgcrm import cypher
-from kgcrm.core import names
-from kgcrm.core.errors import DataError
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kgcrm import cypher
+from kgcrm.core.errors import KgcrmError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.overfetch import FetchSizes
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, SourceRow
-
-from kgcrm import cypher
-from kgcrm.core.errors import KgcrmError
 
 Embed = Callable[[str], Sequence[float]]
 

@@ -41,10 +41,9 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kgcrm.graph.gateway import GraphGateway
-
 from kgcrm import cypher
 from kgcrm.core.errors import KgcrmError
+from kgcrm.graph.gateway import GraphGateway
 
 if TYPE_CHECKING:
     import numpy as np

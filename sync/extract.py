@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from kgcrm.graph.mapping import EdgeMapping, NodeMapping, Reference
 from kgcrm.sync.transform import SUBTYPE_PRESENT, TARGET_TENANT
-from sqlalchemy.engine import Connection
 
 
 def _table(name: str, columns: Sequence[str]) -> sa.TableClause:

@@ -17,9 +17,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from neo4j import ManagedTransaction
+
 from kgcrm.graph.mapping import DATE_COLUMNS, EDGES, NODES, PROPERTY_NAMES, TIMESTAMP_COLUMNS, NodeMapping
 from kgcrm.sync.transform import EdgeRecord, NodeRecord
-from neo4j import ManagedTransaction
 
 _KNOWN_LABELS = frozenset([m.label for m in NODES] + [s.label for m in NODES for s in m.subtypes] + ["__Entity__"])
 _KNOWN_TYPES = frozenset(

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from kgcrm.sync import extract

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+
 from kgcrm.api.deps import StackDep, TenantDep
 from kgcrm.api.routes.entities import to_json
 from kgcrm.api.schemas import COMMON_ERRORS, AskRequest, AskResponse

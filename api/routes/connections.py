@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+
 from kgcrm.api.deps import CachedDep, GatewayDep, StackDep, TenantDep
 from kgcrm.api.errors import ambiguous, invalid, not_found
 from kgcrm.api.routes.entities import entity_type, find_entity

@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+
+from kgcrm import cypher
 from kgcrm.api.deps import GatewayDep, TenantDep
 from kgcrm.api.errors import not_found
 from kgcrm.api.schemas import (
@@ -26,8 +28,6 @@ from kgcrm.api.schemas import (
 )
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.types import ENTITY_TYPES, EntityRef
-
-from kgcrm import cypher
 
 router = APIRouter(tags=["entities"])
 

@@ -6,6 +6,7 @@ import logging
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
+
 from kgcrm.api.deps import ServicesDep
 from kgcrm.api.errors import RETRY_AFTER_S
 from kgcrm.api.routes.sync import read_sync_status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body
+
 from kgcrm.api.deps import CachedDep, StackDep, TenantDep
 from kgcrm.api.schemas import COMMON_ERRORS, ResolveRequest, ResolveResponse
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+
 from kgcrm.api.deps import StackDep, TenantDep
 from kgcrm.api.errors import invalid
 from kgcrm.api.routes.entities import to_json

@@ -21,6 +21,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Body
+
 from kgcrm.api.deps import ServicesDep, TenantDep
 from kgcrm.api.errors import RETRY_AFTER_S, ApiError
 from kgcrm.api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+
 from kgcrm.api.deps import EngineDep, TenantDep
 from kgcrm.api.schemas import COMMON_ERRORS, NOT_FOUND, _error
 from kgcrm.api.tools import (

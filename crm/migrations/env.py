@@ -8,9 +8,10 @@ Offline mode (``--sql``) renders the SQL for the URL's dialect.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
+
 from kgcrm.crm.database import make_engine
 from kgcrm.crm.models import Base
-from sqlalchemy.engine import Connection
 
 config = context.config
 target_metadata = Base.metadata

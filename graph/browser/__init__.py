@@ -1,7 +1,7 @@
 """The Neo4j Browser pack: a style sheet, a guide and saved queries for exploring the mirror.
 
 - :mod:`kgcrm.graph.browser.style`: the GraSS style sheet, generated from the graph model
-  (``sync/mapping.py``) so that every label has a colour, a caption and a size.
+  (``graph/mapping.py``) so that every label has a colour, a caption and a size.
 - :mod:`kgcrm.graph.browser.queries`: the exploration queries (``cypher/browser_*.cypher``)
   and the Browser favourites file made from them.
 - :mod:`kgcrm.graph.browser.guide`: the ``:play`` guide (HTML slides) that walks through the

@@ -1,6 +1,6 @@
 """The Neo4j Browser style sheet (GraSS) of the mirrored CRM, generated from the graph model.
 
-Every label of ``sync/mapping.py`` gets a rule: a colour by kind (people blue, organizations
+Every label of ``graph/mapping.py`` gets a rule: a colour by kind (people blue, organizations
 green, deals orange, activity purple, reference records grey), a caption that shows what a
 person calls the node (a person's full name, an organization's name, a deal's title and
 amount) and a size that hints how much it matters when exploring. Relationships get a colour
@@ -23,9 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES, NodeMapping
-
 from kgcrm.core.errors import ConfigurationError
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES, NodeMapping
 
 POSSIBLY_SAME_AS = "POSSIBLY_SAME_AS"  # written by `kgcrm dedupe` (retrieval/dedupe.py), not mirrored
 
@@ -69,7 +68,7 @@ class RelationshipStyle:
     caption: str = "<type>"
 
 
-# One entry per label of sync/mapping.py (tests/graph/browser/test_style.py checks that).
+# One entry per label of graph/mapping.py (tests/graph/browser/test_style.py checks that).
 NODE_STYLES: tuple[NodeStyle, ...] = (
     NodeStyle("Tenant", "records", "#604A0E", "#423204", 90, "{name}"),
     NodeStyle("Status", "records", "#D9C8AE", "#C0A378", 35, "{name}"),
@@ -138,7 +137,7 @@ def node_properties(label: str) -> set[str]:
             return props
     if label == ENTITY_LABEL:
         return {"id", "tenant_id", "name"}
-    raise ConfigurationError(f"label '{label}' is not in the graph model (sync/mapping.py)")
+    raise ConfigurationError(f"label '{label}' is not in the graph model (graph/mapping.py)")
 
 
 def check_rule(caption: str, properties: set[str] | None) -> None:

@@ -1,6 +1,6 @@
 """The ``kgcrm`` command line.
 
-Each part of kgcrm owns its sub-commands (``graph/cli.py``, ``crm/cli.py`` …);
+Each group of sub-commands has its module here (``kgcrm/cli/graph.py``, ``kgcrm/cli/crm.py`` …);
 this module only assembles them, builds the settings once and turns kgcrm's own
 errors into a one-line message and a non-zero exit.
 """

@@ -1,6 +1,6 @@
 """``kgcrm browser …``: the Neo4j Browser pack (style, guide, favourites, read-only user).
 
-Settings come from ``ctx.obj`` (built once in kgcrm/cli.py).
+Settings come from ``ctx.obj`` (built once in kgcrm/cli/__init__.py).
 """
 
 from __future__ import annotations

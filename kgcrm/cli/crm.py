@@ -1,7 +1,7 @@
 """``kgcrm db …``: the relational CRM's commands; ``seed_command`` (``kgcrm seed``) lives in crm/seed.py.
 
 The settings come from ``ctx.obj`` (a :class:`kgcrm.core.settings.Settings`, built once by
-``kgcrm/cli.py``). Errors are kgcrm's own (:class:`kgcrm.core.errors.KgcrmError`);
+``kgcrm/cli/__init__.py``). Errors are kgcrm's own (:class:`kgcrm.core.errors.KgcrmError`);
 the top-level command turns them into one line and a non-zero exit.
 """
 

@@ -1,6 +1,6 @@
 """``kgcrm neo4j …`` (the local Neo4j server) and ``kgcrm graph …`` (the graph schema).
 
-Settings come from ``ctx.obj`` (built once in kgcrm/cli.py). When ``NEO4J_URI`` is
+Settings come from ``ctx.obj`` (built once in kgcrm/cli/__init__.py). When ``NEO4J_URI`` is
 set kgcrm does not manage a server: ``start``/``stop`` say so and do nothing, and
 ``status`` checks that the configured server answers.
 """
@@ -28,7 +28,7 @@ console = Console(soft_wrap=True)  # never break a URL or a path across lines
 
 def _settings(ctx: typer.Context) -> Settings:
     settings = ctx.obj
-    if not isinstance(settings, Settings):  # only when the app is run without kgcrm/cli.py
+    if not isinstance(settings, Settings):  # only when the app is run without kgcrm/cli/__init__.py
         raise typer.BadParameter("no settings: run this through the `kgcrm` command")
     return settings
 

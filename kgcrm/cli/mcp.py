@@ -1,7 +1,7 @@
 """``kgcrm mcp``: the MCP server (stdio) of one tenant, for MCP clients such as desktop assistants.
 
 Register with ``app.command("mcp")(mcp_command)``; the settings come from ``ctx.obj``
-(built once by ``kgcrm/cli.py``), like every other command's. An MCP client starts it
+(built once by ``kgcrm/cli/__init__.py``), like every other command's. An MCP client starts it
 as a subprocess, for example::
 
     {"command": "kgcrm", "args": ["mcp"], "env": {"KGCRM_API_KEY": "kg_…"}}

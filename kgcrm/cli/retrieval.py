@@ -1,6 +1,6 @@
 """``kgcrm resolve`` and ``kgcrm dedupe``: entity resolution and duplicate detection from the shell.
 
-Plain Typer command functions; ``kgcrm/cli.py`` registers them. The settings come
+Plain Typer command functions; ``kgcrm/cli/__init__.py`` registers them. The settings come
 from ``ctx.obj`` (a :class:`kgcrm.core.settings.Settings`); the tenant is named by its
 slug and looked up in the graph.
 """

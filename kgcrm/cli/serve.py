@@ -1,6 +1,6 @@
 """``kgcrm serve`` (the HTTP API) and ``kgcrm keys …`` (its API keys).
 
-The settings come from ``ctx.obj`` (built once by ``kgcrm/cli.py``); kgcrm's own errors
+The settings come from ``ctx.obj`` (built once by ``kgcrm/cli/__init__.py``); kgcrm's own errors
 are turned into one line and a non-zero exit there. Register with::
 
     app.command("serve")(serve_command)

@@ -17,9 +17,11 @@ import neo4j
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.services import Services, build_services
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
@@ -27,8 +29,6 @@ from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
 from kgcrm.sync.engine import GraphSync
-
-from kgcrm.core.settings import Settings
 from tests.api.helpers import NOW, api_settings, wipe_graph
 
 #: Tables whose row ids may appear in answers (entities, and the rows behind relationships).

@@ -9,10 +9,10 @@ from typing import Any
 
 import neo4j
 import typer
-from kgcrm.graph.server import Neo4jCredentials
 
 from kgcrm.cli.serve import keys_app
 from kgcrm.core.settings import Settings
+from kgcrm.graph.server import Neo4jCredentials
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from kgcrm.api import keys
 from typer.testing import CliRunner
 
+from kgcrm.api import keys
 from tests.api.helpers import assert_error, assert_no_trace, ids_in, keys_cli
 
 pytestmark = pytest.mark.neo4j

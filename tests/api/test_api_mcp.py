@@ -19,17 +19,17 @@ import anyio
 import pytest
 import sqlalchemy as sa
 import typer
-from kgcrm.api import keys
-from kgcrm.api.mcp_server import KgcrmMcp, mcp_tools
-from kgcrm.api.tools import AGENT_TOOLS, tool_parameters
-from kgcrm.crm.models import Note
-from kgcrm.sync.engine import GraphSync
 from mcp import Client, StdioServerParameters
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from kgcrm.api import keys
+from kgcrm.api.mcp_server import KgcrmMcp, mcp_tools
+from kgcrm.api.tools import AGENT_TOOLS, tool_parameters
 from kgcrm.cli.mcp import mcp_command
 from kgcrm.core.errors import ConfigurationError
+from kgcrm.crm.models import Note
+from kgcrm.sync.engine import GraphSync
 from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_rows
 
 pytestmark = pytest.mark.neo4j
@@ -264,4 +264,4 @@ def test_kgcrm_mcp_is_registered():
     from kgcrm.cli import app
 
     commands = {command.name: command.callback for command in app.registered_commands}
-    assert commands.get("mcp") is mcp_command, "register it in kgcrm/cli.py: app.command('mcp')(mcp_command)"
+    assert commands.get("mcp") is mcp_command, "register it in kgcrm/cli/__init__.py: app.command('mcp')(mcp_command)"

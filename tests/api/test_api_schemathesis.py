@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from kgcrm.api.app import create_app
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import BaseSchema
@@ -24,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from kgcrm.api.app import create_app
 from kgcrm.core.settings import Settings
 from tests.api.test_api_tools import Crew, add_crew
 

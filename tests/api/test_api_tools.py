@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from kgcrm.api import keys
 from kgcrm.api.keys import Caller
 from kgcrm.api.tools import (
@@ -36,8 +38,6 @@ from kgcrm.crm.models import (
     Tenant,
 )
 from kgcrm.crm.seed_vocab import STATUSES
-from sqlalchemy.orm import Session
-
 from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.neo4j

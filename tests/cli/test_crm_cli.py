@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from kgcrm.crm.database import head_revision
 from typer.testing import CliRunner
 
 from kgcrm.cli.crm import db_app
 from kgcrm.core.errors import DatabaseUnavailable
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import head_revision
 
 
 def _run(settings: Settings, *args: str):

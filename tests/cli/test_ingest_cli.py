@@ -16,7 +16,6 @@ def crm(tmp_path, sqlite_template):
     path = tmp_path / "crm.sqlite3"
     path.write_bytes(sqlite_template.read_bytes())
     from kgcrm.crm.database import make_engine
-
     from tests.support.crm_fixtures import Rows
 
     engine = make_engine(f"sqlite:///{path}")

@@ -1,6 +1,6 @@
 """``kgcrm sync`` (full and incremental), ``kgcrm sync status`` and ``kgcrm sync verify``.
 
-Run through typer's CliRunner with the settings passed in, as ``kgcrm/cli.py`` passes
+Run through typer's CliRunner with the settings passed in, as ``kgcrm/cli/__init__.py`` passes
 them, against the real CRM databases and Neo4j; ``--no-embeddings`` keeps them fast.
 """
 
@@ -11,15 +11,15 @@ from typing import Any
 
 import neo4j
 import pytest
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import apply_schema
-from kgcrm.graph.server import Neo4jCredentials
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from kgcrm.cli.sync import sync_app
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
 from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j

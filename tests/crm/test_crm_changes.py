@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+
 from kgcrm.crm.changes import agent_changes, annotate_changes, begin_capture, committed_txid_horizon
 from kgcrm.crm.database import make_engine, session_factory, sqlite_path
 from kgcrm.crm.models import Contact, Individual

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+
 from kgcrm.api.keys import API_KEY_METADATA
 from kgcrm.crm import triggers
 from kgcrm.crm.database import current_revision, downgrade, head_revision, upgrade

@@ -7,6 +7,10 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kgcrm.core.errors import DataError
 from kgcrm.crm.database import session_factory
 from kgcrm.crm.models import (
     Contact,
@@ -21,10 +25,6 @@ from kgcrm.crm.models import (
     Tenant,
 )
 from kgcrm.crm.types import format_sqlite_timestamp, parse_sqlite_timestamp
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from kgcrm.core.errors import DataError
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from kgcrm.crm.database import data_error_from
 from sqlalchemy.exc import IntegrityError
 
 from kgcrm.core.errors import DataError, TenantIsolationError
+from kgcrm.crm.database import data_error_from
 
 
 @pytest.fixture

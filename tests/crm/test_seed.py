@@ -19,6 +19,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import typer
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.models import Base
 from kgcrm.crm.seed import TRUTH_FILE_NAME, seed_command, seed_database
@@ -26,11 +31,6 @@ from kgcrm.crm.seed_generate import TABLES, SeedConfig, generate_rows
 from kgcrm.crm.seed_vocab import name_group
 from kgcrm.crm.triggers import SUBJECT_TABLES, SUBJECT_TYPES, references
 from kgcrm.crm.types import UTCDateTime
-from sqlalchemy.engine import Engine
-from typer.testing import CliRunner
-
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
 
 NOW = dt.datetime(2025, 11, 19, 15, 0, tzinfo=dt.UTC)  # a Wednesday
 SCALE = 2_000

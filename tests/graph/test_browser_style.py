@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
+
+from kgcrm.cli.browser import browser_app
+from kgcrm.core.errors import ConfigurationError
 from kgcrm.graph.browser.style import (
     ENTITY_STYLE,
     NODE_STYLES,
@@ -14,10 +18,6 @@ from kgcrm.graph.browser.style import (
     style_command,
 )
 from kgcrm.graph.mapping import ENTITY_LABEL, NODES
-from typer.testing import CliRunner
-
-from kgcrm.cli.browser import browser_app
-from kgcrm.core.errors import ConfigurationError
 
 runner = CliRunner()
 

@@ -1,14 +1,14 @@
-"""The three descriptions of the graph agree: sync/mapping.py, graph/models.py, cypher/schema.cypher."""
+"""The three descriptions of the graph agree: graph/mapping.py, graph/models.py, cypher/schema.cypher."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from kgcrm.graph.mapping import ENTITY_LABEL, NODES, PROPERTY_NAMES, NodeMapping
-from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 
 from kgcrm import cypher
+from kgcrm.graph.mapping import ENTITY_LABEL, NODES, PROPERTY_NAMES, NodeMapping
+from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 
 
 def _db_properties(cls) -> set[str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.graph.schema import apply_schema, index_states
 
 from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.graph.schema import apply_schema, index_states
 
 pytestmark = pytest.mark.neo4j
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kgcrm.ingest.addresses import (
     automated_address,
     bulk_reason,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from kgcrm.ingest import calendar
 from kgcrm.ingest.records import IngestReport
-
 from tests.ingest import fixtures as fx
 
 

@@ -7,6 +7,7 @@ mirrored), and the ingested rows reach the graph through the sync only.
 from __future__ import annotations
 
 import pytest
+
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.ingest.directory import ResolverCandidates
@@ -15,7 +16,6 @@ from kgcrm.retrieval.connections import ConnectionFinder
 from kgcrm.retrieval.resolve import EntityResolver
 from kgcrm.sync.engine import GraphSync
 from kgcrm.sync.verify import SyncVerifier
-
 from tests.ingest import fixtures as fx
 from tests.ingest.truth import score_matching
 

@@ -6,10 +6,10 @@ import mailbox
 from datetime import UTC, datetime
 
 import pytest
-from kgcrm.ingest import mail
-from kgcrm.ingest.records import IngestReport
 
 from kgcrm.core.errors import DataError
+from kgcrm.ingest import mail
+from kgcrm.ingest.records import IngestReport
 from tests.ingest import fixtures as fx
 
 

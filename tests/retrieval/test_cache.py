@@ -4,11 +4,11 @@ bounded, and never a cached error."""
 from __future__ import annotations
 
 import pytest
+
+from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.sync.engine import CHECKPOINT_SOURCE
-
-from kgcrm import cypher
 
 pytestmark = pytest.mark.neo4j
 

@@ -11,6 +11,7 @@ import json
 
 import neo4j
 import pytest
+
 from kgcrm.graph.gateway import GraphGateway, GraphQueryError
 from kgcrm.retrieval import cypher_guard
 from kgcrm.retrieval.cypher_guard import GuardedQuery, UnsafeCypherError, guard, run_guarded

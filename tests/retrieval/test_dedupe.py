@@ -8,6 +8,11 @@ from typing import Any
 
 import pytest
 import typer
+from typer.testing import CliRunner
+
+from kgcrm.cli.retrieval import dedupe_command
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
@@ -25,11 +30,6 @@ from kgcrm.retrieval.dedupe import (
 from kgcrm.retrieval.resolve import EntityResolver
 from kgcrm.sync.engine import GraphSync
 from kgcrm.sync.verify import SyncVerifier
-from typer.testing import CliRunner
-
-from kgcrm.cli.retrieval import dedupe_command
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 

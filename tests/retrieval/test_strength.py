@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from kgcrm.retrieval import strength as st
 
 NOW = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import neo4j
 import pytest
+
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from kgcrm.crm.database import make_engine, sqlite_path, upgrade
 from kgcrm.crm.types import UTCDateTime
-from sqlalchemy.engine import Engine
 
 POSTGRES_URL_ENV = "KGCRM_TEST_POSTGRES_URL"
 REQUIRE_SERVICES_ENV = "KGCRM_REQUIRE_SERVICES"

@@ -31,11 +31,11 @@ from typing import Any
 
 import neo4j
 import pytest
-from kgcrm.graph.scratch import scratch_server_settings
-from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 from pydantic import SecretStr
 
 from kgcrm.core.settings import Settings
+from kgcrm.graph.scratch import scratch_server_settings
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 
 # testcontainers fallback (only with a Docker engine): the same Neo4j line, APOC core.
 CONTAINER_IMAGE = "neo4j:5.26-community"

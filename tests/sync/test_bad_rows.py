@@ -24,12 +24,6 @@ from typing import Any
 import neo4j
 import pytest
 import sqlalchemy as sa
-from kgcrm.crm.database import make_engine
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import apply_schema
-from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.sync.engine import GraphSync
-from kgcrm.sync.verify import SyncVerifier
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -37,6 +31,12 @@ from typer.testing import CliRunner
 
 from kgcrm.cli.sync import sync_app
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j

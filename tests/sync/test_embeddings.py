@@ -11,9 +11,6 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import apply_schema
-from kgcrm.sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
 from llama_index.core.indices.property_graph import VectorContextRetriever
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
@@ -21,6 +18,9 @@ from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
 from kgcrm import cypher
 from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
 

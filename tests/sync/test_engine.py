@@ -6,6 +6,7 @@ Rows are written with plain SQL, as another CRM would write them.
 from __future__ import annotations
 
 import pytest
+
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.sync.engine import GraphSync

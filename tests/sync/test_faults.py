@@ -34,6 +34,9 @@ from typing import Any
 import neo4j
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+
 from kgcrm.crm.database import make_engine
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
@@ -42,9 +45,6 @@ from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 from kgcrm.sync.engine import GraphSync
 from kgcrm.sync.verify import SyncVerifier
-from pydantic import SecretStr
-from sqlalchemy.engine import Engine
-
 from tests.support.neo4j_fixtures import neo4j_test_settings
 
 pytestmark = pytest.mark.neo4j

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kgcrm.graph.mapping import NODES_BY_TABLE
 from kgcrm.sync import load
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+
 from kgcrm.graph.mapping import EDGES_BY_TABLE, NODES_BY_TABLE
 from kgcrm.sync.transform import NodeRecord, RejectedRow, parse_timestamp, transform_edge, transform_node
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from kgcrm.crm import triggers
 from kgcrm.crm.types import UTCDateTime, utcnow
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from kgcrm.crm.types import UTCDateTime, utcnow
 
 revision: str = "0002"
