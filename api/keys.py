@@ -28,6 +28,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -186,7 +187,7 @@ def create_key(engine: Engine, tenant_slug: str, *, user_email: str | None = Non
     return NewKey(id=key_id, prefix=prefix, key=f"{prefix}_{secret}", tenant_id=tenant_id, user_id=user_id)
 
 
-def _info_query() -> sa.Select[tuple[object, ...]]:
+def _info_query() -> sa.Select[Any]:
     users = AppUser.__table__
     tenant = Tenant.__table__
     return (

@@ -435,7 +435,9 @@ class Opportunity(LeadSubtype, Lead):
     """A lead of type opportunity (a deal)."""
 
     __tablename__ = "opportunity"
-    __table_args__ = (sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),)
+    __table_args__: tuple[sa.SchemaItem, ...] = (
+        sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+    )
     __mapper_args__ = {"polymorphic_identity": LeadType.OPPORTUNITY.value}  # noqa: RUF012
 
     id: Mapped[str] = _subtype_id()

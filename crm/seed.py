@@ -102,7 +102,9 @@ class _Buffers:
         if connection.dialect.name == "sqlite":
             # With RETURNING, SQLAlchemy sends an executemany as multi-row VALUES pages
             # ("insertmanyvalues"): a third faster than row-by-row on SQLite (slower on PostgreSQL).
-            self.inserts = {name: tables[name].insert().returning(tables[name].c.id) for name in TABLES}
+            self.inserts: dict[str, sa.Insert | sa.ReturningInsert[Any]] = {
+                name: tables[name].insert().returning(tables[name].c.id) for name in TABLES
+            }
         else:
             self.inserts = {name: tables[name].insert() for name in TABLES}
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}

@@ -83,7 +83,7 @@ class GraphGateway:
         started = time.perf_counter()
         try:
             records, _, _ = self.driver.execute_query(
-                Query(cypher, timeout=self.timeout_s),  # type: ignore[arg-type]
+                Query(cypher, timeout=self.timeout_s),
                 dict(params or {}),
                 routing_=routing,
                 database_=self.database,

@@ -42,7 +42,7 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from kgcrm.core.errors import DataError
 from kgcrm.crm.models import InteractionKind, InteractionSource, ParticipantRole
@@ -169,7 +169,7 @@ def deduplicate(messages: Iterable[MailMessage], report: IngestReport) -> list[M
 def _read_one(
     box: mailbox.Mailbox[Any], key: str, where: str, report: IngestReport, with_bodies: bool
 ) -> MailMessage | None:
-    handle: BinaryIO = box.get_file(key)
+    handle = box.get_file(key)
     try:
         raw = handle.read(BODY_CAP if with_bodies else HEADER_CAP)
         handle.seek(0, 2)
@@ -298,7 +298,7 @@ class _Headers:
                 continue
             try:
                 header = policy.default.header_factory(name, text)
-                pairs += [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
+                pairs += [(a.display_name, a.addr_spec) for a in header.addresses]
             except Exception as exc:  # unparsable address list: the lenient parser
                 self.report.problem(
                     Problem(self.where, name.title(), f"unparsable ({type(exc).__name__}); read leniently", False),
@@ -383,7 +383,7 @@ def _date(headers: _Headers, where: str, report: IngestReport) -> datetime | Non
 
 def _excerpt(raw: bytes, where: str, report: IngestReport) -> str | None:
     try:
-        msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
+        msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
         part = msg.get_body(preferencelist=("plain",))
         text = part.get_content() if part is not None else None
     except Exception as exc:  # a body in an unknown charset or a broken transfer encoding

@@ -336,7 +336,8 @@ def _walk(tree: ParseTree) -> Iterator[ParseTree]:
 
 
 _P = CypherParser
-_WRITES = (_P.UpdatingStatementContext, _P.CreateStContext, _P.MergeStContext, _P.DeleteStContext)
+_WRITES: tuple[type[Any], ...] = (_P.UpdatingStatementContext, _P.CreateStContext, _P.MergeStContext)
+_WRITES += (_P.DeleteStContext,)
 _WRITES += (_P.SetStContext, _P.RemoveStContext, _P.MergeActionContext, _P.SetItemContext, _P.RemoveItemContext)
 
 
@@ -448,7 +449,7 @@ def run_guarded(
             _check_plan(summary, guarded)
             with session.begin_transaction(timeout=timeout_s, metadata={"app": "kgcrm", "query": "text2cypher"}) as tx:
                 result = tx.run(guarded.cypher, params)
-                records = []
+                records: list[neo4j.Record] = []
                 truncated = False
                 for record in result:
                     if len(records) == max_rows:
@@ -456,7 +457,10 @@ def run_guarded(
                         break
                     records.append(record)
                 sources: dict[str, SourceRow] = {}
-                rows = [{key: plain(value, sources) for key, value in record.items()} for record in records]
+                rows = [
+                    {key: plain(value, sources) for key, value in record.items()}  # type: ignore[no-untyped-call]
+                    for record in records
+                ]
                 tx.rollback()  # read-only: nothing to commit; the rest of the result is discarded
     except Neo4jError as exc:
         raise GraphQueryError("text2cypher", exc) from exc

@@ -22,9 +22,10 @@ Nothing here connects or loads a model: the store, the stack and the models are 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.indices.property_graph import CustomPGRetriever, PGRetriever, PropertyGraphIndex
 from llama_index.core.llms import LLM
 from llama_index.core.llms.mock import MockLLM
@@ -101,9 +102,9 @@ class ConnectionsRetriever(_TenantRetriever):
         except AmbiguousTargetError as error:
             names = ", ".join(f"{c.name} ({c.type})" for c in error.candidates)
             return [NodeWithScore(node=TextNode(text=f"'{target}' may be any of: {names}."), score=0.0)]
-        target = {"target": result.target.name or result.target.id, "entity_id": result.target.id}
+        found: dict[str, Any] = {"target": result.target.name or result.target.id, "entity_id": result.target.id}
         return [
-            _node(path.explanation, target | {"sources": [e.id for hop in path.hops for e in hop.evidence]}, path.score)
+            _node(path.explanation, found | {"sources": [e.id for hop in path.hops for e in hop.evidence]}, path.score)
             for path in result.paths
         ]
 
@@ -149,7 +150,7 @@ def kgcrm_pg_retriever(
 
     ``parts``: any of ``ask``, ``resolve``, ``connections``, ``search`` (in that order of results);
     ``stack`` is a :class:`kgcrm.retrieval.stack.RetrievalStack`."""
-    makers = {
+    makers: dict[str, Callable[[], BaseRetriever]] = {
         "ask": lambda: AskRetriever(index.property_graph_store, tenant_id=tenant_id, component=stack.ask),
         "resolve": lambda: ResolutionRetriever(
             index.property_graph_store, tenant_id=tenant_id, component=stack.resolver

@@ -90,7 +90,7 @@ def _days(delta: timedelta) -> float:
 def recency(last_at: datetime, now: datetime, half_life_days: float) -> float:
     """``0.5 ** (age / half_life)``: 1 for now (or a future time), 0.5 one half-life ago."""
     age = max(0.0, _days(now - last_at))
-    return 0.5 ** (age / half_life_days)
+    return float(0.5 ** (age / half_life_days))
 
 
 def frequency(count: int, scale: float) -> float:

@@ -25,7 +25,7 @@ def _table(name: str, columns: Sequence[str]) -> sa.TableClause:
     return sa.table(name, *(sa.column(c) for c in dict.fromkeys(columns)))
 
 
-def _target_tenant(ref: Reference, source: sa.TableClause) -> sa.ScalarSelect[Any]:
+def _target_tenant(ref: Reference, source: sa.FromClause) -> sa.Label[Any]:
     target = _table(ref.target_table, ("id", "tenant_id")).alias(f"ref_{ref.column}")
     return (
         sa.select(target.c.tenant_id)
@@ -35,7 +35,7 @@ def _target_tenant(ref: Reference, source: sa.TableClause) -> sa.ScalarSelect[An
     )
 
 
-def node_select(mapping: NodeMapping) -> tuple[sa.Select[Any], sa.TableClause]:
+def node_select(mapping: NodeMapping) -> tuple[sa.Select[Any], sa.FromClause]:
     """The SELECT of a node table with its validation columns (no WHERE yet)."""
     source = _table(mapping.table, mapping.columns).alias("t")
     selected: list[Any] = [source.c[c] for c in mapping.columns]
@@ -57,7 +57,7 @@ def node_select(mapping: NodeMapping) -> tuple[sa.Select[Any], sa.TableClause]:
     return sa.select(*selected).select_from(from_), source
 
 
-def edge_select(mapping: EdgeMapping) -> tuple[sa.Select[Any], sa.TableClause]:
+def edge_select(mapping: EdgeMapping) -> tuple[sa.Select[Any], sa.FromClause]:
     source = _table(mapping.table, mapping.columns).alias("t")
     selected: list[Any] = [source.c[c] for c in mapping.columns]
     selected += [_target_tenant(ref, source) for ref in (mapping.start, mapping.end)]
@@ -84,7 +84,7 @@ def _rows(mapping: NodeMapping | EdgeMapping, result: sa.CursorResult[Any]) -> I
         yield row
 
 
-def _select(mapping: NodeMapping | EdgeMapping) -> tuple[sa.Select[Any], sa.TableClause]:
+def _select(mapping: NodeMapping | EdgeMapping) -> tuple[sa.Select[Any], sa.FromClause]:
     return node_select(mapping) if isinstance(mapping, NodeMapping) else edge_select(mapping)
 
 

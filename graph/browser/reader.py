@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 READER_ROLE = "reader"
 DEFAULT_READER = "kgcrm_reader"
@@ -33,9 +33,9 @@ COMMUNITY_ADVICE = (
 
 
 class Gateway(Protocol):
-    def read(self, name: str, cypher: str, params: dict | None = None) -> list[dict]: ...
+    def read(self, name: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
-    def write(self, name: str, cypher: str, params: dict | None = None) -> list[dict]: ...
+    def write(self, name: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)

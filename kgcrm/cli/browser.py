@@ -118,8 +118,8 @@ def guide(
         pid = server.start()
         print_how_to_open(settings, server, serving=f"running (pid {pid}; `kgcrm browser guide --stop`)")
         return
-    pid = server.running_pid()
-    print_how_to_open(settings, server, serving=f"running (pid {pid})" if pid else "not running")
+    running = server.running_pid()
+    print_how_to_open(settings, server, serving=f"running (pid {running})" if running else "not running")
     if pid is None:
         console.print("[yellow]Start it with `kgcrm browser guide --start` (or `--serve`).[/yellow]")
 

@@ -168,7 +168,7 @@ def load_settings(settings_file: Path | None = None, **overrides: object) -> Set
     path = settings_file or Path(os.environ.get("KGCRM_SETTINGS_FILE", default_settings_file()))
     env_file = path if path.is_file() else None
     try:
-        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         raise ConfigurationError(f"invalid settings: {exc}") from exc
     settings.check_secrets()

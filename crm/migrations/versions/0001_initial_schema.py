@@ -50,7 +50,7 @@ def _timestamps() -> list[sa.Column[object]]:
     ]
 
 
-def _audit(table: str) -> list[sa.SchemaItem]:
+def _audit(table: str) -> list[sa.schema.SchemaItem]:
     """The audit columns and their foreign keys."""
     return [
         *_timestamps(),
@@ -62,7 +62,7 @@ def _audit(table: str) -> list[sa.SchemaItem]:
     ]
 
 
-def _keys(table: str) -> list[sa.SchemaItem]:
+def _keys(table: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
         sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"], name=f"fk_{table}_tenant_id"),
@@ -79,12 +79,12 @@ def _indexes(table: str, *columns: str) -> None:
         op.create_index(f"ix_{table}_{column}", table, [column])
 
 
-def _create_business_table(table: str, *items: sa.SchemaItem, fk_columns: tuple[str, ...] = ()) -> None:
+def _create_business_table(table: str, *items: sa.schema.SchemaItem, fk_columns: tuple[str, ...] = ()) -> None:
     op.create_table(table, _id(), _tenant_id(), *items, *_audit(table), *_keys(table))
     _indexes(table, *fk_columns)
 
 
-def _create_subject_table(table: str, *items: sa.SchemaItem, fk_columns: tuple[str, ...] = ()) -> None:
+def _create_subject_table(table: str, *items: sa.schema.SchemaItem, fk_columns: tuple[str, ...] = ()) -> None:
     _create_business_table(
         table,
         sa.Column("subject_type", sa.Text(), nullable=True),
@@ -100,7 +100,7 @@ def _create_subject_table(table: str, *items: sa.SchemaItem, fk_columns: tuple[s
     op.create_index(f"ix_{table}_subject_type_subject_id", table, ["subject_type", "subject_id"])
 
 
-def _create_lead_subtype(table: str, *items: sa.SchemaItem) -> None:
+def _create_lead_subtype(table: str, *items: sa.schema.SchemaItem) -> None:
     _create_business_table(
         table, *items, sa.ForeignKeyConstraint(["id"], ["lead.id"], name=f"fk_{table}_id", ondelete="CASCADE")
     )
