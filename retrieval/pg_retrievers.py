@@ -25,8 +25,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.indices.property_graph import CustomPGRetriever, PGRetriever, PropertyGraphIndex
+from llama_index.core.indices.property_graph import BasePGRetriever, CustomPGRetriever, PGRetriever, PropertyGraphIndex
 from llama_index.core.llms import LLM
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
@@ -150,7 +149,7 @@ def kgcrm_pg_retriever(
 
     ``parts``: any of ``ask``, ``resolve``, ``connections``, ``search`` (in that order of results);
     ``stack`` is a :class:`kgcrm.retrieval.stack.RetrievalStack`."""
-    makers: dict[str, Callable[[], BaseRetriever]] = {
+    makers: dict[str, Callable[[], BasePGRetriever]] = {
         "ask": lambda: AskRetriever(index.property_graph_store, tenant_id=tenant_id, component=stack.ask),
         "resolve": lambda: ResolutionRetriever(
             index.property_graph_store, tenant_id=tenant_id, component=stack.resolver
