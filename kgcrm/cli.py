@@ -14,7 +14,7 @@ import typer
 from api.cli import keys_app, serve_command
 from api.mcp_cli import mcp_command
 from crm.cli import db_app, seed_command
-from eval.cli import eval_command
+from eval.cli import eval_app
 from graph.browser.cli import browser_app
 from graph.cli import graph_app, neo4j_app
 from ingest.cli import ingest_app
@@ -41,7 +41,7 @@ app.command("resolve")(resolve_command)
 app.command("dedupe")(dedupe_command)
 app.command("connections")(connections_command)
 app.command("ask")(ask_command)
-app.command("eval")(eval_command)
+app.add_typer(eval_app, name="eval")
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.command("mcp")(mcp_command)

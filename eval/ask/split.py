@@ -22,7 +22,9 @@ BANK = Path(__file__).parent / "bank"
 
 def held_out_indexes(family_id: str, phrasings: list[str]) -> set[int]:
     n = math.ceil(HELD_OUT_SHARE * len(phrasings))
-    ranked = sorted(range(len(phrasings)), key=lambda i: hashlib.sha256(f"{family_id}\n{phrasings[i]}".encode()).digest())
+    ranked = sorted(
+        range(len(phrasings)), key=lambda i: hashlib.sha256(f"{family_id}\n{phrasings[i]}".encode()).digest()
+    )
     return set(ranked[:n])
 
 
@@ -57,7 +59,9 @@ def main() -> None:
         "# Chosen by eval/ask/split.py (sha256 of family id + text), at least 30% of each family.\n"
         "# Their checksum is pinned in tests/eval/test_eval_ask.py: any change shows there.\n"
     )
-    body = yaml.safe_dump({"format": "kgcrm-ask-heldout/1", "heldout": held}, sort_keys=False, allow_unicode=True, width=200)
+    body = yaml.safe_dump(
+        {"format": "kgcrm-ask-heldout/1", "heldout": held}, sort_keys=False, allow_unicode=True, width=200
+    )
     target.write_text(header + body)
     print(f"held out {len(removed)} phrasings of {len(held)} families")
 
