@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from eval.ask.bank import SPLITS, Question
-from eval.ask.verdict import verdict
+from eval.ask.verdict import legacy_verdict, verdict
 from kgcrm.errors import KgcrmError
 
 Asker = Callable[[str], Mapping[str, Any]]
@@ -30,6 +30,7 @@ class Outcome:
     answer: Mapping[str, Any]
     latency_ms: float
     error: str | None = None
+    legacy: str = "declined"  # the verdict reading today's template answers as answers (baseline only)
 
 
 @dataclass
@@ -43,8 +44,10 @@ class CrmReport:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, why its values are missing)
 
-    def counts(self, split: str | None = None) -> dict[str, int]:
-        c = Counter(o.verdict for o in self.outcomes if split is None or o.question.split == split)
+    def counts(self, split: str | None = None, *, legacy: bool = False) -> dict[str, int]:
+        c = Counter(
+            o.legacy if legacy else o.verdict for o in self.outcomes if split is None or o.question.split == split
+        )
         return {v: c.get(v, 0) for v in VERDICTS} | {"asked": sum(c.values())}
 
     def errors(self) -> list[Outcome]:
@@ -62,6 +65,7 @@ class CrmReport:
             "asker_user": self.asker_user,
             "splits": {s: _with_shares(self.counts(s)) for s in SPLITS},
             "all": _with_shares(self.counts()),
+            "legacy_reading": {s: _with_shares(self.counts(s, legacy=True)) for s in SPLITS},
             "p50_ms": _percentile(latencies, 0.5),
             "p95_ms": _percentile(latencies, 0.95),
             "skipped_families": [{"family": f, "why": w} for f, w in self.skipped],
@@ -114,7 +118,9 @@ def run_questions(ask: Asker, questions: Iterable[Question], report: CrmReport) 
         except KgcrmError as exc:  # a refusal is a decline; anything else is a bug and propagates
             answer, error = {"method": "error", "answer": str(exc)}, f"{type(exc).__name__}: {exc}"
         latency = (time.perf_counter() - started) * 1e3
-        report.outcomes.append(Outcome(q, verdict(q.expected, answer), answer, latency, error))
+        report.outcomes.append(
+            Outcome(q, verdict(q.expected, answer), answer, latency, error, legacy_verdict(q.expected, answer))
+        )
     return report
 
 
@@ -158,6 +164,20 @@ def render_reports(reports: list[CrmReport], *, show_wrong: int = 50) -> Any:
                 f"{_percentile(latencies, 0.95):.0f}" if split is None else "",
             )
     parts: list[Any] = [table]
+    legacy = [r for r in reports if any(o.legacy != "declined" for o in r.outcomes)]
+    if legacy:
+        parts.append(
+            Text(
+                "Reading today's template answers as answers (the baseline before the semantic layer): "
+                + "; ".join(
+                    f"{r.crm} {s}: {c['exact']} exact, {c['wrong']} wrong, {c['declined']} declined of {c['asked']}"
+                    for r in legacy
+                    for s in SPLITS
+                    for c in [r.counts(s, legacy=True)]
+                ),
+                style="dim",
+            )
+        )
     for r in reports:
         wrong = r.wrong()
         if wrong:

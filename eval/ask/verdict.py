@@ -224,3 +224,44 @@ def verdict(expected: Expected, answer: Mapping[str, Any]) -> str:
     if answer.get("method") != "semantic_layer" or answer.get("unapplied"):
         return "declined"
     return "exact" if matches(expected, answer.get("data")) else "wrong"
+
+
+def _legacy_data(expected: Expected, data: Any) -> Any:
+    """Today's template data (``{"count", "amount": {cur: "…"}, "groups": [{"stage"|"owner", "count", "amount"}]}``
+    or a list of rows) in the answer shapes of issue 17, read the way its sentence reads to a user."""
+    if isinstance(data, list):
+        rows = [r for r in data if isinstance(r, Mapping)]
+        return {"kind": "rows", "rows": rows, "total": len(rows), "shown": len(rows)}
+    if not isinstance(data, Mapping) or "count" not in data:
+        return None
+    amounts = data.get("amount") or {}
+    option = expected.options[0] if isinstance(expected, Accept) else expected
+    if isinstance(option, Value) and option.currency is not None:
+        return {"kind": "value", "value": amounts.get(option.currency), "currency": option.currency}
+    if isinstance(option, Groups) and option.dims == () and option.money:
+        return {"kind": "groups", "groups": [{"key": {"currency": c}, "value": v} for c, v in amounts.items()]}
+    if isinstance(option, Groups | Top) and data.get("groups"):
+        dim = option.dims[0] if option.dims else "status"
+        name = "stage" if "stage" in data["groups"][0] else "owner"
+        if isinstance(option, Groups) and option.money:
+            groups = [
+                {"key": {dim: g[name]}, "value": v, "currency": c}
+                for g in data["groups"]
+                for c, v in (g.get("amount") or {}).items()
+            ]
+        else:
+            groups = [{"key": {dim: g[name]}, "value": g["count"]} for g in data["groups"]]
+        return {"kind": "groups", "groups": groups, "total_groups": len(groups)}
+    return {"kind": "value", "value": data["count"], "currency": None}
+
+
+def legacy_verdict(expected: Expected, answer: Mapping[str, Any]) -> str:
+    """Today's answers (before issue 17), for the baseline only: a ``template`` answer counts as answered
+    (it says nothing about what it left out), read as above; every other method is declined."""
+    if answer.get("method") == "semantic_layer":
+        return verdict(expected, answer)
+    if answer.get("method") != "template":
+        return "declined"
+    if answer.get("data") == [] and str(answer.get("answer", "")).startswith("I found nothing called"):
+        return "declined"  # it said which name it could not resolve
+    return "exact" if matches(expected, _legacy_data(expected, answer.get("data"))) else "wrong"

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -409,3 +410,68 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     assert all(r["splits"]["dev"]["asked"] and r["splits"]["heldout"]["asked"] for r in reports)
     bad = CliRunner().invoke(eval_app, ["ask", "--crm", "neither"], obj=settings)
     assert bad.exit_code != 0 and "--crm" in bad.output
+
+
+def test_the_baseline_reads_todays_template_answers_as_answers():
+    from eval.ask.verdict import legacy_verdict
+
+    template = {"method": "template", "data": {"count": 7, "amount": {"USD": "100.00"}}}
+    assert legacy_verdict(Value(7), template) == "exact"
+    assert legacy_verdict(Value(3), template) == "wrong"  # "open deals above 75k" answered with all open deals
+    assert legacy_verdict(Value(Decimal(100), currency="USD"), template) == "exact"
+    assert legacy_verdict(Value(7), {"method": "semantic", "data": []}) == "declined"
+    assert verdict(Value(7), template) == "declined"  # the issue's verdict: only the semantic layer answers
+
+
+def spec_data(expected: Any) -> dict[str, Any]:
+    """An answer in the shapes of SPEC-17 built from an expectation: what a perfect semantic layer returns."""
+    if isinstance(expected, Accept):
+        return spec_data(expected.options[0])
+    if isinstance(expected, Value):
+        return {"kind": "value", "value": expected.value, "currency": expected.currency}
+    if isinstance(expected, Groups):
+        groups = []
+        for key, value in expected.values.items():
+            dims = key[:-1] if expected.money else key
+            groups.append(
+                {
+                    "key": dict(zip(expected.dims, dims, strict=True)),
+                    "value": str(value),
+                    "currency": key[-1] if expected.money else None,
+                }
+            )
+        return {"kind": "groups", "groups": groups, "total_groups": len(groups)}
+    if isinstance(expected, Rows):
+        rows = [{"id": i, "type": "X", "name": None} for i in sorted(expected.ids)]
+        return {"kind": "rows", "rows": rows[:10], "total": len(rows), "shown": min(len(rows), 10)}
+    if isinstance(expected, Top):
+        best = expected.ordered[: expected.n]
+        if expected.dims:
+            groups = [{"key": {expected.dims[0]: k}, "value": str(v), "currency": None} for k, v in best]
+            return {"kind": "groups", "groups": groups, "total_groups": len(groups)}
+        return {
+            "kind": "rows",
+            "rows": [{"id": k} for k, _ in best],
+            "total": len(expected.ordered),
+            "shown": len(best),
+        }
+    raise TypeError(expected)
+
+
+def test_a_perfect_answer_is_exact_and_a_perturbed_one_wrong_on_every_question(crm_engine):
+    """The comparator agrees with the truth on all 568 questions of both CRMs, and catches a change."""
+    for slug in (seed_slug(crm_engine), SECOND_SLUG):
+        for q in questions(crm_engine, slug, may_skip=3):
+            data = spec_data(q.expected)
+            assert verdict(q.expected, {"method": "semantic_layer", "unapplied": [], "data": data}) == "exact", q
+            if data["kind"] == "value" and data["value"] is not None:
+                off = {**data, "value": Decimal(str(data["value"])) + 1000}
+                assert verdict(q.expected, {"method": "semantic_layer", "unapplied": [], "data": off}) == "wrong", q
+
+
+def test_the_second_crm_loads_and_gives_the_same_truth_on_sqlite_and_postgresql(engine, crm_engine):
+    assert load_second_crm(engine) is True
+
+    here = {(q.family, q.text): q.expected for q in questions(engine, SECOND_SLUG)}
+    reference = {(q.family, q.text): q.expected for q in questions(crm_engine, SECOND_SLUG)}
+    assert here == reference
