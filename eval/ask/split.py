@@ -1,17 +1,17 @@
-"""The held-out split of the ask bank: chosen once, deterministically, then frozen.
+"""The held-out split of the ask bank: chosen once per batch of families, deterministically, then frozen.
 
-Per family, the phrasings with the smallest ``sha256(family id + text)`` go to the held-out
-split: ``ceil(HELD_OUT_SHARE * n)`` of the family's ``n`` phrasings (at least 30% of each family).
-``python -m eval.ask.split`` moved them out of ``families.yaml`` into ``heldout.yaml``; it was run
-once, before any parser was tuned, and must not be run again (the held-out file's checksum is
-pinned by ``tests/eval/test_eval_ask.py``). It refuses to run when ``heldout.yaml`` exists.
+Per family, the phrasings with the smallest ``sha256(family id + text)`` go to the held-out split:
+``ceil(HELD_OUT_SHARE * n)`` of the family's ``n`` phrasings (at least 30% of each family).
+``python -m eval.ask.split`` moves them out of ``families.yaml`` into a NEW file, ``heldout.yaml`` for the
+first batch, ``heldout-2.yaml`` for the next …, and only for families that have no held-out phrasings yet:
+an existing held-out file is never touched (each one's checksum is pinned by ``tests/eval/test_eval_ask.py``).
+It was run once per batch, before any parser was tuned on that batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import sys
 from pathlib import Path
 
 import yaml
@@ -29,33 +29,37 @@ def held_out_indexes(family_id: str, phrasings: list[str]) -> set[int]:
 
 
 def main() -> None:
-    target = BANK / "heldout.yaml"
-    if target.exists():
-        sys.exit(f"{target} exists: the held-out split is frozen")
+    existing = sorted(BANK.glob("heldout*.yaml"))
+    done: set[str] = set()
+    for path in existing:
+        done |= set(yaml.safe_load(path.read_text())["heldout"])
+    target = BANK / ("heldout.yaml" if not existing else f"heldout-{len(existing) + 1}.yaml")
     source = BANK / "families.yaml"
     text = source.read_text()
     bank = yaml.safe_load(text)
     held: dict[str, list[str]] = {}
-    removed: list[str] = []
     for family in bank["families"]:
+        if family["id"] in done:
+            continue
         picks = held_out_indexes(family["id"], family["phrasings"])
         held[family["id"]] = [p for i, p in enumerate(family["phrasings"]) if i in picks]
-        removed.extend(held[family["id"]])
+    if not held:
+        print("every family has its held-out phrasings already")
+        return
     # Remove the held-out lines from the families file, keeping its comments and layout.
-    lines = text.splitlines(keepends=True)
     out, family_id = [], None
-    for line in lines:
+    for line in text.splitlines(keepends=True):
         stripped = line.strip()
         if stripped.startswith("- id:"):
             family_id = stripped.split(":", 1)[1].strip()
-        if family_id and stripped.startswith("- ") and not stripped.startswith("- id:"):
+        if family_id in held and stripped.startswith("- ") and not stripped.startswith("- id:"):
             value = yaml.safe_load(stripped[2:]) if stripped[2:] else None
-            if isinstance(value, str) and value in held.get(family_id, []):
+            if isinstance(value, str) and value in held[family_id]:
                 continue
         out.append(line)
     source.write_text("".join(out))
     header = (
-        "# The HELD-OUT phrasings of the ask bank (issue 17): frozen, never used to tune the parser.\n"
+        "# HELD-OUT phrasings of the ask bank (issue 17): frozen, never used to tune the parser.\n"
         "# Chosen by eval/ask/split.py (sha256 of family id + text), at least 30% of each family.\n"
         "# Their checksum is pinned in tests/eval/test_eval_ask.py: any change shows there.\n"
     )
@@ -63,7 +67,7 @@ def main() -> None:
         {"format": "kgcrm-ask-heldout/1", "heldout": held}, sort_keys=False, allow_unicode=True, width=200
     )
     target.write_text(header + body)
-    print(f"held out {len(removed)} phrasings of {len(held)} families")
+    print(f"held out {sum(map(len, held.values()))} phrasings of {len(held)} families in {target.name}")
 
 
 if __name__ == "__main__":
