@@ -1,4 +1,4 @@
-"""The bank as data: families (``bank/families.yaml``) and the frozen held-out phrasings (``bank/heldout.yaml``).
+"""The bank as data: families (``bank/families.yaml``) and the frozen held-out phrasings (``bank/heldout*.yaml``).
 
 :func:`load_bank` reads both; :func:`instantiate` turns every phrasing into a :class:`Question` for one
 CRM tenant (values from :class:`~eval.ask.params.Params`) with its expected answer from
@@ -49,7 +49,12 @@ class Question:
 
 def load_bank(directory: Path = BANK_DIR) -> list[Family]:
     families = yaml.safe_load((directory / "families.yaml").read_text())["families"]
-    heldout = yaml.safe_load((directory / "heldout.yaml").read_text())["heldout"]
+    heldout: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("heldout*.yaml")):  # heldout.yaml, heldout-2.yaml …: each frozen in its turn
+        for family_id, phrasings in yaml.safe_load(path.read_text())["heldout"].items():
+            if family_id in heldout:
+                raise DataError(f"family {family_id} is held out in two files", field="heldout")
+            heldout[family_id] = phrasings
     unknown = set(heldout) - {f["id"] for f in families}
     if unknown:
         raise DataError(f"held-out phrasings of unknown families: {sorted(unknown)}", field="heldout")

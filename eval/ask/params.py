@@ -241,6 +241,13 @@ class Params:
         v = self._column_values("interaction", "source", rank)
         return Param(v, v)
 
+    def job_location(self, rank: int) -> Param:
+        """A city jobs are in (not "Remote")."""
+        t = T["job"]
+        q = sa.select(t.c.location, sa.func.count()).where(t.c.tenant_id == self.tenant_id).group_by(t.c.location)
+        v = self._pick([c for c in self._ranked(q) if "," in c] or self._ranked(q), rank)
+        return Param(v, v.split(",")[0].strip(), extra={"full": v})
+
     def partnership_type(self, rank: int) -> Param:
         v = self._column_values("partnership", "partnership_type", rank)
         return Param(v, v)

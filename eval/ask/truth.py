@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.models import Base
-from eval.ask.verdict import CENT, Groups, Rows, Top, Value
+from eval.ask.verdict import CENT, Accept, Groups, Rows, Top, Value
 from eval.ask.windows import older_than, windows
 
 T = Base.metadata.tables
@@ -88,7 +88,7 @@ def _lead_query(ctx: Ctx, a: Mapping[str, Any], columns: list[Any], lead_type: s
         )
     ):
         source = source.join(opp, opp.c.id == lead.c.id)
-    if lead_type == "job":
+    if lead_type == "job" or "job_location" in a:
         source = source.join(job, job.c.id == lead.c.id)
     if lead_type == "partnership":
         source = source.join(part, part.c.id == lead.c.id)
@@ -103,6 +103,14 @@ def _lead_query(ctx: Ctx, a: Mapping[str, Any], columns: list[Any], lead_type: s
         where.append(status.c.category == a["category"])
     if "status" in a:
         where.append(status.c.name == a["status"])
+    if "status_not" in a:
+        where.append(sa.or_(status.c.name.is_(None), status.c.name != a["status_not"]))
+    if "status_in" in a:
+        where.append(status.c.name.in_(a["status_in"]))
+    if a.get("no_account"):
+        where.append(lead.c.account_id.is_(None))
+    if "job_location" in a:
+        where.append(job.c.location == a["job_location"])
     if "owner" in a:
         where.append(lead.c.owner_id == a["owner"])
     if "organization" in a:
@@ -343,8 +351,6 @@ def person_count(ctx: Ctx, a: Mapping[str, Any]) -> Value:
 
 def person_rows(ctx: Ctx, a: Mapping[str, Any]) -> Any:
     """People currently at an organization (a contact role without an end); their contact ids also accepted."""
-    from eval.ask.verdict import Accept
-
     q = sa.select(contact.c.individual_id, contact.c.id).where(
         contact.c.tenant_id == ctx.tenant_id,
         contact.c.organization_id == a["current_employer"],
@@ -478,14 +484,49 @@ def interaction_count(ctx: Ctx, a: Mapping[str, Any]) -> Value:
     return _count(ctx, _interaction_query(ctx, a, [interaction.c.id]))
 
 
+def interaction_org_count(ctx: Ctx, a: Mapping[str, Any]) -> Accept:
+    """Interactions with anyone currently at the organization (or who ever was)."""
+    return Accept(
+        tuple(_count(ctx, _interaction_query(ctx, a, [interaction.c.id], past_roles=p)) for p in (False, True))
+    )
+
+
+def note_about(ctx: Ctx, a: Mapping[str, Any]) -> Accept:
+    """Notes on the organization itself, or also on its leads, accounts, contacts and current people."""
+    o = a["org"]
+    direct = sa.and_(note.c.subject_type == "organization", note.c.subject_id == o)
+    related = sa.or_(
+        direct,
+        sa.and_(
+            note.c.subject_type == "lead",
+            note.c.subject_id.in_(sa.select(lead.c.id).where(lead.c.organization_id == o)),
+        ),
+        sa.and_(
+            note.c.subject_type == "account",
+            note.c.subject_id.in_(sa.select(account.c.id).where(account.c.organization_id == o)),
+        ),
+        sa.and_(
+            note.c.subject_type == "contact",
+            note.c.subject_id.in_(sa.select(contact.c.id).where(contact.c.organization_id == o)),
+        ),
+        sa.and_(
+            note.c.subject_type == "individual",
+            note.c.subject_id.in_(
+                sa.select(contact.c.individual_id).where(contact.c.organization_id == o, contact.c.ended_on.is_(None))
+            ),
+        ),
+    )
+    return Accept(
+        tuple(_count(ctx, sa.select(note.c.id).where(note.c.tenant_id == ctx.tenant_id, w)) for w in (direct, related))
+    )
+
+
 def interaction_groups(ctx: Ctx, a: Mapping[str, Any]) -> Groups:
     return _grouped(ctx, _interaction_query(ctx, a, [interaction.c.kind.label("k")]), "kind", {})
 
 
 def interaction_top(ctx: Ctx, a: Mapping[str, Any]) -> Any:
     """The latest interactions with anyone currently at the organization (or who ever was)."""
-    from eval.ask.verdict import Accept
-
     options = []
     for past in (False, True):
         rows = ctx.conn.execute(
@@ -517,4 +558,5 @@ TRUTHS: dict[str, Callable[[Ctx, Mapping[str, Any]], Any]] = {
     and not name.startswith("_")
     and name.split("_")[0]
     in ("deal", "lead", "job", "org", "person", "contact", "account", "task", "note", "interaction", "user")
+    and fn.__module__ == __name__
 }

@@ -65,6 +65,11 @@ def windows(name: str, now: datetime) -> list[Window]:
     if name == "since_september":
         year = now.year if now.month >= 9 else now.year - 1
         return [(datetime(year, 9, 1, tzinfo=UTC), None)]
+    if name == "before_this_year":
+        return [(None, datetime(now.year, 1, 1, tzinfo=UTC))]
+    if name.startswith("next_") and name.endswith("_days"):  # from today, the last day counted or not
+        days = int(name[5:-5])
+        return [(today, today + timedelta(days=days)), (today, today + timedelta(days=days + 1))]
     if name.startswith("last_") and name.endswith("_days"):
         return _last_days(now, int(name[5:-5]))
     raise ValueError(f"unknown window {name!r}")
