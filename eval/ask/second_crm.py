@@ -67,8 +67,8 @@ class _Sql:
 
 
 def _when(days_ago_max: int, days_ago_min: int = 0) -> datetime:
-    seconds = _rng.randint(days_ago_min * 86400, days_ago_max * 86400)
-    return SECOND_NOW - timedelta(seconds=seconds)
+    seconds = _rng.randint(max(days_ago_min * 86400, 600), days_ago_max * 86400)
+    return SECOND_NOW - timedelta(seconds=seconds)  # at least ten minutes before now: nothing is stamped "now"
 
 
 def _pick(weighted: list[tuple[Any, int]]) -> Any:
@@ -367,7 +367,10 @@ def generate_sql() -> str:
 
     def stamp(days_max: int, days_min: int = 0) -> dict[str, Any]:
         created = _when(days_max, days_min)
-        updated = min(created + timedelta(days=_rng.randint(0, 60), seconds=_rng.randint(0, 86400)), SECOND_NOW)
+        updated = min(
+            created + timedelta(days=_rng.randint(0, 60), seconds=_rng.randint(0, 86400)),
+            max(created, SECOND_NOW - timedelta(minutes=1)),
+        )
         owner = _pick(owner_weights)
         return {"created_at": created, "updated_at": updated, "created_by": owner, "updated_by": owner}
 
@@ -464,6 +467,12 @@ def generate_sql() -> str:
         oid, _ = _rng.choice(orgs)
         st = status_of(lead_type)
         s = stamp(720)
+        closed = None
+        if lead_type == "opportunity" and st[2] in ("won", "lost"):  # after creation, before now (never exactly now)
+            latest = SECOND_NOW - timedelta(minutes=_rng.randint(30, 3000))
+            closed = s["created_at"] + timedelta(days=_rng.randint(10, 200), seconds=_rng.randint(0, 86400))
+            closed = min(closed, max(latest, s["created_at"] + timedelta(minutes=5)))
+            s = {**s, "updated_at": max(s["updated_at"], closed)}
         lid = sql.insert(
             "lead",
             tenant_id=tenant,
@@ -478,11 +487,6 @@ def generate_sql() -> str:
         )
         leads.append(lid)
         if lead_type == "opportunity":
-            closed = None
-            if st[2] in ("won", "lost"):
-                closed = min(
-                    s["created_at"] + timedelta(days=_rng.randint(10, 200), seconds=_rng.randint(0, 86400)), SECOND_NOW
-                )
             expected = (s["created_at"] + timedelta(days=_rng.randint(20, 260))).date()
             sql.insert(
                 "opportunity",
@@ -525,7 +529,13 @@ def generate_sql() -> str:
         st = status_of("task")
         s = stamp(90)
         due = SECOND_NOW + timedelta(days=_rng.randint(-30, 30), hours=_rng.randint(-12, 12))
-        completed = min(due + timedelta(days=_rng.randint(-5, 3)), SECOND_NOW) if st[2] == "done" else None
+        completed = None
+        if st[2] == "done":  # around the due date, before now (never exactly now)
+            completed = min(
+                due + timedelta(days=_rng.randint(-5, 3)), SECOND_NOW - timedelta(minutes=_rng.randint(5, 600))
+            )
+            completed = max(completed, s["created_at"] + timedelta(minutes=5))
+            s = {**s, "updated_at": max(s["updated_at"], completed)}
         subject = _rng.choice(leads)
         sql.insert(
             "task",

@@ -45,8 +45,9 @@ class Ctx:
     me: Mapping[str, Any]
     reading: int = 0  # which reading of a window counted in days (eval.ask.windows)
 
-    def window(self, name: str) -> tuple[datetime | None, datetime | None]:
-        options = windows(name, self.now)
+    def window(self, name: str, *, past: bool = True) -> tuple[datetime | None, datetime | None]:
+        """``past``: the field dates past events (created, closed, completed, occurred, started)."""
+        options = windows(name, self.now, past=past)
         return options[min(self.reading, len(options) - 1)]
 
     def cutoff(self, days: int) -> datetime:
@@ -135,7 +136,7 @@ def _lead_query(ctx: Ctx, a: Mapping[str, Any], columns: list[Any], lead_type: s
     if "closed" in a:
         where += _between(opp.c.closed_at, ctx.window(a["closed"]))
     if "expected_close" in a:
-        where += _between(opp.c.expected_close_on, ctx.window(a["expected_close"]), dates=True)
+        where += _between(opp.c.expected_close_on, ctx.window(a["expected_close"], past=False), dates=True)
     if a.get("expected_close_before_today"):
         where += [opp.c.expected_close_on.is_not(None), opp.c.expected_close_on < ctx.now.astimezone(UTC).date()]
     if "created" in a:
@@ -426,7 +427,7 @@ def _task_query(ctx: Ctx, a: Mapping[str, Any], columns: list[Any]) -> sa.Select
     if a.get("overdue"):
         where += [task.c.due_at.is_not(None), task.c.due_at < ctx.now]
     if "due" in a:
-        where += _between(task.c.due_at, ctx.window(a["due"]))
+        where += _between(task.c.due_at, ctx.window(a["due"], past=False))
     if "completed" in a:
         where += _between(task.c.completed_at, ctx.window(a["completed"]))
     return sa.select(*columns).select_from(_status_by(task)).where(*where)

@@ -2,7 +2,9 @@
 
 Half-open ``[start, end)`` in UTC, weeks start on Monday. Windows counted in days ("the last 30
 days", "not updated for six weeks") have several honest readings at the boundary (from ``now``, from
-the start of today, today included as one of the days); each is returned and any is accepted.
+the start of today, today included as one of the days); each is returned and any is accepted. On a date
+of past events (created, closed, completed, occurred) "this week/month/quarter/year" may also be read
+"so far", up to ``now`` (excluded or included): rows stamped exactly ``now`` differ between these readings.
 """
 
 from __future__ import annotations
@@ -36,9 +38,17 @@ def _last_days(now: datetime, days: int) -> list[Window]:
     ]
 
 
-def windows(name: str, now: datetime) -> list[Window]:
+def windows(name: str, now: datetime, *, past: bool = False) -> list[Window]:
     """The acceptable readings of a named window at ``now`` (the first is the primary one)."""
     now = now.astimezone(UTC)
+    options = _windows(name, now)
+    if past and name.startswith("this_"):
+        start = options[0][0]
+        options += [(start, now), (start, now + timedelta(microseconds=1))]
+    return options
+
+
+def _windows(name: str, now: datetime) -> list[Window]:
     today = _day(now)
     monday = today - timedelta(days=today.weekday())
     if name == "this_week":
@@ -47,6 +57,8 @@ def windows(name: str, now: datetime) -> list[Window]:
         return [(monday - timedelta(days=7), monday)]
     if name == "this_month":
         return [(_month(now.year, now.month), _month(now.year, now.month + 1))]
+    if name == "rest_of_this_month":
+        return [(today, _month(now.year, now.month + 1))]
     if name == "last_month":
         return [(_month(now.year, now.month - 1), _month(now.year, now.month))]
     if name == "this_quarter":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,11 @@ def test_windows_at_the_reference_time():
     assert first("next_quarter") == ("2027-01-01", "2027-04-01")
     assert first("march") == ("2026-03-01", "2026-04-01")
     assert len(windows("last_30_days", NOW)) == 3  # from now, from today's start, today counted
+    assert windows("this_month", NOW, past=True)[1:] == [  # past events: "so far" up to now, either side
+        (datetime(2026, 11, 1, tzinfo=UTC), NOW),
+        (datetime(2026, 11, 1, tzinfo=UTC), NOW + timedelta(microseconds=1)),
+    ]
+    assert len(windows("this_month", NOW)) == 1  # a due or expected-close date: the whole month
 
 
 # --- verdicts on scripted answers ---------------------------------------------------------------------
