@@ -78,6 +78,8 @@ class CrmReport:
                     "question": o.question.text,
                     "verdict": o.verdict,
                     "method": o.answer.get("method"),
+                    "interpretation": o.answer.get("interpretation"),
+                    "unapplied": o.answer.get("unapplied"),
                     "error": o.error,
                 }
                 for o in self.outcomes
