@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from kgcrm.services import database_engine, graph_gateway
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 eval_app = typer.Typer(
     help="Evaluate kgcrm against ground truth (without a sub-command: resolution, duplicates, connections, templates).",
@@ -28,10 +28,10 @@ def eval_command(
     """Evaluate resolution, duplicates, connections and template answers against the seed's ground truth."""
     if ctx.invoked_subcommand is not None:
         return
-    from eval.connections import evaluate_connections
-    from eval.duplicates import evaluate_duplicates, evaluate_febrl
-    from eval.resolution import evaluate_resolution
-    from eval.templates import evaluate_templates
+    from kgcrm.eval.connections import evaluate_connections
+    from kgcrm.eval.duplicates import evaluate_duplicates, evaluate_febrl
+    from kgcrm.eval.resolution import evaluate_resolution
+    from kgcrm.eval.templates import evaluate_templates
 
     settings: Settings = ctx.obj
     path = truth or settings.data_dir / "seed-truth.json"
@@ -84,13 +84,13 @@ def ask_eval_command(
     show_wrong: int = typer.Option(50, "--show-wrong", help="How many wrong answers to list per CRM."),
 ) -> None:
     """Ask the question bank (issue 17) and report exact / wrong / declined per split and per CRM."""
-    from eval.ask.bank import SPLITS
-    from eval.ask.runner import CrmTarget, evaluate_ask, render_reports
-    from eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, load_second_crm
+    from kgcrm.eval.ask.bank import SPLITS
+    from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask, render_reports
+    from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, load_second_crm
     from kgcrm.services import query_embedder
-    from retrieval.llm import chat_model_from_settings
-    from retrieval.stack import build_stack
-    from sync.engine import GraphSync
+    from kgcrm.retrieval.llm import chat_model_from_settings
+    from kgcrm.retrieval.stack import build_stack
+    from kgcrm.sync.engine import GraphSync
 
     if crm not in ("seed", "second", "both"):
         raise typer.BadParameter("must be seed, second or both", param_hint="--crm")

@@ -2,9 +2,9 @@
 
 - ``bank/families.yaml``: families of phrasings (one meaning, one SQL truth each), parameterised by
   the CRM's own values; ``bank/heldout.yaml``: the frozen held-out phrasings.
-- :mod:`eval.ask.params`: the values a family is instantiated with, read from the CRM by SQL.
-- :mod:`eval.ask.truth`: the expected answer of each family, by SQL on the relational CRM.
-- :mod:`eval.ask.verdict`: exact / wrong / declined (``/work/wt/SPEC-17.md``).
-- :mod:`eval.ask.runner`: asks every question and reports per split and per CRM.
-- :mod:`eval.ask.second_crm`: a second CRM in plain SQL whose values the seed never makes.
+- :mod:`kgcrm.eval.ask.params`: the values a family is instantiated with, read from the CRM by SQL.
+- :mod:`kgcrm.eval.ask.truth`: the expected answer of each family, by SQL on the relational CRM.
+- :mod:`kgcrm.eval.ask.verdict`: exact / wrong / declined (``/work/wt/SPEC-17.md``).
+- :mod:`kgcrm.eval.ask.runner`: asks every question and reports per split and per CRM.
+- :mod:`kgcrm.eval.ask.second_crm`: a second CRM in plain SQL whose values the seed never makes.
 """

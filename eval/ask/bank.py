@@ -1,8 +1,8 @@
 """The bank as data: families (``bank/families.yaml``) and the frozen held-out phrasings (``bank/heldout*.yaml``).
 
 :func:`load_bank` reads both; :func:`instantiate` turns every phrasing into a :class:`Question` for one
-CRM tenant (values from :class:`~eval.ask.params.Params`) with its expected answer from
-:mod:`eval.ask.truth`, computed once per family.
+CRM tenant (values from :class:`~kgcrm.eval.ask.params.Params`) with its expected answer from
+:mod:`kgcrm.eval.ask.truth`, computed once per family.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from eval.ask.params import Param, Params
-from eval.ask.truth import TRUTHS, Ctx
-from eval.ask.verdict import Accept, Expected
-from kgcrm.errors import DataError
+from kgcrm.eval.ask.params import Param, Params
+from kgcrm.eval.ask.truth import TRUTHS, Ctx
+from kgcrm.eval.ask.verdict import Accept, Expected
+from kgcrm.core.errors import DataError
 
 BANK_DIR = Path(__file__).parent / "bank"
 SPLITS = ("dev", "heldout")

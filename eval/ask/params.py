@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.models import Base
+from kgcrm.crm.models import Base
 
 T = Base.metadata.tables
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eval.ask.bank import SPLITS, Question
-from eval.ask.verdict import legacy_verdict, verdict
-from kgcrm.errors import KgcrmError
+from kgcrm.eval.ask.bank import SPLITS, Question
+from kgcrm.eval.ask.verdict import legacy_verdict, verdict
+from kgcrm.core.errors import KgcrmError
 
 Asker = Callable[[str], Mapping[str, Any]]
 VERDICTS = ("exact", "wrong", "declined")
@@ -128,7 +128,7 @@ def run_questions(ask: Asker, questions: Iterable[Question], report: CrmReport) 
 
 def pipeline_asker(pipeline: Any, tenant_id: str, user_id: str | None) -> Asker:
     """``pipeline.ask`` as an asker; the user id is passed when the pipeline accepts one (issue 17's ``user_id``)."""
-    from api.routes.ask import jsonable
+    from kgcrm.api.routes.ask import jsonable
 
     takes_user = "user_id" in inspect.signature(pipeline.ask).parameters
 
@@ -218,8 +218,8 @@ def evaluate_ask(
     ``make_pipeline(now).ask`` as the CRM's asking user."""
     import sqlalchemy as sa
 
-    from eval.ask.bank import instantiate, load_bank
-    from eval.ask.params import Params
+    from kgcrm.eval.ask.bank import instantiate, load_bank
+    from kgcrm.eval.ask.params import Params
 
     bank = families if families is not None else load_bank()
     if family_ids is not None:

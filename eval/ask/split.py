@@ -2,7 +2,7 @@
 
 Per family, the phrasings with the smallest ``sha256(family id + text)`` go to the held-out split:
 ``ceil(HELD_OUT_SHARE * n)`` of the family's ``n`` phrasings (at least 30% of each family).
-``python -m eval.ask.split`` moves them out of ``families.yaml`` into a NEW file, ``heldout.yaml`` for the
+``python -m kgcrm.eval.ask.split`` moves them out of ``families.yaml`` into a NEW file, ``heldout.yaml`` for the
 first batch, ``heldout-2.yaml`` for the next …, and only for families that have no held-out phrasings yet:
 an existing held-out file is never touched (each one's checksum is pinned by ``tests/eval/test_eval_ask.py``).
 It was run once per batch, before any parser was tuned on that batch.

@@ -26,9 +26,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.models import Base
-from eval.ask.verdict import CENT, Accept, Groups, Rows, Top, Value
-from eval.ask.windows import older_than, windows
+from kgcrm.crm.models import Base
+from kgcrm.eval.ask.verdict import CENT, Accept, Groups, Rows, Top, Value
+from kgcrm.eval.ask.windows import older_than, windows
 
 T = Base.metadata.tables
 lead, opp, job, part = T["lead"], T["opportunity"], T["job"], T["partnership"]

@@ -17,22 +17,22 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from eval.ask.bank import BANK_DIR, Question, instantiate, load_bank
-from eval.ask.params import Params, nice, number_words, typo
-from eval.ask.runner import CrmTarget, evaluate_ask
-from eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
-from eval.ask.verdict import Accept, Groups, Rows, Top, Value, matches, verdict
-from eval.ask.windows import windows
-from eval.cli import eval_app
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from kgcrm.settings import Settings
-from retrieval.stack import build_stack
-from retrieval.types import Answer
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.eval.ask.bank import BANK_DIR, Question, instantiate, load_bank
+from kgcrm.eval.ask.params import Params, nice, number_words, typo
+from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask
+from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
+from kgcrm.eval.ask.verdict import Accept, Groups, Rows, Top, Value, matches, verdict
+from kgcrm.eval.ask.windows import windows
+from kgcrm.cli.eval import eval_app
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.stack import build_stack
+from kgcrm.retrieval.types import Answer
+from kgcrm.sync.engine import GraphSync
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday; the seed's and the second CRM's reference time
 
@@ -424,7 +424,7 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
 
 
 def test_the_baseline_reads_todays_template_answers_as_answers():
-    from eval.ask.verdict import legacy_verdict
+    from kgcrm.eval.ask.verdict import legacy_verdict
 
     template = {"method": "template", "data": {"count": 7, "amount": {"USD": "100.00"}}}
     assert legacy_verdict(Value(7), template) == "exact"
