@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgcrm.services import database_engine, graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.services import database_engine, graph_gateway
 
 eval_app = typer.Typer(
     help="Evaluate kgcrm against ground truth (without a sub-command: resolution, duplicates, connections, templates).",
@@ -87,9 +87,9 @@ def ask_eval_command(
     from kgcrm.eval.ask.bank import SPLITS
     from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask, render_reports
     from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, load_second_crm
-    from kgcrm.services import query_embedder
     from kgcrm.retrieval.llm import chat_model_from_settings
     from kgcrm.retrieval.stack import build_stack
+    from kgcrm.services import query_embedder
     from kgcrm.sync.engine import GraphSync
 
     if crm not in ("seed", "second", "both"):

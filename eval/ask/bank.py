@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from kgcrm.core.errors import DataError
 from kgcrm.eval.ask.params import Param, Params
 from kgcrm.eval.ask.truth import TRUTHS, Ctx
 from kgcrm.eval.ask.verdict import Accept, Expected
-from kgcrm.core.errors import DataError
 
 BANK_DIR = Path(__file__).parent / "bank"
 SPLITS = ("dev", "heldout")

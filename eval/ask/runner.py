@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kgcrm.core.errors import KgcrmError
 from kgcrm.eval.ask.bank import SPLITS, Question
 from kgcrm.eval.ask.verdict import legacy_verdict, verdict
-from kgcrm.core.errors import KgcrmError
 
 Asker = Callable[[str], Mapping[str, Any]]
 VERDICTS = ("exact", "wrong", "declined")

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from kgcrm.cli.eval import eval_app
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
@@ -26,10 +28,8 @@ from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask
 from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
 from kgcrm.eval.ask.verdict import Accept, Groups, Rows, Top, Value, matches, verdict
 from kgcrm.eval.ask.windows import windows
-from kgcrm.cli.eval import eval_app
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.stack import build_stack
 from kgcrm.retrieval.types import Answer
 from kgcrm.sync.engine import GraphSync
