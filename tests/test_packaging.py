@@ -36,15 +36,13 @@ def test_the_wheel_installs_only_the_kgcrm_package(wheel: Path) -> None:
     assert {name for name in top_level if not name.endswith(".dist-info")} == {"kgcrm"}
 
 
-def test_every_module_and_cypher_file_of_the_layer_folders_is_in_the_wheel(wheel: Path) -> None:
+def test_every_file_of_the_layer_folders_is_in_the_wheel(wheel: Path) -> None:
+    """Modules, Cypher, data files (the question bank, SQL, styles …): all but the folders' READMEs."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {
-        f"kgcrm/{path.relative_to(ROOT).as_posix()}"
-        for folder in LAYER_FOLDERS
-        for pattern in ("*.py", "*.cypher")
-        for path in (ROOT / folder).rglob(pattern)
-        if "__pycache__" not in path.parts
-    }
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", *LAYER_FOLDERS, "kgcrm"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    expected = {path if path.startswith("kgcrm/") else f"kgcrm/{path}" for path in tracked if not path.endswith(".md")}
     assert expected - names == set()
     assert "kgcrm/py.typed" in names
 

@@ -15,7 +15,7 @@ from kgcrm.cli.ask import ask_command
 from kgcrm.cli.browser import browser_app
 from kgcrm.cli.connections import connections_command
 from kgcrm.cli.crm import db_app, seed_command
-from kgcrm.cli.eval import eval_command
+from kgcrm.cli.eval import eval_app
 from kgcrm.cli.graph import graph_app, neo4j_app
 from kgcrm.cli.ingest import ingest_app
 from kgcrm.cli.mcp import mcp_command
@@ -41,7 +41,7 @@ app.command("resolve")(resolve_command)
 app.command("dedupe")(dedupe_command)
 app.command("connections")(connections_command)
 app.command("ask")(ask_command)
-app.command("eval")(eval_command)
+app.add_typer(eval_app, name="eval")
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.command("mcp")(mcp_command)

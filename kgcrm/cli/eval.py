@@ -1,17 +1,24 @@
-"""``kgcrm eval``: accuracy per category and latency p50/p95 on the seeded CRM."""
+"""``kgcrm eval``: accuracy per category and latency p50/p95 on the seeded CRM; ``kgcrm eval ask``: the ask bank."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from kgcrm.core.settings import Settings
-from kgcrm.services import graph_gateway
+from kgcrm.services import database_engine, graph_gateway
+
+eval_app = typer.Typer(
+    help="Evaluate kgcrm against ground truth (without a sub-command: resolution, duplicates, connections, templates).",
+    invoke_without_command=True,
+)
 
 
+@eval_app.callback()
 def eval_command(
     ctx: typer.Context,
     truth: Path | None = typer.Option(None, "--truth", help="The seed's ground truth (default: the data dir's)."),
@@ -19,6 +26,8 @@ def eval_command(
     febrl: bool = typer.Option(False, "--febrl", help="Also run the Febrl record-linkage data sets (slow)."),
 ) -> None:
     """Evaluate resolution, duplicates, connections and template answers against the seed's ground truth."""
+    if ctx.invoked_subcommand is not None:
+        return
     from kgcrm.eval.connections import evaluate_connections
     from kgcrm.eval.duplicates import evaluate_duplicates, evaluate_febrl
     from kgcrm.eval.resolution import evaluate_resolution
@@ -38,3 +47,95 @@ def eval_command(
     if febrl:
         for figures in evaluate_febrl():
             out.print(figures.summary())
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"not an ISO 8601 time: {text!r}", param_hint="--now") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@eval_app.command("ask")
+def ask_eval_command(
+    ctx: typer.Context,
+    tenant: str | None = typer.Option(
+        None, "--tenant", help="The seeded CRM's tenant (slug); default: the seed truth's first."
+    ),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="The seed's ground truth, for its `now` (default: the data dir's)."
+    ),
+    now: str | None = typer.Option(
+        None, "--now", help="Reference time of the questions (ISO 8601); default: the seed's `now`."
+    ),
+    crm: str = typer.Option("both", "--crm", help="seed, second or both."),
+    split: str = typer.Option("both", "--split", help="dev, heldout or both."),
+    family: list[str] = typer.Option([], "--family", help="Only these families (repeatable)."),
+    load_second: bool = typer.Option(
+        False,
+        "--load-second-crm",
+        help="Insert the second CRM (eval/ask/second_crm.sql) if absent and full-sync its tenant.",
+    ),
+    semantic: bool = typer.Option(
+        False, "--semantic/--no-semantic", help="Load the embedding model for the search fallback."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures and every wrong answer as JSON."),
+    show_wrong: int = typer.Option(50, "--show-wrong", help="How many wrong answers to list per CRM."),
+) -> None:
+    """Ask the question bank (issue 17) and report exact / wrong / declined per split and per CRM."""
+    from kgcrm.eval.ask.bank import SPLITS
+    from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask, render_reports
+    from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, load_second_crm
+    from kgcrm.retrieval.llm import chat_model_from_settings
+    from kgcrm.retrieval.stack import build_stack
+    from kgcrm.services import query_embedder
+    from kgcrm.sync.engine import GraphSync
+
+    if crm not in ("seed", "second", "both"):
+        raise typer.BadParameter("must be seed, second or both", param_hint="--crm")
+    if split not in ("dev", "heldout", "both"):
+        raise typer.BadParameter("must be dev, heldout or both", param_hint="--split")
+    settings: Settings = ctx.obj
+    fixed_now = _parse_now(now) if now else None
+    targets: list[CrmTarget] = []
+    engine = database_engine(settings)
+    out = Console()
+    try:
+        with graph_gateway(settings) as gateway:
+            if load_second and load_second_crm(engine):
+                GraphSync(engine, gateway).full(SECOND_SLUG)
+            if crm in ("seed", "both"):
+                path = truth or settings.data_dir / "seed-truth.json"
+                facts = json.loads(path.read_text()) if path.is_file() else None
+                slug = tenant or (facts["tenants"][0]["slug"] if facts else None)
+                seed_now = fixed_now or (_parse_now(facts["parameters"]["now"]) if facts else None)
+                if slug is None or seed_now is None:
+                    raise typer.BadParameter(f"no seed truth at {path}: give --tenant and --now", param_hint="--truth")
+                targets.append(CrmTarget("seed", slug, seed_now))
+            if crm in ("second", "both"):
+                targets.append(CrmTarget("second", SECOND_SLUG, fixed_now or SECOND_NOW))
+            embed = query_embedder(settings) if semantic else None
+            chat = chat_model_from_settings(settings)
+
+            def pipeline(at: datetime):
+                return build_stack(gateway, embed=embed, clock=lambda: at, chat_model=chat).ask
+
+            try:
+                reports = evaluate_ask(
+                    engine,
+                    targets,
+                    pipeline,
+                    family_ids=set(family) or None,
+                    splits=SPLITS if split == "both" else (split,),
+                )
+            except LookupError as exc:
+                raise typer.BadParameter(
+                    f"{exc} (load it with --load-second-crm, or choose --crm)", param_hint="--crm"
+                ) from exc
+    finally:
+        engine.dispose()
+    if as_json:
+        out.print_json(json.dumps({"reports": [r.as_json() for r in reports]}, default=str))
+        return
+    out.print(render_reports(reports, show_wrong=show_wrong))
