@@ -24,7 +24,15 @@ from decimal import Decimal, InvalidOperation
 
 from text_to_num import text2num
 
-__all__ = ["AmountMatch", "date_spans", "find_amounts", "find_numbers", "find_percentages"]
+__all__ = [
+    "AmountMatch",
+    "CurrencyMatch",
+    "date_spans",
+    "find_amounts",
+    "find_currencies",
+    "find_numbers",
+    "find_percentages",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,12 @@ class AmountMatch:
     percent: bool = False  # "60%", "60 percent": value is 60
     magnitude: bool = False  # written with a magnitude ("75k", "2.5 million") or digit groups ("1,250,000")
     words: bool = False  # written in words ("fifty thousand", "six")
+
+
+@dataclass(frozen=True)
+class CurrencyMatch:
+    span: tuple[int, int]
+    currency: str  # ISO 4217 code
 
 
 # --- currencies ---------------------------------------------------------------------------------------------------
@@ -436,3 +450,32 @@ def find_amounts(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None =
 def find_percentages(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:
     """The percentages in ``text`` ("above 60%", "60 percent"): value 60 for 60%."""
     return [a for a in find_numbers(text, exclude_spans=exclude_spans) if a.percent]
+
+
+_CURRENCY_WORD = re.compile(
+    rf"(?<![\w$€£¥₹₩₪₺₽])(?:(?P<code>{_CODE_RE})|(?P<lower>(?i:{_LOWER_CODE_RE}))|(?P<name>(?i:{_NAME_RE}))"
+    rf"|(?P<sym>(?i:us\$|[€£¥₹₩₪₺₽$])))(?![\w$€£¥₹₩₪₺₽])"
+)
+
+
+def find_currencies(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[CurrencyMatch]:
+    """Currencies named on their own, outside any amount: "average deal size in EUR", "deals in euros", "in $".
+
+    The currency written with an amount ("50k EUR") is the amount's; it is not repeated here.
+    """
+    text = text if isinstance(text, str) else ""
+    taken = [a.span for a in find_numbers(text)]
+    taken += list(exclude_spans or ())
+    found = []
+    for m in _CURRENCY_WORD.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        raw = m.group(0)
+        if m.group("code") or m.group("lower"):
+            code = "CNY" if raw.upper() == "RMB" else raw.upper()
+        elif m.group("name"):
+            code = _NAMES[raw.lower()]
+        else:
+            code = _SYMBOLS[raw.lower()]
+        found.append(CurrencyMatch(m.span(), code))
+    return found

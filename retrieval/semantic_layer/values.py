@@ -89,6 +89,7 @@ there these they this those through time to today too top total touched under un
 we week weeks were what when where which while who whom whose why will with won would year years yet you your
 amount average closing group grand mark bill grant chase art rose june april august
 summer winter spring fall earn said says sign signed work worked works working team name names
+don max min hope joy grace faith amber lane dean king young long page price rich sale sales ray drew guy sky
 """
 COMMON_WORDS = frozenset(_COMMON.split())
 # Words that are never a value on their own, even exactly (a tenant whose industry is "Other" still gets "other").
@@ -286,9 +287,10 @@ class ValueIndex:
                 span = (window[0][0], window[-1][1])
                 if any(span[0] < b and a < span[1] for a, b in excluded):
                     continue
-                found = self._exact(window, wanted)
+                starts = i == 0 or text[tokens[i - 1][1] : window[0][0]].strip()[-1:] in (".", "!", "?")
+                found = self._exact(window, wanted, starts)
                 if not found and i < _MAX_FUZZY_TOKENS:
-                    found = self._fuzzy_match(window, wanted)
+                    found = self._fuzzy_match(window, wanted, starts)
                 if found:
                     matches = [self._match(self._entries[a.entry_key], span, s) for a, s in found]
                     candidates.append((matches[0].score, span[1] - span[0], -span[0], n, matches))
@@ -308,17 +310,18 @@ class ValueIndex:
             )
         return chosen
 
-    def _allowed(self, alias: _Alias, wanted: set[str] | None, original: Sequence[str]) -> bool:
+    def _allowed(self, alias: _Alias, wanted: set[str] | None, original: Sequence[str], sentence_start: bool) -> bool:
         if wanted is not None and alias.entry_key[0] not in wanted:
             return False
-        return not alias.weak or original[0][:1].isupper()
+        # an everyday word ("will", "don", "mark") is a name only when capitalised, and not where a sentence starts
+        return not alias.weak or (original[0][:1].isupper() and not sentence_start)
 
     def _exact(
-        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None
+        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None, starts: bool
     ) -> list[tuple[_Alias, float]]:
         key = tuple(t[2] for t in window)
         original = [t[3] for t in window]
-        out = [(a, a.score) for a in self._aliases.get(key, ()) if self._allowed(a, wanted, original)]
+        out = [(a, a.score) for a in self._aliases.get(key, ()) if self._allowed(a, wanted, original, starts)]
         if out:
             return out
         last = key[-1]
@@ -328,13 +331,17 @@ class ValueIndex:
         if len(last) >= 3 and last.isalpha():
             variants.append((*key[:-1], last + "s"))
         for variant in variants:
-            out = [(a, a.score * 0.95) for a in self._aliases.get(variant, ()) if self._allowed(a, wanted, original)]
+            out = [
+                (a, a.score * 0.95)
+                for a in self._aliases.get(variant, ())
+                if self._allowed(a, wanted, original, starts)
+            ]
             if out:
                 return out
         return []
 
     def _fuzzy_match(
-        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None
+        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None, starts: bool
     ) -> list[tuple[_Alias, float]]:
         words = [t[2] for t in window]
         if any(len(w) < 4 or not w.isalpha() or w in COMMON_WORDS for w in (words[0], words[-1])):
@@ -350,7 +357,7 @@ class ValueIndex:
         original = [t[3] for t in window]
         for choice, score, _ in best:
             for alias in self._aliases[self._fuzzy_keys[choice]]:
-                if self._allowed(alias, wanted, original):
+                if self._allowed(alias, wanted, original, starts):
                     out.append((alias, round(alias.score * score / 100 * 0.98, 4)))
         out.sort(key=lambda pair: -pair[1])
         return out

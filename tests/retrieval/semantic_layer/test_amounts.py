@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.semantic_layer.amounts import date_spans, find_amounts, find_numbers, find_percentages
+from retrieval.semantic_layer.amounts import (
+    date_spans,
+    find_amounts,
+    find_currencies,
+    find_numbers,
+    find_percentages,
+)
 
 
 def one(text: str) -> tuple[str, Decimal, str | None]:
@@ -190,3 +196,20 @@ def test_ten_kilobytes_of_number_words_is_fast():
     find_amounts("$" * 10_000)
     find_amounts("1," * 5000)
     assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("average deal size in EUR", [("EUR", "EUR")]),
+        ("deals in euros", [("euros", "EUR")]),
+        ("total in dollars and pounds", [("dollars", "USD"), ("pounds", "GBP")]),
+        ("usd deals", [("usd", "USD")]),
+        ("sum in $", [("$", "USD")]),
+        ("deals over 50k EUR", []),  # the amount's currency, not a currency filter of its own
+        ("Try it", []),
+        ("the real deal", []),
+    ],
+)
+def test_currencies_named_on_their_own(text, expected):
+    assert [(text[c.span[0] : c.span[1]], c.currency) for c in find_currencies(text)] == expected

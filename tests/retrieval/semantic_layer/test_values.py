@@ -4,9 +4,12 @@ people the seed generator never uses, mirrored by the real sync; one tenant's va
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crm.database import make_engine, upgrade
 from graph.gateway import GraphGateway
@@ -325,7 +328,28 @@ def test_linking_without_a_graph_from_rows():
         properties=[{"dimension": "industry", "entity_type": "organization", "value": "Other"}],
     )
     assert linked(index, "deals that will close") == []  # an everyday word is a first name only when capitalised
-    assert linked(index, "Will's deals") == [("Will", "user", "u1")]
+    assert linked(index, "show Will's deals") == [("Will", "user", "u1")]
+    assert linked(index, "Will you show the deals? Will's first") == []  # where a sentence starts: not a name
     assert linked(index, "deals that will sign") == [("will sign", "status", "Will Sign")]
     assert linked(index, "other companies") == [("other", "industry", "Other")]
     assert index.link("") == [] and index.link("?!" * 5000) == []
+
+
+_FUZZ_INDEX = ValueIndex(
+    "t",
+    statuses=[{"entity_type": "opportunity", "name": n, "category": "open"} for n in ("Negotiation", "Closed Won")],
+    properties=[
+        {"dimension": "location", "entity_type": "organization", "value": "Austin, TX"},
+        {"dimension": "industry", "entity_type": "organization", "value": "Financial Services"},
+    ],
+    users=[{"id": "u1", "full_name": "Dana Lee"}],
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.one_of(st.text(max_size=10_000), st.text(min_size=9_000, max_size=10_000)))
+def test_fuzz_link_terminates_fast_and_never_raises(text):
+    started = time.perf_counter()
+    for match in _FUZZ_INDEX.link(text):
+        assert 0 <= match.span[0] < match.span[1] <= len(text)
+    assert time.perf_counter() - started < 2.0
