@@ -93,6 +93,10 @@ _WEEKDAY = "(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": -1}
 
 _UNITS = {
+    "hour": "hour",
+    "hours": "hour",
+    "hr": "hour",
+    "hrs": "hour",
     "day": "day",
     "days": "day",
     "d": "day",
@@ -116,7 +120,7 @@ _UNITS = {
     "yr": "year",
     "yrs": "year",
 }
-_UNIT = r"(?P<unit>days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)\b"
+_UNIT = r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)\b"
 _PERIOD = r"(?P<period>week|month|quarter|qtr|year|yr)\b"
 
 _NUMBER_WORDS = (
@@ -231,6 +235,8 @@ class _Calendar:
         return self._move(unit, n)
 
     def _move(self, unit: str, n: int) -> datetime:
+        if unit == "hour":
+            return self.now + timedelta(hours=n)
         if unit == "day":
             return self.now + timedelta(days=n)
         if unit == "week":
@@ -255,6 +261,8 @@ class _Found:
     yearless: tuple[int, int] | None = None  # (month, day) of a day written without its year
     edge: bool = False  # "the end of X": before it means up to X's end
     name: str = ""  # the short name, for bounds ("June 2026", "last week", "2026-05-01")
+    # a month or quarter written without its year: the same in another year ("between March and May 2025")
+    reyear: Callable[[int], tuple[date, date, str]] | None = None
 
 
 def _fmt(day: date) -> str:
@@ -469,7 +477,17 @@ def _rest_of(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 
 
 _QUARTER_WORDS = r"(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th|last)\s+(?:quarter|qtr)"
-_YEAR_SUFFIX = r"(?:\s*(?:of\s+|in\s+)?(?:fy\s*)?(?P<y>(?:19|20)\d{2})|\s*'(?P<y2>\d{2})|\s+fy(?P<y3>\d{2}))?"
+_REL_YEAR = r"\s+(?:of\s+|in\s+)?(?P<ry>last|this|next|previous|the\s+previous|the\s+current|current)\s+year"
+_YEAR_SUFFIX = (
+    r"(?:\s*(?:of\s+|in\s+)?(?:fy\s*)?(?P<y>(?:19|20)\d{2})|\s*'(?P<y2>\d{2})|\s+fy(?P<y3>\d{2})|" + _REL_YEAR + ")?"
+)
+
+
+def _relative_year(m: re.Match[str], cal: _Calendar) -> int | None:
+    rel = (m.groupdict().get("ry") or "").lower()
+    if not rel:
+        return None
+    return cal.today.year + (-1 if rel.endswith(("last", "previous")) else 1 if rel == "next" else 0)
 
 
 def _year_of(m: re.Match[str], *names: str) -> int | None:
@@ -485,7 +503,7 @@ def _year_of(m: re.Match[str], *names: str) -> int | None:
 def _quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     q = int(m.group("q")) if m.group("q") else _ORDINALS[m.group("qw").lower()]
     q = 4 if q == -1 else q
-    year = _year_of(m, "y", "y2", "y3")
+    year = _year_of(m, "y", "y2", "y3") or _relative_year(m, cal)
     current_q = (cal.today.month - 1) // 3 + 1
     which = (m.group("which") or "").lower()
     if year is None:
@@ -498,7 +516,10 @@ def _quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
         else:  # the latest such quarter that has started
             year = cal.today.year if q <= current_q else cal.today.year - 1
     first = date(year, 3 * (q - 1) + 1, 1)
-    return _calendar(m, cal, f"Q{q} {year}", first, _add_months(first, 3))
+    found = _calendar(m, cal, f"Q{q} {year}", first, _add_months(first, 3))
+    if not which and _year_of(m, "y", "y2", "y3") is None and _relative_year(m, cal) is None:
+        found.reyear = lambda y: (date(y, 3 * (q - 1) + 1, 1), _add_months(date(y, 3 * (q - 1) + 1, 1), 3), f"Q{q} {y}")
+    return found
 
 
 @_rule(rf"{_B}{_LEAD}(?:(?P<y>(?:19|20)\d{{2}})|fy\s*(?P<y3>\d{{2}}))\s*[-/ ]?\s*q(?P<q>[1-4])(?![\w])")
@@ -515,7 +536,7 @@ def _year_quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 )
 def _half(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
     h = int(m.group("h")) if m.group("h") else _ORDINALS[m.group("hw").lower()]
-    year = _year_of(m, "y", "y2", "y3")
+    year = _year_of(m, "y", "y2", "y3") or _relative_year(m, cal)
     if year is None:
         year = cal.today.year if h == 1 or cal.today.month > 6 else cal.today.year - 1
     first = date(year, 1 if h == 1 else 7, 1)
@@ -525,12 +546,12 @@ def _half(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 @_rule(
     rf"(?<![\w$€£])(?P<lead>(?:in|during|for|of|throughout|since|before|after|until|till|by|from|through)\s+"
     rf"(?:the\s+month\s+of\s+)?|(?P<which>this|last|next|past|previous|coming)\s+|(?:early|mid|late|end\s+of)[\s-]+)?"
-    rf"(?P<month>{_MONTH})(?:\s*(?:of\s+)?,?\s*(?P<y>(?:19|20)\d{{2}})|\s*'(?P<y2>\d{{2}}))?(?![\w])"
+    rf"(?P<month>{_MONTH})(?:\s*(?:of\s+)?,?\s*(?P<y>(?:19|20)\d{{2}})|\s*'(?P<y2>\d{{2}})|{_REL_YEAR})?(?![\w])"
 )
 def _month(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     raw = m.group("month").lower().rstrip(".")
     month = MONTHS[raw]
-    year = _year_of(m, "y", "y2")
+    year = _year_of(m, "y", "y2") or _relative_year(m, cal)
     which = (m.group("which") or "").lower()
     if (
         year is None
@@ -552,6 +573,8 @@ def _month(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
             year = cal.today.year if month <= cal.today.month else cal.today.year - 1
     first = date(year, month, 1)
     found = _calendar(m, cal, f"{first:%B %Y}", first, _add_months(first, 1))
+    if not which and _year_of(m, "y", "y2") is None and _relative_year(m, cal) is None:
+        found.reyear = lambda y: (date(y, month, 1), _add_months(date(y, month, 1), 1), f"{date(y, month, 1):%B %Y}")
     lead = (m.group("lead") or "").strip().lower()
     if lead and lead.split()[0] in ("since", "before", "after", "until", "till", "by", "from", "through"):
         found.start_at = m.start("month")  # the bound is read by _bounds
@@ -564,30 +587,52 @@ _FIRST_MONTH = re.compile(rf"\s*(?:to|and|through|thru|till|until|-|\u2013)\s*{_
 _SECOND_MONTH = re.compile(rf"\b{_MONTH}\s*(?:to|and|through|thru|till|until|-|\u2013)\s*$", re.I)
 
 
-@_rule(rf"{_B}(?:the\s+)?(?P<edge>start|beginning|end)\s+of\s+(?:the\s+|this\s+)?{_PERIOD}")
+@_rule(
+    rf"{_B}(?:(?:the\s+)?(?P<edge>start|beginning|end)\s+of\s+(?:the\s+)?(?:(?P<which>this|current|last|previous|next)\s+)?"
+    rf"{_PERIOD}|(?P<eo>eo[wmqy])(?![\w]))"
+)
 def _edge_of(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
-    unit = _unit(m.group("period"))
-    first, following = cal.period(unit, cal.today)
-    if m.group("edge").lower() == "end":
-        found = _Found(
+    if m.group("eo"):
+        unit, shift, edge = {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m.group("eo")[2].lower()], 0, "end"
+    else:
+        unit, edge = _unit(m.group("period")), m.group("edge").lower()
+        which = (m.group("which") or "this").lower()
+        shift = -1 if which in ("last", "previous") else 1 if which == "next" else 0
+    first, following = cal.shifted(unit, shift)
+    word = {0: "this", -1: "last", 1: "next"}[shift]
+    if edge == "end":
+        last = following - timedelta(days=1)
+        start = cal.now if shift == 0 else cal.at(last)
+        return _Found(
             m.start(),
             m.end(),
-            max(cal.now, cal.at(following - timedelta(days=1))),
+            start,
             cal.at(following),
-            f"the end of this {unit} ({_fmt(following - timedelta(days=1))})",
+            f"the end of {word} {unit} ({_fmt(last)})",
             edge=True,
-            name=f"the end of this {unit}",
+            name=f"the end of {word} {unit}",
         )
-        found.start = cal.now
-        return found
     return _Found(
         m.start(),
         m.end(),
         cal.at(first),
         cal.at(first + timedelta(days=1)),
-        f"the start of this {unit} ({_fmt(first)})",
-        name=f"the start of this {unit}",
+        f"the start of {word} {unit} ({_fmt(first)})",
+        name=f"the start of {word} {unit}",
     )
+
+
+@_rule(rf"{_B}{_LEAD}(?:(?P<which>this|last|next|past|previous|coming)\s+)?weekend(?![\w])")
+def _weekend(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
+    which = (m.group("which") or "").lower()
+    monday = cal.today - timedelta(days=cal.today.weekday())
+    if which == "this" or (not which and cal.today.weekday() >= 5):
+        saturday, word = monday + timedelta(days=5), "this weekend"
+    elif which in ("next", "coming"):
+        saturday, word = monday + timedelta(days=12), "next weekend"
+    else:  # last / past / "over the weekend": the latest one that is over
+        saturday, word = monday - timedelta(days=2), "last weekend"
+    return _calendar(m, cal, word, saturday, saturday + timedelta(days=2))
 
 
 @_rule(r"(?<![\w/.$€£-])(?P<y>(?:19|20)\d{2})-(?P<m>0?[1-9]|1[0-2])(?![\w/.-]|\d)")
@@ -634,7 +679,9 @@ def _rolling(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     return _Found(m.start(), m.end(), start, cal.now, f"the last {_plural(n, unit)}", boundable=False)
 
 
-@_rule(rf"{_B}(?:(?:in|during|for|within|over|throughout)\s+)?(?:the\s+)?(?P<roll>past|trailing|recent)\s+{_PERIOD}")
+@_rule(
+    rf"{_B}(?:(?:in|during|for|within|over|throughout)\s+)?(?:the\s+|this\s+)?(?P<roll>past|trailing|recent)\s+{_PERIOD}"
+)
 def _past_period(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
     unit = _unit(m.group("period"))
     return _Found(m.start(), m.end(), cal.back(unit, 1), cal.now, f"the past {unit}", boundable=False)
@@ -678,6 +725,9 @@ def _ago(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
             "before",
             boundable=False,
         )
+    if unit == "hour":
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        return _Found(m.start(), m.end(), hour, hour + timedelta(hours=1), f"{_plural(n, unit)} ago", boundable=False)
     first, following = cal.period(unit, moment.date())
     return _calendar(m, cal, f"{_plural(n, unit)} ago", first, following)
 
@@ -746,6 +796,11 @@ def _bounds(found: list[_Found], text: str, cal: _Calendar) -> list[_Found]:
             head = _RANGE_HEAD.search(before)
             if join and (head or text[f.end_at : g.start_at].strip().lower() in ("-", "\u2013", "\u2014", "to")):
                 start_at = f.start_at - len(head.group(0)) if head else f.start_at
+                if f.reyear is not None and g.reyear is None and g.start is not None:
+                    first, _, name = f.reyear(g.start.year)
+                    if cal.at(first) > g.start:
+                        first, _, name = f.reyear(g.start.year - 1)
+                    f.start, f.name = cal.at(first), name
                 label = _bounded_label(f"{_short(f)} to {_short(g)}", f.start, g.end)
                 out.append(_Found(start_at, g.end_at, f.start, g.end, label))
                 i += 2

@@ -224,6 +224,29 @@ from 2026-03-01 to 2026-04-15 | 2026-03-01 | 2026-04-16
 between Q1 and Q2 2026 | 2026-01-01 | 2026-07-01
 between 2024 and 2025 | 2024-01-01 | 2026-01-01
 end of the quarter | now | 2027-01-01
+Q3 last year | 2025-07-01 | 2025-10-01
+Q1 of next year | 2027-01-01 | 2027-04-01
+March last year | 2025-03-01 | 2025-04-01
+in March of last year | 2025-03-01 | 2025-04-01
+H1 last year | 2025-01-01 | 2025-07-01
+between March and May 2025 | 2025-03-01 | 2025-06-01
+from Nov to Jan 2026 | 2025-11-01 | 2026-02-01
+from Q3 to Q1 2027 | 2026-07-01 | 2027-04-01
+this past week | 2026-11-11T10:00 | now
+end of last quarter | 2026-09-30 | 2026-10-01
+by the end of next month | - | 2027-01-01 | before
+by EOQ | - | 2027-01-01 | before
+EOY | now | 2027-01-01
+since the start of last month | 2026-10-01 | - | since
+since the beginning of last year | 2025-01-01 | - | since
+last weekend | 2026-11-14 | 2026-11-16
+over the weekend | 2026-11-14 | 2026-11-16
+this weekend | 2026-11-21 | 2026-11-23
+next weekend | 2026-11-28 | 2026-11-30
+last 24 hours | 2026-11-17T10:00 | now
+in the past 2 hours | 2026-11-18T08:00 | now
+3 hours ago | 2026-11-18T07:00 | 2026-11-18T08:00
+for 48 hours | - | 2026-11-16T10:00 | before
 """
 
 
