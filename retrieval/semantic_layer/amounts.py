@@ -12,7 +12,8 @@ Pure functions over the question's text; every match carries its ``(start, end)`
 
 Numbers that belong to a date are never matched: ISO dates, ``3/14``, ``Q3 2026``, ``FY2026``, ``March 3``,
 ``3rd of March``, ``March 2026`` and years after a time word ("in 2025", "since 2024"). A caller that has already
-found time expressions passes their spans as ``exclude_spans`` instead (``None`` = use the built-in date finder).
+found time expressions passes their spans as ``exclude_spans``: no number inside them is matched either (the
+built-in date finder still applies).
 """
 
 from __future__ import annotations
@@ -425,7 +426,7 @@ def _normalize(value: Decimal) -> Decimal:
 def find_numbers(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:
     """Every number in ``text`` outside dates, in order: amounts, percentages, counts ("top five", "6 weeks")."""
     text = text if isinstance(text, str) else ""
-    excluded = list(date_spans(text) if exclude_spans is None else exclude_spans)
+    excluded = date_spans(text) + list(exclude_spans or ())
     matches = sorted(_digit_matches(text) + _word_matches(text), key=lambda a: (a.span[0], -a.span[1]))
     chosen: list[AmountMatch] = []
     for match in matches:
@@ -464,8 +465,7 @@ def find_currencies(text: str, *, exclude_spans: Iterable[tuple[int, int]] | Non
     The currency written with an amount ("50k EUR") is the amount's; it is not repeated here.
     """
     text = text if isinstance(text, str) else ""
-    taken = [a.span for a in find_numbers(text)]
-    taken += list(exclude_spans or ())
+    taken = [a.span for a in find_numbers(text)] + list(exclude_spans or ())
     found = []
     for m in _CURRENCY_WORD.finditer(text):
         if _overlaps(m.span(), taken):
