@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
 
+from rapidfuzz.distance import OSA
 from text_to_num import text2num
 
 __all__ = ["TimeMatch", "find_time_expressions", "time_spans"]
@@ -733,8 +734,8 @@ def _ago(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
 
 
 @_rule(
-    rf"{_B}(?:older\s+than|(?:for|in)\s+(?:over|more\s+than|longer\s+than|at\s+least)|not\s+(?:touched|updated|"
-    rf"contacted)\s+(?:for|in)|(?P<plain>for|in|within))\s+(?:the\s+)?{_NUM}\s+{_UNIT}(?:\s+or\s+(?:more|longer))?"
+    rf"{_B}(?:older\s+than|(?:for|in)\s+(?:over|more\s+than|longer\s+than|at\s+least)"
+    rf"|(?P<plain>for|in|within))\s+(?:the\s+)?{_NUM}\s+{_UNIT}(?:\s+or\s+(?:more|longer))?"
     rf"(?P<plus>\+)?(?![\w])"
 )
 def _for_n(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
@@ -853,20 +854,83 @@ def _bounded_label(name: str, start: datetime | None, end: datetime | None) -> s
 _MAX_TEXT = 20_000
 
 
+# --- typos in the time words ("lst 30 days", "six weks", "last quater") --------------------------------------------
+
+_VOCABULARY_WORDS = (
+    "last past next this since before until ago previous week weeks month months quarter quarters year years day days "
+    "today tomorrow yesterday hours january february september october november december monday tuesday wednesday "
+    "thursday friday saturday sunday"
+)
+_VOCABULARY = _VOCABULARY_WORDS.split()
+# Real words one letter away from a time word: never corrected.
+_REAL_WORDS = (
+    "lost list lust lass pest post pasta paste pas nest newt thus thin his weed weak wee mouth moth mouths yeah yearn "
+    "dad dam dry dams dads dais daze age ado due date data dates lasts pasts nexts weeds tis yes yet say ways toady "
+    "least lest beast pat dan"
+)
+_NOT_TYPOS = frozenset(_REAL_WORDS.split())
+_WORD_TOKEN = re.compile(r"[A-Za-z]{3,}")
+
+
+def _correct(word: str) -> str | None:
+    low = word.lower()
+    if low in _NOT_TYPOS or low in _VOCABULARY or low in _UNITS:
+        return None
+    best, best_distance = None, 3
+    for target in _VOCABULARY:
+        if target[0] != low[0] or abs(len(target) - len(low)) > 2:
+            continue
+        allowed = 1 if len(target) <= 6 else 2
+        distance = OSA.distance(low, target, score_cutoff=allowed)
+        if distance <= allowed and distance < best_distance:
+            best, best_distance = target, distance
+    return best
+
+
+def _untypo(text: str) -> tuple[str, list[int], list[int]] | None:
+    """``text`` with misspelt time words corrected, and maps from its offsets back to the text's; None if none."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = [0]
+    last = 0
+    changed = False
+    for m in _WORD_TOKEN.finditer(text):
+        fixed = _correct(m.group(0))
+        if fixed is None:
+            continue
+        changed = True
+        pieces.append(text[last : m.start()])
+        starts.extend(range(last, m.start()))
+        ends.extend(range(last + 1, m.start() + 1))
+        pieces.append(fixed)
+        starts.extend([m.start()] * len(fixed))
+        ends.extend([m.end()] * len(fixed))
+        last = m.end()
+    if not changed:
+        return None
+    pieces.append(text[last:])
+    starts.extend(range(last, len(text) + 1))
+    ends.extend(range(last + 1, len(text) + 1))
+    return "".join(pieces), starts, ends
+
+
 def find_time_expressions(text: str, now: datetime, *, week_starts: int = 0) -> list[TimeMatch]:
     """The time expressions in ``text``, in order, not overlapping; windows computed at ``now`` (tz-aware).
 
-    ``week_starts``: 0 = weeks start on Monday (ISO), 6 = on Sunday.
+    ``week_starts``: 0 = weeks start on Monday (ISO), 6 = on Sunday. A time word one typo away is read as that word
+    ("lst 30 days", "six weks"); spans are always into ``text`` as given.
     """
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
     cal = _Calendar(now, week_starts)
+    corrected = _untypo(text)
+    read = corrected[0] if corrected else text
     candidates: list[_Found] = []
     for pattern, handler in _RULES:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(read):
             try:
-                found = handler(m, cal, text)
+                found = handler(m, cal, read)
             except (ValueError, OverflowError, KeyError):  # a date past the calendar's edges: not a time expression
                 found = None
             if found is not None and found.end_at > found.start_at:
@@ -877,7 +941,11 @@ def find_time_expressions(text: str, now: datetime, *, week_starts: int = 0) -> 
         if all(f.end_at <= c.start_at or c.end_at <= f.start_at for c in chosen):
             chosen.append(f)
     chosen.sort(key=lambda f: f.start_at)
-    return [TimeMatch((f.start_at, f.end_at), f.start, f.end, f.label, f.direction) for f in _bounds(chosen, text, cal)]
+    out = []
+    for f in _bounds(chosen, read, cal):
+        span = (corrected[1][f.start_at], corrected[2][f.end_at]) if corrected else (f.start_at, f.end_at)
+        out.append(TimeMatch(span, f.start, f.end, f.label, f.direction))
+    return out
 
 
 def time_spans(text: str, now: datetime) -> list[tuple[int, int]]:

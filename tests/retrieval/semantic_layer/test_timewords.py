@@ -247,6 +247,14 @@ last 24 hours | 2026-11-17T10:00 | now
 in the past 2 hours | 2026-11-18T08:00 | now
 3 hours ago | 2026-11-18T07:00 | 2026-11-18T08:00
 for 48 hours | - | 2026-11-16T10:00 | before
+in the lst 30 days | 2026-10-19T10:00 | now
+last quater | 2026-07-01 | 2026-10-01
+in six weks | - | 2026-10-07T10:00 | before
+past 3 mnths | 2026-08-18T10:00 | now
+sinc yesterday | 2026-11-17 | - | since
+yesterdy | 2026-11-17 | 2026-11-18
+nxt month | 2026-12-01 | 2027-01-01
+in Septmber | 2026-09-01 | 2026-10-01
 """
 
 
@@ -323,6 +331,11 @@ def test_corpus(template, phrase, start, end, direction):
         "the sun",
         "weekly report",
         "monthly recurring revenue",
+        "the list of deals",
+        "deals by age",
+        "yeah show me",
+        "lost deals",
+        "the weak ones",
         "",
     ],
 )
