@@ -869,7 +869,7 @@ _REAL_WORDS = (
     "least lest beast pat dan"
 )
 _NOT_TYPOS = frozenset(_REAL_WORDS.split())
-_WORD_TOKEN = re.compile(r"[A-Za-z]{3,}")
+_WORD_TOKEN = re.compile(r"(?<![^\W\d_])[A-Za-z]{3,}(?![^\W\d_])")  # a whole word of ASCII letters
 
 
 def _correct(word: str) -> str | None:
