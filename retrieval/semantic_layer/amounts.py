@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from text_to_num import text2num
@@ -44,6 +44,7 @@ class AmountMatch:
     percent: bool = False  # "60%", "60 percent": value is 60
     magnitude: bool = False  # written with a magnitude ("75k", "2.5 million") or digit groups ("1,250,000")
     words: bool = False  # written in words ("fifty thousand", "six")
+    scale: int = 0  # the power of ten of a magnitude written after it: 3 for "75k" / "fifty thousand", 6 for "$1.2M"
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,7 @@ def _digit_matches(text: str) -> list[AmountMatch]:
                 currency=currency,
                 percent=percent,
                 magnitude=bool(mag) or grouped,
+                scale=_MAGNITUDES[mag] if mag else 0,
             )
         )
     return found
@@ -390,6 +392,7 @@ def _word_matches(text: str) -> list[AmountMatch]:
                 percent=percent,
                 magnitude=mag or bool(scale_words),
                 words=True,
+                scale=3 if mag else {"thousand": 3, "million": 6, "billion": 9}.get(word_text.split()[-1], 0),
             )
         )
     return found
@@ -435,7 +438,30 @@ def find_numbers(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None =
         if chosen and match.span[0] < chosen[-1].span[1]:
             continue
         chosen.append(match)
-    return chosen
+    return _ranges(chosen, text)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|\u2014|to|and|through)\s*", re.I)
+
+
+def _ranges(matches: list[AmountMatch], text: str) -> list[AmountMatch]:
+    """In "50-75k", "$50 to 75k", "between 50 and 75k EUR", "50-60%" the first number takes the second's magnitude,
+    currency and percent sign (and the other way round for a currency written first)."""
+    out = list(matches)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not _RANGE_JOIN.fullmatch(text, a.span[1], b.span[0]):
+            continue
+        if a.scale == 0 and b.scale > 0 and not a.magnitude and not a.percent and a.value.scaleb(b.scale) <= b.value:
+            a = replace(a, value=_normalize(a.value.scaleb(b.scale)), scale=b.scale, magnitude=True)
+        if b.percent and not a.percent and a.currency is None and not a.magnitude:
+            a = replace(a, percent=True)
+        if a.currency is None and b.currency is not None and not a.percent:
+            a = replace(a, currency=b.currency)
+        elif b.currency is None and a.currency is not None and not b.percent:
+            b = replace(b, currency=a.currency)
+        out[i], out[i + 1] = a, b
+    return out
 
 
 def find_amounts(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:

@@ -118,7 +118,7 @@ def test_several_amounts_in_order_without_overlap():
     text = "between 50k and 1.2M EUR, top 5"
     found = find_numbers(text)
     assert [(text[a.span[0] : a.span[1]], a.value, a.currency) for a in found] == [
-        ("50k", 50000, None),
+        ("50k", 50000, "EUR"),  # a range shares its currency
         ("1.2M EUR", 1200000, "EUR"),
         ("5", 5, None),
     ]
@@ -213,3 +213,25 @@ def test_ten_kilobytes_of_number_words_is_fast():
 )
 def test_currencies_named_on_their_own(text, expected):
     assert [(text[c.span[0] : c.span[1]], c.currency) for c in find_currencies(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("deals between 50 and 75k", [(50000, None), (75000, None)]),
+        ("50-75k", [(50000, None), (75000, None)]),
+        ("$50 to 75k", [(50000, "USD"), (75000, "USD")]),
+        ("between 50 and 75k EUR", [(50000, "EUR"), (75000, "EUR")]),
+        ("between fifty and seventy-five thousand dollars", [(50000, "USD"), (75000, "USD")]),
+        ("between 2 and 3 million", [(2000000, None), (3000000, None)]),
+        ("500 to 1k", [(500, None), (1000, None)]),  # 500k is not below 1k: a range of plain 500 and 1,000
+        ("5 to 10 deals", [(5, None), (10, None)]),
+        ("top 5 or 10k deals", [(5, None), (10000, None)]),
+    ],
+)
+def test_a_range_shares_its_magnitude_and_currency(text, expected):
+    assert [(a.value, a.currency) for a in find_numbers(text)] == [(Decimal(v), c) for v, c in expected]
+
+
+def test_a_range_of_percentages():
+    assert [(a.value, a.percent) for a in find_numbers("probability 50-60%")] == [(50, True), (60, True)]
