@@ -289,8 +289,12 @@ class ValueIndex:
                     continue
                 starts = i == 0 or text[tokens[i - 1][1] : window[0][0]].strip()[-1:] in (".", "!", "?")
                 found = self._exact(window, wanted, starts)
-                if not found and i < _MAX_FUZZY_TOKENS:
-                    found = self._fuzzy_match(window, wanted, starts)
+                if i < _MAX_FUZZY_TOKENS:
+                    near = self._fuzzy_match(window, wanted, starts)
+                    if found:  # a near status of another entity type ("negotiating": "Negotiation" of deals)
+                        exact = {a.entry_key for a, _ in found}
+                        near = [(a, sc) for a, sc in near if a.entry_key[0] == "status" and a.entry_key not in exact]
+                    found += near
                 if found:
                     matches = [self._match(self._entries[a.entry_key], span, s) for a, s in found]
                     candidates.append((matches[0].score, span[1] - span[0], -span[0], n, matches))

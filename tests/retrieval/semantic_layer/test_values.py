@@ -353,3 +353,17 @@ def test_fuzz_link_terminates_fast_and_never_raises(text):
     for match in _FUZZ_INDEX.link(text):
         assert 0 <= match.span[0] < match.span[1] <= len(text)
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_near_value_of_another_entity_type_is_an_alternative():
+    index = ValueIndex(
+        "t",
+        statuses=[
+            {"entity_type": "opportunity", "name": "Negotiation", "category": "open"},
+            {"entity_type": "partnership", "name": "Negotiating", "category": "open"},
+        ],
+    )
+    (match,) = index.link("deals negotiating")
+    assert (match.value, match.entity_types, match.score) == ("Negotiating", ("partnership",), 1.0)
+    assert [(a.value, a.entity_types) for a in match.alternatives] == [("Negotiation", ("opportunity",))]
+    assert 0.85 < match.alternatives[0].score < 1
