@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -368,27 +369,42 @@ class ValueIndex:
 
 
 class ValueIndexCache:
-    """One :class:`ValueIndex` per tenant, reloaded when the sync's checkpoint moves; at most ``max_tenants`` kept."""
+    """One :class:`ValueIndex` per tenant, reloaded when the sync's checkpoint moves; at most ``max_tenants`` kept.
 
-    def __init__(self, gateway: GraphGateway, version: GraphVersion, max_tenants: int = 256) -> None:
+    ``refresh_every_s`` bounds the reloads of a busy CRM, whose checkpoint moves every few seconds: a tenant's index
+    is then reloaded at most that often (its values at most that much older than the graph). 0: on every move.
+    """
+
+    def __init__(
+        self,
+        gateway: GraphGateway,
+        version: GraphVersion,
+        max_tenants: int = 256,
+        *,
+        refresh_every_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.gateway = gateway
         self.version = version
         self.max_tenants = max_tenants
+        self.refresh_every_s = refresh_every_s
+        self.clock = clock
         self._lock = threading.Lock()
-        self._indexes: OrderedDict[str, tuple[tuple[Any, ...], ValueIndex]] = OrderedDict()
+        self._indexes: OrderedDict[str, tuple[tuple[Any, ...], float, ValueIndex]] = OrderedDict()
         self.loads = 0
 
     def get(self, tenant_id: str) -> ValueIndex:
         version = self.version.current()
+        now = self.clock()
         with self._lock:
             cached = self._indexes.get(tenant_id)
-            if cached is not None and cached[0] == version:
+            if cached is not None and (cached[0] == version or now - cached[1] < self.refresh_every_s):
                 self._indexes.move_to_end(tenant_id)
-                return cached[1]
+                return cached[2]
         index = ValueIndex.load(self.gateway, tenant_id)
         with self._lock:
             self.loads += 1
-            self._indexes[tenant_id] = (version, index)
+            self._indexes[tenant_id] = (version, now, index)
             self._indexes.move_to_end(tenant_id)
             while len(self._indexes) > self.max_tenants:
                 self._indexes.popitem(last=False)

@@ -367,3 +367,26 @@ def test_a_near_value_of_another_entity_type_is_an_alternative():
     assert (match.value, match.entity_types, match.score) == ("Negotiating", ("partnership",), 1.0)
     assert [(a.value, a.entity_types) for a in match.alternatives] == [("Negotiation", ("opportunity",))]
     assert 0.85 < match.alternatives[0].score < 1
+
+
+def test_a_busy_crm_reloads_at_most_every_refresh_interval(crm):
+    engine, rows, gateway, harbor, _ = crm
+    clock = [0.0]
+    cache = ValueIndexCache(gateway, GraphVersion(gateway, check_every_s=0), refresh_every_s=10, clock=lambda: clock[0])
+    first = cache.get(harbor["tenant"])
+    rows.insert(
+        "status",
+        tenant_id=harbor["tenant"],
+        entity_type="task",
+        name="Snoozed",
+        category="open",
+        position=7,
+        is_terminal=False,
+    )
+    GraphSync(engine, gateway).incremental()
+
+    clock[0] = 5.0
+    assert cache.get(harbor["tenant"]) is first  # the checkpoint moved, but within 10 s: the same index
+    clock[0] = 10.0
+    assert linked(cache.get(harbor["tenant"]), "Snoozed tasks") == [("Snoozed", "status", "Snoozed")]
+    assert cache.loads == 2
