@@ -763,8 +763,9 @@ def _for_n(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
 
 # --- bounds: since / before / between -----------------------------------------------------------------------------
 
+_AS_OF = re.compile(r"\bas\s+(?:(?:of|at)\s+)?$", re.I)
 _SINCE = re.compile(
-    r"(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|as\s+of|later\s+than|newer\s+than)"
+    r"(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|later\s+than|newer\s+than)"
     r"(?:\s+(?:the\s+)?(?:start|beginning)(?:\s+of)?)?\s+(?:the\s+)?)$",
     re.I,
 )
@@ -791,6 +792,9 @@ def _bounds(found: list[_Found], text: str, cal: _Calendar) -> list[_Found]:
     while i < len(found):
         f = found[i]
         before = text[max(0, f.start_at - 40) : f.start_at]
+        if _AS_OF.search(before):  # "as of today", "as at March 1": a snapshot, not a window; left to the parser
+            i += 1
+            continue
         if f.boundable and i + 1 < len(found) and found[i + 1].boundable:
             g = found[i + 1]
             join = _RANGE_JOIN.fullmatch(text, f.end_at, g.start_at)
@@ -914,6 +918,15 @@ def _untypo(text: str) -> tuple[str, list[int], list[int]] | None:
     return "".join(pieces), starts, ends
 
 
+_LEAD_WORDS = re.compile(r"(?:(?:in|during|on|for|within|over|throughout|at|of|the)\s+)+", re.I)
+
+
+def _core_length(f: _Found, text: str) -> int:
+    """The length of a match without its leading prepositions: "of March" is shorter than "March 1"."""
+    lead = _LEAD_WORDS.match(text, f.start_at, f.end_at)
+    return f.end_at - (lead.end() if lead else f.start_at)
+
+
 def find_time_expressions(text: str, now: datetime, *, week_starts: int = 0) -> list[TimeMatch]:
     """The time expressions in ``text``, in order, not overlapping; windows computed at ``now`` (tz-aware).
 
@@ -935,7 +948,7 @@ def find_time_expressions(text: str, now: datetime, *, week_starts: int = 0) -> 
                 found = None
             if found is not None and found.end_at > found.start_at:
                 candidates.append(found)
-    candidates.sort(key=lambda f: (-(f.end_at - f.start_at), f.start_at))
+    candidates.sort(key=lambda f: (-_core_length(f, read), -(f.end_at - f.start_at), f.start_at))
     chosen: list[_Found] = []
     for f in candidates:
         if all(f.end_at <= c.start_at or c.end_at <= f.start_at for c in chosen):

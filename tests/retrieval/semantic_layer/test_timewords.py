@@ -336,6 +336,8 @@ def test_corpus(template, phrase, start, end, direction):
         "yeah show me",
         "lost deals",
         "the weak ones",
+        "open deals as of today",
+        "pipeline as of March 1",
         "",
     ],
 )
