@@ -812,6 +812,11 @@ def _bounds(found: list[_Found], text: str, cal: _Calendar) -> list[_Found]:
                 continue
         if f.boundable:
             if m := _SINCE.search(before):
+                if re.fullmatch(r"from\s+(?:the\s+)?", m.group(0), re.I) and not _ON_WARDS.match(text, f.end_at):
+                    f.start_at -= len(m.group(0))  # "deals from last quarter": that quarter's, not since it
+                    out.append(f)
+                    i += 1
+                    continue
                 if f.yearless and f.start is not None and f.start > cal.now:  # "since March 3": the past one
                     day = (
                         date(f.start.year - 1, *f.yearless) if f.yearless != (2, 29) else date(f.start.year - 4, 2, 29)

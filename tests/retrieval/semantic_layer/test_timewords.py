@@ -205,6 +205,10 @@ since yesterday | 2026-11-17 | - | since
 after June | 2026-07-01 | - | since
 after 2026-05-01 | 2026-05-02 | - | since
 from June on | 2026-06-01 | - | since
+from June onwards | 2026-06-01 | - | since
+starting from June | 2026-06-01 | - | since
+from last quarter | 2026-07-01 | 2026-10-01
+from 2024 | 2024-01-01 | 2025-01-01
 before 2026-05-01 | - | 2026-05-01 | before
 before June | - | 2026-06-01 | before
 before Q3 2025 | - | 2025-07-01 | before
