@@ -183,7 +183,8 @@ _MAGNITUDE_RE = _alternation(_MAGNITUDES)
 _SPACE = r"[ \u00a0\u202f\u2009]"  # a space, a no-break space, a narrow no-break space, a thin space
 _DIGITS = (
     r"(?P<num>"
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,250,000.50
+    r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?(?![\d.])"  # 1.250.000 (European groups: two or more are unambiguous)
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,250,000.50
     rf"|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d.,]?\d)"  # 50 000 (groups of exactly three)
     r"|\d+(?:\.\d+)?"  # 75, 1.2, 75000
     r"|\.\d+"  # .5
@@ -306,9 +307,14 @@ def _digit_matches(text: str) -> list[AmountMatch]:
         raw = m.group("num")
         if sum(c.isdigit() for c in raw) > 18:  # not an amount anyone asks about; Decimal precision ends there
             continue
-        grouped = "," in raw or bool(re.search(_SPACE, raw))
+        mag = m.group("mag")
+        if re.fullmatch(r"\d{1,3}\.\d{3}", raw) and not mag:
+            continue  # "50.000": fifty thousand in Europe, fifty elsewhere; not read rather than misread
+        european = raw.count(".") >= 2
+        grouped = "," in raw or bool(re.search(_SPACE, raw)) or european
+        digits = raw.replace(".", "").replace(",", ".") if european else raw
         try:
-            value = Decimal(re.sub(rf"[,{_SPACE[1:-1]}]", "", raw))
+            value = Decimal(re.sub(rf"[,{_SPACE[1:-1]}]", "", digits))
         except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
             continue
         mag = m.group("mag")

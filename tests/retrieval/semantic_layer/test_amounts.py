@@ -235,3 +235,16 @@ def test_a_range_shares_its_magnitude_and_currency(text, expected):
 
 def test_a_range_of_percentages():
     assert [(a.value, a.percent) for a in find_numbers("probability 50-60%")] == [(50, True), (60, True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("€1.250.000", [(1250000, "EUR")]),
+        ("1.250.000,50 EUR", [(Decimal("1250000.5"), "EUR")]),
+        ("50.000 €", []),  # fifty thousand in Europe, fifty elsewhere: not read rather than misread
+        ("$1.250M", [(1250000, "USD")]),
+    ],
+)
+def test_european_digit_groups(text, expected):
+    assert [(a.value, a.currency) for a in find_numbers(text)] == [(Decimal(v), c) for v, c in expected]
