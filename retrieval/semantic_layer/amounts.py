@@ -128,7 +128,6 @@ _NAMES = {
     "rupee": "INR",
     "rupees": "INR",
     "kronor": "SEK",
-    "kroner": "NOK",
     "zloty": "PLN",
     "zlotys": "PLN",
     "rand": "ZAR",
