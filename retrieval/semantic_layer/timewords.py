@@ -429,9 +429,13 @@ def _unit(raw: str) -> str:
     return _UNITS[raw.lower()]
 
 
-@_rule(rf"{_B}{_LEAD}(?P<which>{_THIS}|{_LAST}|{_NEXT})\s+{_PERIOD}(?!\s+(?:so\s+far|to\s+date))(?![\w])")
+@_rule(
+    rf"{_B}{_LEAD}(?P<which>{_THIS}|{_LAST}|{_NEXT})\s+(?:(?:fiscal|calendar)\s+)?{_PERIOD}"
+    rf"(?!\s+(?:so\s+far|to\s+date))(?![\w])"
+)
 def _relative_period(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
-    which = re.sub(r"\s+", " ", m.group("which").lower()).removeprefix("the ")
+    which = re.sub(r"\s+", " ", m.group("which").lower()).removeprefix("the ").removesuffix(" fiscal")
+    which = which.removesuffix(" calendar")
     unit = _unit(m.group("period"))
     shift = (
         0 if which.startswith(("this", "current", "present")) else -1 if which in ("last", "previous", "prior") else 1

@@ -49,6 +49,9 @@ this year | 2026-01-01 | 2027-01-01
 last year | 2025-01-01 | 2026-01-01
 next year | 2027-01-01 | 2028-01-01
 this fiscal year | 2026-01-01 | 2027-01-01
+last fiscal quarter | 2026-07-01 | 2026-10-01
+the previous calendar year | 2025-01-01 | 2026-01-01
+next fiscal year | 2027-01-01 | 2028-01-01
 the year before last | 2024-01-01 | 2025-01-01
 YTD | 2026-01-01 | now
 ytd | 2026-01-01 | now
