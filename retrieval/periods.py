@@ -1,7 +1,7 @@
 """Time phrases in questions → half-open intervals ``[start, end)``: a thin wrapper over the semantic layer's grammar.
 
 :func:`parse_period` keeps the template path's interface (one bounded :class:`Period` or None) and takes the first
-time expression that :func:`retrieval.semantic_layer.timewords.find_time_expressions` reads: "this quarter", "last
+time expression that :func:`kgcrm.retrieval.semantic_layer.timewords.find_time_expressions` reads: "this quarter", "last
 month", "in March", "Q3 2025", "last 30 days", "YTD" … An open-ended one ("since June", "before 2026-05-01") is
 closed at the edges of the representable calendar. Pure: the present comes from the caller's clock.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from retrieval.semantic_layer.timewords import MONTHS, find_time_expressions
+from kgcrm.retrieval.semantic_layer.timewords import MONTHS, find_time_expressions
 
 __all__ = ["MONTHS", "Period", "parse_period"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from retrieval.periods import parse_period
+from kgcrm.retrieval.periods import parse_period
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

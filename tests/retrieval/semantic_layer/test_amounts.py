@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.semantic_layer.amounts import (
+from kgcrm.retrieval.semantic_layer.amounts import (
     date_spans,
     find_amounts,
     find_currencies,

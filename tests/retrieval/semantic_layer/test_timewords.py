@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.semantic_layer.timewords import find_time_expressions, time_spans
+from kgcrm.retrieval.semantic_layer.timewords import find_time_expressions, time_spans
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 

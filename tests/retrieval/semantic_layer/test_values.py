@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm.database import make_engine, upgrade
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from retrieval.cache import GraphVersion
-from retrieval.semantic_layer.values import ValueIndex, ValueIndexCache, fold
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.retrieval.cache import GraphVersion
+from kgcrm.retrieval.semantic_layer.values import ValueIndex, ValueIndexCache, fold
+from kgcrm.sync.engine import GraphSync
 from tests.support.crm_fixtures import Rows
 
 pytestmark = pytest.mark.neo4j
