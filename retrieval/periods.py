@@ -1,40 +1,22 @@
-"""Time phrases in questions → half-open UTC intervals ``[start, end)``.
+"""Time phrases in questions → half-open intervals ``[start, end)``: a thin wrapper over the semantic layer's grammar.
 
-"this quarter", "last quarter", "next quarter", "this month", "last month",
-"this year", "last year", "this week", "last week", "yesterday", "today",
-"in March" (the most recent March up to now), "in March 2025", "in Q3" /
-"Q3 2025", "in 2025", "last 30 days", "past 2 weeks". Pure: the present comes
-from the caller's clock.
+:func:`parse_period` keeps the template path's interface (one bounded :class:`Period` or None) and takes the first
+time expression that :func:`kgcrm.retrieval.semantic_layer.timewords.find_time_expressions` reads: "this quarter", "last
+month", "in March", "Q3 2025", "last 30 days", "YTD" … An open-ended one ("since June", "before 2026-05-01") is
+closed at the edges of the representable calendar. Pure: the present comes from the caller's clock.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+from kgcrm.retrieval.semantic_layer.timewords import MONTHS, find_time_expressions
+
+__all__ = ["MONTHS", "Period", "parse_period"]
+
+_EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -47,71 +29,8 @@ class Period:
         return self.start <= moment < self.end
 
 
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _quarter_start(year: int, quarter: int) -> date:
-    return date(year, 3 * (quarter - 1) + 1, 1)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _quarter(year: int, quarter: int, label: str) -> Period:
-    start = _quarter_start(year, quarter)
-    return Period(_at(start), _at(_add_months(start, 3)), label)
-
-
-def _month(year: int, month: int, label: str) -> Period:
-    start = date(year, month, 1)
-    return Period(_at(start), _at(_add_months(start, 1)), label)
-
-
 def parse_period(text: str, now: datetime) -> Period | None:
     """The first time phrase in ``text``, or None."""
-    t = text.lower()
-    today = now.astimezone(UTC).date()
-    quarter = (today.month - 1) // 3 + 1
-
-    if m := re.search(r"\b(this|last|next|previous|current)\s+(quarter|month|year|week)\b", t):
-        which, unit = m.groups()
-        shift = {"this": 0, "current": 0, "last": -1, "previous": -1, "next": 1}[which]
-        if unit == "quarter":
-            index = today.year * 4 + quarter - 1 + shift
-            return _quarter(index // 4, index % 4 + 1, f"{which} quarter (Q{index % 4 + 1} {index // 4})")
-        if unit == "month":
-            start = _add_months(date(today.year, today.month, 1), shift)
-            return _month(start.year, start.month, f"{which} month ({start:%B %Y})")
-        if unit == "year":
-            year = today.year + shift
-            return Period(_at(date(year, 1, 1)), _at(date(year + 1, 1, 1)), f"{which} year ({year})")
-        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
-        return Period(_at(monday), _at(monday + timedelta(weeks=1)), f"{which} week (from {monday:%Y-%m-%d})")
-    if re.search(r"\byesterday\b", t):
-        day = today - timedelta(days=1)
-        return Period(_at(day), _at(today), f"yesterday ({day:%Y-%m-%d})")
-    if re.search(r"\btoday\b", t):
-        return Period(_at(today), _at(today + timedelta(days=1)), f"today ({today:%Y-%m-%d})")
-    if m := re.search(r"\b(?:last|past|previous)\s+(\d{1,3})\s+(day|week|month)s?\b", t):
-        count, unit = int(m.group(1)), m.group(2)
-        days = count * {"day": 1, "week": 7, "month": 30}[unit]
-        start = now - timedelta(days=days)
-        return Period(start, now, f"the last {count} {unit}{'s' if count != 1 else ''}")
-    if m := re.search(r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b", t):
-        q = int(m.group(1))
-        year = int(m.group(2)) if m.group(2) else (today.year if q <= quarter else today.year - 1)
-        return _quarter(year, q, f"Q{q} {year}")
-    # A month needs a preposition or a year beside it: "Jan", "May", "June" are also names.
-    if m := re.search(rf"\b(?:in|during|since)\s+({_MONTH_RE})\b(?:\s+(\d{{4}}))?", t) or re.search(
-        rf"\b({_MONTH_RE})\s+(\d{{4}})\b", t
-    ):
-        month = MONTHS[m.group(1)]
-        year = int(m.group(2)) if m.group(2) else today.year if month <= today.month else today.year - 1
-        return _month(year, month, f"{date(year, month, 1):%B %Y}")
-    if m := re.search(r"\b(?:in|during|for)\s+(\d{4})\b", t):
-        year = int(m.group(1))
-        return Period(_at(date(year, 1, 1)), _at(date(year + 1, 1, 1)), str(year))
+    for match in find_time_expressions(text, now.astimezone(UTC)):
+        return Period(match.start or _EARLIEST, match.end or _LATEST, match.label)
     return None
