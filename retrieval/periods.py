@@ -5,6 +5,8 @@
 "in March" (the most recent March up to now), "in March 2025", "in Q3" /
 "Q3 2025", "in 2025", "last 30 days", "past 2 weeks". Pure: the present comes
 from the caller's clock.
+
+And back: :func:`ago` says how long ago a time was ("yesterday", "3 weeks ago").
 """
 
 from __future__ import annotations
@@ -115,3 +117,27 @@ def parse_period(text: str, now: datetime) -> Period | None:
         year = int(m.group(1))
         return Period(_at(date(year, 1, 1)), _at(date(year + 1, 1, 1)), str(year))
     return None
+
+
+def ago(*, then: datetime, now: datetime) -> str:
+    """How long before ``now`` ``then`` was, counted in calendar days (UTC).
+
+    'today', 'yesterday', '3 days ago' (up to 13), '2 weeks ago' (up to 59 days), '5 months ago'
+    (up to two years), '2 years ago'; a time after ``now`` is 'today'. A naive time is taken as UTC.
+    """
+    days = max(0, (_utc(now).date() - _utc(then).date()).days)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
