@@ -1,6 +1,6 @@
 """Where kgcrm's Neo4j is and how to log in: what the gateway needs to make a driver.
 
-Kept apart from :mod:`graph.server` (the local server's JVM manager), so that talking to a
+Kept apart from :mod:`kgcrm.graph.server` (the local server's JVM manager), so that talking to a
 Neo4j does not load the code that installs and runs one.
 """
 

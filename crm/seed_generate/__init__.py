@@ -6,7 +6,7 @@ once the stream is consumed, a ground truth describing what was planted. No
 database, no clock, no global state: the same config (seed and ``now``
 included) yields the same rows, ids included (UUIDs come from the RNG).
 
-Each tenant is built by a :class:`~crm.seed_generate.tenant.TenantBuilder` in three phases, because
+Each tenant is built by a :class:`~kgcrm.crm.seed_generate.tenant.TenantBuilder` in three phases, because
 ``app_user`` and ``individual`` refer to each other (``app_user.individual_id``
 and every row's ``created_by``):
 
@@ -38,22 +38,22 @@ What is planted, per tenant (all recorded in the ground truth):
 
 The modules, one concern each:
 
-- :mod:`~crm.seed_generate.config`: :class:`SeedConfig`, :data:`TABLES`, :class:`Mark`;
-- :mod:`~crm.seed_generate.synthetic`: :class:`SyntheticCrm`, every tenant in one stream;
-- :mod:`~crm.seed_generate.tenant`: one tenant's builder, the order of its rows;
-- :mod:`~crm.seed_generate.base`: the builder's state and primitives (times, ids, audit columns);
-- :mod:`~crm.seed_generate.world`: the team, organizations, people and their roles;
-- :mod:`~crm.seed_generate.duplicates`: the planted near-duplicates;
-- :mod:`~crm.seed_generate.deals`: accounts and leads (opportunities, jobs, partnerships);
-- :mod:`~crm.seed_generate.activity`: interactions, relationships, notes and tasks;
-- :mod:`~crm.seed_generate.planted`: warm paths, time references, mentions and the ground truth;
-- :mod:`~crm.seed_generate.records` and :mod:`~crm.seed_generate.helpers`: the in-memory world and pure helpers.
+- :mod:`~kgcrm.crm.seed_generate.config`: :class:`SeedConfig`, :data:`TABLES`, :class:`Mark`;
+- :mod:`~kgcrm.crm.seed_generate.synthetic`: :class:`SyntheticCrm`, every tenant in one stream;
+- :mod:`~kgcrm.crm.seed_generate.tenant`: one tenant's builder, the order of its rows;
+- :mod:`~kgcrm.crm.seed_generate.base`: the builder's state and primitives (times, ids, audit columns);
+- :mod:`~kgcrm.crm.seed_generate.world`: the team, organizations, people and their roles;
+- :mod:`~kgcrm.crm.seed_generate.duplicates`: the planted near-duplicates;
+- :mod:`~kgcrm.crm.seed_generate.deals`: accounts and leads (opportunities, jobs, partnerships);
+- :mod:`~kgcrm.crm.seed_generate.activity`: interactions, relationships, notes and tasks;
+- :mod:`~kgcrm.crm.seed_generate.planted`: warm paths, time references, mentions and the ground truth;
+- :mod:`~kgcrm.crm.seed_generate.records` and :mod:`~kgcrm.crm.seed_generate.helpers`: the in-memory world and pure helpers.
 
 Every random choice is drawn from one ``random.Random`` per tenant in a fixed order, so the same
 config yields byte-identical rows whichever module a step lives in.
 """
 
-from crm.seed_generate.config import (
+from kgcrm.crm.seed_generate.config import (
     HISTORY_DAYS,
     MAX_TENANTS,
     MIN_ROWS_PER_TENANT,
@@ -65,7 +65,7 @@ from crm.seed_generate.config import (
     default_now,
     tenant_identity,
 )
-from crm.seed_generate.synthetic import SyntheticCrm, generate_rows
+from kgcrm.crm.seed_generate.synthetic import SyntheticCrm, generate_rows
 
 __all__ = [
     "HISTORY_DAYS",

@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.base import TenantBase
-from crm.seed_generate.config import Row
-from crm.seed_generate.helpers import cumulative, pick
-from crm.seed_generate.records import Org, Person, User
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.base import TenantBase
+from kgcrm.crm.seed_generate.config import Row
+from kgcrm.crm.seed_generate.helpers import cumulative, pick
+from kgcrm.crm.seed_generate.records import Org, Person, User
 
 
 class ActivityMixin(TenantBase):

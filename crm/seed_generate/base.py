@@ -10,18 +10,18 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.config import HISTORY_DAYS, Row, tenant_identity
-from crm.seed_generate.helpers import CITY_CUM, pick
-from crm.seed_generate.records import DealBook, Lead, Org, Person, User
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.config import HISTORY_DAYS, Row, tenant_identity
+from kgcrm.crm.seed_generate.helpers import CITY_CUM, pick
+from kgcrm.crm.seed_generate.records import DealBook, Lead, Org, Person, User
 
 
 class TenantBase:
     """One tenant's state and the primitives every part of its builder uses (times, ids, audit columns, names).
 
-    The parts of the builder (:mod:`~crm.seed_generate.world`, :mod:`~crm.seed_generate.duplicates`,
-    :mod:`~crm.seed_generate.deals`, :mod:`~crm.seed_generate.activity`, :mod:`~crm.seed_generate.planted`)
-    are mixins of this class; :class:`~crm.seed_generate.tenant.TenantBuilder` puts them together.
+    The parts of the builder (:mod:`~kgcrm.crm.seed_generate.world`, :mod:`~kgcrm.crm.seed_generate.duplicates`,
+    :mod:`~kgcrm.crm.seed_generate.deals`, :mod:`~kgcrm.crm.seed_generate.activity`, :mod:`~kgcrm.crm.seed_generate.planted`)
+    are mixins of this class; :class:`~kgcrm.crm.seed_generate.tenant.TenantBuilder` puts them together.
     Every random choice goes through ``self.rng`` in a fixed order: moving code between the parts
     must not reorder the calls, or the rows of a seed change.
     """

@@ -6,11 +6,11 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.base import TenantBase
-from crm.seed_generate.config import Row
-from crm.seed_generate.helpers import money, pick, quarter_first_day, quarter_last_day
-from crm.seed_generate.records import Lead, Org, Person
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.base import TenantBase
+from kgcrm.crm.seed_generate.config import Row
+from kgcrm.crm.seed_generate.helpers import money, pick, quarter_first_day, quarter_last_day
+from kgcrm.crm.seed_generate.records import Lead, Org, Person
 
 
 class DealsMixin(TenantBase):

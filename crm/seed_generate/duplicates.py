@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.base import TenantBase
-from crm.seed_generate.helpers import misspell
-from crm.seed_generate.records import Org, Person, Role
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.base import TenantBase
+from kgcrm.crm.seed_generate.helpers import misspell
+from kgcrm.crm.seed_generate.records import Org, Person, Role
 
 
 class DuplicatesMixin(TenantBase):

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from crm import seed_vocab as vocab
+from kgcrm.crm import seed_vocab as vocab
 
 if TYPE_CHECKING:
-    from crm.seed_generate.records import Org
+    from kgcrm.crm.seed_generate.records import Org
 
 
 def cumulative(weights: list[float]) -> list[float]:

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.activity import ActivityMixin
-from crm.seed_generate.config import TABLES, Row
-from crm.seed_generate.helpers import misspell, what
-from crm.seed_generate.records import Org, Person, User
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.activity import ActivityMixin
+from kgcrm.crm.seed_generate.config import TABLES, Row
+from kgcrm.crm.seed_generate.helpers import misspell, what
+from kgcrm.crm.seed_generate.records import Org, Person, User
 
 
 class PlantedMixin(ActivityMixin):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.helpers import quarter_of
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.helpers import quarter_of
 
 
 @dataclass(slots=True, eq=False)

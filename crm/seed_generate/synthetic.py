@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from crm.seed_generate.config import TABLES, Item, Mark, Row, SeedConfig
-from crm.seed_generate.tenant import TenantBuilder
+from kgcrm.crm.seed_generate.config import TABLES, Item, Mark, Row, SeedConfig
+from kgcrm.crm.seed_generate.tenant import TenantBuilder
 
 
 class SyntheticCrm:

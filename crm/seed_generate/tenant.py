@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.config import Item, Mark
-from crm.seed_generate.deals import DealsMixin
-from crm.seed_generate.planted import PlantedMixin
-from crm.seed_generate.world import WorldMixin
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.config import Item, Mark
+from kgcrm.crm.seed_generate.deals import DealsMixin
+from kgcrm.crm.seed_generate.planted import PlantedMixin
+from kgcrm.crm.seed_generate.world import WorldMixin
 
 
 class TenantBuilder(WorldMixin, DealsMixin, PlantedMixin):

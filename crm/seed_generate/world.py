@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from crm import seed_vocab as vocab
-from crm.seed_generate.config import Row
-from crm.seed_generate.duplicates import DuplicatesMixin
-from crm.seed_generate.helpers import cumulative, pick, strip_legal_suffix, what
-from crm.seed_generate.records import Org, Person, Role, User
+from kgcrm.crm import seed_vocab as vocab
+from kgcrm.crm.seed_generate.config import Row
+from kgcrm.crm.seed_generate.duplicates import DuplicatesMixin
+from kgcrm.crm.seed_generate.helpers import cumulative, pick, strip_legal_suffix, what
+from kgcrm.crm.seed_generate.records import Org, Person, Role, User
 
 
 class WorldMixin(DuplicatesMixin):

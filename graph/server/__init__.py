@@ -1,20 +1,20 @@
 """The local Neo4j server kgcrm runs for itself when no ``NEO4J_URI`` is given.
 
-- :mod:`graph.server.server`: :class:`LocalNeo4jServer` (install, configure, start, stop)
+- :mod:`kgcrm.graph.server.server`: :class:`LocalNeo4jServer` (install, configure, start, stop)
   and :func:`neo4j_credentials`, the Neo4j kgcrm should talk to;
-- :mod:`graph.server.credentials`: the ``neo4j`` user's generated password, stored mode 0600;
-- :mod:`graph.server.java`: which JDK runs Neo4j;
-- :mod:`graph.server.process`: pid files, detached launch, readiness, stop, loopback hosts
+- :mod:`kgcrm.graph.server.credentials`: the ``neo4j`` user's generated password, stored mode 0600;
+- :mod:`kgcrm.graph.server.java`: which JDK runs Neo4j;
+- :mod:`kgcrm.graph.server.process`: pid files, detached launch, readiness, stop, loopback hosts
   (shared with the Browser guide server).
 
-:class:`~graph.credentials.Neo4jCredentials` lives in :mod:`graph.credentials`, so that the
+:class:`~kgcrm.graph.credentials.Neo4jCredentials` lives in :mod:`kgcrm.graph.credentials`, so that the
 gateway needs none of this.
 """
 
-from graph.credentials import Neo4jCredentials
-from graph.server.credentials import USER, write_private
-from graph.server.java import JavaRequirement, find_java_home, java_major_version, java_requirement
-from graph.server.server import (
+from kgcrm.graph.credentials import Neo4jCredentials
+from kgcrm.graph.server.credentials import USER, write_private
+from kgcrm.graph.server.java import JavaRequirement, find_java_home, java_major_version, java_requirement
+from kgcrm.graph.server.server import (
     ADMIN_TOOL,
     BROWSER_ALLOWLIST_SETTING,
     CONSOLE_LOG,

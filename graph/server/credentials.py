@@ -10,7 +10,7 @@ import secrets
 import string
 from pathlib import Path
 
-from kgcrm.errors import Neo4jServerError
+from kgcrm.core.errors import Neo4jServerError
 
 USER = "neo4j"
 

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgcrm.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
 
 
 @dataclass(frozen=True)

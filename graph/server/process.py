@@ -1,7 +1,7 @@
 """Running a server as a detached process: pid files, launch, readiness, stop, locks, loopback hosts.
 
-Shared by kgcrm's local Neo4j (:class:`graph.server.LocalNeo4jServer`) and the Browser guide
-server (:class:`graph.browser.guide_server.GuideServer`): both start a process that outlives
+Shared by kgcrm's local Neo4j (:class:`kgcrm.graph.server.LocalNeo4jServer`) and the Browser guide
+server (:class:`kgcrm.graph.browser.guide_server.GuideServer`): both start a process that outlives
 the command that started it, find it again through a pid file, and stop it with SIGTERM.
 """
 
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from kgcrm.errors import KgcrmError
+from kgcrm.core.errors import KgcrmError
 
 log = logging.getLogger(__name__)
 

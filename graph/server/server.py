@@ -20,8 +20,8 @@ The password is set with Neo4j's own ``dbms set-initial-password`` admin command
 start; it reads the password from a picocli ``@file`` so it never shows on a
 command line. Nothing here logs the password.
 
-The JDK is chosen by :mod:`graph.server.java`, the process is launched, found and stopped
-with :mod:`graph.server.process`, and the password is kept by :mod:`graph.server.credentials`.
+The JDK is chosen by :mod:`kgcrm.graph.server.java`, the process is launched, found and stopped
+with :mod:`kgcrm.graph.server.process`, and the password is kept by :mod:`kgcrm.graph.server.credentials`.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from graph.credentials import Neo4jCredentials
-from graph.server.credentials import USER, generate_password, read_password, write_private
-from graph.server.java import find_java_home, java_requirement
-from graph.server.process import (
+from kgcrm.graph.credentials import Neo4jCredentials
+from kgcrm.graph.server.credentials import USER, generate_password, read_password, write_private
+from kgcrm.graph.server.java import find_java_home, java_requirement
+from kgcrm.graph.server.process import (
     Wait,
     flock,
     launch_detached,
@@ -58,8 +58,8 @@ from graph.server.process import (
     wait_until_ready,
     write_pid,
 )
-from kgcrm.errors import ConfigurationError, Neo4jServerError
-from kgcrm.settings import Settings
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ Paths are then enumerated best-first on the subgraph (scores only decrease along
 a path, so they come out strongest first), keeping one path per chain of
 intermediaries; the interactions behind the chosen hops are read last.
 
-**Scoring** is :mod:`retrieval.strength`: a hop's strength combines all the evidence
+**Scoring** is :mod:`kgcrm.retrieval.strength`: a hop's strength combines all the evidence
 between two people; a path scores the product of its hops.
 
 Related questions: :meth:`ConnectionFinder.who_we_know_at` (the people of an
@@ -35,15 +35,15 @@ interactions, last 90 days against the 90 before).
 
 Tenant isolation: every query takes ``$tenant`` and checks it on every node it
 returns or passes through; an id of another tenant (target or user) is a
-:class:`~kgcrm.errors.NotFoundError`.
+:class:`~kgcrm.core.errors.NotFoundError`.
 
-The modules: :mod:`~retrieval.connections.facts` (ties, facts, the subgraph, the answers'
-models), :mod:`~retrieval.connections.finder` (the search) and
-:mod:`~retrieval.connections.explain` (evidence and explanations, pure).
+The modules: :mod:`~kgcrm.retrieval.connections.facts` (ties, facts, the subgraph, the answers'
+models), :mod:`~kgcrm.retrieval.connections.finder` (the search) and
+:mod:`~kgcrm.retrieval.connections.explain` (evidence and explanations, pure).
 """
 
-from retrieval.connections.explain import explain
-from retrieval.connections.facts import (
+from kgcrm.retrieval.connections.explain import explain
+from kgcrm.retrieval.connections.facts import (
     COWORKER,
     INTERACTED,
     KNOWS,
@@ -63,7 +63,7 @@ from retrieval.connections.facts import (
     Tie,
     TieReport,
 )
-from retrieval.connections.finder import (
+from kgcrm.retrieval.connections.finder import (
     MAX_HOPS,
     MAX_LIMIT,
     AmbiguousTargetError,

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from retrieval import strength as st
-from retrieval.connections.facts import COWORKER, INTERACTED, KNOWS, ORGANIZATION, PERSON, KnownPerson, Tie, TieReport
-from retrieval.periods import ago
-from retrieval.types import EntityRef, RowEvidence
+from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.connections.facts import COWORKER, INTERACTED, KNOWS, ORGANIZATION, PERSON, KnownPerson, Tie, TieReport
+from kgcrm.retrieval.periods import ago
+from kgcrm.retrieval.types import EntityRef, RowEvidence
 
 
 def evidence(

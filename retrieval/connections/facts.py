@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kgcrm.errors import KgcrmError
-from retrieval import strength as st
-from retrieval.types import EntityRef, IntroPath
+from kgcrm.core.errors import KgcrmError
+from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.types import EntityRef, IntroPath
 
 KNOWS = "KNOWS"
 INTERACTED = "INTERACTED"

@@ -1,5 +1,5 @@
 """The search: :class:`ConnectionFinder` grows a subgraph from the target towards the team, then
-enumerates the strongest paths (see :mod:`retrieval.connections`)."""
+enumerates the strongest paths (see :mod:`kgcrm.retrieval.connections`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError, KgcrmError, NotFoundError
-from retrieval import strength as st
-from retrieval.connections.explain import evidence, explain, known_summary, tie_summary
-from retrieval.connections.facts import (
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
+from kgcrm.retrieval.connections.facts import (
     ORGANIZATION,
     PERSON,
     TARGET_TYPES,
@@ -32,7 +32,7 @@ from retrieval.connections.facts import (
     as_datetime,
     tie_key,
 )
-from retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
+from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 
 MAX_HOPS = 4
 MAX_LIMIT = 50
@@ -48,7 +48,7 @@ class AmbiguousTargetError(DataError):
 
 
 class Resolver(Protocol):
-    """What :class:`ConnectionFinder` needs of ``retrieval.resolve.EntityResolver``."""
+    """What :class:`ConnectionFinder` needs of ``kgcrm.retrieval.resolve.EntityResolver``."""
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = ..., limit: int = ...) -> Resolution: ...
 

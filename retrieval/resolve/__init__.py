@@ -1,8 +1,8 @@
 """Entity resolution: which entity of one tenant a mention names, with a calibrated score.
 
-:class:`EntityResolver` parses the mention (:mod:`retrieval.mentions`), gathers
+:class:`EntityResolver` parses the mention (:mod:`kgcrm.retrieval.mentions`), gathers
 candidates from indexes only, scores each one from what it knows about it, and
-returns a :class:`~retrieval.types.Resolution`.
+returns a :class:`~kgcrm.retrieval.types.Resolution`.
 
 Candidates (every query is bound to ``$tenant`` on every node it returns or crosses):
 
@@ -31,7 +31,7 @@ probability that the mention names that candidate: a lone exact e-mail match is
 ~1.0, two equally good "Maria"s get ~0.5 each, a weak fuzzy hit stays low.
 Records that are probably the same real entity (a ``POSSIBLY_SAME_AS`` edge, or a
 duplicate score of at least :data:`DUPLICATE_GROUP_THRESHOLD` from
-:mod:`retrieval.dedupe` on the candidates' own fields) form one group: the group's
+:mod:`kgcrm.retrieval.dedupe` on the candidates' own fields) form one group: the group's
 probability is the sum of its members', and every member reports it, so planted
 near-duplicates both rank high and do not make the mention ambiguous.
 ``ambiguous`` is true when the best group's probability is below
@@ -47,13 +47,13 @@ seed (scale 20k, seed 42, not the one they were tuned on) top-1 is 98.6%, and th
 top score's expected calibration error is 0.03 (Brier 0.002). The seed cannot fit the
 weights: it plants no mention without an answer, and its mentions are separable.
 
-The modules: :mod:`~retrieval.resolve.resolver` (the lookups) and
-:mod:`~retrieval.resolve.scoring` (the pure scoring and ranking); Lucene escaping is
-:mod:`retrieval.lucene`.
+The modules: :mod:`~kgcrm.retrieval.resolve.resolver` (the lookups) and
+:mod:`~kgcrm.retrieval.resolve.scoring` (the pure scoring and ranking); Lucene escaping is
+:mod:`kgcrm.retrieval.lucene`.
 """
 
-from retrieval.lucene import lucene_escape, lucene_phrase
-from retrieval.resolve.resolver import (
+from kgcrm.retrieval.lucene import lucene_escape, lucene_phrase
+from kgcrm.retrieval.resolve.resolver import (
     DEFAULT_TYPES,
     FIRST_FETCH,
     HITS_PER_LOOKUP,
@@ -67,7 +67,7 @@ from retrieval.resolve.resolver import (
     email_fallback,
     lucene_query,
 )
-from retrieval.resolve.scoring import (
+from kgcrm.retrieval.resolve.scoring import (
     AMBIGUOUS_BELOW,
     DUPLICATE_GROUP_THRESHOLD,
     MIN_SCORE,

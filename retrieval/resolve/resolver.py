@@ -1,5 +1,5 @@
 """The resolver: :class:`EntityResolver` parses a mention, gathers candidates from the indexes and the
-graph (every query bound to the tenant), and hands them to :mod:`retrieval.resolve.scoring`."""
+graph (every query bound to the tenant), and hands them to :mod:`kgcrm.retrieval.resolve.scoring`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval import names
-from retrieval.lucene import lucene_escape, lucene_phrase
-from retrieval.mentions import Mention, parse_mention
-from retrieval.overfetch import FetchSizes
-from retrieval.resolve.scoring import (
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.core import names
+from kgcrm.retrieval.lucene import lucene_escape, lucene_phrase
+from kgcrm.retrieval.mentions import Mention, parse_mention
+from kgcrm.retrieval.overfetch import FetchSizes
+from kgcrm.retrieval.resolve.scoring import (
     WEIGHTS,
     Lookups,
     Weights,
@@ -26,7 +26,7 @@ from retrieval.resolve.scoring import (
     rank,
     score_candidate,
 )
-from retrieval.types import ENTITY_TYPES, Resolution
+from kgcrm.retrieval.types import ENTITY_TYPES, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _fuzziness(word: str) -> int:
 def lucene_query(words: Iterable[str], *, variants: bool = True, field: str | None = None) -> str | None:
     """A Lucene query matching any of ``words`` exactly (boosted) or fuzzily, and their name variants.
 
-    Words are folded to letters and digits (:func:`retrieval.names.tokens`) and escaped, and
+    Words are folded to letters and digits (:func:`kgcrm.core.names.tokens`) and escaped, and
     keywords are lower case, so no user text can become Lucene syntax; None when nothing is left.
     """
     clauses: list[str] = []

@@ -1,6 +1,6 @@
 """The pure scoring of entity resolution: a logit per candidate from what the lookups found
 (:func:`score_candidate`, weighed by :class:`Weights`), then duplicate groups and a softmax with a
-"none of them" option (:func:`rank`). No I/O: see :mod:`retrieval.resolve` for the calibration.
+"none of them" option (:func:`rank`). No I/O: see :mod:`kgcrm.retrieval.resolve` for the calibration.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from retrieval import names
-from retrieval.dedupe import organization_record, pair_score, person_record
-from retrieval.mentions import ORGANIZATION_NOUNS, Mention
-from retrieval.periods import ago
-from retrieval.types import Candidate
+from kgcrm.core import names
+from kgcrm.retrieval.dedupe import organization_record, pair_score, person_record
+from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention
+from kgcrm.retrieval.periods import ago
+from kgcrm.retrieval.types import Candidate
 
 #: A mention whose best entity has a lower probability does not single one out.
 AMBIGUOUS_BELOW = 0.5
@@ -30,7 +30,7 @@ DUPLICATE_GROUP_THRESHOLD = 0.9
 class Weights:
     """The logit of a candidate: ``Σ weight * feature``; "none of them" has logit 0.
 
-    Set by hand and checked on the seed's mentions (see :mod:`retrieval.resolve`).
+    Set by hand and checked on the seed's mentions (see :mod:`kgcrm.retrieval.resolve`).
     Features are in 0..1 unless said otherwise.
     """
 

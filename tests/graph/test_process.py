@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.server.process import (
+from kgcrm.graph.server.process import (
     Wait,
     alive,
     is_loopback,
@@ -19,7 +19,7 @@ from graph.server.process import (
     wait_until_ready,
     write_pid,
 )
-from kgcrm.errors import Neo4jServerError
+from kgcrm.core.errors import Neo4jServerError
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from retrieval.lucene import LUCENE_SPECIAL_CHARACTERS, lucene_escape, lucene_phrase
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.retrieval.lucene import LUCENE_SPECIAL_CHARACTERS, lucene_escape, lucene_phrase
 
 pytestmark = pytest.mark.neo4j
 

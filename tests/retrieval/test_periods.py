@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from retrieval.periods import ago
+from kgcrm.retrieval.periods import ago
 
 NOW = datetime(2026, 3, 18, 8, 0, tzinfo=UTC)
 
