@@ -42,6 +42,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.credentials import Neo4jCredentials
 from kgcrm.graph.server.credentials import USER, generate_password, read_password, write_private
 from kgcrm.graph.server.java import find_java_home, java_requirement
@@ -58,8 +60,6 @@ from kgcrm.graph.server.process import (
     wait_until_ready,
     write_pid,
 )
-from kgcrm.core.errors import ConfigurationError, Neo4jServerError
-from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from kgcrm.retrieval import strength as st
-from kgcrm.retrieval.connections.facts import COWORKER, INTERACTED, KNOWS, ORGANIZATION, PERSON, KnownPerson, Tie, TieReport
+from kgcrm.retrieval.connections.facts import (
+    COWORKER,
+    INTERACTED,
+    KNOWS,
+    ORGANIZATION,
+    PERSON,
+    KnownPerson,
+    Tie,
+    TieReport,
+)
 from kgcrm.retrieval.periods import ago
 from kgcrm.retrieval.types import EntityRef, RowEvidence
 

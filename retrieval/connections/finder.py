@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
 from kgcrm.retrieval.connections.facts import (

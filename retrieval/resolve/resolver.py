@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.core.errors import DataError
 from kgcrm.core import names
+from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.lucene import lucene_escape, lucene_phrase
 from kgcrm.retrieval.mentions import Mention, parse_mention
 from kgcrm.retrieval.overfetch import FetchSizes

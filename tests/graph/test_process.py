@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kgcrm.core.errors import Neo4jServerError
 from kgcrm.graph.server.process import (
     Wait,
     alive,
@@ -19,7 +20,6 @@ from kgcrm.graph.server.process import (
     wait_until_ready,
     write_pid,
 )
-from kgcrm.core.errors import Neo4jServerError
 
 
 @pytest.mark.parametrize(
