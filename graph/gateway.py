@@ -18,7 +18,7 @@ from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
-from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.graph.credentials import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 

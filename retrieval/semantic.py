@@ -15,19 +15,19 @@ from typing import Any
 from kgcrm import cypher
 from kgcrm.core.errors import KgcrmError
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.lucene import lucene_escape
 from kgcrm.retrieval.overfetch import FetchSizes
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, SourceRow
 
 Embed = Callable[[str], Sequence[float]]
 
-_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 _RRF_K = 60
 
 
 def lucene_terms(text: str) -> str:
     """User text as a safe Lucene query: every term escaped, OR-ed (no syntax from the user)."""
     words = re.findall(r"\w[\w.@'-]*", text, flags=re.UNICODE)
-    escaped = [_LUCENE_SPECIAL.sub(r"\\\1", w) for w in words if w.lower() not in {"and", "or", "not", "to"}]
+    escaped = [lucene_escape(w) for w in words if w.lower() not in {"and", "or", "not", "to"}]
     return " ".join(escaped)
 
 

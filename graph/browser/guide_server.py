@@ -13,16 +13,11 @@ way ``kgcrm neo4j start`` runs Neo4j, so that it is still there when ``make demo
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import logging
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,10 +27,22 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.core.network import is_loopback
 from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
 from kgcrm.graph.browser.queries import favorites_zip
 from kgcrm.graph.browser.style import grass
+from kgcrm.graph.server.process import (
+    Wait,
+    launch_detached,
+    running_pid,
+    socket_family,
+    tail_file,
+    terminate,
+    url_host,
+    wait_until_ready,
+    write_pid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +125,6 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("guide server: " + format, *args)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class GuideServer:
     """The guide server of ``settings`` (``browser_guide_host``/``browser_guide_port``).
@@ -152,8 +150,7 @@ class GuideServer:
         allow-list has ``localhost``, so the guide also plays before Browser has read the
         server's settings (a ``?cmd=play`` link), and from a server kgcrm did not configure."""
         host = "localhost" if self.host in ("127.0.0.1", "localhost") else self.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}/"
+        return f"http://{url_host(host)}:{self.port}/"
 
     @property
     def guide_url(self) -> str:
@@ -191,9 +188,10 @@ class GuideServer:
         self.check_host()
         handler = type("GuideHandler", (_Handler,), {})
         family_host = self.host.strip("[]")
-        family = socket.AF_INET6 if ":" in family_host else socket.AF_INET
         server_class = type(
-            "GuideHTTPServer", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True}
+            "GuideHTTPServer",
+            (ThreadingHTTPServer,),
+            {"address_family": socket_family(family_host), "daemon_threads": True},
         )
         try:
             httpd = server_class((family_host, self.port), handler)
@@ -211,21 +209,11 @@ class GuideServer:
             httpd.serve_forever()
 
     # --- detached ----------------------------------------------------------------------------
-    def _read_pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return None
-
     def running_pid(self) -> int | None:
-        pid = self._read_pid()
-        if pid is None:
-            return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            return None
-        return pid if MODULE in cmdline else None  # a reused pid is not our server
+        return running_pid(self.pid_file, lambda cmdline: MODULE in cmdline)  # a reused pid is not our server
+
+    def is_running(self) -> bool:
+        return self.running_pid() is not None
 
     def answers(self, timeout_s: float = 2.0) -> bool:
         try:
@@ -248,27 +236,21 @@ class GuideServer:
         # The packages this process imports, first on the child's path (a work tree, not an install).
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        script = 'log="$1"; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
-        try:
-            result = subprocess.run(
-                ["/bin/sh", "-c", script, "sh", str(self.log_file), sys.executable, "-m", MODULE],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-                start_new_session=True,
-            )
-            pid = int(result.stdout.strip())
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            raise GuideServerError(f"could not launch the guide server: {exc}") from exc
-        self.pid_file.write_text(f"{pid}\n", encoding="utf-8")
-        deadline = time.monotonic() + timeout_s
-        while not self.answers():
-            if self.running_pid() is None or time.monotonic() > deadline:
-                self.stop()
-                raise GuideServerError(f"the guide server did not answer at {self.guide_url}:\n{self._log_tail()}")
-            time.sleep(0.2)
+        pid = launch_detached(
+            [sys.executable, "-m", MODULE],
+            log_file=self.log_file,
+            env=env,
+            timeout_s=30,
+            what="the guide server",
+            error=GuideServerError,
+        )
+        write_pid(self.pid_file, pid)
+        if (
+            wait_until_ready(self.answers, running=self.is_running, timeout_s=timeout_s, interval_s=0.2)
+            is not Wait.READY
+        ):
+            self.stop()
+            raise GuideServerError(f"the guide server did not answer at {self.guide_url}:\n{self._log_tail()}")
         return pid
 
     def stop(self, timeout_s: float = 10.0) -> bool:
@@ -277,16 +259,12 @@ class GuideServer:
         self.pid_file.unlink(missing_ok=True)
         if pid is None:
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            time.sleep(0.1)
+        terminate(pid, timeout_s, name="the guide server")
         return True
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
-            return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return tail_file(self.log_file, lines)
         except OSError:
             return "(no log)"
 

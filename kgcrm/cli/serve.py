@@ -10,13 +10,13 @@ are turned into one line and a non-zero exit there. Register with::
 from __future__ import annotations
 
 from datetime import datetime
-from ipaddress import ip_address
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kgcrm.api import keys
+from kgcrm.core.network import is_loopback
 from kgcrm.core.settings import Settings
 from kgcrm.services import database_engine
 
@@ -32,15 +32,6 @@ def _settings(ctx: typer.Context) -> Settings:
     if not isinstance(settings, Settings):
         raise RuntimeError("kgcrm: the settings were not loaded (ctx.obj is not a Settings)")
     return settings
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve_command(
@@ -59,7 +50,7 @@ def serve_command(
     settings = _settings(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
-    if not _is_loopback(host):
+    if not is_loopback(host):
         err.print(
             f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines: "
             "every /v1 endpoint needs an API key; put TLS in front of it"

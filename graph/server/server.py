@@ -19,21 +19,18 @@ The password is set with Neo4j's own ``dbms set-initial-password`` admin command
 (class ``org.neo4j.cli.AdminTool``, run from the same jars), before the very first
 start; it reads the password from a picocli ``@file`` so it never shows on a
 command line. Nothing here logs the password.
+
+The JDK is chosen by :mod:`kgcrm.graph.server.java`, the process is launched, found and stopped
+with :mod:`kgcrm.graph.server.process`, and the password is kept by :mod:`kgcrm.graph.server.credentials`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
-import string
 import subprocess
 import tempfile
 import time
@@ -47,16 +44,31 @@ from pydantic import SecretStr
 
 from kgcrm.core.errors import ConfigurationError, Neo4jServerError
 from kgcrm.core.settings import Settings
+from kgcrm.graph.credentials import Neo4jCredentials
+from kgcrm.graph.server.credentials import USER, generate_password, read_password, write_private
+from kgcrm.graph.server.java import find_java_home, java_requirement
+from kgcrm.graph.server.process import (
+    Wait,
+    flock,
+    launch_detached,
+    port_in_use,
+    running_pid,
+    tail_file,
+    tail_text,
+    terminate,
+    url_host,
+    wait_until_ready,
+    write_pid,
+)
 
 log = logging.getLogger(__name__)
 
-POM_PATH = Path(__file__).with_name("neo4j-server") / "pom.xml"
+POM_PATH = Path(__file__).parents[1] / "neo4j-server" / "pom.xml"
 """The pom whose dependencies are the server, APOC and the Browser (see its comments)."""
 
 INSTALL_MARKER = "kgcrm-install.json"
 PID_FILE = "kgcrm-neo4j.pid"
 CONSOLE_LOG = "console.log"
-USER = "neo4j"
 
 # The JVM options of Neo4j's own launcher (the ``server.jvm.additional`` lines of the
 # neo4j.conf shipped in the tarball). Neo4j needs the --add-opens to reach NIO
@@ -93,160 +105,6 @@ ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 BROWSER_ALLOWLIST_SETTING = "browser.remote_content_hostname_whitelist"
 
 _BOLT_SHUTDOWN_WAIT = ("internal.server.bolt.thread_pool_shutdown_wait_time", "1s")
-
-_PASSWORD_ALPHABET = string.ascii_letters + string.digits
-_PASSWORD_LENGTH = 32  # about 190 bits; letters and digits only, so no @file quoting is needed
-
-
-# --------------------------------------------------------------------------------------
-# credentials
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Neo4jCredentials:
-    """Where kgcrm's Neo4j is and how to log in; the password never shows in a repr."""
-
-    uri: str
-    user: str
-    password: SecretStr
-
-    @property
-    def auth(self) -> tuple[str, str]:
-        """``(user, password)`` as the neo4j driver wants it."""
-        return (self.user, self.password.get_secret_value())
-
-
-def neo4j_credentials(settings: Settings, *, ensure_running: bool = False) -> Neo4jCredentials:
-    """The Neo4j kgcrm should talk to.
-
-    With ``NEO4J_URI`` set, that server and ``NEO4J_USER``/``NEO4J_PASSWORD``: nothing
-    is installed or started. Otherwise the local server's Bolt URI and its stored
-    password; with ``ensure_running`` the local server is installed and started first
-    (a no-op when it already runs), without it this only reads the password file.
-    """
-    if settings.neo4j_uri:
-        if settings.neo4j_password is None:
-            raise ConfigurationError("NEO4J_PASSWORD: required when NEO4J_URI is set")
-        return Neo4jCredentials(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password)
-    server = LocalNeo4jServer(settings)
-    if ensure_running:
-        server.start()
-    return Neo4jCredentials(server.bolt_uri, USER, SecretStr(server.password()))
-
-
-# --------------------------------------------------------------------------------------
-# Java
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JavaRequirement:
-    """The JDK majors a Neo4j version runs on: at least ``minimum``, best up to ``newest``."""
-
-    minimum: int
-    newest: int
-
-
-def java_requirement(neo4j_version: str) -> JavaRequirement:
-    """Neo4j 5.x runs on Java 17 and 21; the calendar line (2025.01+) on 21 and later."""
-    try:
-        major = int(neo4j_version.split(".", 1)[0])
-    except ValueError as exc:
-        raise ConfigurationError(f"neo4j_version: not a Neo4j version: {neo4j_version!r}") from exc
-    if major >= 2025:
-        return JavaRequirement(minimum=21, newest=25)
-    if major == 5:
-        return JavaRequirement(minimum=17, newest=21)
-    raise ConfigurationError(f"neo4j_version: {neo4j_version} is not supported (5.x or 2025.x and later)")
-
-
-_VERSION_RE = re.compile(r'version "?(\d+)(?:\.(\d+))?')
-
-
-def java_major_version(java_home: Path) -> int | None:
-    """The major version of the JDK at ``java_home``, or None when it is not a JDK.
-
-    Reads the ``release`` file every JDK ships; asks ``java -version`` only without it.
-    """
-    java = java_home / "bin" / "java"
-    if not java.is_file():
-        return None
-    release = java_home / "release"
-    text = ""
-    if release.is_file():
-        with contextlib.suppress(OSError):
-            text = release.read_text(encoding="utf-8", errors="replace")
-    match = re.search(r'^JAVA_VERSION="?([0-9][^"\s]*)', text, re.MULTILINE)
-    if match:
-        parts = match.group(1).split(".")
-    else:
-        try:
-            out = subprocess.run(
-                [str(java), "-version"], capture_output=True, text=True, timeout=30, check=False
-            ).stderr
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        found = _VERSION_RE.search(out)
-        if not found:
-            return None
-        parts = [found.group(1), found.group(2) or "0"]
-    try:
-        first = int(re.sub(r"\D.*", "", parts[0]))
-        # "1.8.0_402" is Java 8.
-        return int(re.sub(r"\D.*", "", parts[1])) if first == 1 and len(parts) > 1 else first
-    except (ValueError, IndexError):
-        return None
-
-
-def find_java_home(
-    requirement: JavaRequirement,
-    *,
-    configured: Path | None = None,
-    java_home_env: str | None = None,
-    jvm_dir: Path = Path("/usr/lib/jvm"),
-) -> Path:
-    """Choose the JDK to run Neo4j with.
-
-    ``configured`` (settings.neo4j_java_home) wins, and must be new enough. Then
-    ``JAVA_HOME`` when its major is within what the Neo4j version supports. Then the
-    newest JDK under ``jvm_dir`` within that range and, failing that, the newest one
-    that is at least the minimum (a newer Java than Neo4j names usually works).
-    """
-    if configured is not None:
-        major = java_major_version(configured)
-        if major is None:
-            raise ConfigurationError(f"neo4j_java_home: {configured} is not a JDK (no bin/java)")
-        if major < requirement.minimum:
-            raise ConfigurationError(
-                f"neo4j_java_home: {configured} is Java {major}; this Neo4j needs Java {requirement.minimum}+"
-            )
-        return configured
-    if java_home_env:
-        env_home = Path(java_home_env)
-        major = java_major_version(env_home)
-        if major is not None and requirement.minimum <= major <= requirement.newest:
-            return env_home
-    found: dict[Path, int] = {}
-    if jvm_dir.is_dir():
-        for candidate in sorted(jvm_dir.iterdir()):
-            real = candidate.resolve()
-            if real in found or not real.is_dir():
-                continue
-            major = java_major_version(real)
-            if major is not None:
-                found[real] = major
-    in_range = [(m, p) for p, m in found.items() if requirement.minimum <= m <= requirement.newest]
-    newer = [(m, p) for p, m in found.items() if m >= requirement.minimum]
-    for pool in (in_range, newer):
-        if pool:
-            return max(pool, key=lambda mp: (mp[0], str(mp[1])))[1]
-    seen = ", ".join(f"{p} (Java {m})" for p, m in sorted(found.items())) or "none"
-    raise Neo4jServerError(
-        f"no JDK {requirement.minimum}+ found for Neo4j (looked at JAVA_HOME and {jvm_dir}: {seen}); "
-        f"install one (e.g. apt-get install openjdk-{requirement.minimum}-jdk-headless) "
-        "or set KGCRM_NEO4J_JAVA_HOME"
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -327,11 +185,11 @@ class LocalNeo4jServer:
 
     @property
     def bolt_uri(self) -> str:
-        return f"bolt://{_url_host(self.settings.neo4j_host)}:{self.settings.neo4j_bolt_port}"
+        return f"bolt://{url_host(self.settings.neo4j_host)}:{self.settings.neo4j_bolt_port}"
 
     @property
     def browser_url(self) -> str:
-        return f"http://{_url_host(self.settings.neo4j_host)}:{self.settings.neo4j_http_port}/browser/"
+        return f"http://{url_host(self.settings.neo4j_host)}:{self.settings.neo4j_http_port}/browser/"
 
     # --- install -----------------------------------------------------------------------
     def _wanted_install(self) -> dict[str, str]:
@@ -364,7 +222,7 @@ class LocalNeo4jServer:
             return self.home
         self.home.parent.mkdir(parents=True, exist_ok=True)
         # One install at a time per home: two data dirs (a test session, the CLI) share it.
-        with _flock(self.home.parent / f".{self.home.name}.install-lock"):
+        with flock(self.home.parent / f".{self.home.name}.install-lock"):
             if not self.is_installed():
                 self._install_now()
         return self.home
@@ -423,10 +281,10 @@ class LocalNeo4jServer:
         s = self.settings
         self._make_state_dirs()
         host = s.neo4j_host
-        bolt = f"{_url_host(host)}:{s.neo4j_bolt_port}"
-        http = f"{_url_host(host)}:{s.neo4j_http_port}"
+        bolt = f"{url_host(host)}:{s.neo4j_bolt_port}"
+        http = f"{url_host(host)}:{s.neo4j_http_port}"
         lines = [
-            "# Written by kgcrm (graph/server.py) on every start: edits here are overwritten.",
+            "# Written by kgcrm (graph/server/server.py) on every start: edits here are overwritten.",
             f"# Neo4j {s.neo4j_version}, APOC {self.apoc_version}, Browser {s.browser_version}",
             "",
             f"server.directories.data={self.db_data_dir}",
@@ -506,16 +364,7 @@ class LocalNeo4jServer:
     # --- password ----------------------------------------------------------------------
     def password(self) -> str:
         """The stored password of the ``neo4j`` user."""
-        try:
-            value = self.password_file.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise Neo4jServerError(
-                f"the local Neo4j has no password yet ({self.password_file} is missing): "
-                + "run `kgcrm neo4j start` first"
-            ) from None
-        if not value:
-            raise Neo4jServerError(f"{self.password_file} is empty")
-        return value
+        return read_password(self.password_file)
 
     def _ensure_password(self, java: Path) -> None:
         """Give the ``neo4j`` user its password before the very first start.
@@ -534,7 +383,7 @@ class LocalNeo4jServer:
                 )
             return
         if not self.password_file.exists():
-            write_private(self.password_file, _generate_password())
+            write_private(self.password_file, generate_password())
             log.info("generated a password for the local Neo4j in %s", self.password_file)
         self.password_file.chmod(0o600)
         fd, argfile = tempfile.mkstemp(prefix=".initial-password-", dir=self.state_dir)
@@ -563,7 +412,7 @@ class LocalNeo4jServer:
             Path(argfile).unlink(missing_ok=True)
         if result.returncode != 0:
             raise Neo4jServerError(
-                "setting the initial Neo4j password failed:\n" + _tail_text(result.stdout + result.stderr)
+                "setting the initial Neo4j password failed:\n" + tail_text(result.stdout + result.stderr)
             )
 
     # --- process -----------------------------------------------------------------------
@@ -579,22 +428,12 @@ class LocalNeo4jServer:
             env.pop(name, None)
         return env
 
-    def _read_pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return None
-
     def _running_pid(self) -> int | None:
         """The pid of this server's JVM, or None (a stale pid file is not a server)."""
-        pid = self._read_pid()
-        if pid is None or not _alive(pid):
-            return None
-        cmdline = _cmdline(pid)
-        ours = cmdline is None or (str(self.conf_dir) in cmdline and any(e in cmdline for e in ENTRY_POINTS))
-        if not ours:
-            return None  # the pid was reused by another process
-        return pid
+        return running_pid(self.pid_file, self._is_ours)
+
+    def _is_ours(self, cmdline: str) -> bool:
+        return str(self.conf_dir) in cmdline and any(e in cmdline for e in ENTRY_POINTS)
 
     def is_running(self) -> bool:
         return self._running_pid() is not None
@@ -655,38 +494,22 @@ class LocalNeo4jServer:
             log.info("starting Neo4j %s with %s", self.settings.neo4j_version, java)
             with self.console_log.open("a", encoding="utf-8") as console:
                 console.write(f"\n--- kgcrm: starting Neo4j at {time.ctime()} ---\n")
-            pid = self._launch_detached(command, java)
-            self.pid_file.write_text(f"{pid}\n", encoding="utf-8")
+            pid = launch_detached(
+                command,
+                log_file=self.console_log,
+                env=self._child_env(java),
+                cwd=self.state_dir,
+                timeout_s=60,
+                what="Neo4j",
+                error=Neo4jServerError,
+            )
+            write_pid(self.pid_file, pid)
             try:
                 self._wait_until_ready(timeout_s)
             except Neo4jServerError:
                 self._terminate(pid, timeout_s=30)
                 raise
             return self.status()
-
-    def _launch_detached(self, command: list[str], java: Path) -> int:
-        """Run ``command`` in the background, detached from this process; return its pid.
-
-        A shell starts the JVM as a background job and exits at once, so the JVM is
-        nobody's child here: it outlives this process (the CLI returns, a test session
-        leaves a shared server running) without a zombie or a dangling ``Popen``. The
-        new session keeps Ctrl-C in the starting terminal away from it.
-        """
-        script = 'log="$1"; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
-        try:
-            result = subprocess.run(
-                ["/bin/sh", "-c", script, "sh", str(self.console_log), *command],
-                cwd=self.state_dir,
-                env=self._child_env(java),
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=True,
-                start_new_session=True,
-            )
-            return int(result.stdout.strip())
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            raise Neo4jServerError(f"could not launch Neo4j: {exc}") from exc
 
     def _wait_until_ready(self, timeout_s: float) -> None:
         """Poll until Bolt accepts the stored credentials and HTTP answers.
@@ -698,44 +521,44 @@ class LocalNeo4jServer:
         import neo4j  # local: the driver is only needed here
         from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
-        deadline = time.monotonic() + timeout_s
         auth = (USER, self.password())
         bolt_ok = False
         discovery = self.browser_url.removesuffix("browser/")
-        while True:
-            if not self.is_running():
-                self.pid_file.unlink(missing_ok=True)
-                raise Neo4jServerError("Neo4j stopped while starting:\n" + self.log_tail())
+
+        def ready() -> bool:
+            nonlocal bolt_ok
             try:
                 if not bolt_ok:
                     with neo4j.GraphDatabase.driver(self.bolt_uri, auth=auth, connection_timeout=5) as driver:
                         driver.verify_connectivity()
                     bolt_ok = True
                 with urllib.request.urlopen(discovery, timeout=5) as response:  # noqa: S310 (our own URL)
-                    if response.status == 200:
-                        return
+                    return bool(response.status == 200)
             except AuthError as exc:
                 raise Neo4jServerError(
                     f"Neo4j refused the password in {self.password_file}: the store in {self.db_data_dir} "
                     "was created with another one"
                 ) from exc
             except (ServiceUnavailable, SessionExpired, OSError):  # URLError is an OSError
-                pass
-            if time.monotonic() > deadline:
-                what = "HTTP" if bolt_ok else "Bolt"
-                message = f"Neo4j's {what} did not answer within {timeout_s:.0f} s"
-                raise Neo4jServerError(f"{message}:\n{self.log_tail()}")
-            time.sleep(0.5)
+                return False
+
+        outcome = wait_until_ready(ready, running=self.is_running, timeout_s=timeout_s, interval_s=0.5)
+        if outcome is Wait.STOPPED:
+            self.pid_file.unlink(missing_ok=True)
+            raise Neo4jServerError("Neo4j stopped while starting:\n" + self.log_tail())
+        if outcome is Wait.TIMED_OUT:
+            what = "HTTP" if bolt_ok else "Bolt"
+            message = f"Neo4j's {what} did not answer within {timeout_s:.0f} s"
+            raise Neo4jServerError(f"{message}:\n{self.log_tail()}")
 
     def _check_ports_free(self) -> None:
+        host = self.settings.neo4j_host
         for port, what in ((self.settings.neo4j_bolt_port, "Bolt"), (self.settings.neo4j_http_port, "HTTP")):
-            with socket.socket(_family(self.settings.neo4j_host), socket.SOCK_STREAM) as probe:
-                probe.settimeout(1.0)
-                if probe.connect_ex((self.settings.neo4j_host, port)) == 0:
-                    raise Neo4jServerError(
-                        f"the {what} port {self.settings.neo4j_host}:{port} is already in use "
-                        "(another Neo4j?): stop it or choose another port in the settings"
-                    )
+            if port_in_use(host, port):
+                raise Neo4jServerError(
+                    f"the {what} port {host}:{port} is already in use "
+                    "(another Neo4j?): stop it or choose another port in the settings"
+                )
 
     def stop(self, timeout_s: float = 60.0) -> bool:
         """Stop the server: SIGTERM (Neo4j checkpoints and exits), SIGKILL as a last resort.
@@ -751,24 +574,9 @@ class LocalNeo4jServer:
             return True
 
     def _terminate(self, pid: int, timeout_s: float) -> None:
-        log.info("stopping Neo4j (pid %d)", pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        if not self._wait_exit(pid, timeout_s):
-            log.warning("Neo4j (pid %d) did not stop within %.0f s: killing it", pid, timeout_s)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            if not self._wait_exit(pid, 30):
-                raise Neo4jServerError(f"Neo4j (pid {pid}) survived SIGKILL")
+        if not terminate(pid, timeout_s, name="Neo4j"):
+            raise Neo4jServerError(f"Neo4j (pid {pid}) survived SIGKILL")
         self.pid_file.unlink(missing_ok=True)
-
-    def _wait_exit(self, pid: int, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return True
-            time.sleep(0.2)
-        return False
 
     # --- status ------------------------------------------------------------------------
     def status(self) -> ServerStatus:
@@ -787,7 +595,7 @@ class LocalNeo4jServer:
         parts = []
         for path in (self.console_log, self.logs_dir / "neo4j.log"):
             if path.is_file():
-                parts.append(f"==> {path} <==\n{_tail_file(path, lines)}")
+                parts.append(f"==> {path} <==\n{tail_file(path, lines)}")
         return "\n".join(parts) or "(no log written)"
 
     @contextlib.contextmanager
@@ -795,64 +603,31 @@ class LocalNeo4jServer:
         """Serialise start and stop on this data dir across processes."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
-        with _flock(self.state_dir / ".lock"):
+        with flock(self.state_dir / ".lock"):
             yield
+
+
+def neo4j_credentials(settings: Settings, *, ensure_running: bool = False) -> Neo4jCredentials:
+    """The Neo4j kgcrm should talk to.
+
+    With ``NEO4J_URI`` set, that server and ``NEO4J_USER``/``NEO4J_PASSWORD``: nothing
+    is installed or started. Otherwise the local server's Bolt URI and its stored
+    password; with ``ensure_running`` the local server is installed and started first
+    (a no-op when it already runs), without it this only reads the password file.
+    """
+    if settings.neo4j_uri:
+        if settings.neo4j_password is None:
+            raise ConfigurationError("NEO4J_PASSWORD: required when NEO4J_URI is set")
+        return Neo4jCredentials(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password)
+    server = LocalNeo4jServer(settings)
+    if ensure_running:
+        server.start()
+    return Neo4jCredentials(server.bolt_uri, USER, SecretStr(server.password()))
 
 
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if needed)."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _generate_password() -> str:
-    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(_PASSWORD_LENGTH))
-
-
-def write_private(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` with mode 0600 from the first byte on, in a 0700 dir."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _alive(pid: int) -> bool:
-    """True when ``pid`` is a live process (a zombie is dead)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError):
-        # "pid (comm) S ...": the state follows the last ')'
-        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
-def _cmdline(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return None
 
 
 _MVN_BOILERPLATE = ("-e switch", "-X switch", "[Help 1]", "For more information about the errors")
@@ -861,23 +636,3 @@ _MVN_BOILERPLATE = ("-e switch", "-X switch", "[Help 1]", "For more information 
 def _useful_mvn(line: str) -> bool:
     text = line.removeprefix("[ERROR]").strip()
     return bool(text) and not any(b in text for b in _MVN_BOILERPLATE)
-
-
-def _tail_file(path: Path, lines: int) -> str:
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - 64 * 1024))
-        return _tail_text(handle.read().decode(errors="replace"), lines)
-
-
-def _tail_text(text: str, lines: int = 40) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
-
-
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
