@@ -1,0 +1,644 @@
+"""A question in plain words → a :class:`StructuredQuery`, deterministically (no LLM), accounting for every word.
+
+The question is read in passes, each marking the characters it used:
+
+1. time expressions (``timewords``), amounts and numbers (``amounts``);
+2. the entity ("deals", "opps", "meetings" — an interaction kind names the entity too);
+3. the tenant's own values (``values``: status names, categories, industries, tiers, team members …);
+4. comparisons ("over 75k", "between 10k and 50k"), aggregations ("how many", "total", "average",
+   "top 5", "largest", "most"), groupings ("by stage", "per rep", "which rep …most"), "my/me/I";
+5. a name left after "at/with/for/about" goes to the entity resolver (organizations, people).
+
+Every remaining word is either a known filler ("what", "the", "do", "we" …) or reported in
+``unapplied``: the answer then says plainly what it did not apply, instead of answering a looser
+question. :func:`parse` returns ``None`` when no entity of the model is named (the question is for
+another retriever).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from retrieval.semantic_layer.amounts import find_amounts, find_numbers
+from retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
+from retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
+from retrieval.semantic_layer.timewords import find_time_expressions
+from retrieval.types import Candidate, Resolution
+
+Span = tuple[int, int]
+
+
+class ValueLinker(Protocol):
+    def link(
+        self, text: str, *, dimensions: Iterable[str] | None = None, exclude_spans: Iterable[Span] = ()
+    ) -> list[Any]: ...
+
+
+class Resolver(Protocol):
+    def resolve(self, text: str, tenant_id: str, types: list[str] | None = None, limit: int = 5) -> Resolution: ...
+
+
+FILLERS = frozenset(
+    """
+    a an the of in on at to for by with from is are was were be been do does did we i you our us me my mine your
+    what which who whom how whats what's there here any all some have has had got get show list give tell find
+    please can could would should will currently right now just that those these this it its they them their
+    and or as so ever yet still today's much many number count total currently exist existing
+    sitting being stuck got theres there's
+    kind sort one ones being are? please? thanks hey hi ok okay
+    """.split()
+)
+
+_CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
+    (r"closed[\s-]won|won|wins|win|signed|landed|booked", "won"),
+    (r"closed[\s-]lost|lost|losses", "lost"),
+    (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
+    (r"inactive|dormant", "inactive"),
+    (r"active", "active"),
+    (r"completed|done|finished", "done"),
+)
+_GT = r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|>)"
+_GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
+_LT = r"(?:under|below|less than|smaller than|lower than|<)"
+_LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
+_AGG_WORDS: tuple[tuple[str, str], ...] = (
+    (r"how many|number of|count(?: of)?|# of|howmany", "count"),
+    (r"average|avg|mean|typical", "avg"),
+    (r"total|sum(?: of)?|how much|combined|worth|value of|total value(?: of)?", "sum"),
+)
+_SUPERLATIVE = (
+    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest", "desc"),
+    (r"smallest|lowest|min(?:imum)?|cheapest", "asc"),
+)
+_RECENT = (r"latest|most recent|newest|last|recent", "desc"), (r"oldest|earliest|first", "asc")
+_PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
+
+
+@dataclass
+class Parsed:
+    query: StructuredQuery | None
+    unapplied: list[str] = field(default_factory=list)
+    clarification: Resolution | None = None  # a name that could be several things: ask which
+    mention: str | None = None
+    focus: Candidate | None = None  # the organization or person the question names
+    notes: list[str] = field(default_factory=list)
+
+
+class _Text:
+    """The question with the characters each pass has used."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = text.lower()
+        self.used = [False] * len(text)
+
+    def use(self, span: Span) -> None:
+        for i in range(max(0, span[0]), min(len(self.text), span[1])):
+            self.used[i] = True
+
+    def free(self, span: Span) -> bool:
+        return not any(self.used[span[0] : span[1]])
+
+    def find(self, pattern: str, *, use: bool = True) -> re.Match[str] | None:
+        rx = re.compile(rf"(?<![\w$€£])(?:{pattern})(?![\w])")
+        pos = 0
+        while (m := rx.search(self.low, pos)) is not None:
+            if self.free(m.span()):
+                if use:
+                    self.use(m.span())
+                return m
+            pos = m.start() + 1
+        return None
+
+    def spans(self) -> list[Span]:
+        out: list[Span] = []
+        i = 0
+        while i < len(self.used):
+            if self.used[i]:
+                j = i
+                while j < len(self.used) and self.used[j]:
+                    j += 1
+                out.append((i, j))
+                i = j
+            else:
+                i += 1
+        return out
+
+    def leftovers(self) -> list[tuple[Span, str]]:
+        """Unused words: (span, word)."""
+        return [
+            (m.span(), m.group(0))
+            for m in re.finditer(r"[\w'’$€£.,-]+", self.text)
+            if self.free(m.span()) and m.group(0).strip(".,'’-")
+        ]
+
+
+def _words_of(entity: Entity) -> list[str]:
+    return sorted(entity.synonyms, key=len, reverse=True)
+
+
+def _entity_mentions(t: _Text) -> list[tuple[Span, str, str | None]]:
+    """(span, entity key, interaction kind) of every entity word, leftmost first."""
+    found: list[tuple[Span, str, str | None]] = []
+    vocabulary: list[tuple[str, str, str | None]] = [(w, e.key, None) for e in ENTITIES for w in e.synonyms]
+    vocabulary += [(w, ek, kind) for w, (ek, kind) in KIND_WORDS.items()]
+    vocabulary.sort(key=lambda v: len(v[0]), reverse=True)
+    taken: list[Span] = []
+    for word, key, kind in vocabulary:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", t.low):
+            span = m.span()
+            if any(span[0] < b and a < span[1] for a, b in taken) or not t.free(span):
+                continue
+            taken.append(span)
+            found.append((span, key, kind))
+    return sorted(found)
+
+
+_STATUS_TYPE = {
+    "deal": "opportunity",
+    "job": "job",
+    "partnership": "partnership",
+    "lead": "lead",
+    "task": "task",
+    "account": "account",
+    "contact": "contact",
+}
+
+
+def parse(
+    question: str,
+    *,
+    now: datetime,
+    values: ValueLinker | None = None,
+    resolver: Resolver | None = None,
+    tenant_id: str | None = None,
+    user_id: str | None = None,
+    previous: StructuredQuery | None = None,
+) -> Parsed:
+    """The structured query of ``question``, with the words it could not use."""
+    text = " ".join(question.split())[:2000]
+    t = _Text(text)
+    notes: list[str] = []
+
+    # 1. time, amounts, numbers
+    times = find_time_expressions(text, now)
+    for tm in times:
+        t.use(tm.span)
+    time_spans = [tm.span for tm in times]
+    amounts = find_amounts(text, exclude_spans=time_spans)
+    numbers = [
+        n
+        for n in find_numbers(text, exclude_spans=time_spans)
+        if not any(n.span[0] < a.span[1] and a.span[0] < n.span[1] for a in amounts)
+    ]
+
+    # 2. the entity
+    mentions = _entity_mentions(t)
+    grouping_spans = [m.span() for m in re.finditer(r"\b(?:by|per|for each|each|across)\s+\w+", t.low)]
+    plate = re.search(r"\b(?:on my plate|my plate|my to-?do list|on my list)\b", t.low)
+    if plate:
+        t.use(plate.span())
+        mentions.insert(0, ((plate.start(), plate.start()), "task", None))
+    candidates = [m for m in mentions if not any(g[0] < m[0][0] < g[1] for g in grouping_spans)]
+    if len({m[1] for m in candidates}) > 1:
+        candidates = [m for m in candidates if m[1] != "user"] or candidates
+    primary = candidates[0] if candidates else (mentions[0] if mentions else None)
+    follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
+    if primary is None and not follow_up:
+        if re.search(r"\bpipeline\b", t.low):
+            primary = ((0, 0), "deal", None)
+        else:
+            return Parsed(None)
+    entity = ENTITY[primary[1]] if primary else ENTITY[previous.entity]  # type: ignore[union-attr]
+    filters: list[Filter] = []
+    if follow_up and previous is not None and (primary is None or primary[1] == previous.entity):
+        filters = list(previous.filters)
+        m = re.search(r"\b(?:of |among |from )?(?:those|these|them|of which|that list)\b", t.low)
+        if m:
+            t.use(m.span())
+    if primary is not None:
+        t.use(primary[0])
+        if primary[2]:
+            filters.append(Filter(field="kind", op="=", value=primary[2]))
+    # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
+    for span, key, _kind in mentions:
+        if span == (primary[0] if primary else None):
+            continue
+        if key == entity.key or key in ("organization", "account") or (key != "user" and entity.relation(key)):
+            t.use(span)
+
+    # 3. "my", "me", "I"
+    mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
+    if plate is not None:
+        if user_id and entity.mine:
+            filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
+        else:
+            t.used[plate.start() : plate.end()] = [False] * (plate.end() - plate.start())
+    if mine is not None:
+        if user_id and entity.mine:
+            filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
+            for w in (r"on my plate", r"my plate", r"plate", r"assigned to", r"own", r"owned by"):
+                t.find(w)
+            while t.find(r"my|mine|me|i"):
+                pass
+        else:
+            t.used[mine.start() : mine.end()] = [False] * (mine.end() - mine.start())
+
+    # 4. status categories and special words
+    category: str | None = None
+    if entity.status_type:
+        for pattern, cat in _CATEGORY_WORDS:
+            m = t.find(pattern)
+            if m is not None:
+                category = cat
+                filters.append(Filter(field="status_category", op="=", value=cat))
+                break
+    if plate is not None and category is None and entity.dimension("status_category"):
+        category = "open"
+        filters.append(Filter(field="status_category", op="=", value="open"))
+    overdue = t.find(r"overdue|late|past due")
+    if overdue is not None:
+        date_field = (
+            "due_at"
+            if entity.dimension("due_at")
+            else "expected_close_on"
+            if entity.dimension("expected_close_on")
+            else None
+        )
+        if date_field is None:
+            t.used[overdue.start() : overdue.end()] = [False] * (overdue.end() - overdue.start())
+        else:
+            filters.append(Filter(field=date_field, op="<", value=now if date_field == "due_at" else now.date()))
+            if category is None and entity.status_type:
+                filters.append(Filter(field="status_category", op="=", value="open"))
+
+    # 5. the tenant's values
+    if values is not None:
+        for v in values.link(text, exclude_spans=t.spans()):
+            if not t.free(v.span):
+                continue
+            f = _value_filter(entity, v)
+            if f is None:
+                continue
+            filters.append(f)
+            t.use(v.span)
+            if f.field == "owner":
+                t.find(r"owned by|assigned to|belonging to|of|for|by", use=True)
+
+    # 6. comparisons on amounts
+    money_field = next((d.key for d in entity.dimensions if d.type == "money" and d.via is None), None)
+    number_field = money_field or ("probability" if entity.dimension("probability") else None)
+    between = re.search(r"between\s+(\S+)\s+and\s+(\S+)", t.low)
+    used_amounts: list[Any] = []
+    if between and len(amounts) >= 2 and number_field:
+        lo, hi = amounts[0], amounts[1]
+        filters.append(Filter(field=number_field, op="between", value=[lo.value, hi.value]))
+        t.use(between.span())
+        used_amounts += [lo, hi]
+    for a in amounts:
+        if a in used_amounts or number_field is None:
+            continue
+        before = t.low[: a.span[0]].rstrip()
+        op = None
+        for pattern, symbol in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
+            m = re.search(rf"(?:{pattern})\s*$", before)
+            if m:
+                op = symbol
+                t.use((m.start(), a.span[0]))
+                break
+        field_name = number_field
+        if op is None:
+            after = t.low[a.span[1] :]
+            m = re.match(r"\s*(?:or more|and up|\+|or above|plus)", after)
+            if m:
+                op = ">="
+                t.use((a.span[1], a.span[1] + m.end()))
+            m2 = re.match(r"\s*(?:or less|or under|or below)", after)
+            if m2:
+                op = "<="
+                t.use((a.span[1], a.span[1] + m2.end()))
+        if op is None:
+            continue
+        filters.append(Filter(field=field_name, op=op, value=a.value))
+        t.use(a.span)
+        if a.currency and entity.dimension("currency"):
+            filters.append(Filter(field="currency", op="=", value=a.currency))
+        used_amounts.append(a)
+    # words naming the amount field itself
+    if number_field:
+        t.find(r"in value|in size|in amount|value|amount|worth|size|deal size|ticket size|acv|arr")
+
+    # 7. measure, grouping, ordering, limit
+    measure: Measure | None = None
+    group_by: list[str] = []
+    order: list[Order] = []
+    limit: int | None = None
+    for pattern, agg in _AGG_WORDS:
+        m = t.find(pattern)
+        if m is not None:
+            measure = (
+                Measure(agg="count") if agg == "count" else Measure(agg=agg, field=money_field) if money_field else None
+            )  # type: ignore[arg-type]
+            if measure is None:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            break
+    if measure is None and re.search(r"\bpipeline\b", t.low) and money_field:
+        measure = Measure(agg="sum", field=money_field)
+    # groupings: "by stage", "per rep", "for each industry"
+    for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
+        rest = m.group(1)
+        key = _dimension_word(entity, rest)
+        if key is not None:
+            group_by.append(key[0])
+            t.use((m.start(), m.start(1) + key[1]))
+    # "which rep has the most …", "who has the most open deals"
+    most = t.find(r"the most|most|the fewest|fewest|the least|least")
+    if most is not None:
+        who = re.search(
+            r"\b(which|what|who|whose)\s+([a-z -]+?)\s+(?:has|have|had|with|owns|is|are|got)\b", t.low
+        ) or re.search(r"\b(which|what|who|whose)\b", t.low)
+        key = None
+        if who is not None and who.lastindex and who.lastindex >= 2:
+            key = _dimension_word(entity, who.group(2))
+            if key is not None:
+                t.use((who.start(2), who.start(2) + key[1]))
+        if key is None:
+            for w in re.finditer(r"[a-z]+(?: [a-z]+)?", t.low[: most.start()]):
+                if t.free(w.span()) and (found := _dimension_word(entity, w.group(0))) is not None:
+                    key = found
+                    t.use((w.start(), w.start() + found[1]))
+                    break
+        if key is None and who is not None and who.group(1) == "who" and entity.dimension(entity.mine or ""):
+            key = (entity.mine or "", 0)
+        if key is not None:
+            group_by.append(key[0])
+            measure = measure or Measure(agg="count")
+            order = [
+                Order(by="measure", direction="asc" if "fe" in most.group(0) or "least" in most.group(0) else "desc")
+            ]
+            limit = 1
+            t.find(r"which|what|who|whose")
+        else:
+            t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
+    if group_by and measure is None:
+        measure = Measure(agg="count")
+    # top N / largest / latest
+    for pattern, direction in _SUPERLATIVE:
+        m = t.find(pattern)
+        if m is not None:
+            n = _number_near(numbers, m.span(), t)
+            if measure is not None and group_by:
+                order = [Order(by="measure", direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+            elif number_field:
+                order = [Order(by=number_field, direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+                if measure is not None and measure.agg != "count":
+                    measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
+                    order, limit = [], None
+            else:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            break
+    if not order:
+        for pattern, direction in _RECENT:
+            if (
+                times
+                and pattern.startswith("latest")
+                and re.search(r"\blast\s+(?:week|month|quarter|year|\d+|\w+ (?:days|weeks|months))", t.low)
+            ):
+                continue
+            m = t.find(pattern)
+            if m is not None and entity.default_date:
+                n = _number_near(numbers, m.span(), t)
+                order = [Order(by=entity.default_date, direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+                break
+
+    # 8. time windows, on the date the question's verb names
+    time_filters: list[TimeFilter] = []
+    for tm in times:
+        date_field = _date_field(entity, t, tm)
+        if date_field is None:
+            notes.append(tm.label)
+            t.used[tm.span[0] : tm.span[1]] = [False] * (tm.span[1] - tm.span[0])
+            continue
+        start, end = (
+            (None, tm.end)
+            if tm.direction == "before"
+            else (tm.start, None)
+            if tm.direction == "since"
+            else (tm.start, tm.end)
+        )
+        if tm.direction == "before" and re.search(
+            r"\b(?:nobody|no one|not|untouched|haven't|hasn't|without|stale|idle|for)\b", t.low
+        ):
+            date_field = "updated_at" if entity.dimension("updated_at") else date_field
+            t.find(r"nobody|no one|not|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|in")
+        time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=tm.label))
+
+    # 9. a name: an organization or a person, through the resolver
+    focus: Candidate | None = None
+    clarification: Resolution | None = None
+    mention: str | None = None
+    if resolver is not None and tenant_id is not None:
+        found = _name_mention(t)
+        if found is not None:
+            span, mention = found
+            dims = _name_dimensions(entity)
+            if dims:
+                types = sorted({typ for typ, _ in dims})
+                resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
+                if resolution.candidates and resolution.ambiguous:
+                    clarification = resolution
+                    t.use(span)
+                elif resolution.candidates and resolution.candidates[0].score >= 0.5:
+                    best = resolution.candidates[0]
+                    dim = next((d for typ, d in dims if typ == best.type), None)
+                    if dim is not None:
+                        filters.append(Filter(field=dim, op="=", value=best.id, display=best.name))
+                        focus = best
+                        t.use(span)
+                        t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
+
+    # 10. the rest of the words: fillers, or unapplied
+    leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'’") not in FILLERS]
+    leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'’\"-]+", w)]
+    unapplied = _phrases(leftovers, text)
+    if measure is None and not order and limit is None and _is_count_like(t.low):
+        measure = Measure(agg="count")
+    query = StructuredQuery(
+        entity=entity.key,
+        filters=_dedupe(filters),
+        time=time_filters,
+        measure=measure,
+        group_by=list(dict.fromkeys(group_by)),
+        order=order,
+        limit=limit,
+    )
+    if follow_up and previous is not None and primary is None:
+        query = query.model_copy(update={"group_by": query.group_by or [], "time": [*previous.time, *query.time]})
+    return Parsed(query, unapplied, clarification, mention, focus, notes)
+
+
+def _is_count_like(low: str) -> bool:
+    return bool(re.search(r"\b(?:how many|number of|count)\b", low))
+
+
+def _dedupe(filters: list[Filter]) -> list[Filter]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in filters:
+        key = (f.field, f.op, repr(f.value))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _phrases(leftovers: list[tuple[Span, str]], text: str) -> list[str]:
+    phrases: list[str] = []
+    last_end = -10
+    for (start, end), _w in leftovers:
+        between = text[last_end:start] if last_end >= 0 else ""
+        if phrases and last_end >= 0 and between.strip() == "":
+            phrases[-1] = phrases[-1] + text[last_end:end]
+        else:
+            phrases.append(text[start:end])
+        last_end = end
+    return [p.strip(" ?.!,") for p in phrases if p.strip(" ?.!,")]
+
+
+def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
+    """The dimension named at the start of ``words`` ("stage", "rep", "industry"), and the length used."""
+    best: tuple[str, int] | None = None
+    for dim in entity.dimensions:
+        for syn in (dim.key.replace("_", " "), *dim.synonyms):
+            if re.match(rf"{re.escape(syn)}s?\b", words) and (best is None or len(syn) > best[1]):
+                best = (dim.key, len(syn) + (1 if words[len(syn) : len(syn) + 1] == "s" else 0))
+    if best is None and re.match(r"(?:company|companies|organization|org|customer|account)s?\b", words):
+        if entity.dimension("organization"):
+            m = re.match(r"\w+", words)
+            return ("organization", m.end() if m else 0)
+    if best is None and re.match(r"(?:rep|owner|seller|salesperson|person|user|team member)s?\b", words):
+        key = "owner" if entity.dimension("owner") else "assignee" if entity.dimension("assignee") else None
+        if key:
+            m = re.match(r"\w+", words)
+            return (key, m.end() if m else 0)
+    if best is None and re.match(r"(?:type|kind|channel)s?\b", words) and entity.dimension("kind"):
+        m = re.match(r"\w+", words)
+        return ("kind", m.end() if m else 0)
+    return best
+
+
+def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
+    for n in numbers:
+        if 0 <= n.span[0] - span[1] <= 2 or 0 <= span[0] - n.span[1] <= 2:
+            if n.value == int(n.value) and 1 <= n.value <= 1000:
+                t.use(n.span)
+                return int(n.value)
+    return None
+
+
+def _date_field(entity: Entity, t: _Text, tm: Any) -> str | None:
+    low = t.low
+    choices: list[tuple[str, str]] = [
+        (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
+        (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
+        (r"created|added|new|opened|came in|entered", "created_at"),
+        (r"due", "due_at"),
+        (r"completed|finished|done", "completed_at"),
+        (r"updated|touched|modified|changed", "updated_at"),
+        (r"started|began|start", "started_on"),
+        (r"ended|end", "ended_on"),
+    ]
+    for pattern, key in choices:
+        if entity.dimension(key) is None:
+            continue
+        m = re.search(rf"\b(?:{pattern})\b", low)
+        if m:
+            t.use(m.span())
+            return key
+    return entity.default_date
+
+
+def _name_mention(t: _Text) -> tuple[Span, str] | None:
+    """The name after a preposition, among the words no pass used."""
+    for m in re.finditer(
+        rf"\b(?:{_PREPOSITIONS})\s+((?:the\s+)?[\w&.'’-]+(?:\s+[\w&.'’-]+){{0,4}})", t.text, re.IGNORECASE
+    ):
+        start = m.start(1)
+        words = []
+        end = start
+        for w in re.finditer(r"[\w&.'’-]+", m.group(1)):
+            s, e = start + w.start(), start + w.end()
+            if not t.free((s, e)) or w.group(0).lower() in ("the",) and not words:
+                if words:
+                    break
+                continue
+            if w.group(0).lower() in FILLERS and words:
+                break
+            if w.group(0).lower() in FILLERS:
+                break
+            words.append(w.group(0))
+            end = e
+        if words:
+            name = " ".join(words).strip(".'’")
+            first = t.text.find(words[0], start)
+            return (first, end), name
+    return None
+
+
+def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
+    """(graph type, dimension) a named organization or person filters on."""
+    dims = []
+    for typ, keys in (
+        ("Organization", ("organization", "employer", "subject")),
+        ("Person", ("participant", "person", "subject")),
+    ):
+        for key in keys:
+            if entity.dimension(key) is not None:
+                dims.append((typ, key))
+                break
+    return dims
+
+
+def _value_filter(entity: Entity, v: Any) -> Filter | None:
+    dimension = v.dimension
+    types = set(v.entity_types)
+    if dimension == "status":
+        st = _STATUS_TYPE.get(entity.key)
+        if st is None or (st != "lead" and st not in types):
+            return None
+        return Filter(field="status", op="=", value=v.value)
+    if dimension == "status_category":
+        return Filter(field="status_category", op="=", value=v.value) if entity.dimension("status_category") else None
+    if dimension == "user":
+        key = entity.mine if entity.mine in ("owner", "assignee", "team_member") else None
+        return Filter(field=key, op="=", value=v.value, display=v.display) if key else None
+    field_name = {
+        "industry": "industry",
+        "location": "location",
+        "tier": "tier",
+        "currency": "currency",
+        "source": "source",
+        "kind": "kind",
+        "employment_type": "kind",
+        "partnership_type": "kind",
+    }.get(dimension)
+    if field_name is None or entity.dimension(field_name) is None:
+        return None
+    dim = entity.dimension(field_name)
+    assert dim is not None
+    carrier = {"deal": "opportunity"}.get(entity.key, entity.key)
+    if dim.via is not None and field_name in ("industry", "location"):
+        carrier = "organization" if dim.via in ("organization", "employer") else carrier
+    if types and carrier not in types:
+        return None
+    return Filter(field=field_name, op="=", value=v.value)
+
+
+Parse = Callable[..., Parsed]
