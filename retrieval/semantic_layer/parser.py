@@ -44,13 +44,13 @@ class Resolver(Protocol):
 
 FILLERS = frozenset(
     """
-    a an the of in on at to for by with from is are was were be been do does did we i you our us me my mine your
-    what which who whom how whats what's there here any all some have has had got get show list give tell find
-    please can could would should will currently right now just that those these this it its they them their
-    and or as so ever yet still today's much many number count total currently exist existing
-    sitting being stuck got theres there's
-    kind sort one ones being are? please? thanks hey hi ok okay
-    """.split()
+    a an the of in on at to for by with from is are was were be been do does did we i you our us me my
+    mine your what which who whom how whats what's there here any all some have has had got get show
+    list give tell find please can could would should will currently right now just that those these
+    this it its they them their and or as so ever yet still today's much many number count total
+    currently exist existing sitting being stuck got theres there's kind sort one ones being are?
+    please? thanks hey hi ok okay
+    """.split()  # noqa: SIM905
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
@@ -132,8 +132,8 @@ class _Text:
         """Unused words: (span, word)."""
         return [
             (m.span(), m.group(0))
-            for m in re.finditer(r"[\w'’$€£.,-]+", self.text)
-            if self.free(m.span()) and m.group(0).strip(".,'’-")
+            for m in re.finditer(r"[\w'\u2019$€£.,-]+", self.text)
+            if self.free(m.span()) and m.group(0).strip(".,'\u2019-")
         ]
 
 
@@ -465,8 +465,8 @@ def parse(
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
 
     # 10. the rest of the words: fillers, or unapplied
-    leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'’") not in FILLERS]
-    leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'’\"-]+", w)]
+    leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
+    leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
     unapplied = _phrases(leftovers, text)
     if measure is None and not order and limit is None and _is_count_like(t.low):
         measure = Measure(agg="count")
@@ -519,10 +519,13 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
         for syn in (dim.key.replace("_", " "), *dim.synonyms):
             if re.match(rf"{re.escape(syn)}s?\b", words) and (best is None or len(syn) > best[1]):
                 best = (dim.key, len(syn) + (1 if words[len(syn) : len(syn) + 1] == "s" else 0))
-    if best is None and re.match(r"(?:company|companies|organization|org|customer|account)s?\b", words):
-        if entity.dimension("organization"):
-            m = re.match(r"\w+", words)
-            return ("organization", m.end() if m else 0)
+    if (
+        best is None
+        and re.match(r"(?:company|companies|organization|org|customer|account)s?\b", words)
+        and entity.dimension("organization")
+    ):
+        m = re.match(r"\w+", words)
+        return ("organization", m.end() if m else 0)
     if best is None and re.match(r"(?:rep|owner|seller|salesperson|person|user|team member)s?\b", words):
         key = "owner" if entity.dimension("owner") else "assignee" if entity.dimension("assignee") else None
         if key:
@@ -536,10 +539,10 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
 
 def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
     for n in numbers:
-        if 0 <= n.span[0] - span[1] <= 2 or 0 <= span[0] - n.span[1] <= 2:
-            if n.value == int(n.value) and 1 <= n.value <= 1000:
-                t.use(n.span)
-                return int(n.value)
+        near = 0 <= n.span[0] - span[1] <= 2 or 0 <= span[0] - n.span[1] <= 2
+        if near and n.value == int(n.value) and 1 <= n.value <= 1000:
+            t.use(n.span)
+            return int(n.value)
     return None
 
 
@@ -568,14 +571,14 @@ def _date_field(entity: Entity, t: _Text, tm: Any) -> str | None:
 def _name_mention(t: _Text) -> tuple[Span, str] | None:
     """The name after a preposition, among the words no pass used."""
     for m in re.finditer(
-        rf"\b(?:{_PREPOSITIONS})\s+((?:the\s+)?[\w&.'’-]+(?:\s+[\w&.'’-]+){{0,4}})", t.text, re.IGNORECASE
+        rf"\b(?:{_PREPOSITIONS})\s+((?:the\s+)?[\w&.'\u2019-]+(?:\s+[\w&.'\u2019-]+){{0,4}})", t.text, re.IGNORECASE
     ):
         start = m.start(1)
         words = []
         end = start
-        for w in re.finditer(r"[\w&.'’-]+", m.group(1)):
+        for w in re.finditer(r"[\w&.'\u2019-]+", m.group(1)):
             s, e = start + w.start(), start + w.end()
-            if not t.free((s, e)) or w.group(0).lower() in ("the",) and not words:
+            if not t.free((s, e)) or (w.group(0).lower() in ("the",) and not words):
                 if words:
                     break
                 continue
@@ -586,7 +589,7 @@ def _name_mention(t: _Text) -> tuple[Span, str] | None:
             words.append(w.group(0))
             end = e
         if words:
-            name = " ".join(words).strip(".'’")
+            name = " ".join(words).strip(".'\u2019")
             first = t.text.find(words[0], start)
             return (first, end), name
     return None
