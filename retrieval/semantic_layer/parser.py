@@ -44,7 +44,7 @@ class Resolver(Protocol):
 
 FILLERS = frozenset(
     """
-    a an the of in on at to for by with from is are was were be been do does did we  you our us  
+    a an the of in on at to for by with from is are was were be been do does did we  you our us
      your what which who whom how whats what's there here any all some have has had got get show
     list give tell find please can could would should will currently right now just that those these
     this it its they them their and or as so ever yet still today's much many number count total
