@@ -377,7 +377,6 @@ ENTITIES: tuple[Entity, ...] = (
             "to-dos",
             "todo",
             "todos",
-            "to do",
             "action item",
             "action items",
             "follow-up",

@@ -231,7 +231,9 @@ def parse(
         if key == entity.key or key in ("organization", "account") or (key != "user" and entity.relation(key)):
             t.use(span)
 
-    # 3. "my", "me", "I"
+    # 3. "my", "me", "I" ("show me", "give me" are only polite)
+    while t.find(r"(?:show|give|tell|let|get|help|remind|send|list for|find) me"):
+        pass
     mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
         if user_id and entity.mine:
@@ -282,7 +284,7 @@ def parse(
             if not t.free(v.span):
                 continue
             f = _value_filter(entity, v)
-            if f is None:
+            if f is None or (f.field == "status" and times and v.value.lower() in ("new", "won", "lost", "closed")):
                 continue
             filters.append(f)
             t.use(v.span)
@@ -298,6 +300,9 @@ def parse(
         lo, hi = amounts[0], amounts[1]
         filters.append(Filter(field=number_field, op="between", value=[lo.value, hi.value]))
         t.use(between.span())
+        currency = lo.currency or hi.currency
+        if currency and entity.dimension("currency"):
+            filters.append(Filter(field="currency", op="=", value=currency))
         used_amounts += [lo, hi]
     for a in amounts:
         if a in used_amounts or number_field is None:
@@ -329,8 +334,9 @@ def parse(
             filters.append(Filter(field="currency", op="=", value=a.currency))
         used_amounts.append(a)
     # words naming the amount field itself
+    field_word = None
     if number_field:
-        t.find(r"in value|in size|in amount|value|amount|worth|size|deal size|ticket size|acv|arr")
+        field_word = t.find(r"in value|in size|in amount|value|amount|worth|size|deal size|ticket size|acv|arr")
 
     # 7. measure, grouping, ordering, limit
     measure: Measure | None = None
@@ -391,6 +397,9 @@ def parse(
         m = t.find(pattern)
         if m is not None:
             n = _number_near(numbers, m.span(), t)
+            if number_field and measure is None and not group_by and n is None and field_word is not None:
+                measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
+                break
             if measure is not None and group_by:
                 order = [Order(by="measure", direction=direction)]  # type: ignore[arg-type]
                 limit = n or 1
@@ -421,7 +430,7 @@ def parse(
     # 8. time windows, on the date the question's verb names
     time_filters: list[TimeFilter] = []
     for tm in times:
-        date_field = _date_field(entity, t, tm)
+        date_field = _date_field(entity, t, tm, category)
         if date_field is None:
             notes.append(tm.label)
             t.used[tm.span[0] : tm.span[1]] = [False] * (tm.span[1] - tm.span[0])
@@ -438,7 +447,15 @@ def parse(
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
             t.find(r"nobody|no one|not|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|in")
-        time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=tm.label))
+        label = tm.label
+        if date_field == "expected_close_on":
+            if category is None and entity.dimension("status_category"):
+                category = "open"  # a deal expected to close is one still open
+                filters.append(Filter(field="status_category", op="=", value="open"))
+            if start is None and re.search(r"\b(?:end of|by the end|before the end)\b", t.low):
+                start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+                label = f"{tm.label}, from {start.date().isoformat()}"
+        time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=label))
 
     # 9. a name: an organization or a person, through the resolver
     focus: Candidate | None = None
@@ -546,8 +563,16 @@ def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
     return None
 
 
-def _date_field(entity: Entity, t: _Text, tm: Any) -> str | None:
+def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) -> str | None:
     low = t.low
+    if (
+        category in ("won", "lost")
+        and entity.dimension("closed_at")
+        and not re.search(r"\b(?:expected to close|closing|due to close|expected close)\b", low)
+    ):
+        for m in re.finditer(r"\b(?:closed|close|won|win|wins|lost|lose|signed|landed|booked)\b", low):
+            t.use(m.span())
+        return "closed_at"
     choices: list[tuple[str, str]] = [
         (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
