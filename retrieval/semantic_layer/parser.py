@@ -489,7 +489,7 @@ def parse(
         measure = Measure(agg="count")
     query = StructuredQuery(
         entity=entity.key,
-        filters=_dedupe(filters),
+        filters=_dedupe(filters, entity),
         time=time_filters,
         measure=measure,
         group_by=list(dict.fromkeys(group_by)),
@@ -505,14 +505,24 @@ def _is_count_like(low: str) -> bool:
     return bool(re.search(r"\b(?:how many|number of|count)\b", low))
 
 
-def _dedupe(filters: list[Filter]) -> list[Filter]:
+def _dedupe(filters: list[Filter], entity: Entity | None = None) -> list[Filter]:
+    """Repeated filters once; two values of one single-valued field ("in Prospecting or Qualification",
+    "in Prospecting and Qualification") as one ``in`` filter: a row has one status, so both mean either."""
     seen: set[tuple[str, str, str]] = set()
-    out = []
+    out: list[Filter] = []
     for f in filters:
         key = (f.field, f.op, repr(f.value))
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
+        if key in seen:
+            continue
+        seen.add(key)
+        dim = entity.dimension(f.field) if entity is not None else None
+        single = dim is not None and dim.type == "text" and not (dim.via and entity and entity.relation(dim.via).many)  # type: ignore[union-attr]
+        same = next((o for o in out if o.field == f.field and o.op in ("=", "in") and f.op == "=" and single), None)
+        if same is not None:
+            values = same.value if same.op == "in" else [same.value]
+            out[out.index(same)] = Filter(field=f.field, op="in", value=[*values, f.value])
+            continue
+        out.append(f)
     return out
 
 
