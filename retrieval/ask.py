@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from kgcrm.errors import KgcrmError
 from retrieval.semantic import SemanticSearch
 from retrieval.semantic_layer import SemanticLayer
-from retrieval.semantic_layer.query import StructuredQuery
+from retrieval.semantic_layer.query import QueryError, StructuredQuery
 from retrieval.templates import Resolver, unresolved_answer
 from retrieval.types import Answer, Candidate, EntityRef, Resolution
 
@@ -219,10 +219,19 @@ class AskPipeline:
             answer = self._relationship_answer(question, tenant_id, resolver)
             if answer is not None:
                 return answer
-        parsed = self.semantic_layer.parse(question, tenant_id, user_id=user_id, previous=previous, resolver=resolver)
         answer = None
-        if parsed.query is not None or parsed.clarification is not None:
-            answer = self.semantic_layer.answer(parsed, tenant_id)
+        try:
+            parsed = self.semantic_layer.parse(
+                question, tenant_id, user_id=user_id, previous=previous, resolver=resolver
+            )
+            if parsed.query is not None or parsed.clarification is not None:
+                answer = self.semantic_layer.answer(parsed, tenant_id)
+        except QueryError as error:  # the parser built something the model refuses: say so, never a 500
+            answer = Answer(
+                answer=f"I could not express that question exactly: {error}.",
+                method="clarification",
+                unapplied=[question],
+            )
         if answer is not None and not answer.unapplied:
             return answer
         if self.filler is not None:

@@ -17,6 +17,8 @@ another retriever).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,7 +52,11 @@ FILLERS = frozenset(
     this it its they them their and or as so ever yet still today's much many number count total
     currently exist existing sitting being stuck got theres there's kind sort one ones being are?
     please? thanks hey hi ok okay
-    """.split()  # noqa: SIM905
+        quick check far time overall out curiosity like know together money amounts big back come came comes
+    coming where belong belongs track tracked located based every own owns owned written team crm added up even
+    though already passed altogether currently whole entire note ok total totals sum exactly roughly
+    wondering wonder need want see look looking interested
+""".split()  # noqa: SIM905
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
@@ -169,6 +175,69 @@ _STATUS_TYPE = {
 }
 
 
+_MONTHS = (
+    "january february march april may june july august september october november december".split()  # noqa: SIM905
+)
+_GRAMMAR_WORDS = frozenset(
+    """
+    week weeks month months quarter quarters year years days today yesterday tomorrow last next this past since
+    before after until between from created creation closing close closed closes expected probability salary
+    salaries minimum maximum average total number count type source status stage stages owner owners open won
+    lost active inactive done overdue completed pipeline amount value biggest largest smallest highest lowest
+    latest recent newest oldest most least fewest many much what which where when who how updated update
+    touched industry location tier currency assigned assignee employment partnership partnerships opportunity
+    opportunities deals meetings meeting calls emails messages interactions companies company organizations
+    organization accounts account contacts contact tasks task notes note people person leads lead jobs job
+    referral strategic enterprise quarterly weekly monthly each per every
+    """.split()  # noqa: SIM905
+    + _MONTHS
+)
+_SHORTHANDS = {
+    "opn": "open",
+    "lst": "last",
+    "nxt": "next",
+    "ths": "this",
+    "yr": "year",
+    "yrs": "years",
+    "qtr": "quarter",
+    "wonn": "won",
+    "tpye": "type",
+    "nr": "number",
+    "no.": "number",
+    "wk": "week",
+    "wks": "weeks",
+    "mo": "month",
+    "dealz": "deals",
+    "oppties": "opportunities",
+    "opptys": "opportunities",
+    "cos": "companies",
+}
+
+
+def correct_typos(text: str) -> str:
+    """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names are left alone."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    vocabulary = _GRAMMAR_WORDS | {w for e in ENTITIES for w in e.synonyms if " " not in w}
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in _SHORTHANDS:
+            return _SHORTHANDS[low]
+        if len(low) < 4 or low in vocabulary or low in FILLERS or not low.isalpha():
+            return word
+        limit = 1 if len(low) <= 6 else 2
+        best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
+        if DamerauLevenshtein.distance(low, best) > limit or best[0] != low[0]:
+            return word
+        if word[:1].isupper() and m.start() > 0 and best not in _MONTHS:
+            return word  # a capitalised word inside the question is a name or a value: the value linker reads it
+        return best.capitalize() if word[:1].isupper() else best
+
+    return re.sub(r"[A-Za-z][A-Za-z.]*[A-Za-z]|[A-Za-z]+", fix, text)
+
+
 def parse(
     question: str,
     *,
@@ -180,7 +249,7 @@ def parse(
     previous: StructuredQuery | None = None,
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
-    text = " ".join(question.split())[:2000]
+    text = correct_typos(" ".join(question.split())[:2000])
     t = _Text(text)
     notes: list[str] = []
 
@@ -294,12 +363,44 @@ def parse(
     # 6. comparisons on amounts
     money_field = next((d.key for d in entity.dimensions if d.type == "money" and d.via is None), None)
     number_field = money_field or ("probability" if entity.dimension("probability") else None)
-    between = re.search(r"between\s+(\S+)\s+and\s+(\S+)", t.low)
+    field_word = None
+    for pattern, key in (
+        (r"(?:maximum|max|top of the) salary(?: range)?|salary (?:max(?:imum)?|ceiling|cap)", "salary_max"),
+        (r"(?:minimum|min|bottom of the|starting) salary|salary (?:min(?:imum)?|floor)|lower salary", "salary_min"),
+        (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
+        (r"salar(?:y|ies)|pay|compensation", "salary_max"),
+    ):
+        if entity.dimension(key) is not None and (fm := t.find(pattern)) is not None:
+            number_field = key
+            field_word = fm
+            break
+    if number_field and field_word is None:
+        field_word = t.find(
+            r"in value|in size|in amount|values|value|amounts|amount|worth|size|deal size|ticket size|acv|arr|revenue"
+        )
+
+    if number_field is not None and entity.dimension(number_field).type != "money":  # type: ignore[union-attr]
+        amounts = [n for n in find_numbers(text, exclude_spans=time_spans) if t.free(n.span)]
     used_amounts: list[Any] = []
-    if between and len(amounts) >= 2 and number_field:
-        lo, hi = amounts[0], amounts[1]
+    pair = next(
+        (
+            (x, y)
+            for x, y in itertools.pairwise(amounts)
+            if re.fullmatch(r"\s*(?:[a-z]{3}\s+)?(?:and|to|-|\u2013)\s*", t.low[x.span[1] : y.span[0]])
+            and re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: x.span[0]])
+        ),
+        None,
+    )
+    if pair is not None and number_field:
+        lo, hi = pair
+        start_kw = re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: lo.span[0]])
+        assert start_kw is not None
+        t.use((start_kw.start(), hi.span[1]))
+        tail = re.match(r"\s+([a-z]{3})\b", t.low[hi.span[1] :])
+        if tail and tail.group(1).upper() in ("USD", "EUR", "GBP", "CHF", "DKK", "SEK", "NOK", "JPY", "CAD", "AUD"):
+            t.use((hi.span[1], hi.span[1] + tail.end()))
+            lo = dataclasses.replace(lo, currency=lo.currency or tail.group(1).upper())
         filters.append(Filter(field=number_field, op="between", value=[lo.value, hi.value]))
-        t.use(between.span())
         currency = lo.currency or hi.currency
         if currency and entity.dimension("currency"):
             filters.append(Filter(field="currency", op="=", value=currency))
@@ -334,20 +435,24 @@ def parse(
             filters.append(Filter(field="currency", op="=", value=a.currency))
         used_amounts.append(a)
     # words naming the amount field itself
-    field_word = None
-    if number_field:
-        field_word = t.find(r"in value|in size|in amount|value|amount|worth|size|deal size|ticket size|acv|arr")
-
     # 7. measure, grouping, ordering, limit
     measure: Measure | None = None
+    by_field: str | None = None
     group_by: list[str] = []
     order: list[Order] = []
     limit: int | None = None
+    most = t.find(
+        r"the (?:largest|biggest|highest|greatest) (?:number|count) of|the most|most|the fewest|fewest|the least|least"
+    )
     for pattern, agg in _AGG_WORDS:
         m = t.find(pattern)
         if m is not None:
             measure = (
-                Measure(agg="count") if agg == "count" else Measure(agg=agg, field=money_field) if money_field else None
+                Measure(agg="count")
+                if agg == "count"
+                else Measure(agg=agg, field=number_field)
+                if number_field
+                else None
             )  # type: ignore[arg-type]
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
@@ -358,11 +463,15 @@ def parse(
     for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
         rest = m.group(1)
         key = _dimension_word(entity, rest)
+        dim = entity.dimension(key[0]) if key else None
+        if key is not None and dim is not None and dim.type in ("number", "money"):
+            by_field = key[0]  # "top 5 deals by amount": an order, not a grouping
+            t.use((m.start(), m.start(1) + key[1]))
+            continue
         if key is not None:
             group_by.append(key[0])
             t.use((m.start(), m.start(1) + key[1]))
     # "which rep has the most …", "who has the most open deals"
-    most = t.find(r"the most|most|the fewest|fewest|the least|least")
     if most is not None:
         who = re.search(
             r"\b(which|what|who|whose)\s+([a-z -]+?)\s+(?:has|have|had|with|owns|is|are|got)\b", t.low
@@ -373,11 +482,15 @@ def parse(
             if key is not None:
                 t.use((who.start(2), who.start(2) + key[1]))
         if key is None:
-            for w in re.finditer(r"[a-z]+(?: [a-z]+)?", t.low[: most.start()]):
-                if t.free(w.span()) and (found := _dimension_word(entity, w.group(0))) is not None:
-                    key = found
-                    t.use((w.start(), w.start() + found[1]))
-                    break
+            for w in re.finditer(r"\b[a-z]+", t.low[: most.start()]):
+                rest = t.low[w.start() : most.start()]
+                found = _dimension_word(entity, rest)
+                if found is not None and t.free((w.start(), w.start() + found[1])):
+                    dim = entity.dimension(found[0])
+                    if dim is not None and dim.type not in ("number", "money"):
+                        key = found
+                        t.use((w.start(), w.start() + found[1]))
+                        break
         if key is None and who is not None and who.group(1) == "who" and entity.dimension(entity.mine or ""):
             key = (entity.mine or "", 0)
         if key is not None:
@@ -404,7 +517,7 @@ def parse(
                 order = [Order(by="measure", direction=direction)]  # type: ignore[arg-type]
                 limit = n or 1
             elif number_field:
-                order = [Order(by=number_field, direction=direction)]  # type: ignore[arg-type]
+                order = [Order(by=by_field or number_field, direction=direction)]  # type: ignore[arg-type]
                 limit = n or 1
                 if measure is not None and measure.agg != "count":
                     measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
@@ -442,12 +555,23 @@ def parse(
             if tm.direction == "since"
             else (tm.start, tm.end)
         )
-        if tm.direction == "before" and re.search(
-            r"\b(?:nobody|no one|not|untouched|haven't|hasn't|without|stale|idle|for)\b", t.low
+        label = tm.label
+        negated = re.search(r"\b(?:nobody|no one|not|no|untouched|haven't|hasn't|without|stale|idle)\b", t.low)
+        if negated and tm.direction == "window" and tm.start is not None and tm.end is not None and tm.end >= now:
+            start, end = None, tm.start  # "nobody updated in the last six weeks": last update before its start
+            label = f"before {tm.start.date().isoformat()} (nothing in {tm.label})"
+        if (
+            (negated or tm.direction == "before")
+            and end is not None
+            and start is None
+            and (negated or re.search(r"\b(?:for|touched|updated)\b", t.low))
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
-            t.find(r"nobody|no one|not|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|in")
-        label = tm.label
+            while t.find(
+                r"nobody|no one|not|no|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|update|updates"
+                r"|activity|modified|changed|in"
+            ):
+                pass
         if date_field == "expected_close_on":
             if category is None and entity.dimension("status_category"):
                 category = "open"  # a deal expected to close is one still open
@@ -481,7 +605,24 @@ def parse(
                         t.use(span)
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
 
-    # 10. the rest of the words: fillers, or unapplied
+    # 10. the words naming a field the query uses ("the Qualification stage", "source referral", "type")
+    used_fields = {f.field for f in filters} | {tf.field for tf in time_filters} | set(group_by)
+    used_fields |= {o.by for o in order} | ({measure.field} if measure is not None and measure.field else set())
+    for key in used_fields:
+        dim = entity.dimension(key)
+        if dim is None:
+            continue
+        words = {dim.key.replace("_", " "), *dim.synonyms, *((dim.label,) if dim.label else ())}
+        for word in sorted(words, key=len, reverse=True):
+            while t.find(re.escape(word) + r"s?(?: dates?)?"):
+                pass
+    if used_fields & {"expected_close_on", "closed_at", "created_at", "due_at", "occurred_at", "started_on"}:
+        while t.find(r"dates?|day"):
+            pass
+    if entity.key in ("job", "partnership"):
+        t.find(r"leads?")
+
+    # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
     leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
     unapplied = _phrases(leftovers, text)
@@ -543,7 +684,7 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
     """The dimension named at the start of ``words`` ("stage", "rep", "industry"), and the length used."""
     best: tuple[str, int] | None = None
     for dim in entity.dimensions:
-        for syn in (dim.key.replace("_", " "), *dim.synonyms):
+        for syn in (dim.key.replace("_", " "), *dim.synonyms, *((dim.label,) if dim.label else ())):
             if re.match(rf"{re.escape(syn)}s?\b", words) and (best is None or len(syn) > best[1]):
                 best = (dim.key, len(syn) + (1 if words[len(syn) : len(syn) + 1] == "s" else 0))
     if (
@@ -627,6 +768,10 @@ def _name_mention(t: _Text) -> tuple[Span, str] | None:
             name = " ".join(words).strip(".'\u2019")
             first = t.text.find(words[0], start)
             return (first, end), name
+    # no preposition: a run of capitalised words nothing else used ("Northwind Traders Inc. deals")
+    for m in re.finditer(r"[A-Z][\w&'\u2019-]*\.?(?:\s+[A-Z][\w&'\u2019-]*\.?){0,4}", t.text):
+        if t.free(m.span()) and m.group(0).lower().strip(".") not in FILLERS:
+            return m.span(), m.group(0).strip(".'\u2019")
     return None
 
 
@@ -671,10 +816,13 @@ def _value_filter(entity: Entity, v: Any) -> Filter | None:
         return None
     dim = entity.dimension(field_name)
     assert dim is not None
-    carrier = {"deal": "opportunity"}.get(entity.key, entity.key)
-    if dim.via is not None and field_name in ("industry", "location"):
-        carrier = "organization" if dim.via in ("organization", "employer") else carrier
-    if types and carrier not in types:
+    carriers = {{"deal": "opportunity"}.get(entity.key, entity.key)}
+    if entity.labels[0] == "Lead":
+        carriers.add("lead")
+    if dim.via is not None:
+        relation = entity.relation(dim.via)
+        carriers = {relation.target} if relation is not None else carriers
+    if types and not (carriers & types):
         return None
     return Filter(field=field_name, op="=", value=v.value)
 
