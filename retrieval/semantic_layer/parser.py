@@ -56,11 +56,14 @@ FILLERS = frozenset(
     coming where belong belongs track tracked located based every own owns owned written team crm added up even
     though already passed altogether currently whole entire note ok total totals sum exactly roughly
     wondering wonder need want see look looking interested
+    write wrote written took place logged exchanged happened happen recorded attended held hold marked add added
+    offers offer break down into broken split grouped group for overall breakdown show shows showing linked
+    any anything anyone somebody someone
 """.split()  # noqa: SIM905
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
-    (r"closed[\s-]won|won|wins|win|signed|landed|booked", "won"),
+    (r"closed[\s-]won|won|wins|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
     (r"closed[\s-]lost|lost|losses", "lost"),
     (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
     (r"inactive|dormant", "inactive"),
@@ -188,7 +191,8 @@ _GRAMMAR_WORDS = frozenset(
     touched industry location tier currency assigned assignee employment partnership partnerships opportunity
     opportunities deals meetings meeting calls emails messages interactions companies company organizations
     organization accounts account contacts contact tasks task notes note people person leads lead jobs job
-    referral strategic enterprise quarterly weekly monthly each per every
+    referral strategic enterprise quarterly weekly monthly each per every current currently former roles role
+    people members member employees staff users user team active
     """.split()  # noqa: SIM905
     + _MONTHS
 )
@@ -227,7 +231,7 @@ def correct_typos(text: str) -> str:
             return _SHORTHANDS[low]
         if len(low) < 4 or low in vocabulary or low in FILLERS or not low.isalpha():
             return word
-        limit = 1 if len(low) <= 6 else 2
+        limit = 1 if len(low) <= 8 else 2
         best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
         if DamerauLevenshtein.distance(low, best) > limit or best[0] != low[0]:
             return word
@@ -251,6 +255,7 @@ def parse(
     """The structured query of ``question``, with the words it could not use."""
     text = correct_typos(" ".join(question.split())[:2000])
     t = _Text(text)
+    forced_latest: list[bool] = []
     notes: list[str] = []
 
     # 1. time, amounts, numbers
@@ -267,6 +272,27 @@ def parse(
 
     # 2. the entity
     mentions = _entity_mentions(t)
+    for pattern, key in (
+        (
+            r"who (?:works|worked|is working) (?:at|for)|(?:current )?employees of"
+            r"|people (?:working )?at|staff (?:at|of)",
+            "person",
+        ),
+        (r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|team members?", "user"),
+        (
+            r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear)\w*(?: (?:to|with|from))?"
+            r"|last (?:talked|spoke|met)|(?:talked|spoke|met) (?:to|with)",
+            "interaction",
+        ),
+    ):
+        special = re.search(rf"\b(?:{pattern})\b", t.low)
+        if special is not None:
+            t.use(special.span())
+            mentions = [m for m in mentions if not (special.start() <= m[0][0] < special.end())]
+            mentions.insert(0, ((special.start(), special.start()), key, None))
+            if key == "interaction" and "last" in special.group(0):
+                t.low = t.low  # "when did we last …": the latest one
+                forced_latest.append(True)
     grouping_spans = [m.span() for m in re.finditer(r"\b(?:by|per|for each|each|across)\s+\w+", t.low)]
     plate = re.search(r"\b(?:on my plate|my plate|my to-?do list|on my list)\b", t.low)
     if plate:
@@ -297,11 +323,23 @@ def parse(
     for span, key, _kind in mentions:
         if span == (primary[0] if primary else None):
             continue
-        if key == entity.key or key in ("organization", "account") or (key != "user" and entity.relation(key)):
+        word = t.low[span[0] : span[1]]
+        if (
+            key == entity.key
+            or word in entity.synonyms
+            or key in ("organization", "account")
+            or (key != "user" and entity.relation(key))
+        ):
             t.use(span)
 
     # 3. "my", "me", "I" ("show me", "give me" are only polite)
     while t.find(r"(?:show|give|tell|let|get|help|remind|send|list for|find) me"):
+        pass
+    while t.find(
+        r"i'd like to know|i would like to know|i'd like|i would like|i want to know|i want|i need|i wonder|"
+        r"i'm wondering|i am wondering|i'm curious|i am curious|can i see|can i get|could i get|could i see|may i"
+        r"|i'm looking for|i am looking for|do you know|can you tell me|could you tell me|can you|could you"
+    ):
         pass
     mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
@@ -347,12 +385,74 @@ def parse(
             if category is None and entity.status_type:
                 filters.append(Filter(field="status_category", op="=", value="open"))
 
+    # presence: "deals without an account", "contacts whose role has not ended"
+    for m in re.finditer(
+        r"\b(?:without|missing|with no|lacking|not linked to|aren't linked to|isn't linked to|no)\s+"
+        r"(?:an?\s+|any\s+)?([a-z]+)",
+        t.low,
+    ):
+        key = _dimension_word(entity, m.group(1))
+        if key is not None and t.free((m.start(), m.start(1))):
+            filters.append(Filter(field=key[0], op="is_not_set"))
+            t.use(m.span())
+    if entity.dimension("ended_on") is not None and entity.key == "contact":
+        if t.find(
+            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?|still open"
+        ):
+            filters.append(Filter(field="ended_on", op="is_not_set"))
+        elif t.find(r"former|past|ended|previous"):
+            filters.append(Filter(field="ended_on", op="is_set"))
+    if entity.dimension("is_active") is not None:
+        if t.find(r"active or not|active or inactive|all"):
+            pass
+        elif t.find(r"inactive|deactivated"):
+            filters.append(Filter(field="is_active", op="=", value=False))
+        elif t.find(r"active|current"):
+            filters.append(Filter(field="is_active", op="=", value=True))
+    contains = re.search(
+        r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
+        r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
+        t.low,
+    ) or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    if contains is not None:
+        groups = contains.groups()
+        word_field, needle_span = (
+            (groups[0], contains.span(2))
+            if groups[0] in ("title", "name", "subject")
+            else (
+                groups[1],
+                contains.span(1),
+            )
+        )
+        key = "title" if entity.dimension("title") is not None and word_field == "title" else "name"
+        if entity.dimension(key) is not None and t.free(contains.span()):
+            needle = text[needle_span[0] : needle_span[1]]
+            filters.append(Filter(field=key, op="contains", value=needle))
+            t.use(contains.span())
+            t.find(r"whose|hold|holding|containing")
+
     # 5. the tenant's values
     if values is not None:
         for v in values.link(text, exclude_spans=t.spans()):
             if not t.free(v.span):
                 continue
+            before = t.low[: v.span[0]]
+            if v.dimension == "kind" and re.search(
+                r"(?:from|via|source|sourced|came from|imported from|through|logged from)\s*(?:the\s+)?$", before
+            ):
+                v = next((a for a in v.alternatives if a.dimension == "source"), v)
+            surface = text[v.span[0] : v.span[1]]
+            if v.dimension == "status" and surface.islower() and surface.endswith("s") and not v.value.endswith("s"):
+                continue  # "offers" is a verb here, not the status "Offer"
             f = _value_filter(entity, v)
+            negation = re.search(
+                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|except|excluding|besides|"
+                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$",
+                before,
+            )
+            if f is not None and negation is not None and t.free((negation.start(), negation.end())):
+                f = f.model_copy(update={"op": "!="})
+                t.use((negation.start(), negation.end()))
             if f is None or (f.field == "status" and times and v.value.lower() in ("new", "won", "lost", "closed")):
                 continue
             filters.append(f)
@@ -510,7 +610,7 @@ def parse(
         m = t.find(pattern)
         if m is not None:
             n = _number_near(numbers, m.span(), t)
-            if number_field and measure is None and not group_by and n is None and field_word is not None:
+            if number_field and measure is None and not group_by and n is None and field_word and by_field is None:
                 measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
                 break
             if measure is not None and group_by:
@@ -525,6 +625,8 @@ def parse(
             else:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
             break
+    if forced_latest and not order and entity.default_date:
+        order, limit = [Order(by=entity.default_date, direction="desc")], 1
     if not order:
         for pattern, direction in _RECENT:
             if (
@@ -729,7 +831,7 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
         (r"created|added|new|opened|came in|entered", "created_at"),
         (r"due", "due_at"),
-        (r"completed|finished|done", "completed_at"),
+        (r"completed|complete|finished|finish|done|closed out", "completed_at"),
         (r"updated|touched|modified|changed", "updated_at"),
         (r"started|began|start", "started_on"),
         (r"ended|end", "ended_on"),
