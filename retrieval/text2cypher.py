@@ -277,7 +277,17 @@ class StructuredQueryFiller:
 
         from retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
 
-        reply = _THINKING.sub("", self.llm.complete(self.system_prompt(), f"Question: {question}"))
+        if hasattr(self.llm, "call_function"):  # JSON-schema function calling
+            reply = self.llm.call_function(
+                self.system_prompt(),
+                f"Question: {question}",
+                "query_crm",
+                "Answer a question about the CRM with one structured query over the semantic model.",
+                StructuredQuery.model_json_schema(),
+            )
+        else:
+            reply = self.llm.complete(self.system_prompt(), f"Question: {question}")
+        reply = _THINKING.sub("", reply)
         found = _JSON.search(reply)
         if found is None:
             return None
@@ -324,6 +334,22 @@ class StructuredQueryFiller:
                     {"tenant_id": tenant_id, "ids": [str(i) for i in ids]},
                 )
                 if not rows or rows[0]["found"] != len(set(map(str, ids))):
-                    raise QueryError(f"unknown {dim.words} id", field=f.field)
+                    value = self._resolve_names(ids, label, tenant_id, f.field)
+                    value = value if isinstance(f.value, list) else value[0]
             filters.append(f.model_copy(update={"value": value}))
         return query.model_copy(update={"filters": filters})
+
+    def _resolve_names(self, names: list[Any], label: str, tenant_id: str, field: str) -> list[str]:
+        """Names the model wrote where ids belong, resolved inside the tenant (one unambiguous match each)."""
+        from retrieval.semantic_layer.query import QueryError
+
+        resolver = getattr(self.layer, "resolver", None)
+        if resolver is None or label not in ("Organization", "Person"):
+            raise QueryError("unknown id", field=field)
+        ids = []
+        for name in names:
+            resolution = resolver.resolve(str(name), tenant_id, types=[label], limit=3)
+            if not resolution.candidates or resolution.ambiguous:
+                raise QueryError(f"no single {label.lower()} called {name!r}", field=field)
+            ids.append(resolution.candidates[0].id)
+        return ids
