@@ -134,7 +134,13 @@ def _audit_dims() -> tuple[Dimension, ...]:
 
 
 def _owner_dim() -> Dimension:
-    return Dimension("owner", "ref", "id", via="owner", synonyms=("owner", "rep", "seller", "salesperson", "owned by"))
+    return Dimension(
+        "owner",
+        "ref",
+        "id",
+        via="owner",
+        synonyms=("owner", "rep", "sales rep", "seller", "salesperson", "account owner", "owned by"),
+    )
 
 
 def _org_dims(relation: str = "organization") -> tuple[Dimension, ...]:

@@ -59,12 +59,13 @@ FILLERS = frozenset(
     write wrote written took place logged exchanged happened happen recorded attended held hold marked add added
     offers offer break down into broken split grouped group for overall breakdown show shows showing linked
     any anything anyone somebody someone
+    whose across every type types sort kinds
 """.split()  # noqa: SIM905
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
-    (r"closed[\s-]won|won|wins|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
-    (r"closed[\s-]lost|lost|losses", "lost"),
+    (r"closed[\s-]won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
+    (r"closed[\s-]lost|lost|losses|lose|losing", "lost"),
     (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
     (r"inactive|dormant", "inactive"),
     (r"active", "active"),
@@ -83,7 +84,10 @@ _SUPERLATIVE = (
     (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest", "desc"),
     (r"smallest|lowest|min(?:imum)?|cheapest", "asc"),
 )
-_RECENT = (r"latest|most recent|newest|last|recent", "desc"), (r"oldest|earliest|first", "asc")
+_RECENT = (
+    (r"most recently|latest|most recent|newest|last|recent|recently", "desc"),
+    (r"oldest|earliest|first|least recently", "asc"),
+)
 _PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
 
 
@@ -229,7 +233,7 @@ def correct_typos(text: str) -> str:
         low = word.lower()
         if low in _SHORTHANDS:
             return _SHORTHANDS[low]
-        if len(low) < 4 or low in vocabulary or low in FILLERS or not low.isalpha():
+        if len(low) < 5 or low in vocabulary or low in FILLERS or not low.isalpha():
             return word
         limit = 1 if len(low) <= 8 else 2
         best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
@@ -304,7 +308,7 @@ def parse(
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
     follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
     if primary is None and not follow_up:
-        if re.search(r"\bpipeline\b", t.low):
+        if re.search(r"\b(?:pipeline|revenue|bookings|won|lost|close won|closed won|deal size)\b", t.low):
             primary = ((0, 0), "deal", None)
         else:
             return Parsed(None)
@@ -322,6 +326,13 @@ def parse(
     # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
     for span, key, _kind in mentions:
         if span == (primary[0] if primary else None):
+            continue
+        if _kind is not None and entity.key == "interaction" and t.free(span):
+            cue = re.search(
+                r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:the\s+)?$", t.low[: span[0]]
+            )
+            filters.append(Filter(field="source" if cue else "kind", op="=", value=_kind))
+            t.use(span)
             continue
         word = t.low[span[0] : span[1]]
         if (
@@ -341,6 +352,9 @@ def parse(
         r"|i'm looking for|i am looking for|do you know|can you tell me|could you tell me|can you|could you"
     ):
         pass
+    trailing = re.search(r"\bfor me\s*[?.!]*\s*$", t.low)
+    if trailing and re.search(r"\b(?:break|show|list|give|split|tell|count|pull|get)\b", t.low):
+        t.use(trailing.span())
     mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
         if user_id and entity.mine:
@@ -369,7 +383,12 @@ def parse(
     if plate is not None and category is None and entity.dimension("status_category"):
         category = "open"
         filters.append(Filter(field="status_category", op="=", value="open"))
-    overdue = t.find(r"overdue|late|past due")
+    if category == "open":
+        t.find(r"pipeline")
+    overdue = t.find(
+        r"overdue|late|past due|past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
+    )
     if overdue is not None:
         date_field = (
             "due_at"
@@ -432,6 +451,7 @@ def parse(
             t.find(r"whose|hold|holding|containing")
 
     # 5. the tenant's values
+    value_spans: list[tuple[Span, Filter]] = []
     if values is not None:
         for v in values.link(text, exclude_spans=t.spans()):
             if not t.free(v.span):
@@ -456,6 +476,7 @@ def parse(
             if f is None or (f.field == "status" and times and v.value.lower() in ("new", "won", "lost", "closed")):
                 continue
             filters.append(f)
+            value_spans.append((v.span, f))
             t.use(v.span)
             if f.field == "owner":
                 t.find(r"owned by|assigned to|belonging to|of|for|by", use=True)
@@ -465,8 +486,8 @@ def parse(
     number_field = money_field or ("probability" if entity.dimension("probability") else None)
     field_word = None
     for pattern, key in (
-        (r"(?:maximum|max|top of the) salary(?: range)?|salary (?:max(?:imum)?|ceiling|cap)", "salary_max"),
-        (r"(?:minimum|min|bottom of the|starting) salary|salary (?:min(?:imum)?|floor)|lower salary", "salary_min"),
+        (r"(?:maximum|max|top of the) salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)", "salary_max"),
+        (r"(?:minimum|min|bottom of the|starting) salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)", "salary_min"),
         (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
         (r"salar(?:y|ies)|pay|compensation", "salary_max"),
     ):
@@ -519,11 +540,11 @@ def parse(
         field_name = number_field
         if op is None:
             after = t.low[a.span[1] :]
-            m = re.match(r"\s*(?:or more|and up|\+|or above|plus)", after)
+            m = re.match(r"\s*(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
             if m:
                 op = ">="
                 t.use((a.span[1], a.span[1] + m.end()))
-            m2 = re.match(r"\s*(?:or less|or under|or below)", after)
+            m2 = re.match(r"\s*(?:or less|or under|or below|or lower|or fewer)", after)
             if m2:
                 op = "<="
                 t.use((a.span[1], a.span[1] + m2.end()))
@@ -603,6 +624,13 @@ def parse(
             t.find(r"which|what|who|whose")
         else:
             t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
+    into = re.search(r"\b(?:down into|broken into|split into|divided into|into)\b", t.low)
+    if into is not None:
+        for f in filters:
+            if f.op == "in" and f.field not in group_by:
+                group_by.append(f.field)
+                t.use(into.span())
+                break
     if group_by and measure is None:
         measure = Measure(agg="count")
     # top N / largest / latest
@@ -610,6 +638,28 @@ def parse(
         m = t.find(pattern)
         if m is not None:
             n = _number_near(numbers, m.span(), t)
+            if n is None:  # "which three job leads have the highest …"
+                n = next(
+                    (
+                        int(x.value)
+                        for x in numbers
+                        if t.free(x.span) and not x.percent and x.value == int(x.value) and 1 <= x.value <= 100
+                    ),
+                    None,
+                )
+                for x in numbers:
+                    if n is not None and t.free(x.span) and x.value == n:
+                        t.use(x.span)
+                        break
+            after = _dimension_word(entity, t.low[m.end() :].strip())
+            after_dim = entity.dimension(after[0]) if after else None
+            if after and after_dim is not None and after_dim.type not in ("number", "money") and not group_by:
+                start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
+                t.use((start, start + after[1]))
+                group_by.append(after[0])  # "top industry by number of orgs"
+                measure = measure or Measure(agg="count")
+                order, limit = [Order(by="measure", direction=direction)], n or 1  # type: ignore[arg-type]
+                break
             if number_field and measure is None and not group_by and n is None and field_word and by_field is None:
                 measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
                 break
@@ -683,30 +733,6 @@ def parse(
                 label = f"{tm.label}, from {start.date().isoformat()}"
         time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=label))
 
-    # 9. a name: an organization or a person, through the resolver
-    focus: Candidate | None = None
-    clarification: Resolution | None = None
-    mention: str | None = None
-    if resolver is not None and tenant_id is not None:
-        found = _name_mention(t)
-        if found is not None:
-            span, mention = found
-            dims = _name_dimensions(entity)
-            if dims:
-                types = sorted({typ for typ, _ in dims})
-                resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
-                if resolution.candidates and resolution.ambiguous:
-                    clarification = resolution
-                    t.use(span)
-                elif resolution.candidates and resolution.candidates[0].score >= 0.5:
-                    best = resolution.candidates[0]
-                    dim = next((d for typ, d in dims if typ == best.type), None)
-                    if dim is not None:
-                        filters.append(Filter(field=dim, op="=", value=best.id, display=best.name))
-                        focus = best
-                        t.use(span)
-                        t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
-
     # 10. the words naming a field the query uses ("the Qualification stage", "source referral", "type")
     used_fields = {f.field for f in filters} | {tf.field for tf in time_filters} | set(group_by)
     used_fields |= {o.by for o in order} | ({measure.field} if measure is not None and measure.field else set())
@@ -723,6 +749,33 @@ def parse(
             pass
     if entity.key in ("job", "partnership"):
         t.find(r"leads?")
+
+    # 9. a name: an organization or a person, through the resolver
+    focus: Candidate | None = None
+    clarification: Resolution | None = None
+    mention: str | None = None
+    if resolver is not None and tenant_id is not None:
+        found = _name_mention(t, [span for span, _ in value_spans])
+        if found is not None:
+            span, mention = found
+            dims = _name_dimensions(entity)
+            if dims:
+                types = sorted({typ for typ, _ in dims})
+                resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
+                named = any(c.isupper() for c in mention)
+                if resolution.candidates and resolution.ambiguous and named:
+                    clarification = resolution
+                    t.use(span)
+                elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
+                    best = resolution.candidates[0]
+                    dim = next((d for typ, d in dims if typ == best.type), None)
+                    if dim is not None:
+                        inside = [f for sp, f in value_spans if span[0] <= sp[0] and sp[1] <= span[1]]
+                        filters = [f for f in filters if not any(f is g for g in inside)]
+                        filters.append(Filter(field=dim, op="=", value=best.id, display=best.name))
+                        focus = best
+                        t.use(span)
+                        t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
 
     # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
@@ -846,33 +899,38 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
     return entity.default_date
 
 
-def _name_mention(t: _Text) -> tuple[Span, str] | None:
-    """The name after a preposition, among the words no pass used."""
-    for m in re.finditer(
-        rf"\b(?:{_PREPOSITIONS})\s+((?:the\s+)?[\w&.'\u2019-]+(?:\s+[\w&.'\u2019-]+){{0,4}})", t.text, re.IGNORECASE
-    ):
-        start = m.start(1)
-        words = []
-        end = start
-        for w in re.finditer(r"[\w&.'\u2019-]+", m.group(1)):
-            s, e = start + w.start(), start + w.end()
-            if not t.free((s, e)) or (w.group(0).lower() in ("the",) and not words):
-                if words:
-                    break
+def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | None:  # type: ignore[assignment]
+    """The name after a preposition (or a run of capitalised words), among the words no pass used; words a value
+    linked may be part of it ("Quellental Logistiek BV": the industry "Logistiek" is part of a name)."""
+
+    def usable(span: Span) -> bool:
+        return t.free(span) or any(a <= span[0] and span[1] <= b for a, b in value_spans)
+
+    for m in re.finditer(rf"\b(?:{_PREPOSITIONS})\s+", t.text, re.IGNORECASE):
+        if not t.free((m.start(), m.end() - 1)) and not re.match(r"(?:at|with|about|for)\b", m.group(0), re.I):
+            continue
+        words: list[str] = []
+        first = last = m.end()
+        for w in re.finditer(r"[\w&.'\u2019-]+", t.text[m.end() :]):
+            s0, e0 = m.end() + w.start(), m.end() + w.end()
+            if words and t.text[last:s0].strip():
+                break
+            low = w.group(0).lower().strip(".")
+            if not words and low == "the":
                 continue
-            if w.group(0).lower() in FILLERS and words:
+            if not usable((s0, e0)) or low in FILLERS:
                 break
-            if w.group(0).lower() in FILLERS:
-                break
+            if not words:
+                first = s0
             words.append(w.group(0))
-            end = e
+            last = e0
+            if len(words) >= 6:
+                break
         if words:
-            name = " ".join(words).strip(".'\u2019")
-            first = t.text.find(words[0], start)
-            return (first, end), name
+            return (first, last), " ".join(words).strip(".'\u2019")
     # no preposition: a run of capitalised words nothing else used ("Northwind Traders Inc. deals")
     for m in re.finditer(r"[A-Z][\w&'\u2019-]*\.?(?:\s+[A-Z][\w&'\u2019-]*\.?){0,4}", t.text):
-        if t.free(m.span()) and m.group(0).lower().strip(".") not in FILLERS:
+        if usable(m.span()) and m.group(0).lower().strip(".") not in FILLERS:
             return m.span(), m.group(0).strip(".'\u2019")
     return None
 
