@@ -216,6 +216,11 @@ _SHORTHANDS = {
     "wks": "weeks",
     "mo": "month",
     "dealz": "deals",
+    "yera": "year",
+    "mnth": "month",
+    "taks": "tasks",
+    "weks": "weeks",
+    "wek": "week",
     "oppties": "opportunities",
     "opptys": "opportunities",
     "cos": "companies",
@@ -476,7 +481,8 @@ def parse(
             if f is None or (f.field == "status" and times and v.value.lower() in ("new", "won", "lost", "closed")):
                 continue
             filters.append(f)
-            value_spans.append((v.span, f))
+            if v.dimension != "user":
+                value_spans.append((v.span, f))
             t.use(v.span)
             if f.field == "owner":
                 t.find(r"owned by|assigned to|belonging to|of|for|by", use=True)
@@ -540,7 +546,7 @@ def parse(
         field_name = number_field
         if op is None:
             after = t.low[a.span[1] :]
-            m = re.match(r"\s*(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
+            m = re.match(r"\s*(?:[a-z]+\s+)?(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
             if m:
                 op = ">="
                 t.use((a.span[1], a.span[1] + m.end()))
@@ -608,7 +614,7 @@ def parse(
                 found = _dimension_word(entity, rest)
                 if found is not None and t.free((w.start(), w.start() + found[1])):
                     dim = entity.dimension(found[0])
-                    if dim is not None and dim.type not in ("number", "money"):
+                    if dim is not None and dim.type in ("text", "ref"):
                         key = found
                         t.use((w.start(), w.start() + found[1]))
                         break
@@ -625,6 +631,7 @@ def parse(
         else:
             t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
     into = re.search(r"\b(?:down into|broken into|split into|divided into|into)\b", t.low)
+    filters = _dedupe(filters, entity)
     if into is not None:
         for f in filters:
             if f.op == "in" and f.field not in group_by:
@@ -749,6 +756,9 @@ def parse(
             pass
     if entity.key in ("job", "partnership"):
         t.find(r"leads?")
+    if group_by:
+        while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
+            pass
 
     # 9. a name: an organization or a person, through the resolver
     focus: Candidate | None = None
@@ -756,6 +766,11 @@ def parse(
     mention: str | None = None
     if resolver is not None and tenant_id is not None:
         found = _name_mention(t, [span for span, _ in value_spans])
+        if found is not None and not any(
+            t.free((w.start() + found[0][0], w.end() + found[0][0]))
+            for w in re.finditer(r"[\w&'\u2019-]+", t.text[found[0][0] : found[0][1]])
+        ):
+            found = None  # only words already linked to values ("Manufacturing companies")
         if found is not None:
             span, mention = found
             dims = _name_dimensions(entity)
