@@ -584,7 +584,7 @@ def parse(
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
             break
-    if measure is None and re.search(r"\bpipeline\b", t.low) and money_field:
+    if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
     for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
@@ -945,7 +945,8 @@ def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | 
             return (first, last), " ".join(words).strip(".'\u2019")
     # no preposition: a run of capitalised words nothing else used ("Northwind Traders Inc. deals")
     for m in re.finditer(r"[A-Z][\w&'\u2019-]*\.?(?:\s+[A-Z][\w&'\u2019-]*\.?){0,4}", t.text):
-        if usable(m.span()) and m.group(0).lower().strip(".") not in FILLERS:
+        words = [(m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"[\w&'\u2019-]+", m.group(0))]
+        if all(usable(w) for w in words) and m.group(0).lower().strip(".") not in FILLERS:
             return m.span(), m.group(0).strip(".'\u2019")
     return None
 
