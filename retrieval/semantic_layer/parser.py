@@ -60,6 +60,7 @@ FILLERS = frozenset(
     offers offer break down into broken split grouped group for overall breakdown show shows showing linked
     any anything anyone somebody someone
     whose across every type types sort kinds
+    log sent received made scheduled logged booked
 """.split()  # noqa: SIM905
 )
 
@@ -196,7 +197,8 @@ _GRAMMAR_WORDS = frozenset(
     opportunities deals meetings meeting calls emails messages interactions companies company organizations
     organization accounts account contacts contact tasks task notes note people person leads lead jobs job
     referral strategic enterprise quarterly weekly monthly each per every current currently former roles role
-    people members member employees staff users user team active
+    people members member employees staff users user team active stale state sent made received booked email
+    phone hours house meets meant tasked title titles stake start
     """.split()  # noqa: SIM905
     + _MONTHS
 )
@@ -313,7 +315,7 @@ def parse(
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
     follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
     if primary is None and not follow_up:
-        if re.search(r"\b(?:pipeline|revenue|bookings|won|lost|close won|closed won|deal size)\b", t.low):
+        if re.search(r"\b(?:pipeline|revenue|bookings|won|win|lost|lose|close won|closed won|deal size|sold)\b", t.low):
             primary = ((0, 0), "deal", None)
         else:
             return Parsed(None)
@@ -393,6 +395,7 @@ def parse(
     overdue = t.find(
         r"overdue|late|past due|past (?:the |their |its )?(?:expected )?close(?: date)?"
         r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
+        r"|(?:an? |their |the )?expected close date (?:is |was |that is )?in the past"
     )
     if overdue is not None:
         date_field = (
@@ -660,7 +663,7 @@ def parse(
                         break
             after = _dimension_word(entity, t.low[m.end() :].strip())
             after_dim = entity.dimension(after[0]) if after else None
-            if after and after_dim is not None and after_dim.type not in ("number", "money") and not group_by:
+            if after and after_dim is not None and after_dim.type in ("text", "ref") and not group_by:
                 start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
                 t.use((start, start + after[1]))
                 group_by.append(after[0])  # "top industry by number of orgs"
@@ -730,6 +733,20 @@ def parse(
                 r"nobody|no one|not|no|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|update|updates"
                 r"|activity|modified|changed|in"
             ):
+                pass
+        if (
+            date_field in ("expected_close_on", "due_at")
+            and tm.direction == "window"
+            and tm.end is not None
+            and tm.start is not None
+            and tm.end <= now
+            and (tm.end - tm.start).days <= 92
+            and not re.search(r"\d{4}|last|past|previous|ago", text[tm.span[0] : tm.span[1]].lower())
+        ):  # "deals closing in December": the coming December
+            try:
+                start, end = tm.start.replace(year=tm.start.year + 1), tm.end.replace(year=tm.end.year + 1)
+                label = tm.label.replace(str(tm.start.year), str(start.year))
+            except ValueError:  # 29 February
                 pass
         if date_field == "expected_close_on":
             if category is None and entity.dimension("status_category"):
