@@ -187,8 +187,10 @@ class AskPipeline:
         pinned: dict[str, EntityRef] = {}
         previous: StructuredQuery | None = None
         if conversation_id:
-            question, pinned = rewrite_references(question, self.conversations.focus(tenant_id, conversation_id))
             previous = self.conversations.last_query(tenant_id, conversation_id)
+            refines = previous is not None and re.search(r"\b(?:of|among|from) (?:them|those|these)\b", question, re.I)
+            if not refines:  # "how many of them …" refines the last query; "them" is not a company then
+                question, pinned = rewrite_references(question, self.conversations.focus(tenant_id, conversation_id))
         resolver = _PinnedResolver(self.resolver, pinned) if pinned else self.resolver
         answer = self._answer(question, tenant_id, resolver, user_id=user_id, previous=previous)
         if conversation_id and (answer.focus is not None or answer.query is not None):

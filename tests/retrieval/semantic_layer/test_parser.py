@@ -112,6 +112,36 @@ def p(question: str, user_id: str | None = ME):
             "(before 2026-10-07)",
         ),
         ("deals without an account", "Listing opportunities with account not set"),
+        ("how many clients do we have", "Counting accounts"),
+        ("how many firms are in Logistiek", "Counting organizations with industry Logistiek"),
+        (
+            "when was our last meeting with Emsland",
+            "Listing interactions with kind meeting and organization Emsland Maschinenbau GmbH, ordered by date "
+            "descending, first 1",
+        ),
+        (
+            "Sanne's pipeline",
+            "Summing amount of opportunities with status category open and owner Sanne Bakker, per currency",
+        ),
+        (
+            "deals closing in December",
+            "Listing opportunities with status category open and expected close date in December 2026 "
+            "(2026-12-01 to 2026-12-31)",
+        ),
+        (
+            "5 largest won deals",
+            "Listing opportunities with status category won, ordered by amount descending, first 5",
+        ),
+        ("which tier has the most accounts", "Counting accounts, by tier, ordered by the measure descending, first 1"),
+        (
+            "how many of my tasks are overdue",
+            "Counting tasks with assignee you and due date < 2026-11-18 and status category open",
+        ),
+        (
+            "how much did we win in Q3",
+            "Summing amount of opportunities with status category won and close date in Q3 2026 "
+            "(2026-07-01 to 2026-09-30), per currency",
+        ),
         (
             "how many oppurtunities did we win this quater",
             "Counting opportunities with status category won and close date in this quarter (2026-10-01 to 2026-12-31)",
