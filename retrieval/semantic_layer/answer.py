@@ -110,7 +110,7 @@ def interpret(query: StructuredQuery) -> str:
     if query.group_by:
         text += ", by " + " and ".join(entity.dimension(g).words for g in query.group_by)  # type: ignore[union-attr]
     money = m is not None and m.agg != "count" and (d := entity.dimension(m.field or "")) is not None
-    if money and d is not None and d.type == "money" and not currency:
+    if money and d is not None and d.type == "money" and not currency and "currency" not in query.group_by:
         text += ", per currency"
     if query.order:
         o = query.order[0]

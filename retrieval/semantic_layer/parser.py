@@ -317,6 +317,8 @@ def parse(
     if primary is None and not follow_up:
         if re.search(r"\b(?:pipeline|revenue|bookings|won|win|lost|lose|close won|closed won|deal size|sold)\b", t.low):
             primary = ((0, 0), "deal", None)
+        elif re.search(r"\bsalar(?:y|ies)\b", t.low):
+            primary = ((0, 0), "job", None)
         else:
             return Parsed(None)
     entity = ENTITY[primary[1]] if primary else ENTITY[previous.entity]  # type: ignore[union-attr]
@@ -601,6 +603,11 @@ def parse(
         if key is not None:
             group_by.append(key[0])
             t.use((m.start(), m.start(1) + key[1]))
+            more = re.match(r"\s+(?:and|&|then)\s+(?:by\s+)?([a-z -]+)", t.low[m.start(1) + key[1] :])
+            second = _dimension_word(entity, more.group(1)) if more else None
+            if more and second and (d2 := entity.dimension(second[0])) is not None and d2.type in ("text", "ref"):
+                group_by.append(second[0])  # "by owner and stage"
+                t.use((m.start(1) + key[1], m.start(1) + key[1] + more.start(1) + second[1]))
     # "which rep has the most …", "who has the most open deals"
     if most is not None:
         who = re.search(
@@ -795,7 +802,7 @@ def parse(
                 types = sorted({typ for typ, _ in dims})
                 resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
                 named = any(c.isupper() for c in mention)
-                if resolution.candidates and resolution.ambiguous and named:
+                if resolution.candidates and resolution.ambiguous and named and resolution.candidates[0].score >= 0.5:
                     clarification = resolution
                     t.use(span)
                 elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
