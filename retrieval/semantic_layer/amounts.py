@@ -12,19 +12,28 @@ Pure functions over the question's text; every match carries its ``(start, end)`
 
 Numbers that belong to a date are never matched: ISO dates, ``3/14``, ``Q3 2026``, ``FY2026``, ``March 3``,
 ``3rd of March``, ``March 2026`` and years after a time word ("in 2025", "since 2024"). A caller that has already
-found time expressions passes their spans as ``exclude_spans`` instead (``None`` = use the built-in date finder).
+found time expressions passes their spans as ``exclude_spans``: no number inside them is matched either (the
+built-in date finder still applies).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from text_to_num import text2num
 
-__all__ = ["AmountMatch", "date_spans", "find_amounts", "find_numbers", "find_percentages"]
+__all__ = [
+    "AmountMatch",
+    "CurrencyMatch",
+    "date_spans",
+    "find_amounts",
+    "find_currencies",
+    "find_numbers",
+    "find_percentages",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,13 @@ class AmountMatch:
     percent: bool = False  # "60%", "60 percent": value is 60
     magnitude: bool = False  # written with a magnitude ("75k", "2.5 million") or digit groups ("1,250,000")
     words: bool = False  # written in words ("fifty thousand", "six")
+    scale: int = 0  # the power of ten of a magnitude written after it: 3 for "75k" / "fifty thousand", 6 for "$1.2M"
+
+
+@dataclass(frozen=True)
+class CurrencyMatch:
+    span: tuple[int, int]
+    currency: str  # ISO 4217 code
 
 
 # --- currencies ---------------------------------------------------------------------------------------------------
@@ -112,7 +128,6 @@ _NAMES = {
     "rupee": "INR",
     "rupees": "INR",
     "kronor": "SEK",
-    "kroner": "NOK",
     "zloty": "PLN",
     "zlotys": "PLN",
     "rand": "ZAR",
@@ -167,7 +182,8 @@ _MAGNITUDE_RE = _alternation(_MAGNITUDES)
 _SPACE = r"[ \u00a0\u202f\u2009]"  # a space, a no-break space, a narrow no-break space, a thin space
 _DIGITS = (
     r"(?P<num>"
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,250,000.50
+    r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?(?![\d.])"  # 1.250.000 (European groups: two or more are unambiguous)
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,250,000.50
     rf"|\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d.,]?\d)"  # 50 000 (groups of exactly three)
     r"|\d+(?:\.\d+)?"  # 75, 1.2, 75000
     r"|\.\d+"  # .5
@@ -290,9 +306,14 @@ def _digit_matches(text: str) -> list[AmountMatch]:
         raw = m.group("num")
         if sum(c.isdigit() for c in raw) > 18:  # not an amount anyone asks about; Decimal precision ends there
             continue
-        grouped = "," in raw or bool(re.search(_SPACE, raw))
+        mag = m.group("mag")
+        if re.fullmatch(r"\d{1,3}\.\d{3}", raw) and not mag:
+            continue  # "50.000": fifty thousand in Europe, fifty elsewhere; not read rather than misread
+        european = raw.count(".") >= 2
+        grouped = "," in raw or bool(re.search(_SPACE, raw)) or european
+        digits = raw.replace(".", "").replace(",", ".") if european else raw
         try:
-            value = Decimal(re.sub(rf"[,{_SPACE[1:-1]}]", "", raw))
+            value = Decimal(re.sub(rf"[,{_SPACE[1:-1]}]", "", digits))
         except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
             continue
         mag = m.group("mag")
@@ -313,6 +334,7 @@ def _digit_matches(text: str) -> list[AmountMatch]:
                 currency=currency,
                 percent=percent,
                 magnitude=bool(mag) or grouped,
+                scale=_MAGNITUDES[mag] if mag else 0,
             )
         )
     return found
@@ -375,6 +397,7 @@ def _word_matches(text: str) -> list[AmountMatch]:
                 percent=percent,
                 magnitude=mag or bool(scale_words),
                 words=True,
+                scale=3 if mag else {"thousand": 3, "million": 6, "billion": 9}.get(word_text.split()[-1], 0),
             )
         )
     return found
@@ -411,7 +434,7 @@ def _normalize(value: Decimal) -> Decimal:
 def find_numbers(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:
     """Every number in ``text`` outside dates, in order: amounts, percentages, counts ("top five", "6 weeks")."""
     text = text if isinstance(text, str) else ""
-    excluded = list(date_spans(text) if exclude_spans is None else exclude_spans)
+    excluded = date_spans(text) + list(exclude_spans or ())
     matches = sorted(_digit_matches(text) + _word_matches(text), key=lambda a: (a.span[0], -a.span[1]))
     chosen: list[AmountMatch] = []
     for match in matches:
@@ -420,7 +443,30 @@ def find_numbers(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None =
         if chosen and match.span[0] < chosen[-1].span[1]:
             continue
         chosen.append(match)
-    return chosen
+    return _ranges(chosen, text)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|\u2014|to|and|through)\s*", re.I)
+
+
+def _ranges(matches: list[AmountMatch], text: str) -> list[AmountMatch]:
+    """In "50-75k", "$50 to 75k", "between 50 and 75k EUR", "50-60%" the first number takes the second's magnitude,
+    currency and percent sign (and the other way round for a currency written first)."""
+    out = list(matches)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not _RANGE_JOIN.fullmatch(text, a.span[1], b.span[0]):
+            continue
+        if a.scale == 0 and b.scale > 0 and not a.magnitude and not a.percent and a.value.scaleb(b.scale) <= b.value:
+            a = replace(a, value=_normalize(a.value.scaleb(b.scale)), scale=b.scale, magnitude=True)
+        if b.percent and not a.percent and a.currency is None and not a.magnitude:
+            a = replace(a, percent=True)
+        if a.currency is None and b.currency is not None and not a.percent:
+            a = replace(a, currency=b.currency)
+        elif b.currency is None and a.currency is not None and not b.percent:
+            b = replace(b, currency=a.currency)
+        out[i], out[i + 1] = a, b
+    return out
 
 
 def find_amounts(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:
@@ -436,3 +482,31 @@ def find_amounts(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None =
 def find_percentages(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[AmountMatch]:
     """The percentages in ``text`` ("above 60%", "60 percent"): value 60 for 60%."""
     return [a for a in find_numbers(text, exclude_spans=exclude_spans) if a.percent]
+
+
+_CURRENCY_WORD = re.compile(
+    rf"(?<![\w$€£¥₹₩₪₺₽])(?:(?P<code>{_CODE_RE})|(?P<lower>(?i:{_LOWER_CODE_RE}))|(?P<name>(?i:{_NAME_RE}))"
+    rf"|(?P<sym>(?i:us\$|[€£¥₹₩₪₺₽$])))(?![\w$€£¥₹₩₪₺₽])"
+)
+
+
+def find_currencies(text: str, *, exclude_spans: Iterable[tuple[int, int]] | None = None) -> list[CurrencyMatch]:
+    """Currencies named on their own, outside any amount: "average deal size in EUR", "deals in euros", "in $".
+
+    The currency written with an amount ("50k EUR") is the amount's; it is not repeated here.
+    """
+    text = text if isinstance(text, str) else ""
+    taken = [a.span for a in find_numbers(text)] + list(exclude_spans or ())
+    found = []
+    for m in _CURRENCY_WORD.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        raw = m.group(0)
+        if m.group("code") or m.group("lower"):
+            code = "CNY" if raw.upper() == "RMB" else raw.upper()
+        elif m.group("name"):
+            code = _NAMES[raw.lower()]
+        else:
+            code = _SYMBOLS[raw.lower()]
+        found.append(CurrencyMatch(m.span(), code))
+    return found

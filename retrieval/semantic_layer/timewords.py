@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
 
+from rapidfuzz.distance import OSA
 from text_to_num import text2num
 
 __all__ = ["TimeMatch", "find_time_expressions", "time_spans"]
@@ -93,6 +94,10 @@ _WEEKDAY = "(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": -1}
 
 _UNITS = {
+    "hour": "hour",
+    "hours": "hour",
+    "hr": "hour",
+    "hrs": "hour",
     "day": "day",
     "days": "day",
     "d": "day",
@@ -116,7 +121,7 @@ _UNITS = {
     "yr": "year",
     "yrs": "year",
 }
-_UNIT = r"(?P<unit>days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)\b"
+_UNIT = r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)\b"
 _PERIOD = r"(?P<period>week|month|quarter|qtr|year|yr)\b"
 
 _NUMBER_WORDS = (
@@ -231,6 +236,8 @@ class _Calendar:
         return self._move(unit, n)
 
     def _move(self, unit: str, n: int) -> datetime:
+        if unit == "hour":
+            return self.now + timedelta(hours=n)
         if unit == "day":
             return self.now + timedelta(days=n)
         if unit == "week":
@@ -255,6 +262,8 @@ class _Found:
     yearless: tuple[int, int] | None = None  # (month, day) of a day written without its year
     edge: bool = False  # "the end of X": before it means up to X's end
     name: str = ""  # the short name, for bounds ("June 2026", "last week", "2026-05-01")
+    # a month or quarter written without its year: the same in another year ("between March and May 2025")
+    reyear: Callable[[int], tuple[date, date, str]] | None = None
 
 
 def _fmt(day: date) -> str:
@@ -420,9 +429,13 @@ def _unit(raw: str) -> str:
     return _UNITS[raw.lower()]
 
 
-@_rule(rf"{_B}{_LEAD}(?P<which>{_THIS}|{_LAST}|{_NEXT})\s+{_PERIOD}(?!\s+(?:so\s+far|to\s+date))(?![\w])")
+@_rule(
+    rf"{_B}{_LEAD}(?P<which>{_THIS}|{_LAST}|{_NEXT})\s+(?:(?:fiscal|calendar)\s+)?{_PERIOD}"
+    rf"(?!\s+(?:so\s+far|to\s+date))(?![\w])"
+)
 def _relative_period(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
-    which = re.sub(r"\s+", " ", m.group("which").lower()).removeprefix("the ")
+    which = re.sub(r"\s+", " ", m.group("which").lower()).removeprefix("the ").removesuffix(" fiscal")
+    which = which.removesuffix(" calendar")
     unit = _unit(m.group("period"))
     shift = (
         0 if which.startswith(("this", "current", "present")) else -1 if which in ("last", "previous", "prior") else 1
@@ -469,7 +482,17 @@ def _rest_of(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 
 
 _QUARTER_WORDS = r"(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th|last)\s+(?:quarter|qtr)"
-_YEAR_SUFFIX = r"(?:\s*(?:of\s+|in\s+)?(?:fy\s*)?(?P<y>(?:19|20)\d{2})|\s*'(?P<y2>\d{2})|\s+fy(?P<y3>\d{2}))?"
+_REL_YEAR = r"\s+(?:of\s+|in\s+)?(?P<ry>last|this|next|previous|the\s+previous|the\s+current|current)\s+year"
+_YEAR_SUFFIX = (
+    r"(?:\s*(?:of\s+|in\s+)?(?:fy\s*)?(?P<y>(?:19|20)\d{2})|\s*'(?P<y2>\d{2})|\s+fy(?P<y3>\d{2})|" + _REL_YEAR + ")?"
+)
+
+
+def _relative_year(m: re.Match[str], cal: _Calendar) -> int | None:
+    rel = (m.groupdict().get("ry") or "").lower()
+    if not rel:
+        return None
+    return cal.today.year + (-1 if rel.endswith(("last", "previous")) else 1 if rel == "next" else 0)
 
 
 def _year_of(m: re.Match[str], *names: str) -> int | None:
@@ -485,7 +508,7 @@ def _year_of(m: re.Match[str], *names: str) -> int | None:
 def _quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     q = int(m.group("q")) if m.group("q") else _ORDINALS[m.group("qw").lower()]
     q = 4 if q == -1 else q
-    year = _year_of(m, "y", "y2", "y3")
+    year = _year_of(m, "y", "y2", "y3") or _relative_year(m, cal)
     current_q = (cal.today.month - 1) // 3 + 1
     which = (m.group("which") or "").lower()
     if year is None:
@@ -498,7 +521,10 @@ def _quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
         else:  # the latest such quarter that has started
             year = cal.today.year if q <= current_q else cal.today.year - 1
     first = date(year, 3 * (q - 1) + 1, 1)
-    return _calendar(m, cal, f"Q{q} {year}", first, _add_months(first, 3))
+    found = _calendar(m, cal, f"Q{q} {year}", first, _add_months(first, 3))
+    if not which and _year_of(m, "y", "y2", "y3") is None and _relative_year(m, cal) is None:
+        found.reyear = lambda y: (date(y, 3 * (q - 1) + 1, 1), _add_months(date(y, 3 * (q - 1) + 1, 1), 3), f"Q{q} {y}")
+    return found
 
 
 @_rule(rf"{_B}{_LEAD}(?:(?P<y>(?:19|20)\d{{2}})|fy\s*(?P<y3>\d{{2}}))\s*[-/ ]?\s*q(?P<q>[1-4])(?![\w])")
@@ -515,7 +541,7 @@ def _year_quarter(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 )
 def _half(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
     h = int(m.group("h")) if m.group("h") else _ORDINALS[m.group("hw").lower()]
-    year = _year_of(m, "y", "y2", "y3")
+    year = _year_of(m, "y", "y2", "y3") or _relative_year(m, cal)
     if year is None:
         year = cal.today.year if h == 1 or cal.today.month > 6 else cal.today.year - 1
     first = date(year, 1 if h == 1 else 7, 1)
@@ -525,12 +551,12 @@ def _half(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 @_rule(
     rf"(?<![\w$€£])(?P<lead>(?:in|during|for|of|throughout|since|before|after|until|till|by|from|through)\s+"
     rf"(?:the\s+month\s+of\s+)?|(?P<which>this|last|next|past|previous|coming)\s+|(?:early|mid|late|end\s+of)[\s-]+)?"
-    rf"(?P<month>{_MONTH})(?:\s*(?:of\s+)?,?\s*(?P<y>(?:19|20)\d{{2}})|\s*'(?P<y2>\d{{2}}))?(?![\w])"
+    rf"(?P<month>{_MONTH})(?:\s*(?:of\s+)?,?\s*(?P<y>(?:19|20)\d{{2}})|\s*'(?P<y2>\d{{2}})|{_REL_YEAR})?(?![\w])"
 )
 def _month(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     raw = m.group("month").lower().rstrip(".")
     month = MONTHS[raw]
-    year = _year_of(m, "y", "y2")
+    year = _year_of(m, "y", "y2") or _relative_year(m, cal)
     which = (m.group("which") or "").lower()
     if (
         year is None
@@ -552,6 +578,8 @@ def _month(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
             year = cal.today.year if month <= cal.today.month else cal.today.year - 1
     first = date(year, month, 1)
     found = _calendar(m, cal, f"{first:%B %Y}", first, _add_months(first, 1))
+    if not which and _year_of(m, "y", "y2") is None and _relative_year(m, cal) is None:
+        found.reyear = lambda y: (date(y, month, 1), _add_months(date(y, month, 1), 1), f"{date(y, month, 1):%B %Y}")
     lead = (m.group("lead") or "").strip().lower()
     if lead and lead.split()[0] in ("since", "before", "after", "until", "till", "by", "from", "through"):
         found.start_at = m.start("month")  # the bound is read by _bounds
@@ -564,30 +592,52 @@ _FIRST_MONTH = re.compile(rf"\s*(?:to|and|through|thru|till|until|-|\u2013)\s*{_
 _SECOND_MONTH = re.compile(rf"\b{_MONTH}\s*(?:to|and|through|thru|till|until|-|\u2013)\s*$", re.I)
 
 
-@_rule(rf"{_B}(?:the\s+)?(?P<edge>start|beginning|end)\s+of\s+(?:the\s+|this\s+)?{_PERIOD}")
+@_rule(
+    rf"{_B}(?:(?:the\s+)?(?P<edge>start|beginning|end)\s+of\s+(?:the\s+)?(?:(?P<which>this|current|last|previous|next)\s+)?"
+    rf"{_PERIOD}|(?P<eo>eo[wmqy])(?![\w]))"
+)
 def _edge_of(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
-    unit = _unit(m.group("period"))
-    first, following = cal.period(unit, cal.today)
-    if m.group("edge").lower() == "end":
-        found = _Found(
+    if m.group("eo"):
+        unit, shift, edge = {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m.group("eo")[2].lower()], 0, "end"
+    else:
+        unit, edge = _unit(m.group("period")), m.group("edge").lower()
+        which = (m.group("which") or "this").lower()
+        shift = -1 if which in ("last", "previous") else 1 if which == "next" else 0
+    first, following = cal.shifted(unit, shift)
+    word = {0: "this", -1: "last", 1: "next"}[shift]
+    if edge == "end":
+        last = following - timedelta(days=1)
+        start = cal.now if shift == 0 else cal.at(last)
+        return _Found(
             m.start(),
             m.end(),
-            max(cal.now, cal.at(following - timedelta(days=1))),
+            start,
             cal.at(following),
-            f"the end of this {unit} ({_fmt(following - timedelta(days=1))})",
+            f"the end of {word} {unit} ({_fmt(last)})",
             edge=True,
-            name=f"the end of this {unit}",
+            name=f"the end of {word} {unit}",
         )
-        found.start = cal.now
-        return found
     return _Found(
         m.start(),
         m.end(),
         cal.at(first),
         cal.at(first + timedelta(days=1)),
-        f"the start of this {unit} ({_fmt(first)})",
-        name=f"the start of this {unit}",
+        f"the start of {word} {unit} ({_fmt(first)})",
+        name=f"the start of {word} {unit}",
     )
+
+
+@_rule(rf"{_B}{_LEAD}(?:(?P<which>this|last|next|past|previous|coming)\s+)?weekend(?![\w])")
+def _weekend(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
+    which = (m.group("which") or "").lower()
+    monday = cal.today - timedelta(days=cal.today.weekday())
+    if which == "this" or (not which and cal.today.weekday() >= 5):
+        saturday, word = monday + timedelta(days=5), "this weekend"
+    elif which in ("next", "coming"):
+        saturday, word = monday + timedelta(days=12), "next weekend"
+    else:  # last / past / "over the weekend": the latest one that is over
+        saturday, word = monday - timedelta(days=2), "last weekend"
+    return _calendar(m, cal, word, saturday, saturday + timedelta(days=2))
 
 
 @_rule(r"(?<![\w/.$€£-])(?P<y>(?:19|20)\d{2})-(?P<m>0?[1-9]|1[0-2])(?![\w/.-]|\d)")
@@ -634,7 +684,9 @@ def _rolling(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     return _Found(m.start(), m.end(), start, cal.now, f"the last {_plural(n, unit)}", boundable=False)
 
 
-@_rule(rf"{_B}(?:(?:in|during|for|within|over|throughout)\s+)?(?:the\s+)?(?P<roll>past|trailing|recent)\s+{_PERIOD}")
+@_rule(
+    rf"{_B}(?:(?:in|during|for|within|over|throughout)\s+)?(?:the\s+|this\s+)?(?P<roll>past|trailing|recent)\s+{_PERIOD}"
+)
 def _past_period(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
     unit = _unit(m.group("period"))
     return _Found(m.start(), m.end(), cal.back(unit, 1), cal.now, f"the past {unit}", boundable=False)
@@ -678,13 +730,16 @@ def _ago(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
             "before",
             boundable=False,
         )
+    if unit == "hour":
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        return _Found(m.start(), m.end(), hour, hour + timedelta(hours=1), f"{_plural(n, unit)} ago", boundable=False)
     first, following = cal.period(unit, moment.date())
     return _calendar(m, cal, f"{_plural(n, unit)} ago", first, following)
 
 
 @_rule(
-    rf"{_B}(?:older\s+than|(?:for|in)\s+(?:over|more\s+than|longer\s+than|at\s+least)|not\s+(?:touched|updated|"
-    rf"contacted)\s+(?:for|in)|(?P<plain>for|in|within))\s+(?:the\s+)?{_NUM}\s+{_UNIT}(?:\s+or\s+(?:more|longer))?"
+    rf"{_B}(?:older\s+than|(?:for|in)\s+(?:over|more\s+than|longer\s+than|at\s+least)"
+    rf"|(?P<plain>for|in|within))\s+(?:the\s+)?{_NUM}\s+{_UNIT}(?:\s+or\s+(?:more|longer))?"
     rf"(?P<plus>\+)?(?![\w])"
 )
 def _for_n(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
@@ -712,8 +767,9 @@ def _for_n(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
 
 # --- bounds: since / before / between -----------------------------------------------------------------------------
 
+_AS_OF = re.compile(r"\bas\s+(?:(?:of|at)\s+)?$", re.I)
 _SINCE = re.compile(
-    r"(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|as\s+of|later\s+than|newer\s+than)"
+    r"(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|later\s+than|newer\s+than)"
     r"(?:\s+(?:the\s+)?(?:start|beginning)(?:\s+of)?)?\s+(?:the\s+)?)$",
     re.I,
 )
@@ -740,18 +796,31 @@ def _bounds(found: list[_Found], text: str, cal: _Calendar) -> list[_Found]:
     while i < len(found):
         f = found[i]
         before = text[max(0, f.start_at - 40) : f.start_at]
+        if _AS_OF.search(before):  # "as of today", "as at March 1": a snapshot, not a window; left to the parser
+            i += 1
+            continue
         if f.boundable and i + 1 < len(found) and found[i + 1].boundable:
             g = found[i + 1]
             join = _RANGE_JOIN.fullmatch(text, f.end_at, g.start_at)
             head = _RANGE_HEAD.search(before)
             if join and (head or text[f.end_at : g.start_at].strip().lower() in ("-", "\u2013", "\u2014", "to")):
                 start_at = f.start_at - len(head.group(0)) if head else f.start_at
+                if f.reyear is not None and g.reyear is None and g.start is not None:
+                    first, _, name = f.reyear(g.start.year)
+                    if cal.at(first) > g.start:
+                        first, _, name = f.reyear(g.start.year - 1)
+                    f.start, f.name = cal.at(first), name
                 label = _bounded_label(f"{_short(f)} to {_short(g)}", f.start, g.end)
                 out.append(_Found(start_at, g.end_at, f.start, g.end, label))
                 i += 2
                 continue
         if f.boundable:
             if m := _SINCE.search(before):
+                if re.fullmatch(r"from\s+(?:the\s+)?", m.group(0), re.I) and not _ON_WARDS.match(text, f.end_at):
+                    f.start_at -= len(m.group(0))  # "deals from last quarter": that quarter's, not since it
+                    out.append(f)
+                    i += 1
+                    continue
                 if f.yearless and f.start is not None and f.start > cal.now:  # "since March 3": the past one
                     day = (
                         date(f.start.year - 1, *f.yearless) if f.yearless != (2, 29) else date(f.start.year - 4, 2, 29)
@@ -798,31 +867,107 @@ def _bounded_label(name: str, start: datetime | None, end: datetime | None) -> s
 _MAX_TEXT = 20_000
 
 
+# --- typos in the time words ("lst 30 days", "six weks", "last quater") --------------------------------------------
+
+_VOCABULARY_WORDS = (
+    "last past next this since before until ago previous week weeks month months quarter quarters year years day days "
+    "today tomorrow yesterday hours january february september october november december monday tuesday wednesday "
+    "thursday friday saturday sunday"
+)
+_VOCABULARY = _VOCABULARY_WORDS.split()
+# Real words one letter away from a time word: never corrected.
+_REAL_WORDS = (
+    "lost list lust lass pest post pasta paste pas nest newt thus thin his weed weak wee mouth moth mouths yeah yearn "
+    "dad dam dry dams dads dais daze age ado due date data dates lasts pasts nexts weeds tis yes yet say ways toady "
+    "least lest beast pat dan"
+)
+_NOT_TYPOS = frozenset(_REAL_WORDS.split())
+_WORD_TOKEN = re.compile(r"(?<![^\W\d_])[A-Za-z]{3,}(?![^\W\d_])")  # a whole word of ASCII letters
+
+
+def _correct(word: str) -> str | None:
+    low = word.lower()
+    if low in _NOT_TYPOS or low in _VOCABULARY or low in _UNITS:
+        return None
+    best, best_distance = None, 3
+    for target in _VOCABULARY:
+        if target[0] != low[0] or abs(len(target) - len(low)) > 2:
+            continue
+        allowed = 1 if len(target) <= 6 else 2
+        distance = OSA.distance(low, target, score_cutoff=allowed)
+        if distance <= allowed and distance < best_distance:
+            best, best_distance = target, distance
+    return best
+
+
+def _untypo(text: str) -> tuple[str, list[int], list[int]] | None:
+    """``text`` with misspelt time words corrected, and maps from its offsets back to the text's; None if none."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = [0]
+    last = 0
+    changed = False
+    for m in _WORD_TOKEN.finditer(text):
+        fixed = _correct(m.group(0))
+        if fixed is None:
+            continue
+        changed = True
+        pieces.append(text[last : m.start()])
+        starts.extend(range(last, m.start()))
+        ends.extend(range(last + 1, m.start() + 1))
+        pieces.append(fixed)
+        starts.extend([m.start()] * len(fixed))
+        ends.extend([m.end()] * len(fixed))
+        last = m.end()
+    if not changed:
+        return None
+    pieces.append(text[last:])
+    starts.extend(range(last, len(text) + 1))
+    ends.extend(range(last + 1, len(text) + 1))
+    return "".join(pieces), starts, ends
+
+
+_LEAD_WORDS = re.compile(r"(?:(?:in|during|on|for|within|over|throughout|at|of|the)\s+)+", re.I)
+
+
+def _core_length(f: _Found, text: str) -> int:
+    """The length of a match without its leading prepositions: "of March" is shorter than "March 1"."""
+    lead = _LEAD_WORDS.match(text, f.start_at, f.end_at)
+    return f.end_at - (lead.end() if lead else f.start_at)
+
+
 def find_time_expressions(text: str, now: datetime, *, week_starts: int = 0) -> list[TimeMatch]:
     """The time expressions in ``text``, in order, not overlapping; windows computed at ``now`` (tz-aware).
 
-    ``week_starts``: 0 = weeks start on Monday (ISO), 6 = on Sunday.
+    ``week_starts``: 0 = weeks start on Monday (ISO), 6 = on Sunday. A time word one typo away is read as that word
+    ("lst 30 days", "six weks"); spans are always into ``text`` as given.
     """
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
     cal = _Calendar(now, week_starts)
+    corrected = _untypo(text)
+    read = corrected[0] if corrected else text
     candidates: list[_Found] = []
     for pattern, handler in _RULES:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(read):
             try:
-                found = handler(m, cal, text)
+                found = handler(m, cal, read)
             except (ValueError, OverflowError, KeyError):  # a date past the calendar's edges: not a time expression
                 found = None
             if found is not None and found.end_at > found.start_at:
                 candidates.append(found)
-    candidates.sort(key=lambda f: (-(f.end_at - f.start_at), f.start_at))
+    candidates.sort(key=lambda f: (-_core_length(f, read), -(f.end_at - f.start_at), f.start_at))
     chosen: list[_Found] = []
     for f in candidates:
         if all(f.end_at <= c.start_at or c.end_at <= f.start_at for c in chosen):
             chosen.append(f)
     chosen.sort(key=lambda f: f.start_at)
-    return [TimeMatch((f.start_at, f.end_at), f.start, f.end, f.label, f.direction) for f in _bounds(chosen, text, cal)]
+    out = []
+    for f in _bounds(chosen, read, cal):
+        span = (corrected[1][f.start_at], corrected[2][f.end_at]) if corrected else (f.start_at, f.end_at)
+        out.append(TimeMatch(span, f.start, f.end, f.label, f.direction))
+    return out
 
 
 def time_spans(text: str, now: datetime) -> list[tuple[int, int]]:

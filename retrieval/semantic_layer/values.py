@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,7 @@ there these they this those through time to today too top total touched under un
 we week weeks were what when where which while who whom whose why will with won would year years yet you your
 amount average closing group grand mark bill grant chase art rose june april august
 summer winter spring fall earn said says sign signed work worked works working team name names
+don max min hope joy grace faith amber lane dean king young long page price rich sale sales ray drew guy sky
 """
 COMMON_WORDS = frozenset(_COMMON.split())
 # Words that are never a value on their own, even exactly (a tenant whose industry is "Other" still gets "other").
@@ -286,9 +288,14 @@ class ValueIndex:
                 span = (window[0][0], window[-1][1])
                 if any(span[0] < b and a < span[1] for a, b in excluded):
                     continue
-                found = self._exact(window, wanted)
-                if not found and i < _MAX_FUZZY_TOKENS:
-                    found = self._fuzzy_match(window, wanted)
+                starts = i == 0 or text[tokens[i - 1][1] : window[0][0]].strip()[-1:] in (".", "!", "?")
+                found = self._exact(window, wanted, starts)
+                if i < _MAX_FUZZY_TOKENS:
+                    near = self._fuzzy_match(window, wanted, starts)
+                    if found:  # a near status of another entity type ("negotiating": "Negotiation" of deals)
+                        exact = {a.entry_key for a, _ in found}
+                        near = [(a, sc) for a, sc in near if a.entry_key[0] == "status" and a.entry_key not in exact]
+                    found += near
                 if found:
                     matches = [self._match(self._entries[a.entry_key], span, s) for a, s in found]
                     candidates.append((matches[0].score, span[1] - span[0], -span[0], n, matches))
@@ -308,17 +315,18 @@ class ValueIndex:
             )
         return chosen
 
-    def _allowed(self, alias: _Alias, wanted: set[str] | None, original: Sequence[str]) -> bool:
+    def _allowed(self, alias: _Alias, wanted: set[str] | None, original: Sequence[str], sentence_start: bool) -> bool:
         if wanted is not None and alias.entry_key[0] not in wanted:
             return False
-        return not alias.weak or original[0][:1].isupper()
+        # an everyday word ("will", "don", "mark") is a name only when capitalised, and not where a sentence starts
+        return not alias.weak or (original[0][:1].isupper() and not sentence_start)
 
     def _exact(
-        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None
+        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None, starts: bool
     ) -> list[tuple[_Alias, float]]:
         key = tuple(t[2] for t in window)
         original = [t[3] for t in window]
-        out = [(a, a.score) for a in self._aliases.get(key, ()) if self._allowed(a, wanted, original)]
+        out = [(a, a.score) for a in self._aliases.get(key, ()) if self._allowed(a, wanted, original, starts)]
         if out:
             return out
         last = key[-1]
@@ -328,13 +336,17 @@ class ValueIndex:
         if len(last) >= 3 and last.isalpha():
             variants.append((*key[:-1], last + "s"))
         for variant in variants:
-            out = [(a, a.score * 0.95) for a in self._aliases.get(variant, ()) if self._allowed(a, wanted, original)]
+            out = [
+                (a, a.score * 0.95)
+                for a in self._aliases.get(variant, ())
+                if self._allowed(a, wanted, original, starts)
+            ]
             if out:
                 return out
         return []
 
     def _fuzzy_match(
-        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None
+        self, window: Sequence[tuple[int, int, str, str]], wanted: set[str] | None, starts: bool
     ) -> list[tuple[_Alias, float]]:
         words = [t[2] for t in window]
         if any(len(w) < 4 or not w.isalpha() or w in COMMON_WORDS for w in (words[0], words[-1])):
@@ -350,34 +362,49 @@ class ValueIndex:
         original = [t[3] for t in window]
         for choice, score, _ in best:
             for alias in self._aliases[self._fuzzy_keys[choice]]:
-                if self._allowed(alias, wanted, original):
+                if self._allowed(alias, wanted, original, starts):
                     out.append((alias, round(alias.score * score / 100 * 0.98, 4)))
         out.sort(key=lambda pair: -pair[1])
         return out
 
 
 class ValueIndexCache:
-    """One :class:`ValueIndex` per tenant, reloaded when the sync's checkpoint moves; at most ``max_tenants`` kept."""
+    """One :class:`ValueIndex` per tenant, reloaded when the sync's checkpoint moves; at most ``max_tenants`` kept.
 
-    def __init__(self, gateway: GraphGateway, version: GraphVersion, max_tenants: int = 256) -> None:
+    ``refresh_every_s`` bounds the reloads of a busy CRM, whose checkpoint moves every few seconds: a tenant's index
+    is then reloaded at most that often (its values at most that much older than the graph). 0: on every move.
+    """
+
+    def __init__(
+        self,
+        gateway: GraphGateway,
+        version: GraphVersion,
+        max_tenants: int = 256,
+        *,
+        refresh_every_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.gateway = gateway
         self.version = version
         self.max_tenants = max_tenants
+        self.refresh_every_s = refresh_every_s
+        self.clock = clock
         self._lock = threading.Lock()
-        self._indexes: OrderedDict[str, tuple[tuple[Any, ...], ValueIndex]] = OrderedDict()
+        self._indexes: OrderedDict[str, tuple[tuple[Any, ...], float, ValueIndex]] = OrderedDict()
         self.loads = 0
 
     def get(self, tenant_id: str) -> ValueIndex:
         version = self.version.current()
+        now = self.clock()
         with self._lock:
             cached = self._indexes.get(tenant_id)
-            if cached is not None and cached[0] == version:
+            if cached is not None and (cached[0] == version or now - cached[1] < self.refresh_every_s):
                 self._indexes.move_to_end(tenant_id)
-                return cached[1]
+                return cached[2]
         index = ValueIndex.load(self.gateway, tenant_id)
         with self._lock:
             self.loads += 1
-            self._indexes[tenant_id] = (version, index)
+            self._indexes[tenant_id] = (version, now, index)
             self._indexes.move_to_end(tenant_id)
             while len(self._indexes) > self.max_tenants:
                 self._indexes.popitem(last=False)
