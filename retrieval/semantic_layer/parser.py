@@ -61,6 +61,7 @@ FILLERS = frozenset(
     any anything anyone somebody someone
     whose across every type types sort kinds
     log sent received made scheduled logged booked
+    among amongst
 """.split()  # noqa: SIM905
 )
 
@@ -289,7 +290,10 @@ def parse(
             r"|people (?:working )?at|staff (?:at|of)",
             "person",
         ),
-        (r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|team members?", "user"),
+        (
+            r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|the team|team members?",
+            "user",
+        ),
         (
             r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear)\w*(?: (?:to|with|from))?"
             r"|last (?:talked|spoke|met)|(?:talked|spoke|met) (?:to|with)",
@@ -589,6 +593,12 @@ def parse(
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
             break
+    compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
+    asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (
+        field_word is not None and re.search(r"\b(?:value|worth)\s+of\b", t.low)
+    )
+    if measure is None and field_word is not None and number_field == money_field and not compared and asks_value:
+        measure = Measure(agg="sum", field=money_field)  # "what is the value of all open deals"
     if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
