@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from kgcrm.errors import KgcrmError
-from retrieval.semantic import SemanticSearch
-from retrieval.semantic_layer import SemanticLayer
-from retrieval.semantic_layer.query import QueryError, StructuredQuery
-from retrieval.templates import Resolver, unresolved_answer
-from retrieval.types import Answer, Candidate, EntityRef, Resolution
+from kgcrm.core.errors import KgcrmError
+from kgcrm.retrieval.semantic import SemanticSearch
+from kgcrm.retrieval.semantic_layer import SemanticLayer
+from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery
+from kgcrm.retrieval.templates import Resolver, unresolved_answer
+from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution
 
 _REFERENCES: tuple[tuple[str, str], ...] = (
     (r"\b(?:that|this|the same|the)\s+(?:company|organi[sz]ation|org|firm|account|business)\b", "Organization"),
@@ -65,7 +65,7 @@ class Text2Cypher(Protocol):
 
 
 class StructuredFiller(Protocol):
-    """An LLM that fills a structured query (``retrieval.text2cypher.StructuredQueryFiller``)."""
+    """An LLM that fills a structured query (``kgcrm.retrieval.text2cypher.StructuredQueryFiller``)."""
 
     def fill(self, question: str, tenant_id: str, user_id: str | None = None) -> StructuredQuery | None: ...
 

@@ -5,9 +5,9 @@
 1. prompt the model with the declared graph model (:func:`schema_prompt`, the same
    text for every call), the rules of the accepted Cypher subset and a few examples;
 2. take the query out of the model's answer (the first code fence, or the text);
-3. :func:`retrieval.cypher_guard.guard` it (refuses writes, calls, parameters,
+3. :func:`kgcrm.retrieval.cypher_guard.guard` it (refuses writes, calls, parameters,
    Unicode tricks …, and puts ``tenant_id: $__tenant`` on every node pattern), then
-   :func:`retrieval.cypher_guard.run_guarded` it (EXPLAIN read-only, then a read
+   :func:`kgcrm.retrieval.cypher_guard.run_guarded` it (EXPLAIN read-only, then a read
    transaction with a timeout and a row limit);
 4. on a refusal or a Cypher error, send the error back to the model **once**; a
    second failure raises :class:`Text2CypherError`, naming both attempts.
@@ -29,12 +29,12 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.errors import ConfigurationError, KgcrmError
-from retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
-from retrieval.graph_schema_prompt import schema_prompt
-from retrieval.llm import ChatModel
-from retrieval.types import Answer
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
+from kgcrm.retrieval.graph_schema_prompt import schema_prompt
+from kgcrm.retrieval.llm import ChatModel
+from kgcrm.retrieval.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +265,8 @@ class StructuredQueryFiller:
         self.layer = layer
 
     def system_prompt(self) -> str:
-        from retrieval.semantic_layer.model import ENTITIES
-        from retrieval.semantic_layer.query import StructuredQuery
+        from kgcrm.retrieval.semantic_layer.model import ENTITIES
+        from kgcrm.retrieval.semantic_layer.query import StructuredQuery
 
         entities = "\n".join(f"- {e.key} ({e.plural}): {', '.join(e.dimension_keys)}" for e in ENTITIES)
         schema = json.dumps(StructuredQuery.model_json_schema(), separators=(",", ":"))
@@ -275,7 +275,7 @@ class StructuredQueryFiller:
     def fill(self, question: str, tenant_id: str, user_id: str | None = None) -> Any:
         from pydantic import ValidationError
 
-        from retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
+        from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
 
         if hasattr(self.llm, "call_function"):  # JSON-schema function calling
             reply = self.llm.call_function(
@@ -303,8 +303,8 @@ class StructuredQueryFiller:
 
     def _linked(self, query: Any, tenant_id: str) -> Any:
         """Text values replaced by the tenant's stored values; ids checked to be the tenant's."""
-        from retrieval.semantic_layer.model import ENTITY, VALUE_DIMENSIONS
-        from retrieval.semantic_layer.query import QueryError
+        from kgcrm.retrieval.semantic_layer.model import ENTITY, VALUE_DIMENSIONS
+        from kgcrm.retrieval.semantic_layer.query import QueryError
 
         entity = ENTITY[query.entity]
         index = self.layer.values.get(tenant_id) if self.layer.values is not None else None
@@ -341,7 +341,7 @@ class StructuredQueryFiller:
 
     def _resolve_names(self, names: list[Any], label: str, tenant_id: str, field: str) -> list[str]:
         """Names the model wrote where ids belong, resolved inside the tenant (one unambiguous match each)."""
-        from retrieval.semantic_layer.query import QueryError
+        from kgcrm.retrieval.semantic_layer.query import QueryError
 
         resolver = getattr(self.layer, "resolver", None)
         if resolver is None or label not in ("Organization", "Person"):

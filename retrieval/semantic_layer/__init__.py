@@ -3,7 +3,7 @@
 ``model.py`` declares what can be asked; ``query.py`` the :class:`StructuredQuery` any question
 compiles to (by ``parser.py``, deterministically, or by an LLM through function calling);
 ``compiler.py`` turns it into Cypher; ``answer.py`` runs it and says what it computed.
-:class:`SemanticLayer` puts them together for :mod:`retrieval.ask`.
+:class:`SemanticLayer` puts them together for :mod:`kgcrm.retrieval.ask`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graph.gateway import GraphGateway
-from retrieval.semantic_layer.answer import METHOD, interpret, run_query
-from retrieval.semantic_layer.parser import Parsed, parse
-from retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
-from retrieval.types import Answer, EntityRef
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.semantic_layer.answer import METHOD, interpret, run_query
+from kgcrm.retrieval.semantic_layer.parser import Parsed, parse
+from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
+from kgcrm.retrieval.types import Answer, EntityRef
 
 __all__ = ["METHOD", "QueryError", "SemanticLayer", "StructuredQuery", "interpret", "validate_query"]
 

@@ -21,11 +21,11 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from graph.gateway import GraphGateway
-from retrieval.semantic_layer.compiler import Compiled, compile_query
-from retrieval.semantic_layer.model import ENTITY, Entity
-from retrieval.semantic_layer.query import Filter, StructuredQuery
-from retrieval.types import Answer, SourceRow
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.semantic_layer.compiler import Compiled, compile_query
+from kgcrm.retrieval.semantic_layer.model import ENTITY, Entity
+from kgcrm.retrieval.semantic_layer.query import Filter, StructuredQuery
+from kgcrm.retrieval.types import Answer, SourceRow
 
 METHOD = "semantic_layer"
 CENT = Decimal("0.01")

@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from retrieval.semantic_layer.model import DATE_TYPES, Dimension, Entity, Relation
-from retrieval.semantic_layer.query import StructuredQuery, entity_of, validate_query
+from kgcrm.retrieval.semantic_layer.model import DATE_TYPES, Dimension, Entity, Relation
+from kgcrm.retrieval.semantic_layer.query import StructuredQuery, entity_of, validate_query
 
 DEFAULT_SHOWN = 10
 TENANT = "$tenant_id"

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from retrieval.semantic_layer.amounts import find_amounts, find_numbers
-from retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
-from retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
-from retrieval.semantic_layer.timewords import find_time_expressions
-from retrieval.types import Candidate, Resolution
+from kgcrm.retrieval.semantic_layer.amounts import find_amounts, find_numbers
+from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
+from kgcrm.retrieval.semantic_layer.timewords import find_time_expressions
+from kgcrm.retrieval.types import Candidate, Resolution
 
 Span = tuple[int, int]
 

@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 
-from kgcrm.errors import DataError
-from retrieval.semantic_layer.model import DATE_TYPES, ENTITY, NUMBER_TYPES, Dimension, Entity
+from kgcrm.core.errors import DataError
+from kgcrm.retrieval.semantic_layer.model import DATE_TYPES, ENTITY, NUMBER_TYPES, Dimension, Entity
 
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "between", "in", "contains", "is_set", "is_not_set"]
 Aggregation = Literal["count", "sum", "avg", "min", "max"]

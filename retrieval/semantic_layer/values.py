@@ -21,7 +21,7 @@ the match carries one and lists the others, same span, in ``alternatives``: the 
 "relationship", "account", "lead", "partnership").
 
 :class:`ValueIndexCache` keeps one index per tenant (bounded, least recently used out) and reloads a tenant's index
-when the sync's checkpoint moves (:class:`retrieval.cache.GraphVersion`).
+when the sync's checkpoint moves (:class:`kgcrm.retrieval.cache.GraphVersion`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from cypher import load
-from graph.gateway import GraphGateway
-from retrieval.cache import GraphVersion
-from retrieval.semantic_layer.amounts import _NAMES as CURRENCY_NAMES
-from retrieval.semantic_layer.amounts import _WEAK_NAMES as WEAK_CURRENCY_NAMES
+from kgcrm.cypher import load
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.cache import GraphVersion
+from kgcrm.retrieval.semantic_layer.amounts import _NAMES as CURRENCY_NAMES
+from kgcrm.retrieval.semantic_layer.amounts import _WEAK_NAMES as WEAK_CURRENCY_NAMES
 
 __all__ = ["ValueIndex", "ValueIndexCache", "ValueMatch", "fold"]
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from retrieval.llm import ScriptedChatModel
-from retrieval.stack import build_stack
+from kgcrm.retrieval.llm import ScriptedChatModel
+from kgcrm.retrieval.stack import build_stack
 from tests.retrieval.semantic_layer.conftest import NOW
 from tests.retrieval.semantic_layer.truth import deals, moment, per_currency, sql_rows
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from retrieval.semantic_layer.answer import run_query
-from retrieval.semantic_layer.compiler import compile_query
-from retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
+from kgcrm.retrieval.semantic_layer.answer import run_query
+from kgcrm.retrieval.semantic_layer.compiler import compile_query
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
 from tests.retrieval.semantic_layer.conftest import NOW
 from tests.retrieval.semantic_layer.truth import deals, moment, per_currency, sql_rows
 

@@ -3,9 +3,9 @@ relationship type it names exists there, so the compiler can only produce Cypher
 
 from __future__ import annotations
 
-from retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS
-from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES
-from sync.transform import PROPERTY_NAMES
+from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES
+from kgcrm.sync.transform import PROPERTY_NAMES
 
 LABELS = {m.label for m in NODES} | {s.label for m in NODES for s in m.subtypes} | {ENTITY_LABEL}
 PROPERTIES: dict[str, set[str]] = {}

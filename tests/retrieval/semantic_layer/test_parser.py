@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from retrieval.semantic_layer.answer import interpret
-from retrieval.semantic_layer.parser import correct_typos, parse
-from retrieval.semantic_layer.values import ValueIndex
-from retrieval.types import Candidate, Resolution
+from kgcrm.retrieval.semantic_layer.answer import interpret
+from kgcrm.retrieval.semantic_layer.parser import correct_typos, parse
+from kgcrm.retrieval.semantic_layer.values import ValueIndex
+from kgcrm.retrieval.types import Candidate, Resolution
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 ME = "user-me"

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from retrieval.semantic_layer.answer import interpret
-from retrieval.semantic_layer.query import Filter, Measure, QueryError, StructuredQuery, validate_query
+from kgcrm.retrieval.semantic_layer.answer import interpret
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, QueryError, StructuredQuery, validate_query
 
 
 def test_the_json_schema_names_the_operators_and_forbids_extra_fields():
