@@ -8,8 +8,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from kgcrm.crm.database import sqlite_path
 from kgcrm.cli.ask import ask_command
+from kgcrm.crm.database import sqlite_path
 from tests.api.helpers import api_settings
 from tests.retrieval.semantic_layer.truth import sql_rows
 

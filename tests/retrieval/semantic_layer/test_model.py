@@ -3,8 +3,8 @@ relationship type it names exists there, so the compiler can only produce Cypher
 
 from __future__ import annotations
 
-from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS
 from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES
+from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS
 from kgcrm.sync.transform import PROPERTY_NAMES
 
 LABELS = {m.label for m in NODES} | {s.label for m in NODES for s in m.subtypes} | {ENTITY_LABEL}
