@@ -124,11 +124,22 @@ class AskResponse(Answer):
         json_schema_extra={
             "examples": [
                 {
-                    "answer": "We won 12 opportunities this quarter, worth USD 340,000.00.",
-                    "data": {"count": 12, "amount": {"USD": "340000.00"}},
-                    "cypher": "MATCH (l:Lead:Opportunity) WHERE l.tenant_id = $tenant ...",
-                    "sources": [{"id": "2b0e…", "type": "Lead", "name": "Acme renewal", "table": "lead"}],
-                    "method": "template",
+                    "answer": "12 opportunities.",
+                    "data": {"kind": "value", "value": 12, "currency": None},
+                    "interpretation": "Counting opportunities with status category won and close date in this "
+                    "quarter (2026-10-01 to 2026-12-31)",
+                    "unapplied": [],
+                    "query": {
+                        "entity": "deal",
+                        "filters": [{"field": "status_category", "op": "=", "value": "won"}],
+                        "time": [
+                            {"field": "closed_at", "start": "2026-10-01T00:00:00Z", "end": "2027-01-01T00:00:00Z"}
+                        ],
+                        "measure": {"agg": "count"},
+                    },
+                    "cypher": "MATCH (n:Lead:Opportunity {tenant_id: $tenant_id}) WHERE … RETURN count(n) AS value",
+                    "sources": [],
+                    "method": "semantic_layer",
                     "focus": None,
                     "conversation_id": "c-42",
                 }

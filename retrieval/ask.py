@@ -1,14 +1,18 @@
-"""``ask(question, tenant)``: one pipeline over every retriever, templates first.
+"""``ask(question, tenant)``: one pipeline over every retriever, the semantic layer first.
 
 Order: relationship questions ("who connects us to X", "who at X do we know",
-"how well do we know X") → exact templates (deals, tasks, interactions,
-contacts, notes) → text-to-Cypher when an LLM is configured → semantic search.
-Every step runs inside the caller's tenant.
+"how well do we know X") → the semantic layer (``retrieval/semantic_layer``: every
+question about deals, tasks, interactions, contacts, notes, companies, accounts …
+compiled to one exact query; "my"/"me" is the caller's user) → when an LLM is
+configured and the parser left words unapplied, the LLM fills the structured query
+(validated, compiled) → free text-to-Cypher for graph-shaped questions outside the
+model → semantic search. Every step runs inside the caller's tenant.
 
 Conversations: with a ``conversation_id``, a follow-up such as "and who at that
 company do we know?" refers to the entity of an earlier turn: references
 ("that company", "them", "that person", "that deal") are replaced by the
-entity's name, and that name resolves to that very entity.
+entity's name, and that name resolves to that very entity; and "how many of those
+are over 50k?" refines the previous turn's structured query.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from typing import Any, Protocol
 
 from kgcrm.core.errors import KgcrmError
 from kgcrm.retrieval.semantic import SemanticSearch
-from kgcrm.retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
+from kgcrm.retrieval.semantic_layer import SemanticLayer
+from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery
+from kgcrm.retrieval.templates import Resolver, unresolved_answer
 from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution
 
 _REFERENCES: tuple[tuple[str, str], ...] = (
@@ -58,6 +64,12 @@ class Text2Cypher(Protocol):
     def answer(self, question: str, tenant_id: str) -> Answer: ...
 
 
+class StructuredFiller(Protocol):
+    """An LLM that fills a structured query (``kgcrm.retrieval.text2cypher.StructuredQueryFiller``)."""
+
+    def fill(self, question: str, tenant_id: str, user_id: str | None = None) -> StructuredQuery | None: ...
+
+
 def relationship_question(question: str) -> tuple[str, str] | None:
     """``(kind, mention)`` when ``question`` asks about relationships: ``connections`` ("who connects us
     to X"), ``who_we_know_at`` ("who at X do we know") or ``how_well`` ("how well do we know X")."""
@@ -71,6 +83,7 @@ def relationship_question(question: str) -> tuple[str, str] | None:
 @dataclass
 class _Turn:
     focus: dict[str, EntityRef] = field(default_factory=dict)  # type → the latest entity of that type
+    query: StructuredQuery | None = None  # the last structured query answered
 
 
 class Conversations:
@@ -86,11 +99,25 @@ class Conversations:
             turn = self._turns.get((tenant_id, conversation_id))
             return dict(turn.focus) if turn else {}
 
-    def remember(self, tenant_id: str, conversation_id: str, entity: EntityRef) -> None:
+    def last_query(self, tenant_id: str, conversation_id: str) -> StructuredQuery | None:
+        with self._lock:
+            turn = self._turns.get((tenant_id, conversation_id))
+            return turn.query if turn else None
+
+    def remember(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        entity: EntityRef | None = None,
+        query: StructuredQuery | None = None,
+    ) -> None:
         with self._lock:
             key = (tenant_id, conversation_id)
             turn = self._turns.pop(key, None) or _Turn()
-            turn.focus[_kind(entity.type)] = entity
+            if entity is not None:
+                turn.focus[_kind(entity.type)] = entity
+            if query is not None:
+                turn.query = query
             self._turns[key] = turn
             while len(self._turns) > self._max:
                 self._turns.popitem(last=False)
@@ -139,6 +166,8 @@ class AskPipeline:
         connections: ConnectionsService | None = None,
         text2cypher: Text2Cypher | None = None,
         conversations: Conversations | None = None,
+        semantic_layer: SemanticLayer | None = None,
+        filler: StructuredFiller | None = None,
     ) -> None:
         self.gateway = gateway
         self.resolver = resolver
@@ -147,27 +176,75 @@ class AskPipeline:
         self.connections = connections
         self.text2cypher = text2cypher
         self.conversations = conversations or Conversations()
+        self.semantic_layer = semantic_layer or SemanticLayer(gateway, clock, resolver=resolver)
+        self.filler = filler
 
-    def ask(self, question: str, tenant_id: str, conversation_id: str | None = None) -> Answer:
-        question = " ".join(question.split())
+    def ask(
+        self, question: str, tenant_id: str, conversation_id: str | None = None, user_id: str | None = None
+    ) -> Answer:
+        """Answer ``question`` inside ``tenant_id``; ``user_id`` is the caller ("my deals", "me")."""
+        question = " ".join(str(question or "").split())[:10_000]
         pinned: dict[str, EntityRef] = {}
+        previous: StructuredQuery | None = None
         if conversation_id:
-            question, pinned = rewrite_references(question, self.conversations.focus(tenant_id, conversation_id))
+            previous = self.conversations.last_query(tenant_id, conversation_id)
+            refines = previous is not None and re.search(r"\b(?:of|among|from) (?:them|those|these)\b", question, re.I)
+            if not refines:  # "how many of them …" refines the last query; "them" is not a company then
+                question, pinned = rewrite_references(question, self.conversations.focus(tenant_id, conversation_id))
         resolver = _PinnedResolver(self.resolver, pinned) if pinned else self.resolver
-        answer = self._answer(question, tenant_id, resolver)
-        if conversation_id and answer.focus is not None:
-            self.conversations.remember(tenant_id, conversation_id, answer.focus)
+        answer = self._answer(question, tenant_id, resolver, user_id=user_id, previous=previous)
+        if conversation_id and (answer.focus is not None or answer.query is not None):
+            query = (
+                StructuredQuery.model_validate(answer.query)
+                if answer.query and answer.method == "semantic_layer"
+                else None
+            )
+            self.conversations.remember(tenant_id, conversation_id, answer.focus, query)
         return answer
 
-    def _answer(self, question: str, tenant_id: str, resolver: Resolver) -> Answer:
+    def _answer(
+        self,
+        question: str,
+        tenant_id: str,
+        resolver: Resolver,
+        *,
+        user_id: str | None = None,
+        previous: StructuredQuery | None = None,
+    ) -> Answer:
+        if not question.strip(" ?!.,;:'\"-"):
+            return Answer(
+                answer="I did not understand the question: it has no words. Ask about deals, tasks, companies …",
+                method="clarification",
+                unapplied=[question] if question else [],
+            )
         if self.connections is not None:
             answer = self._relationship_answer(question, tenant_id, resolver)
             if answer is not None:
                 return answer
-        templates = TemplateAnswerer(self.gateway, resolver, self.clock)
-        answer = templates.answer(question, tenant_id)
-        if answer is not None:
+        answer = None
+        try:
+            parsed = self.semantic_layer.parse(
+                question, tenant_id, user_id=user_id, previous=previous, resolver=resolver
+            )
+            if parsed.query is not None or parsed.clarification is not None:
+                answer = self.semantic_layer.answer(parsed, tenant_id)
+        except QueryError as error:  # the parser built something the model refuses: say so, never a 500
+            answer = Answer(
+                answer=f"I could not express that question exactly: {error}.",
+                method="clarification",
+                unapplied=[question],
+            )
+        if answer is not None and not answer.unapplied:
             return answer
+        if self.filler is not None:
+            try:
+                filled = self.filler.fill(question, tenant_id, user_id)
+            except KgcrmError:
+                filled = None
+            if filled is not None:
+                return self.semantic_layer.run(filled, tenant_id)
+        if answer is not None:
+            return answer  # what it understood, and what it did not apply
         if self.text2cypher is not None:
             try:
                 return self.text2cypher.answer(question, tenant_id)

@@ -136,6 +136,45 @@ class OpenAICompatible:
             raise LLMError(f"LLM {self.model} at {self.url} answered no text")
         return content
 
+    def call_function(self, system: str, user: str, name: str, description: str, parameters: dict[str, Any]) -> str:
+        """JSON-schema function calling: the model must call ``name``; returns its arguments (JSON text)."""
+        headers = {"Content-Type": "application/json"}
+        if self._api_key is not None and self._api_key.get_secret_value():
+            headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
+        body = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "temperature": 0,
+            "max_tokens": self.max_tokens,
+            "stream": False,
+            "tools": [
+                {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+            ],
+            "tool_choice": {"type": "function", "function": {"name": name}},
+        }
+        try:
+            post = self._client.post if self._client is not None else httpx.post
+            response = post(self.url, json=body, headers=headers, timeout=self.timeout_s)
+        except httpx.HTTPError as exc:
+            raise LLMError(f"LLM {self.model} at {self.url} is unavailable: {type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise LLMError(
+                f"LLM {self.model} at {self.url} answered HTTP {response.status_code}: {response.text[:300]}"
+            )
+        try:
+            message = response.json()["choices"][0]["message"]
+            calls = message.get("tool_calls") or []
+            arguments = calls[0]["function"]["arguments"] if calls else message.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise LLMError(f"LLM {self.model} at {self.url}: unexpected response: {response.text[:300]}") from exc
+        if isinstance(arguments, dict):
+            import json
+
+            return json.dumps(arguments)
+        if not isinstance(arguments, str) or not arguments.strip():
+            raise LLMError(f"LLM {self.model} at {self.url} called no function")
+        return arguments
+
 
 # --- the test double ---------------------------------------------------------------------------
 
@@ -155,6 +194,10 @@ class ScriptedChatModel:
         if len(self.calls) > len(self._responses):
             raise LLMError(f"scripted chat model: no response left for call {len(self.calls)}")
         return self._responses[len(self.calls) - 1]
+
+    def call_function(self, system: str, user: str, name: str, description: str, parameters: dict[str, Any]) -> str:
+        """The next scripted response, as the called function's arguments."""
+        return self.complete(system, user)
 
 
 # --- LlamaIndex adapters -------------------------------------------------------------------------

@@ -48,10 +48,15 @@ def _node(text: str, metadata: dict[str, Any], score: float) -> NodeWithScore:
 def answer_node(answer: Answer, score: float = 1.0) -> NodeWithScore:
     """An :class:`Answer` as a LlamaIndex node: the text (and rows), with its provenance as metadata."""
     text = answer.answer
-    if answer.method in ("template", "text2cypher") and answer.data:
+    if answer.interpretation:
+        text = f"{answer.interpretation}: {text}"
+    if answer.method in ("template", "text2cypher", "semantic_layer") and answer.data:
         text += "\n\nData: " + json.dumps(answer.data, default=str, ensure_ascii=False)[:4000]
     sources = [f"{s.table or s.type}:{s.id}" for s in answer.sources]
-    return _node(text, {"method": answer.method, "cypher": answer.cypher or "", "sources": sources}, score)
+    metadata = {"method": answer.method, "cypher": answer.cypher or "", "sources": sources}
+    if answer.unapplied:
+        metadata["unapplied"] = list(answer.unapplied)
+    return _node(text, metadata, score)
 
 
 class _TenantRetriever(CustomPGRetriever):

@@ -36,18 +36,24 @@ def build_stack(
     chat_model: Any | None = None,
     conversations: Conversations | None = None,
 ) -> RetrievalStack:
+    from kgcrm.retrieval.cache import GraphVersion
     from kgcrm.retrieval.connections import ConnectionFinder
     from kgcrm.retrieval.resolve import EntityResolver
+    from kgcrm.retrieval.semantic_layer import SemanticLayer
+    from kgcrm.retrieval.semantic_layer.values import ValueIndexCache
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
     connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
     search = SemanticSearch(gateway, embed)
-    text2cypher = None
+    values = ValueIndexCache(gateway, GraphVersion(gateway))
+    layer = SemanticLayer(gateway, clock, resolver=resolver, values=values)
+    text2cypher = filler = None
     if chat_model is not None:
         from kgcrm.retrieval.graph_schema_prompt import schema_prompt
-        from kgcrm.retrieval.text2cypher import Text2CypherRetriever
+        from kgcrm.retrieval.text2cypher import StructuredQueryFiller, Text2CypherRetriever
 
         text2cypher = Text2CypherRetriever(gateway, chat_model, schema_text=schema_prompt())
+        filler = StructuredQueryFiller(chat_model, layer)
     ask = AskPipeline(
         gateway=gateway,
         resolver=resolver,
@@ -56,5 +62,7 @@ def build_stack(
         connections=connections,
         text2cypher=text2cypher,
         conversations=conversations,
+        semantic_layer=layer,
+        filler=filler,
     )
     return RetrievalStack(resolver=resolver, connections=connections, search=search, ask=ask)

@@ -235,3 +235,121 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return "null" if value is None else str(value)
+
+
+# --- the LLM fills the structured query (the semantic layer), it never writes Cypher for it -----------------
+
+FILL_PROMPT = """\
+You translate questions about a CRM into a call of the function `query_crm`. Answer with ONE JSON object: the
+function's arguments, matching this JSON schema, and nothing else (no prose, no code fence). Never write Cypher.
+Use only the entities and fields listed. Time windows are ISO-8601 with a time zone; now is {now}.
+"My"/"me" is the caller: leave it out, the system adds it. If the question cannot be expressed, answer {{}}.
+
+Entities and their fields:
+{entities}
+
+JSON schema of the arguments:
+{schema}
+"""
+
+_JSON = re.compile(r"\{.*\}", re.DOTALL)
+
+
+class StructuredQueryFiller:
+    """A chat model fills a :class:`StructuredQuery` (JSON-schema function calling); it is validated against the
+    semantic model, its values linked to the tenant's own values, its ids checked to be the tenant's. Anything
+    wrong: ``None`` (the caller falls back), never a query outside the model."""
+
+    def __init__(self, llm: ChatModel, layer: Any) -> None:
+        self.llm = llm
+        self.layer = layer
+
+    def system_prompt(self) -> str:
+        from kgcrm.retrieval.semantic_layer.model import ENTITIES
+        from kgcrm.retrieval.semantic_layer.query import StructuredQuery
+
+        entities = "\n".join(f"- {e.key} ({e.plural}): {', '.join(e.dimension_keys)}" for e in ENTITIES)
+        schema = json.dumps(StructuredQuery.model_json_schema(), separators=(",", ":"))
+        return FILL_PROMPT.format(now=self.layer.clock().isoformat(), entities=entities, schema=schema)
+
+    def fill(self, question: str, tenant_id: str, user_id: str | None = None) -> Any:
+        from pydantic import ValidationError
+
+        from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
+
+        if hasattr(self.llm, "call_function"):  # JSON-schema function calling
+            reply = self.llm.call_function(
+                self.system_prompt(),
+                f"Question: {question}",
+                "query_crm",
+                "Answer a question about the CRM with one structured query over the semantic model.",
+                StructuredQuery.model_json_schema(),
+            )
+        else:
+            reply = self.llm.complete(self.system_prompt(), f"Question: {question}")
+        reply = _THINKING.sub("", reply)
+        found = _JSON.search(reply)
+        if found is None:
+            return None
+        try:
+            arguments = json.loads(found.group(0))
+            if not arguments:
+                return None
+            query = validate_query(StructuredQuery.model_validate(arguments))
+            return self._linked(query, tenant_id)
+        except (ValueError, ValidationError, QueryError) as exc:
+            log.info("structured query from the LLM refused: %s", type(exc).__name__)
+            return None
+
+    def _linked(self, query: Any, tenant_id: str) -> Any:
+        """Text values replaced by the tenant's stored values; ids checked to be the tenant's."""
+        from kgcrm.retrieval.semantic_layer.model import ENTITY, VALUE_DIMENSIONS
+        from kgcrm.retrieval.semantic_layer.query import QueryError
+
+        entity = ENTITY[query.entity]
+        index = self.layer.values.get(tenant_id) if self.layer.values is not None else None
+        linked_dims = set(VALUE_DIMENSIONS.values())
+        filters = []
+        for f in query.filters:
+            dim = entity.dimension(f.field)
+            assert dim is not None
+            value = f.value
+            if dim.type == "text" and f.op in ("=", "!=", "in") and f.field in linked_dims and index is not None:
+                wanted = [k for k, v in VALUE_DIMENSIONS.items() if v == f.field]
+                values = value if isinstance(value, list) else [value]
+                stored = []
+                for v in values:
+                    matches = [m for m in index.link(str(v), dimensions=wanted) if m.span == (0, len(str(v)))]
+                    if not matches:
+                        raise QueryError(f"no {dim.words} called {v!r} in this CRM", field=f.field)
+                    stored.append(matches[0].value)
+                value = stored if isinstance(value, list) else stored[0]
+            if dim.type == "ref" and f.op in ("=", "!=", "in"):
+                ids = value if isinstance(value, list) else [value]
+                relation = entity.relation(dim.via) if dim.via else None
+                label = relation.label if relation else "User"
+                rows = self.layer.gateway.read(
+                    "semantic_layer_check_ids",
+                    f"MATCH (x:{label} {{tenant_id: $tenant_id}}) WHERE x.id IN $ids RETURN count(x) AS found",
+                    {"tenant_id": tenant_id, "ids": [str(i) for i in ids]},
+                )
+                if not rows or rows[0]["found"] != len(set(map(str, ids))):
+                    value = self._resolve_names(ids, label, tenant_id, f.field)
+                    value = value if isinstance(f.value, list) else value[0]
+            filters.append(f.model_copy(update={"value": value}))
+        return query.model_copy(update={"filters": filters})
+
+    def _resolve_names(self, names: list[Any], label: str, tenant_id: str, field: str) -> list[str]:
+        """Names the model wrote where ids belong, resolved inside the tenant (one unambiguous match each)."""
+        from kgcrm.retrieval.semantic_layer.query import QueryError
+
+        resolver = getattr(self.layer, "resolver", None)
+        if resolver is None or label not in ("Organization", "Person"):
+            raise QueryError("unknown id", field=field)
+        ids = []
+        for name in names:
+            resolution = resolver.resolve(str(name), tenant_id, types=[label], limit=3)
+            if not resolution.candidates or resolution.ambiguous:
+                raise QueryError(f"no single {label.lower()} called {name!r}", field=field)
+            ids.append(resolution.candidates[0].id)
+        return ids

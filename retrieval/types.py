@@ -85,5 +85,8 @@ class Answer(BaseModel):
     data: Any = None
     cypher: str | None = None
     sources: list[SourceRow] = Field(default_factory=list)
-    method: str  # template | text2cypher | semantic | connections | clarification
+    method: str  # semantic_layer | connections | text2cypher | semantic | clarification
     focus: EntityRef | None = None  # the entity the question was about (for follow-up questions)
+    interpretation: str | None = None  # the structured query in one plain sentence (semantic layer)
+    unapplied: list[str] = Field(default_factory=list)  # phrases of the question that were not used
+    query: dict[str, Any] | None = None  # the structured query, as JSON (semantic layer)

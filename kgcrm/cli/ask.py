@@ -9,7 +9,7 @@ from rich.console import Console
 
 from kgcrm.core.errors import NotFoundError
 from kgcrm.core.settings import Settings
-from kgcrm.services import database_engine, graph_gateway, retrieval_stack
+from kgcrm.services import database_engine, graph_gateway, retrieval_stack, tenant_and_user
 from kgcrm.sync import extract
 
 
@@ -20,20 +20,34 @@ def ask_command(
     semantic: bool = typer.Option(True, "--semantic/--no-semantic", help="Load the embedding model for search."),
     show_cypher: bool = typer.Option(False, "--cypher", help="Print the Cypher that ran."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole answer as JSON."),
+    user: str | None = typer.Option(None, "--user", help="Ask as this team member (e-mail): 'my deals', 'me'."),
 ) -> None:
-    """Answer a question from the graph (templates first, then text-to-Cypher if an LLM is set, then search)."""
+    """Answer a question from the graph (the semantic layer first; an LLM when set; then search)."""
     settings: Settings = ctx.obj
-    tenant_id = tenant_id_for(settings, tenant)
+    tenant_id, user_id = tenant_and_user_for(settings, tenant, user)
     with graph_gateway(settings) as gateway:
-        answer = retrieval_stack(settings, gateway, semantic=semantic).ask.ask(question, tenant_id)
+        answer = retrieval_stack(settings, gateway, semantic=semantic).ask.ask(question, tenant_id, user_id=user_id)
     out = Console()
     if as_json:
         out.print_json(json.dumps(answer.model_dump(mode="json")))
         return
-    out.print(answer.answer)
+    if answer.interpretation:
+        out.print(f"[bold]{answer.interpretation}[/bold]", highlight=False)
+    out.print(answer.answer, highlight=False)
+    if answer.unapplied:
+        out.print("[yellow]not applied: " + ", ".join(answer.unapplied) + "[/yellow]", highlight=False)
     out.print(f"[dim]method: {answer.method}; sources: {len(answer.sources)}[/dim]")
     if show_cypher and answer.cypher:
         out.print(answer.cypher)
+
+
+def tenant_and_user_for(settings: Settings, slug: str, email: str | None) -> tuple[str, str | None]:
+    """The tenant's id and, with an e-mail, its user's id; NotFoundError naming what is missing."""
+    engine = database_engine(settings)
+    try:
+        return tenant_and_user(engine, slug, email)
+    finally:
+        engine.dispose()
 
 
 def tenant_id_for(settings: Settings, slug: str) -> str:

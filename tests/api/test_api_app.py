@@ -121,9 +121,29 @@ def test_ask(world, auth):
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) >= {"answer", "data", "sources", "method"}
-    assert body["method"] == "template" and isinstance(body["data"]["count"], int)
-    assert "$tenant" in body["cypher"]
+    assert set(body) >= {"answer", "data", "sources", "method", "interpretation", "unapplied", "query"}
+    assert body["method"] == "semantic_layer" and isinstance(body["data"]["value"], int)
+    assert body["unapplied"] == [] and body["query"]["entity"] == "deal"
+    assert "$tenant_id" in body["cypher"]
+
+
+def test_ask_my_tasks_is_the_keys_user(world):
+    user_id = world.a.user["id"]
+    with world.engine.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM task t JOIN status s ON s.id = t.status_id "
+                "WHERE t.tenant_id = :t AND t.assignee_id = :u AND s.category = 'open'"
+            ),
+            {"t": world.a.id, "u": user_id},
+        ).scalar()
+
+    mine = world.client.post("/v1/ask", json={"question": "my open tasks"}, headers=world.a.headers())
+    team = world.client.post("/v1/ask", json={"question": "my open tasks"}, headers=world.a.headers(world.a.team_key))
+
+    assert mine.status_code == 200 and team.status_code == 200, (mine.text, team.text)
+    assert mine.json()["data"]["total"] == expected and mine.json()["unapplied"] == []
+    assert team.json()["unapplied"]  # a key without a user: "my" is reported, never dropped
 
 
 def test_ask_follow_up_in_a_conversation(world, auth):

@@ -192,12 +192,15 @@ def _tenant_entity_ids(gateway, tenant_id) -> set[str]:
     return {r["id"] for r in rows}
 
 
-def test_pipeline_answers_deal_questions_with_templates(stack, seeded):
-    _, _, truth = seeded
+def test_pipeline_answers_deal_questions_with_the_semantic_layer(stack, seeded):
+    engine, _, truth = seeded
+    tenant_id = tenants(truth)[0]
 
-    answer = stack.ask.ask("How many deals did we win this quarter?", tenants(truth)[0])
+    answer = stack.ask.ask("How many deals did we win this quarter?", tenant_id)
 
-    assert answer.method == "template"
+    assert answer.method == "semantic_layer" and answer.unapplied == []
+    period = parse_period("this quarter", NOW)
+    assert answer.data["value"] == sql_deals(engine, tenant_id, categories={"won"}, period=period)[0]
 
 
 def test_pipeline_finds_the_planted_warm_path(stack, seeded):

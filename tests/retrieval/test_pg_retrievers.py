@@ -77,9 +77,10 @@ def test_the_ask_retriever_gives_the_pipelines_answer_with_its_provenance(seeded
 
     expected = stack.ask.ask(question, tenants[0])
     assert len(nodes) == 1
-    assert nodes[0].node.get_content().startswith(expected.answer)
-    assert nodes[0].node.metadata["method"] == "template"
-    assert "$tenant" in nodes[0].node.metadata["cypher"]
+    assert expected.answer in nodes[0].node.get_content()
+    assert nodes[0].node.get_content().startswith(expected.interpretation)
+    assert nodes[0].node.metadata["method"] == "semantic_layer"
+    assert "$tenant_id" in nodes[0].node.metadata["cypher"]
 
 
 def test_composed_parts_come_in_order_and_resolution_keeps_the_calibrated_scores(seeded, index, stack):
@@ -104,7 +105,7 @@ def test_a_query_engine_with_a_scripted_llm_answers_from_kgcrms_nodes(seeded, in
 
     response = engine.query("How many deals by stage?")
 
-    assert [n.node.metadata["method"] for n in response.source_nodes] == ["template"]
+    assert [n.node.metadata["method"] for n in response.source_nodes] == ["semantic_layer"]
 
 
 @pytest.mark.parametrize(

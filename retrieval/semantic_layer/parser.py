@@ -1,0 +1,1040 @@
+"""A question in plain words → a :class:`StructuredQuery`, deterministically (no LLM), accounting for every word.
+
+The question is read in passes, each marking the characters it used:
+
+1. time expressions (``timewords``), amounts and numbers (``amounts``);
+2. the entity ("deals", "opps", "meetings" — an interaction kind names the entity too);
+3. the tenant's own values (``values``: status names, categories, industries, tiers, team members …);
+4. comparisons ("over 75k", "between 10k and 50k"), aggregations ("how many", "total", "average",
+   "top 5", "largest", "most"), groupings ("by stage", "per rep", "which rep …most"), "my/me/I";
+5. a name left after "at/with/for/about" goes to the entity resolver (organizations, people).
+
+Every remaining word is either a known filler ("what", "the", "do", "we" …) or reported in
+``unapplied``: the answer then says plainly what it did not apply, instead of answering a looser
+question. :func:`parse` returns ``None`` when no entity of the model is named (the question is for
+another retriever).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from kgcrm.retrieval.semantic_layer.amounts import find_amounts, find_numbers
+from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
+from kgcrm.retrieval.semantic_layer.timewords import find_time_expressions
+from kgcrm.retrieval.types import Candidate, Resolution
+
+Span = tuple[int, int]
+
+
+class ValueLinker(Protocol):
+    def link(
+        self, text: str, *, dimensions: Iterable[str] | None = None, exclude_spans: Iterable[Span] = ()
+    ) -> list[Any]: ...
+
+
+class Resolver(Protocol):
+    def resolve(self, text: str, tenant_id: str, types: list[str] | None = None, limit: int = 5) -> Resolution: ...
+
+
+FILLERS = frozenset(
+    """
+    a an the of in on at to for by with from is are was were be been do does did we  you our us
+     your what which who whom how whats what's there here any all some have has had got get show
+    list give tell find please can could would should will currently right now just that those these
+    this it its they them their and or as so ever yet still today's much many number count total
+    currently exist existing sitting being stuck got theres there's kind sort one ones being are?
+    please? thanks hey hi ok okay
+        quick check far time overall out curiosity like know together money amounts big back come came comes
+    coming where belong belongs track tracked located based every own owns owned written team crm added up even
+    though already passed altogether currently whole entire note ok total totals sum exactly roughly
+    wondering wonder need want see look looking interested
+    write wrote written took place logged exchanged happened happen recorded attended held hold marked add added
+    offers offer break down into broken split grouped group for overall breakdown show shows showing linked
+    any anything anyone somebody someone
+    whose across every type types sort kinds
+    log sent received made scheduled logged booked
+    among amongst
+""".split()  # noqa: SIM905
+)
+
+_CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
+    (r"closed[\s-]won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
+    (r"closed[\s-]lost|lost|losses|lose|losing", "lost"),
+    (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
+    (r"inactive|dormant", "inactive"),
+    (r"active", "active"),
+    (r"completed|done|finished", "done"),
+)
+_GT = r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|>)"
+_GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
+_LT = r"(?:under|below|less than|smaller than|lower than|<)"
+_LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
+_AGG_WORDS: tuple[tuple[str, str], ...] = (
+    (r"how many|number of|count(?: of)?|# of|howmany", "count"),
+    (r"average|avg|mean|typical", "avg"),
+    (r"total|sum(?: of)?|how much|combined|worth|value of|total value(?: of)?", "sum"),
+)
+_SUPERLATIVE = (
+    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest", "desc"),
+    (r"smallest|lowest|min(?:imum)?|cheapest", "asc"),
+)
+_RECENT = (
+    (r"most recently|latest|most recent|newest|last|recent|recently", "desc"),
+    (r"oldest|earliest|first|least recently", "asc"),
+)
+_PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
+
+
+@dataclass
+class Parsed:
+    query: StructuredQuery | None
+    unapplied: list[str] = field(default_factory=list)
+    clarification: Resolution | None = None  # a name that could be several things: ask which
+    mention: str | None = None
+    focus: Candidate | None = None  # the organization or person the question names
+    notes: list[str] = field(default_factory=list)
+
+
+class _Text:
+    """The question with the characters each pass has used."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = text.lower()
+        self.used = [False] * len(text)
+
+    def use(self, span: Span) -> None:
+        for i in range(max(0, span[0]), min(len(self.text), span[1])):
+            self.used[i] = True
+
+    def free(self, span: Span) -> bool:
+        return not any(self.used[span[0] : span[1]])
+
+    def find(self, pattern: str, *, use: bool = True) -> re.Match[str] | None:
+        rx = re.compile(rf"(?<![\w$€£])(?:{pattern})(?![\w])")
+        pos = 0
+        while (m := rx.search(self.low, pos)) is not None:
+            if self.free(m.span()):
+                if use:
+                    self.use(m.span())
+                return m
+            pos = m.start() + 1
+        return None
+
+    def spans(self) -> list[Span]:
+        out: list[Span] = []
+        i = 0
+        while i < len(self.used):
+            if self.used[i]:
+                j = i
+                while j < len(self.used) and self.used[j]:
+                    j += 1
+                out.append((i, j))
+                i = j
+            else:
+                i += 1
+        return out
+
+    def leftovers(self) -> list[tuple[Span, str]]:
+        """Unused words: (span, word)."""
+        return [
+            (m.span(), m.group(0))
+            for m in re.finditer(r"[\w'\u2019$€£.,-]+", self.text)
+            if self.free(m.span()) and m.group(0).strip(".,'\u2019-")
+        ]
+
+
+def _words_of(entity: Entity) -> list[str]:
+    return sorted(entity.synonyms, key=len, reverse=True)
+
+
+def _entity_mentions(t: _Text) -> list[tuple[Span, str, str | None]]:
+    """(span, entity key, interaction kind) of every entity word, leftmost first."""
+    found: list[tuple[Span, str, str | None]] = []
+    vocabulary: list[tuple[str, str, str | None]] = [(w, e.key, None) for e in ENTITIES for w in e.synonyms]
+    vocabulary += [(w, ek, kind) for w, (ek, kind) in KIND_WORDS.items()]
+    vocabulary.sort(key=lambda v: len(v[0]), reverse=True)
+    taken: list[Span] = []
+    for word, key, kind in vocabulary:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", t.low):
+            span = m.span()
+            if any(span[0] < b and a < span[1] for a, b in taken) or not t.free(span):
+                continue
+            taken.append(span)
+            found.append((span, key, kind))
+    return sorted(found)
+
+
+_STATUS_TYPE = {
+    "deal": "opportunity",
+    "job": "job",
+    "partnership": "partnership",
+    "lead": "lead",
+    "task": "task",
+    "account": "account",
+    "contact": "contact",
+}
+
+
+_MONTHS = (
+    "january february march april may june july august september october november december".split()  # noqa: SIM905
+)
+_GRAMMAR_WORDS = frozenset(
+    """
+    week weeks month months quarter quarters year years days today yesterday tomorrow last next this past since
+    before after until between from created creation closing close closed closes expected probability salary
+    salaries minimum maximum average total number count type source status stage stages owner owners open won
+    lost active inactive done overdue completed pipeline amount value biggest largest smallest highest lowest
+    latest recent newest oldest most least fewest many much what which where when who how updated update
+    touched industry location tier currency assigned assignee employment partnership partnerships opportunity
+    opportunities deals meetings meeting calls emails messages interactions companies company organizations
+    organization accounts account contacts contact tasks task notes note people person leads lead jobs job
+    referral strategic enterprise quarterly weekly monthly each per every current currently former roles role
+    people members member employees staff users user team active stale state sent made received booked email
+    phone hours house meets meant tasked title titles stake start
+    """.split()  # noqa: SIM905
+    + _MONTHS
+)
+_SHORTHANDS = {
+    "opn": "open",
+    "lst": "last",
+    "nxt": "next",
+    "ths": "this",
+    "yr": "year",
+    "yrs": "years",
+    "qtr": "quarter",
+    "wonn": "won",
+    "tpye": "type",
+    "nr": "number",
+    "no.": "number",
+    "wk": "week",
+    "wks": "weeks",
+    "mo": "month",
+    "dealz": "deals",
+    "yera": "year",
+    "mnth": "month",
+    "taks": "tasks",
+    "weks": "weeks",
+    "wek": "week",
+    "oppties": "opportunities",
+    "opptys": "opportunities",
+    "cos": "companies",
+}
+
+
+def correct_typos(text: str) -> str:
+    """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names are left alone."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    vocabulary = _GRAMMAR_WORDS | {w for e in ENTITIES for w in e.synonyms if " " not in w}
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in _SHORTHANDS:
+            return _SHORTHANDS[low]
+        if len(low) < 5 or low in vocabulary or low in FILLERS or not low.isalpha():
+            return word
+        limit = 1 if len(low) <= 8 else 2
+        best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
+        if DamerauLevenshtein.distance(low, best) > limit or best[0] != low[0]:
+            return word
+        if word[:1].isupper() and m.start() > 0 and best not in _MONTHS:
+            return word  # a capitalised word inside the question is a name or a value: the value linker reads it
+        return best.capitalize() if word[:1].isupper() else best
+
+    return re.sub(r"[A-Za-z][A-Za-z.]*[A-Za-z]|[A-Za-z]+", fix, text)
+
+
+def parse(
+    question: str,
+    *,
+    now: datetime,
+    values: ValueLinker | None = None,
+    resolver: Resolver | None = None,
+    tenant_id: str | None = None,
+    user_id: str | None = None,
+    previous: StructuredQuery | None = None,
+) -> Parsed:
+    """The structured query of ``question``, with the words it could not use."""
+    text = correct_typos(" ".join(question.split())[:2000])
+    t = _Text(text)
+    forced_latest: list[bool] = []
+    notes: list[str] = []
+
+    # 1. time, amounts, numbers
+    times = find_time_expressions(text, now)
+    for tm in times:
+        t.use(tm.span)
+    time_spans = [tm.span for tm in times]
+    amounts = find_amounts(text, exclude_spans=time_spans)
+    numbers = [
+        n
+        for n in find_numbers(text, exclude_spans=time_spans)
+        if not any(n.span[0] < a.span[1] and a.span[0] < n.span[1] for a in amounts)
+    ]
+
+    # 2. the entity
+    mentions = _entity_mentions(t)
+    for pattern, key in (
+        (
+            r"who (?:works|worked|is working) (?:at|for)|(?:current )?employees of"
+            r"|people (?:working )?at|staff (?:at|of)",
+            "person",
+        ),
+        (
+            r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|the team|team members?",
+            "user",
+        ),
+        (
+            r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear)\w*(?: (?:to|with|from))?"
+            r"|last (?:talked|spoke|met)|(?:talked|spoke|met) (?:to|with)",
+            "interaction",
+        ),
+    ):
+        special = re.search(rf"\b(?:{pattern})\b", t.low)
+        if special is not None:
+            t.use(special.span())
+            mentions = [m for m in mentions if not (special.start() <= m[0][0] < special.end())]
+            mentions.insert(0, ((special.start(), special.start()), key, None))
+            if key == "interaction" and "last" in special.group(0):
+                t.low = t.low  # "when did we last …": the latest one
+                forced_latest.append(True)
+    grouping_spans = [m.span() for m in re.finditer(r"\b(?:by|per|for each|each|across)\s+\w+", t.low)]
+    plate = re.search(r"\b(?:on my plate|my plate|my to-?do list|on my list)\b", t.low)
+    if plate:
+        t.use(plate.span())
+        mentions.insert(0, ((plate.start(), plate.start()), "task", None))
+    candidates = [m for m in mentions if not any(g[0] < m[0][0] < g[1] for g in grouping_spans)]
+    if len({m[1] for m in candidates}) > 1:
+        candidates = [m for m in candidates if m[1] != "user"] or candidates
+    primary = candidates[0] if candidates else (mentions[0] if mentions else None)
+    follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
+    if primary is None and not follow_up:
+        if re.search(r"\b(?:pipeline|revenue|bookings|won|win|lost|lose|close won|closed won|deal size|sold)\b", t.low):
+            primary = ((0, 0), "deal", None)
+        elif re.search(r"\bsalar(?:y|ies)\b", t.low):
+            primary = ((0, 0), "job", None)
+        else:
+            return Parsed(None)
+    entity = ENTITY[primary[1]] if primary else ENTITY[previous.entity]  # type: ignore[union-attr]
+    filters: list[Filter] = []
+    if follow_up and previous is not None and (primary is None or primary[1] == previous.entity):
+        filters = list(previous.filters)
+        m = re.search(r"\b(?:of |among |from )?(?:those|these|them|of which|that list)\b", t.low)
+        if m:
+            t.use(m.span())
+    if primary is not None:
+        t.use(primary[0])
+        if primary[2]:
+            filters.append(Filter(field="kind", op="=", value=primary[2]))
+    # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
+    for span, key, _kind in mentions:
+        if span == (primary[0] if primary else None):
+            continue
+        if _kind is not None and entity.key == "interaction" and t.free(span):
+            cue = re.search(
+                r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:the\s+)?$", t.low[: span[0]]
+            )
+            filters.append(Filter(field="source" if cue else "kind", op="=", value=_kind))
+            t.use(span)
+            continue
+        word = t.low[span[0] : span[1]]
+        if (
+            key == entity.key
+            or word in entity.synonyms
+            or key in ("organization", "account")
+            or (key != "user" and entity.relation(key))
+        ):
+            t.use(span)
+
+    # 3. "my", "me", "I" ("show me", "give me" are only polite)
+    while t.find(r"(?:show|give|tell|let|get|help|remind|send|list for|find) me"):
+        pass
+    while t.find(
+        r"i'd like to know|i would like to know|i'd like|i would like|i want to know|i want|i need|i wonder|"
+        r"i'm wondering|i am wondering|i'm curious|i am curious|can i see|can i get|could i get|could i see|may i"
+        r"|i'm looking for|i am looking for|do you know|can you tell me|could you tell me|can you|could you"
+    ):
+        pass
+    trailing = re.search(r"\bfor me\s*[?.!]*\s*$", t.low)
+    if trailing and re.search(r"\b(?:break|show|list|give|split|tell|count|pull|get)\b", t.low):
+        t.use(trailing.span())
+    mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
+    if plate is not None:
+        if user_id and entity.mine:
+            filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
+        else:
+            t.used[plate.start() : plate.end()] = [False] * (plate.end() - plate.start())
+    if mine is not None:
+        if user_id and entity.mine:
+            filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
+            for w in (r"on my plate", r"my plate", r"plate", r"assigned to", r"own", r"owned by"):
+                t.find(w)
+            while t.find(r"my|mine|me|i"):
+                pass
+        else:
+            t.used[mine.start() : mine.end()] = [False] * (mine.end() - mine.start())
+
+    # 4. status categories and special words
+    category: str | None = None
+    if entity.status_type:
+        for pattern, cat in _CATEGORY_WORDS:
+            m = t.find(pattern)
+            if m is not None:
+                category = cat
+                filters.append(Filter(field="status_category", op="=", value=cat))
+                break
+    if plate is not None and category is None and entity.dimension("status_category"):
+        category = "open"
+        filters.append(Filter(field="status_category", op="=", value="open"))
+    if category == "open":
+        t.find(r"pipeline")
+    overdue = t.find(
+        r"overdue|late|past due|past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
+        r"|(?:an? |their |the )?expected close date (?:is |was |that is )?in the past"
+    )
+    if overdue is not None:
+        date_field = (
+            "due_at"
+            if entity.dimension("due_at")
+            else "expected_close_on"
+            if entity.dimension("expected_close_on")
+            else None
+        )
+        if date_field is None:
+            t.used[overdue.start() : overdue.end()] = [False] * (overdue.end() - overdue.start())
+        else:
+            filters.append(Filter(field=date_field, op="<", value=now if date_field == "due_at" else now.date()))
+            if category is None and entity.status_type:
+                filters.append(Filter(field="status_category", op="=", value="open"))
+
+    # presence: "deals without an account", "contacts whose role has not ended"
+    for m in re.finditer(
+        r"\b(?:without|missing|with no|lacking|not linked to|aren't linked to|isn't linked to|no)\s+"
+        r"(?:an?\s+|any\s+)?([a-z]+)",
+        t.low,
+    ):
+        key = _dimension_word(entity, m.group(1))
+        if key is not None and t.free((m.start(), m.start(1))):
+            filters.append(Filter(field=key[0], op="is_not_set"))
+            t.use(m.span())
+    if entity.dimension("ended_on") is not None and entity.key == "contact":
+        if t.find(
+            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?|still open"
+        ):
+            filters.append(Filter(field="ended_on", op="is_not_set"))
+        elif t.find(r"former|past|ended|previous"):
+            filters.append(Filter(field="ended_on", op="is_set"))
+    if entity.dimension("is_active") is not None:
+        if t.find(r"active or not|active or inactive|all"):
+            pass
+        elif t.find(r"inactive|deactivated"):
+            filters.append(Filter(field="is_active", op="=", value=False))
+        elif t.find(r"active|current"):
+            filters.append(Filter(field="is_active", op="=", value=True))
+    contains = re.search(
+        r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
+        r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
+        t.low,
+    ) or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    if contains is not None:
+        groups = contains.groups()
+        word_field, needle_span = (
+            (groups[0], contains.span(2))
+            if groups[0] in ("title", "name", "subject")
+            else (
+                groups[1],
+                contains.span(1),
+            )
+        )
+        key = "title" if entity.dimension("title") is not None and word_field == "title" else "name"
+        if entity.dimension(key) is not None and t.free(contains.span()):
+            needle = text[needle_span[0] : needle_span[1]]
+            filters.append(Filter(field=key, op="contains", value=needle))
+            t.use(contains.span())
+            t.find(r"whose|hold|holding|containing")
+
+    # 5. the tenant's values
+    value_spans: list[tuple[Span, Filter]] = []
+    if values is not None:
+        for v in values.link(text, exclude_spans=t.spans()):
+            if not t.free(v.span):
+                continue
+            before = t.low[: v.span[0]]
+            if v.dimension == "kind" and re.search(
+                r"(?:from|via|source|sourced|came from|imported from|through|logged from)\s*(?:the\s+)?$", before
+            ):
+                v = next((a for a in v.alternatives if a.dimension == "source"), v)
+            surface = text[v.span[0] : v.span[1]]
+            if v.dimension == "status" and surface.islower() and surface.endswith("s") and not v.value.endswith("s"):
+                continue  # "offers" is a verb here, not the status "Offer"
+            f = _value_filter(entity, v)
+            negation = re.search(
+                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|except|excluding|besides|"
+                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$",
+                before,
+            )
+            if f is not None and negation is not None and t.free((negation.start(), negation.end())):
+                f = f.model_copy(update={"op": "!="})
+                t.use((negation.start(), negation.end()))
+            if f is None or (f.field == "status" and times and v.value.lower() in ("new", "won", "lost", "closed")):
+                continue
+            filters.append(f)
+            if v.dimension != "user":
+                value_spans.append((v.span, f))
+            t.use(v.span)
+            if f.field == "owner":
+                t.find(r"owned by|assigned to|belonging to|of|for|by", use=True)
+
+    # 6. comparisons on amounts
+    money_field = next((d.key for d in entity.dimensions if d.type == "money" and d.via is None), None)
+    number_field = money_field or ("probability" if entity.dimension("probability") else None)
+    field_word = None
+    for pattern, key in (
+        (r"(?:maximum|max|top of the) salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)", "salary_max"),
+        (r"(?:minimum|min|bottom of the|starting) salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)", "salary_min"),
+        (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
+        (r"salar(?:y|ies)|pay|compensation", "salary_max"),
+    ):
+        if entity.dimension(key) is not None and (fm := t.find(pattern)) is not None:
+            number_field = key
+            field_word = fm
+            break
+    if number_field and field_word is None:
+        field_word = t.find(
+            r"in value|in size|in amount|values|value|amounts|amount|worth|size|deal size|ticket size|acv|arr|revenue"
+        )
+
+    if number_field is not None and entity.dimension(number_field).type != "money":  # type: ignore[union-attr]
+        amounts = [n for n in find_numbers(text, exclude_spans=time_spans) if t.free(n.span)]
+    used_amounts: list[Any] = []
+    pair = next(
+        (
+            (x, y)
+            for x, y in itertools.pairwise(amounts)
+            if re.fullmatch(r"\s*(?:[a-z]{3}\s+)?(?:and|to|-|\u2013)\s*", t.low[x.span[1] : y.span[0]])
+            and re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: x.span[0]])
+        ),
+        None,
+    )
+    if pair is not None and number_field:
+        lo, hi = pair
+        start_kw = re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: lo.span[0]])
+        assert start_kw is not None
+        t.use((start_kw.start(), hi.span[1]))
+        tail = re.match(r"\s+([a-z]{3})\b", t.low[hi.span[1] :])
+        if tail and tail.group(1).upper() in ("USD", "EUR", "GBP", "CHF", "DKK", "SEK", "NOK", "JPY", "CAD", "AUD"):
+            t.use((hi.span[1], hi.span[1] + tail.end()))
+            lo = dataclasses.replace(lo, currency=lo.currency or tail.group(1).upper())
+        filters.append(Filter(field=number_field, op="between", value=[lo.value, hi.value]))
+        currency = lo.currency or hi.currency
+        if currency and entity.dimension("currency"):
+            filters.append(Filter(field="currency", op="=", value=currency))
+        used_amounts += [lo, hi]
+    for a in amounts:
+        if a in used_amounts or number_field is None:
+            continue
+        before = t.low[: a.span[0]].rstrip()
+        op = None
+        for pattern, symbol in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
+            m = re.search(rf"(?:{pattern})\s*$", before)
+            if m:
+                op = symbol
+                t.use((m.start(), a.span[0]))
+                break
+        field_name = number_field
+        if op is None:
+            after = t.low[a.span[1] :]
+            m = re.match(r"\s*(?:[a-z]+\s+)?(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
+            if m:
+                op = ">="
+                t.use((a.span[1], a.span[1] + m.end()))
+            m2 = re.match(r"\s*(?:or less|or under|or below|or lower|or fewer)", after)
+            if m2:
+                op = "<="
+                t.use((a.span[1], a.span[1] + m2.end()))
+        if op is None:
+            continue
+        filters.append(Filter(field=field_name, op=op, value=a.value))
+        t.use(a.span)
+        if a.currency and entity.dimension("currency"):
+            filters.append(Filter(field="currency", op="=", value=a.currency))
+        used_amounts.append(a)
+    # words naming the amount field itself
+    # 7. measure, grouping, ordering, limit
+    measure: Measure | None = None
+    by_field: str | None = None
+    group_by: list[str] = []
+    order: list[Order] = []
+    limit: int | None = None
+    most = t.find(
+        r"the (?:largest|biggest|highest|greatest) (?:number|count) of|the most|most|the fewest|fewest|the least|least"
+    )
+    for pattern, agg in _AGG_WORDS:
+        m = t.find(pattern)
+        if m is not None:
+            measure = (
+                Measure(agg="count")
+                if agg == "count"
+                else Measure(agg=agg, field=number_field)
+                if number_field
+                else None
+            )  # type: ignore[arg-type]
+            if measure is None:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            break
+    compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
+    asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (
+        field_word is not None and re.search(r"\b(?:value|worth)\s+of\b", t.low)
+    )
+    if measure is None and field_word is not None and number_field == money_field and not compared and asks_value:
+        measure = Measure(agg="sum", field=money_field)  # "what is the value of all open deals"
+    if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
+        measure = Measure(agg="sum", field=money_field)
+    # groupings: "by stage", "per rep", "for each industry"
+    for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
+        rest = m.group(1)
+        key = _dimension_word(entity, rest)
+        dim = entity.dimension(key[0]) if key else None
+        if key is not None and dim is not None and dim.type in ("number", "money"):
+            by_field = key[0]  # "top 5 deals by amount": an order, not a grouping
+            t.use((m.start(), m.start(1) + key[1]))
+            continue
+        if key is not None:
+            group_by.append(key[0])
+            t.use((m.start(), m.start(1) + key[1]))
+            more = re.match(r"\s+(?:and|&|then)\s+(?:by\s+)?([a-z -]+)", t.low[m.start(1) + key[1] :])
+            second = _dimension_word(entity, more.group(1)) if more else None
+            if more and second and (d2 := entity.dimension(second[0])) is not None and d2.type in ("text", "ref"):
+                group_by.append(second[0])  # "by owner and stage"
+                t.use((m.start(1) + key[1], m.start(1) + key[1] + more.start(1) + second[1]))
+    # "which rep has the most …", "who has the most open deals"
+    if most is not None:
+        who = re.search(
+            r"\b(which|what|who|whose)\s+([a-z -]+?)\s+(?:has|have|had|with|owns|is|are|got)\b", t.low
+        ) or re.search(r"\b(which|what|who|whose)\b", t.low)
+        key = None
+        if who is not None and who.lastindex and who.lastindex >= 2:
+            key = _dimension_word(entity, who.group(2))
+            if key is not None:
+                t.use((who.start(2), who.start(2) + key[1]))
+        if key is None:
+            for w in re.finditer(r"\b[a-z]+", t.low[: most.start()]):
+                rest = t.low[w.start() : most.start()]
+                found = _dimension_word(entity, rest)
+                if found is not None and t.free((w.start(), w.start() + found[1])):
+                    dim = entity.dimension(found[0])
+                    if dim is not None and dim.type in ("text", "ref"):
+                        key = found
+                        t.use((w.start(), w.start() + found[1]))
+                        break
+        if key is None and who is not None and who.group(1) == "who" and entity.dimension(entity.mine or ""):
+            key = (entity.mine or "", 0)
+        if key is not None:
+            group_by.append(key[0])
+            measure = measure or Measure(agg="count")
+            order = [
+                Order(by="measure", direction="asc" if "fe" in most.group(0) or "least" in most.group(0) else "desc")
+            ]
+            limit = 1
+            t.find(r"which|what|who|whose")
+        else:
+            t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
+    into = re.search(r"\b(?:down into|broken into|split into|divided into|into)\b", t.low)
+    filters = _dedupe(filters, entity)
+    if into is not None:
+        for f in filters:
+            if f.op == "in" and f.field not in group_by:
+                group_by.append(f.field)
+                t.use(into.span())
+                break
+    if group_by and measure is None:
+        measure = Measure(agg="count")
+    # top N / largest / latest
+    for pattern, direction in _SUPERLATIVE:
+        m = t.find(pattern)
+        if m is not None:
+            n = _number_near(numbers, m.span(), t)
+            if n is None:  # "which three job leads have the highest …"
+                n = next(
+                    (
+                        int(x.value)
+                        for x in numbers
+                        if t.free(x.span) and not x.percent and x.value == int(x.value) and 1 <= x.value <= 100
+                    ),
+                    None,
+                )
+                for x in numbers:
+                    if n is not None and t.free(x.span) and x.value == n:
+                        t.use(x.span)
+                        break
+            after = _dimension_word(entity, t.low[m.end() :].strip())
+            after_dim = entity.dimension(after[0]) if after else None
+            if after and after_dim is not None and after_dim.type in ("text", "ref") and not group_by:
+                start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
+                t.use((start, start + after[1]))
+                group_by.append(after[0])  # "top industry by number of orgs"
+                measure = measure or Measure(agg="count")
+                order, limit = [Order(by="measure", direction=direction)], n or 1  # type: ignore[arg-type]
+                break
+            if number_field and measure is None and not group_by and n is None and field_word and by_field is None:
+                measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
+                break
+            if measure is not None and group_by:
+                order = [Order(by="measure", direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+            elif number_field:
+                order = [Order(by=by_field or number_field, direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+                if measure is not None and measure.agg != "count":
+                    measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
+                    order, limit = [], None
+            else:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            break
+    if forced_latest and not order and entity.default_date:
+        order, limit = [Order(by=entity.default_date, direction="desc")], 1
+    if not order:
+        for pattern, direction in _RECENT:
+            if (
+                times
+                and pattern.startswith("latest")
+                and re.search(r"\blast\s+(?:week|month|quarter|year|\d+|\w+ (?:days|weeks|months))", t.low)
+            ):
+                continue
+            m = t.find(pattern)
+            if m is not None and entity.default_date:
+                n = _number_near(numbers, m.span(), t)
+                order = [Order(by=entity.default_date, direction=direction)]  # type: ignore[arg-type]
+                limit = n or 1
+                break
+
+    # 8. time windows, on the date the question's verb names
+    time_filters: list[TimeFilter] = []
+    for tm in times:
+        date_field = _date_field(entity, t, tm, category)
+        if date_field is None:
+            notes.append(tm.label)
+            t.used[tm.span[0] : tm.span[1]] = [False] * (tm.span[1] - tm.span[0])
+            continue
+        start, end = (
+            (None, tm.end)
+            if tm.direction == "before"
+            else (tm.start, None)
+            if tm.direction == "since"
+            else (tm.start, tm.end)
+        )
+        label = tm.label
+        negated = re.search(r"\b(?:nobody|no one|not|no|untouched|haven't|hasn't|without|stale|idle)\b", t.low)
+        if negated and tm.direction == "window" and tm.start is not None and tm.end is not None and tm.end >= now:
+            start, end = None, tm.start  # "nobody updated in the last six weeks": last update before its start
+            label = f"before {tm.start.date().isoformat()} (nothing in {tm.label})"
+        if (
+            (negated or tm.direction == "before")
+            and end is not None
+            and start is None
+            and (negated or re.search(r"\b(?:for|touched|updated)\b", t.low))
+        ):
+            date_field = "updated_at" if entity.dimension("updated_at") else date_field
+            while t.find(
+                r"nobody|no one|not|no|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|update|updates"
+                r"|activity|modified|changed|in"
+            ):
+                pass
+        if (
+            date_field in ("expected_close_on", "due_at")
+            and tm.direction == "window"
+            and tm.end is not None
+            and tm.start is not None
+            and tm.end <= now
+            and (tm.end - tm.start).days <= 92
+            and not re.search(r"\d{4}|last|past|previous|ago", text[tm.span[0] : tm.span[1]].lower())
+        ):  # "deals closing in December": the coming December
+            try:
+                start, end = tm.start.replace(year=tm.start.year + 1), tm.end.replace(year=tm.end.year + 1)
+                label = tm.label.replace(str(tm.start.year), str(start.year))
+            except ValueError:  # 29 February
+                pass
+        if date_field == "expected_close_on":
+            if category is None and entity.dimension("status_category"):
+                category = "open"  # a deal expected to close is one still open
+                filters.append(Filter(field="status_category", op="=", value="open"))
+            if start is None and re.search(r"\b(?:end of|by the end|before the end)\b", t.low):
+                start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+                label = f"{tm.label}, from {start.date().isoformat()}"
+        time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=label))
+
+    # 10. the words naming a field the query uses ("the Qualification stage", "source referral", "type")
+    used_fields = {f.field for f in filters} | {tf.field for tf in time_filters} | set(group_by)
+    used_fields |= {o.by for o in order} | ({measure.field} if measure is not None and measure.field else set())
+    for key in used_fields:
+        dim = entity.dimension(key)
+        if dim is None:
+            continue
+        words = {dim.key.replace("_", " "), *dim.synonyms, *((dim.label,) if dim.label else ())}
+        for word in sorted(words, key=len, reverse=True):
+            while t.find(re.escape(word) + r"s?(?: dates?)?"):
+                pass
+    if used_fields & {"expected_close_on", "closed_at", "created_at", "due_at", "occurred_at", "started_on"}:
+        while t.find(r"dates?|day"):
+            pass
+    if entity.key in ("job", "partnership"):
+        t.find(r"leads?")
+    if group_by:
+        while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
+            pass
+
+    # 9. a name: an organization or a person, through the resolver
+    focus: Candidate | None = None
+    clarification: Resolution | None = None
+    mention: str | None = None
+    if resolver is not None and tenant_id is not None:
+        found = _name_mention(t, [span for span, _ in value_spans])
+        if found is not None and not any(
+            t.free((w.start() + found[0][0], w.end() + found[0][0]))
+            for w in re.finditer(r"[\w&'\u2019-]+", t.text[found[0][0] : found[0][1]])
+        ):
+            found = None  # only words already linked to values ("Manufacturing companies")
+        if found is not None:
+            span, mention = found
+            dims = _name_dimensions(entity)
+            if dims:
+                types = sorted({typ for typ, _ in dims})
+                resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
+                named = any(c.isupper() for c in mention)
+                if resolution.candidates and resolution.ambiguous and named and resolution.candidates[0].score >= 0.5:
+                    clarification = resolution
+                    t.use(span)
+                elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
+                    best = resolution.candidates[0]
+                    dim = next((d for typ, d in dims if typ == best.type), None)
+                    if dim is not None:
+                        inside = [f for sp, f in value_spans if span[0] <= sp[0] and sp[1] <= span[1]]
+                        filters = [f for f in filters if not any(f is g for g in inside)]
+                        filters.append(Filter(field=dim, op="=", value=best.id, display=best.name))
+                        focus = best
+                        t.use(span)
+                        t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
+
+    # 11. the rest of the words: fillers, or unapplied
+    leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
+    leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
+    unapplied = _phrases(leftovers, text)
+    if measure is None and not order and limit is None and _is_count_like(t.low):
+        measure = Measure(agg="count")
+    query = StructuredQuery(
+        entity=entity.key,
+        filters=_dedupe(filters, entity),
+        time=time_filters,
+        measure=measure,
+        group_by=list(dict.fromkeys(group_by)),
+        order=order,
+        limit=limit,
+    )
+    if follow_up and previous is not None and primary is None:
+        query = query.model_copy(update={"group_by": query.group_by or [], "time": [*previous.time, *query.time]})
+    return Parsed(query, unapplied, clarification, mention, focus, notes)
+
+
+def _is_count_like(low: str) -> bool:
+    return bool(re.search(r"\b(?:how many|number of|count)\b", low))
+
+
+def _dedupe(filters: list[Filter], entity: Entity | None = None) -> list[Filter]:
+    """Repeated filters once; two values of one single-valued field ("in Prospecting or Qualification",
+    "in Prospecting and Qualification") as one ``in`` filter: a row has one status, so both mean either."""
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Filter] = []
+    for f in filters:
+        key = (f.field, f.op, repr(f.value))
+        if key in seen:
+            continue
+        seen.add(key)
+        dim = entity.dimension(f.field) if entity is not None else None
+        single = dim is not None and dim.type == "text" and not (dim.via and entity and entity.relation(dim.via).many)  # type: ignore[union-attr]
+        same = next((o for o in out if o.field == f.field and o.op in ("=", "in") and f.op == "=" and single), None)
+        if same is not None:
+            values = same.value if same.op == "in" else [same.value]
+            out[out.index(same)] = Filter(field=f.field, op="in", value=[*values, f.value])
+            continue
+        out.append(f)
+    return out
+
+
+def _phrases(leftovers: list[tuple[Span, str]], text: str) -> list[str]:
+    phrases: list[str] = []
+    last_end = -10
+    for (start, end), _w in leftovers:
+        between = text[last_end:start] if last_end >= 0 else ""
+        if phrases and last_end >= 0 and between.strip() == "":
+            phrases[-1] = phrases[-1] + text[last_end:end]
+        else:
+            phrases.append(text[start:end])
+        last_end = end
+    return [p.strip(" ?.!,") for p in phrases if p.strip(" ?.!,")]
+
+
+def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
+    """The dimension named at the start of ``words`` ("stage", "rep", "industry"), and the length used."""
+    best: tuple[str, int] | None = None
+    for dim in entity.dimensions:
+        for syn in (dim.key.replace("_", " "), *dim.synonyms, *((dim.label,) if dim.label else ())):
+            if re.match(rf"{re.escape(syn)}s?\b", words) and (best is None or len(syn) > best[1]):
+                best = (dim.key, len(syn) + (1 if words[len(syn) : len(syn) + 1] == "s" else 0))
+    if (
+        best is None
+        and re.match(r"(?:company|companies|organization|org|customer|account)s?\b", words)
+        and entity.dimension("organization")
+    ):
+        m = re.match(r"\w+", words)
+        return ("organization", m.end() if m else 0)
+    if best is None and re.match(r"(?:rep|owner|seller|salesperson|person|user|team member)s?\b", words):
+        key = "owner" if entity.dimension("owner") else "assignee" if entity.dimension("assignee") else None
+        if key:
+            m = re.match(r"\w+", words)
+            return (key, m.end() if m else 0)
+    if best is None and re.match(r"(?:type|kind|channel)s?\b", words) and entity.dimension("kind"):
+        m = re.match(r"\w+", words)
+        return ("kind", m.end() if m else 0)
+    return best
+
+
+def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
+    for n in numbers:
+        near = 0 <= n.span[0] - span[1] <= 2 or 0 <= span[0] - n.span[1] <= 2
+        if near and n.value == int(n.value) and 1 <= n.value <= 1000:
+            t.use(n.span)
+            return int(n.value)
+    return None
+
+
+def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) -> str | None:
+    low = t.low
+    if (
+        category in ("won", "lost")
+        and entity.dimension("closed_at")
+        and not re.search(r"\b(?:expected to close|closing|due to close|expected close)\b", low)
+    ):
+        for m in re.finditer(r"\b(?:closed|close|won|win|wins|lost|lose|signed|landed|booked)\b", low):
+            t.use(m.span())
+        return "closed_at"
+    choices: list[tuple[str, str]] = [
+        (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
+        (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
+        (r"created|added|new|opened|came in|entered", "created_at"),
+        (r"due", "due_at"),
+        (r"completed|complete|finished|finish|done|closed out", "completed_at"),
+        (r"updated|touched|modified|changed", "updated_at"),
+        (r"started|began|start", "started_on"),
+        (r"ended|end", "ended_on"),
+    ]
+    for pattern, key in choices:
+        if entity.dimension(key) is None:
+            continue
+        m = re.search(rf"\b(?:{pattern})\b", low)
+        if m:
+            t.use(m.span())
+            return key
+    return entity.default_date
+
+
+def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | None:  # type: ignore[assignment]
+    """The name after a preposition (or a run of capitalised words), among the words no pass used; words a value
+    linked may be part of it ("Quellental Logistiek BV": the industry "Logistiek" is part of a name)."""
+
+    def usable(span: Span) -> bool:
+        return t.free(span) or any(a <= span[0] and span[1] <= b for a, b in value_spans)
+
+    for m in re.finditer(rf"\b(?:{_PREPOSITIONS})\s+", t.text, re.IGNORECASE):
+        if not t.free((m.start(), m.end() - 1)) and not re.match(r"(?:at|with|about|for)\b", m.group(0), re.I):
+            continue
+        words: list[str] = []
+        first = last = m.end()
+        for w in re.finditer(r"[\w&.'\u2019-]+", t.text[m.end() :]):
+            s0, e0 = m.end() + w.start(), m.end() + w.end()
+            if words and t.text[last:s0].strip():
+                break
+            low = w.group(0).lower().strip(".")
+            if not words and low == "the":
+                continue
+            if not usable((s0, e0)) or low in FILLERS:
+                break
+            if not words:
+                first = s0
+            words.append(w.group(0))
+            last = e0
+            if len(words) >= 6:
+                break
+        if words:
+            return (first, last), " ".join(words).strip(".'\u2019")
+    # no preposition: a run of capitalised words nothing else used ("Northwind Traders Inc. deals")
+    for m in re.finditer(r"[A-Z][\w&'\u2019-]*\.?(?:\s+[A-Z][\w&'\u2019-]*\.?){0,4}", t.text):
+        words = [(m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"[\w&'\u2019-]+", m.group(0))]
+        if all(usable(w) for w in words) and m.group(0).lower().strip(".") not in FILLERS:
+            return m.span(), m.group(0).strip(".'\u2019")
+    return None
+
+
+def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
+    """(graph type, dimension) a named organization or person filters on."""
+    dims = []
+    for typ, keys in (
+        ("Organization", ("organization", "employer", "subject")),
+        ("Person", ("participant", "person", "subject")),
+    ):
+        for key in keys:
+            if entity.dimension(key) is not None:
+                dims.append((typ, key))
+                break
+    return dims
+
+
+def _value_filter(entity: Entity, v: Any) -> Filter | None:
+    dimension = v.dimension
+    types = set(v.entity_types)
+    if dimension == "status":
+        st = _STATUS_TYPE.get(entity.key)
+        if st is None or (st != "lead" and st not in types):
+            return None
+        return Filter(field="status", op="=", value=v.value)
+    if dimension == "status_category":
+        return Filter(field="status_category", op="=", value=v.value) if entity.dimension("status_category") else None
+    if dimension == "user":
+        key = entity.mine if entity.mine in ("owner", "assignee", "team_member") else None
+        return Filter(field=key, op="=", value=v.value, display=v.display) if key else None
+    field_name = {
+        "industry": "industry",
+        "location": "location",
+        "tier": "tier",
+        "currency": "currency",
+        "source": "source",
+        "kind": "kind",
+        "employment_type": "kind",
+        "partnership_type": "kind",
+    }.get(dimension)
+    if field_name is None or entity.dimension(field_name) is None:
+        return None
+    dim = entity.dimension(field_name)
+    assert dim is not None
+    carriers = {{"deal": "opportunity"}.get(entity.key, entity.key)}
+    if entity.labels[0] == "Lead":
+        carriers.add("lead")
+    if dim.via is not None:
+        relation = entity.relation(dim.via)
+        carriers = {relation.target} if relation is not None else carriers
+    if types and not (carriers & types):
+        return None
+    return Filter(field=field_name, op="=", value=v.value)
+
+
+Parse = Callable[..., Parsed]

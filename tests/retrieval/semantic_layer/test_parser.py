@@ -1,0 +1,192 @@
+"""The deterministic parser on a dev set of phrasings (written here, not the eval's held-out bank): each
+question's structured query, restated by its interpretation, and every word used, a filler, or reported.
+
+The tenant's values come from an in-memory ValueIndex of a CRM whose stages, industries, tiers and
+currencies the seed never uses (Dutch/German stage names, CHF/DKK)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kgcrm.retrieval.semantic_layer.answer import interpret
+from kgcrm.retrieval.semantic_layer.parser import correct_typos, parse
+from kgcrm.retrieval.semantic_layer.values import ValueIndex
+from kgcrm.retrieval.types import Candidate, Resolution
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+ME = "user-me"
+
+VALUES = ValueIndex(
+    "t",
+    statuses=[
+        {"entity_type": "opportunity", "name": "Erstgespräch", "category": "open"},
+        {"entity_type": "opportunity", "name": "Verhandlung", "category": "open"},
+        {"entity_type": "opportunity", "name": "Gewonnen", "category": "won"},
+        {"entity_type": "opportunity", "name": "Verloren", "category": "lost"},
+        {"entity_type": "task", "name": "Te doen", "category": "open"},
+        {"entity_type": "task", "name": "Afgerond", "category": "done"},
+        {"entity_type": "account", "name": "Bestandskunde", "category": "active"},
+        {"entity_type": "account", "name": "Gefährdet", "category": "active"},
+    ],
+    properties=[
+        {"dimension": "industry", "entity_type": "organization", "value": "Maschinenbau"},
+        {"dimension": "industry", "entity_type": "organization", "value": "Logistiek"},
+        {"dimension": "location", "entity_type": "organization", "value": "Utrecht, NL"},
+        {"dimension": "tier", "entity_type": "account", "value": "Platin"},
+        {"dimension": "currency", "entity_type": "opportunity", "value": "CHF"},
+        {"dimension": "currency", "entity_type": "opportunity", "value": "DKK"},
+        {"dimension": "source", "entity_type": "lead", "value": "Messe"},
+        {"dimension": "kind", "entity_type": "interaction", "value": "meeting"},
+        {"dimension": "kind", "entity_type": "interaction", "value": "call"},
+    ],
+    users=[{"id": "user-sanne", "full_name": "Sanne Bakker"}, {"id": ME, "full_name": "Jeroen de Wit"}],
+)
+
+
+class OneOrg:
+    """A resolver that knows one organization (the parser's contract: names go through the resolver)."""
+
+    def resolve(self, text, tenant_id, types=None, limit=5):
+        if text.lower().startswith("emsland"):
+            return Resolution(
+                text=text,
+                candidates=[Candidate(id="org-1", type="Organization", name="Emsland Maschinenbau GmbH", score=0.97)],
+                ambiguous=False,
+            )
+        if text.lower() == "dana":
+            people = [Candidate(id=f"p{i}", type="Person", name=f"Dana {n}", score=0.6) for i, n in enumerate("AB")]
+            return Resolution(text=text, candidates=people, ambiguous=True)
+        return Resolution(text=text, candidates=[], ambiguous=False)
+
+
+def p(question: str, user_id: str | None = ME):
+    return parse(question, now=NOW, values=VALUES, resolver=OneOrg(), tenant_id="t", user_id=user_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "interpretation"),
+    [
+        ("how many open opps are above 75k", "Counting opportunities with status category open and amount > 75,000.00"),
+        ("Number of deals sitting in Verhandlung?", "Counting opportunities with status Verhandlung"),
+        ("count of opportunities in verhandlng", "Counting opportunities with status Verhandlung"),
+        (
+            "deals in Erstgespräch or Verhandlung — how many",
+            "Counting opportunities with status in Erstgespräch, Verhandlung",
+        ),
+        (
+            "how many open deals are not in Verhandlung",
+            "Counting opportunities with status category open and status not Verhandlung",
+        ),
+        (
+            "total CHF value of won deals last quarter",
+            "Summing amount of opportunities with status category won and close date in last quarter "
+            "(2026-07-01 to 2026-09-30), in CHF",
+        ),
+        ("average deal size", "Averaging amount of opportunities, per currency"),
+        (
+            "which rep has the most open deals?",
+            "Counting opportunities with status category open, by owner, ordered by the measure descending, first 1",
+        ),
+        (
+            "top 3 open opportunities",
+            "Listing opportunities with status category open, ordered by amount descending, first 3",
+        ),
+        ("what's on my plate", "Listing tasks with assignee you and status category open"),
+        ("my overdue tasks", "Listing tasks with assignee you and due date < 2026-11-18 and status category open"),
+        (
+            "meetings last week",
+            "Listing interactions with kind meeting and date in last week (2026-11-09 to 2026-11-15)",
+        ),
+        ("how many companies are in maschinenbau", "Counting organizations with industry Maschinenbau"),
+        ("firms based in utrecht", "Listing organizations with location Utrecht, NL"),
+        ("accounts by tier", "Counting accounts, by tier"),
+        ("Platin accounts", "Listing accounts with tier Platin"),
+        ("how many deals does Sanne own", "Counting opportunities with owner Sanne Bakker"),
+        ("deals from the Messe", "Listing opportunities with source Messe"),
+        ("deals with Emsland", "Listing opportunities with organization Emsland Maschinenbau GmbH"),
+        (
+            "open deals nobody touched for six weeks",
+            "Listing opportunities with status category open and last update in more than 6 weeks ago "
+            "(before 2026-10-07)",
+        ),
+        ("deals without an account", "Listing opportunities with account not set"),
+        ("how many clients do we have", "Counting accounts"),
+        ("how many firms are in Logistiek", "Counting organizations with industry Logistiek"),
+        (
+            "when was our last meeting with Emsland",
+            "Listing interactions with kind meeting and organization Emsland Maschinenbau GmbH, ordered by date "
+            "descending, first 1",
+        ),
+        (
+            "Sanne's pipeline",
+            "Summing amount of opportunities with status category open and owner Sanne Bakker, per currency",
+        ),
+        (
+            "deals closing in December",
+            "Listing opportunities with status category open and expected close date in December 2026 "
+            "(2026-12-01 to 2026-12-31)",
+        ),
+        (
+            "5 largest won deals",
+            "Listing opportunities with status category won, ordered by amount descending, first 5",
+        ),
+        ("which tier has the most accounts", "Counting accounts, by tier, ordered by the measure descending, first 1"),
+        (
+            "how many of my tasks are overdue",
+            "Counting tasks with assignee you and due date < 2026-11-18 and status category open",
+        ),
+        (
+            "how much did we win in Q3",
+            "Summing amount of opportunities with status category won and close date in Q3 2026 "
+            "(2026-07-01 to 2026-09-30), per currency",
+        ),
+        (
+            "how many oppurtunities did we win this quater",
+            "Counting opportunities with status category won and close date in this quarter (2026-10-01 to 2026-12-31)",
+        ),
+    ],
+)
+def test_dev_set_interpretations(question, interpretation):
+    parsed = p(question)
+    assert parsed.unapplied == [], parsed.unapplied
+    assert interpret(parsed.query) == interpretation
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("how many deals by zodiac sign", "zodiac sign"),
+        ("open deals in Atlantis", "Atlantis"),
+        ("my open tasks", "my"),  # no caller: "my" is reported, not dropped
+    ],
+)
+def test_what_cannot_be_expressed_is_reported(question, left):
+    parsed = p(question, user_id=None)
+    assert parsed.query is not None and left in " ".join(parsed.unapplied)
+
+
+def test_an_ambiguous_name_asks_back():
+    parsed = p("notes about Dana")
+    assert parsed.clarification is not None and parsed.mention == "Dana"
+
+
+def test_questions_for_other_retrievers_are_left_alone():
+    assert p("Hello there").query is None
+    assert p("Summarise what we discussed about renewal pricing").query is None
+
+
+def test_a_follow_up_keeps_the_previous_filters():
+    first = p("how many open deals do we have?").query
+    follow = parse("and how many of those are over 50k?", now=NOW, values=VALUES, previous=first)
+    assert follow.unapplied == []
+    assert interpret(follow.query) == "Counting opportunities with status category open and amount > 50,000.00"
+
+
+def test_typos_of_everyday_words_are_corrected_but_not_names():
+    assert (
+        correct_typos("nr of open oppurtunities closng nxt quater")
+        == "number of open opportunities closing next quarter"
+    )
+    assert correct_typos("deals with Acme in Marhc") == "deals with Acme in March"
