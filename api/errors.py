@@ -36,10 +36,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.gateway import GraphQueryError
 from kgcrm.errors import (
+    AmbiguousTargetError,
     DatabaseUnavailable,
     DataError,
+    GraphQueryError,
     KgcrmError,
     Neo4jUnavailable,
     NotFoundError,
@@ -54,8 +55,12 @@ RETRY_AFTER_S = 5
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-class ApiError(Exception):
-    """An answer other than success: status, machine-readable code, message, optional field."""
+class ApiError(KgcrmError):
+    """An answer other than success: status, machine-readable code, message, optional field.
+
+    For what only HTTP says (401, a sync already running); what the layers below mean
+    is their own error (:mod:`kgcrm.errors`), translated by :func:`translate`.
+    """
 
     def __init__(
         self,
@@ -183,10 +188,9 @@ def translate(exc: BaseException) -> ApiError | None:
     if isinstance(exc, GraphQueryError) and _is_transient(exc):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, NotFoundError):
-        return not_found(str(exc))
-    if isinstance(exc, DataError) and getattr(exc, "candidates", None) is not None:  # an ambiguous target
-        candidates = [c.model_dump() if hasattr(c, "model_dump") else c for c in exc.candidates]  # type: ignore[attr-defined]
-        return ambiguous(str(exc), candidates, field=exc.field)
+        return not_found(str(exc), field=exc.field)
+    if isinstance(exc, AmbiguousTargetError):
+        return ambiguous(str(exc), [c.model_dump() for c in exc.candidates], field=exc.field)
     if isinstance(exc, DataError):
         return invalid(exc.field or "body", str(exc))
     return None

@@ -43,6 +43,7 @@ from api.routes.search import search as search_route
 from api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
 from api.services import Services
 from api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
+from kgcrm.errors import KgcrmError
 from retrieval.types import ENTITY_TYPES, EntityType
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def mcp_tools() -> dict[str, McpTool]:
     return {tool.name: tool for tool in reads + writes}
 
 
-class ToolFailure(Exception):
+class ToolFailure(KgcrmError):
     """A call that failed: the HTTP API's error body and status."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:

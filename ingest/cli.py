@@ -20,11 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crm.tenants import tenant_and_user
 from ingest.directory import NameCandidates, ResolverCandidates
 from ingest.pipeline import ingest_calendar, ingest_mail
 from ingest.records import IngestReport
 from kgcrm.errors import DataError
-from kgcrm.services import database_engine, graph_gateway, tenant_and_user
+from kgcrm.services import database_engine, graph_gateway
 from kgcrm.settings import Settings
 
 __all__ = ["ingest_app"]

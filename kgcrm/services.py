@@ -12,10 +12,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from crm.database import make_engine
-from crm.models import AppUser, Tenant
 from graph.gateway import GraphGateway, make_driver
 from graph.server import neo4j_credentials
-from kgcrm.errors import NotFoundError
 from kgcrm.settings import Settings
 from retrieval.stack import RetrievalStack, build_stack
 
@@ -53,22 +51,3 @@ def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool
 
     embed = query_embedder(settings) if semantic else None
     return build_stack(gateway, embed=embed, chat_model=chat_model_from_settings(settings))
-
-
-def tenant_and_user(engine: sa.Engine, slug: str, email: str | None) -> tuple[str, str | None]:
-    """The tenant's id and the user's (by e-mail, any case)."""
-    tenants, users = Tenant.__table__, AppUser.__table__
-    with engine.connect() as conn:
-        tenant_id = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).scalar_one_or_none()
-        if tenant_id is None:
-            raise NotFoundError(f"tenant '{slug}' does not exist")
-        if email is None:
-            return str(tenant_id), None
-        user_id = conn.execute(
-            sa.select(users.c.id).where(
-                users.c.tenant_id == tenant_id, sa.func.lower(users.c.email) == email.strip().lower()
-            )
-        ).scalar_one_or_none()
-    if user_id is None:
-        raise NotFoundError(f"tenant '{slug}' has no user with e-mail '{email}'")
-    return str(tenant_id), str(user_id)

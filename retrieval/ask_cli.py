@@ -7,10 +7,9 @@ import json
 import typer
 from rich.console import Console
 
-from kgcrm.errors import NotFoundError
+from crm import tenants
 from kgcrm.services import database_engine, graph_gateway, retrieval_stack
 from kgcrm.settings import Settings
-from sync import extract
 
 
 def ask_command(
@@ -37,13 +36,10 @@ def ask_command(
 
 
 def tenant_id_for(settings: Settings, slug: str) -> str:
-    """The id of the tenant with this slug; NotFoundError naming it otherwise."""
+    """The id of the tenant with this slug; TenantNotFound naming it otherwise."""
     engine = database_engine(settings)
     try:
         with engine.connect() as conn:
-            tenant_id = extract.tenant_id_of(conn, slug)
+            return tenants.tenant_id(conn, slug)
     finally:
         engine.dispose()
-    if tenant_id is None:
-        raise NotFoundError(f"tenant '{slug}' does not exist")
-    return tenant_id

@@ -53,9 +53,9 @@ from pydantic import BaseModel, Field
 
 import cypher
 from graph.gateway import GraphGateway
-from kgcrm.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.errors import AmbiguousTargetError, DataError, KgcrmError, NotFoundError
 from retrieval import strength as st
-from retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
+from retrieval.types import Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 
 MAX_HOPS = 4
 MAX_LIMIT = 50
@@ -70,15 +70,6 @@ ORGANIZATION = "Organization"
 USER = "User"
 
 TARGET_TYPES = (PERSON, ORGANIZATION)
-
-
-class AmbiguousTargetError(DataError):
-    """A free-text target names several entities; ``candidates`` lists them (the API answers 409)."""
-
-    def __init__(self, text: str, candidates: Sequence[Candidate]) -> None:
-        super().__init__(f"'{text}' matches {len(candidates)} entities: name one by id", field="target")
-        self.text = text
-        self.candidates = list(candidates)
 
 
 class Resolver(Protocol):

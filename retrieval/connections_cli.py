@@ -19,10 +19,12 @@ from rich.console import Console
 from rich.table import Table
 
 import cypher
+from crm.tenants import tenant_and_user
 from graph.gateway import GraphGateway
-from kgcrm.services import database_engine, graph_gateway, tenant_and_user
+from kgcrm.errors import AmbiguousTargetError
+from kgcrm.services import database_engine, graph_gateway
 from kgcrm.settings import Settings
-from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
+from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, ConnectionFinder, Resolver
 from retrieval.types import Candidate, Connections, Resolution
 
 __all__ = ["connections_command"]

@@ -30,9 +30,8 @@ from llama_index.core.llms import LLM
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from kgcrm.errors import KgcrmError, NotFoundError
+from kgcrm.errors import AmbiguousTargetError, KgcrmError, NotFoundError
 from retrieval.ask import relationship_question
-from retrieval.connections import AmbiguousTargetError
 from retrieval.types import Answer
 
 _HIDDEN = ["cypher", "sources", "entity_id"]  # provenance: kept on the node, not shown to an LLM or embedded

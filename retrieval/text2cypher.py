@@ -29,9 +29,9 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.errors import ConfigurationError, KgcrmError
-from retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
+from graph.gateway import GraphGateway
+from kgcrm.errors import ConfigurationError, GraphQueryError, Text2CypherError, UnsafeCypherError
+from retrieval.cypher_guard import GuardedRows, guard, run_guarded
 from retrieval.graph_schema_prompt import schema_prompt
 from retrieval.llm import ChatModel
 from retrieval.types import Answer
@@ -100,16 +100,6 @@ Your previous query:
 failed: {error}
 
 Write a corrected query that follows the rules, in a ```cypher code block."""
-
-
-class Text2CypherError(KgcrmError):
-    """The model produced no query that passed the guard and ran, after one repair round."""
-
-    def __init__(self, question: str, attempts: Sequence[tuple[str, str]]) -> None:
-        self.question = question
-        self.attempts = list(attempts)  # (cypher, error) per attempt
-        detail = "; ".join(f"attempt {n}: {error}" for n, (_, error) in enumerate(self.attempts, 1))
-        super().__init__(f"text-to-Cypher found no safe, working query for the question ({detail})")
 
 
 _FENCE = re.compile(r"```[ \t]*(?:cypher|sql|neo4j)?[ \t]*\n?(.*?)```", re.IGNORECASE | re.DOTALL)

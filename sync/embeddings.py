@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from graph.gateway import GraphGateway
-from kgcrm.errors import KgcrmError
+from kgcrm.errors import EmbeddingError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,10 +61,6 @@ ENTITY_PAGE_SIZE = 5_000
 
 _POLL_S = 0.1  # how often a blocked thread checks whether the pipeline stopped
 _STOP = object()  # end of input, passed down the queues
-
-
-class EmbeddingError(KgcrmError):
-    """The embedding pipeline failed: reading texts, encoding them, or writing embeddings."""
 
 
 @dataclass(frozen=True)

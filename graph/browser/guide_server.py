@@ -34,7 +34,7 @@ from typing import ClassVar
 from graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
 from graph.browser.queries import favorites_zip
 from graph.browser.style import grass
-from kgcrm.errors import ConfigurationError, KgcrmError
+from kgcrm.errors import ConfigurationError, GuideServerError
 from kgcrm.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,6 @@ MODULE = "graph.browser.guide_server"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 PID_FILE = "guide.pid"
 LOG_FILE = "guide.log"
-
-
-class GuideServerError(KgcrmError):
-    """The guide server could not be started or stopped."""
 
 
 @dataclass(frozen=True)

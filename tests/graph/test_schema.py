@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import cypher
-from graph.gateway import GraphGateway, GraphQueryError
+from graph.gateway import GraphGateway
 from graph.schema import apply_schema, index_states
+from kgcrm.errors import GraphQueryError
 
 pytestmark = pytest.mark.neo4j
 

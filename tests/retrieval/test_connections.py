@@ -27,9 +27,9 @@ from crm.seed import seed_database
 from crm.seed_generate import SeedConfig
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
-from kgcrm.errors import DataError, NotFoundError
+from kgcrm.errors import AmbiguousTargetError, DataError, NotFoundError
 from kgcrm.settings import Settings
-from retrieval.connections import AmbiguousTargetError, ConnectionFinder
+from retrieval.connections import ConnectionFinder
 from retrieval.connections_cli import ExactNameResolver, connections_command
 from retrieval.types import Candidate, Connections, EntityRef, Resolution, RowEvidence
 from sync.engine import GraphSync

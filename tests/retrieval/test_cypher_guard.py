@@ -12,9 +12,10 @@ import json
 import neo4j
 import pytest
 
-from graph.gateway import GraphGateway, GraphQueryError
+from graph.gateway import GraphGateway
+from kgcrm.errors import GraphQueryError, UnsafeCypherError
 from retrieval import cypher_guard
-from retrieval.cypher_guard import GuardedQuery, UnsafeCypherError, guard, run_guarded
+from retrieval.cypher_guard import GuardedQuery, guard, run_guarded
 
 T = "{tenant_id: $__tenant}"
 

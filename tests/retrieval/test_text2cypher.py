@@ -16,18 +16,17 @@ from llama_index.core.schema import QueryBundle
 from pydantic import SecretStr
 
 from graph.gateway import GraphGateway
-from kgcrm.errors import ConfigurationError
+from kgcrm.errors import ConfigurationError, LLMError, Text2CypherError
 from kgcrm.settings import Settings
 from retrieval.graph_schema_prompt import DERIVED, schema_prompt
 from retrieval.llm import (
     ChatModel,
     ChatModelLLM,
-    LLMError,
     OpenAICompatible,
     ScriptedChatModel,
     chat_model_from_settings,
 )
-from retrieval.text2cypher import Text2CypherError, Text2CypherRetriever, extract_cypher
+from retrieval.text2cypher import Text2CypherRetriever, extract_cypher
 from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
 from tests.retrieval.test_cypher_guard import (
     ADMIN,

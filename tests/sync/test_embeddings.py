@@ -19,8 +19,9 @@ import cypher
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
 from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.errors import EmbeddingError
 from kgcrm.settings import Settings
-from sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
+from sync.embeddings import EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
 
