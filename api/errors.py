@@ -1,7 +1,8 @@
 """Every error the API answers, as the contract's body ``{"error": {"code", "message", "field"?}}``.
 
-The routes raise :class:`ApiError` (or kgcrm's own errors); the handlers below turn
-every exception into that body, in one place:
+The routes raise kgcrm's own errors (:mod:`kgcrm.errors`), or :class:`ApiError` for what
+only HTTP says; the handlers below turn every exception into that body, in one place,
+by its type (:func:`translate`):
 
 ====================================================  ======  =======================
 what                                                  status  code
@@ -9,6 +10,7 @@ what                                                  status  code
 no, malformed, unknown or revoked API key             401     ``unauthorized``
 an id or name that does not exist in the tenant       404     ``not_found``
 a free-text target that names several entities        409     ``ambiguous`` (+ ``candidates``)
+a status move out of a terminal status                409     ``terminal_status`` (+ ``field``)
 a sync already running                                409     ``sync_in_progress``
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
@@ -45,6 +47,7 @@ from kgcrm.errors import (
     Neo4jUnavailable,
     NotFoundError,
     ServiceError,
+    TerminalStatusError,
 )
 
 log = logging.getLogger(__name__)
@@ -191,6 +194,8 @@ def translate(exc: BaseException) -> ApiError | None:
         return not_found(str(exc), field=exc.field)
     if isinstance(exc, AmbiguousTargetError):
         return ambiguous(str(exc), [c.model_dump() for c in exc.candidates], field=exc.field)
+    if isinstance(exc, TerminalStatusError):
+        return ApiError(409, "terminal_status", str(exc), field=exc.field)
     if isinstance(exc, DataError):
         return invalid(exc.field or "body", str(exc))
     return None

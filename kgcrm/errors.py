@@ -20,9 +20,11 @@ carry an HTTP answer and live there (marked ``api/``):
     ├── Text2CypherError          no generated query passed the guard and ran
     ├── DataError                 a row or input value is invalid (names the field)
     │   ├── TenantIsolationError  a row refers to another tenant's row
-    │   └── AmbiguousTargetError  a free-text target names several entities (``candidates``)
+    │   ├── AmbiguousTargetError  a free-text target names several entities (``candidates``)
+    │   └── TerminalStatusError   a row in a terminal status does not move any more
     ├── NotFoundError             an id or name that does not exist (in this tenant)
-    │   └── TenantNotFound        no tenant has this slug
+    │   ├── TenantNotFound        no tenant has this slug
+    │   └── InactiveUserError     the user a write acts for is gone or deactivated
     ├── ApiError                  api/errors.py: an HTTP answer other than success
     └── ToolFailure               api/mcp_server.py: an MCP tool call's failure, as the API's body
 
@@ -164,6 +166,17 @@ class AmbiguousTargetError(DataError):
         self.candidates: list[Candidate] = list(candidates)
 
 
+class TerminalStatusError(DataError):
+    """A row in a terminal status (Closed Won, Done …) does not move any more; ``field`` names the status input.
+
+    The message is shown as it is (no "field '…'" prefix).
+    """
+
+    def __init__(self, message: str, *, field: str = "status") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotFoundError(KgcrmError):
     """An id or name does not exist (in the caller's tenant); ``field`` names the input that named it."""
 
@@ -182,3 +195,7 @@ class TenantNotFound(NotFoundError):
             message = f"tenant '{slug}' does not exist"
         super().__init__(message)
         self.slug = slug
+
+
+class InactiveUserError(NotFoundError):
+    """The user a write acts for does not exist (any more) in the tenant, or is deactivated."""

@@ -10,6 +10,7 @@ from kgcrm.errors import (
     LLMError,
     NotFoundError,
     TenantNotFound,
+    TerminalStatusError,
     UnsafeCypherError,
 )
 from retrieval.types import Candidate
@@ -76,3 +77,9 @@ def test_an_unreachable_llm_is_503_and_an_unsafe_query_is_a_bug():
 def test_an_api_error_is_itself():
     error = ApiError(409, "sync_in_progress", "a sync is already running")
     assert translate(error) is error
+
+
+def test_a_move_out_of_a_terminal_status_is_409_naming_the_status():
+    error = answer(TerminalStatusError("lead l-1 is in the terminal status 'Closed Won': it does not move any more"))
+    assert (error.status, error.code, error.field) == (409, "terminal_status", "status")
+    assert error.message.startswith("lead l-1 is in the terminal status")
