@@ -92,13 +92,7 @@ def _resolve(services: Services, caller: keys.Caller, args: ResolveRequest) -> B
 
 def _connections(services: Services, caller: keys.Caller, args: ConnectionsArguments) -> BaseModel:
     return connections_route(
-        caller,
-        services.stack,
-        services.gateway,
-        cached(services),
-        target=args.target,
-        limit=args.limit,
-        max_hops=args.max_hops,
+        caller, services.stack, cached(services), target=args.target, limit=args.limit, max_hops=args.max_hops
     )
 
 

@@ -65,7 +65,7 @@ from crm.models import (
     Status,
     Task,
 )
-from kgcrm.errors import DataError, InactiveUserError, NotFoundError, TerminalStatusError
+from kgcrm.errors import InactiveUserError, NotFoundError, TerminalStatusError, invalid_input
 
 #: The tables a note or a task may be about.
 SUBJECT_MODELS: dict[str, type[Base]] = {
@@ -175,13 +175,6 @@ def status_ref(status: Status) -> StatusRef:
     )
 
 
-def invalid(field: str, reason: str) -> DataError:
-    """An invalid input value; the message reads ``field: reason``."""
-    error = DataError(f"{field}: {reason}")
-    error.field = field
-    return error
-
-
 def _in_tenant(session: Session, model: type[Any], row_id: str, tenant_id: str) -> Any | None:
     return session.scalars(sa.select(model).where(model.id == row_id, model.tenant_id == tenant_id)).one_or_none()
 
@@ -193,13 +186,13 @@ def acting_user(session: Session, tenant_id: str, actor: Actor) -> AppUser:
     """The user the agent writes for: the key's own, or (team key) the active one named by e-mail."""
     if isinstance(actor, OwnUser):
         if actor.email is not None and actor.email.lower() != (actor.user_email or "").lower():
-            raise invalid("acting_user_email", "this API key belongs to a user and acts as that user only")
+            raise invalid_input("acting_user_email", "this API key belongs to a user and acts as that user only")
         user = _in_tenant(session, AppUser, actor.user_id, tenant_id)
         if user is None or user.is_active is False:  # deleted or deactivated since the key was checked
             raise InactiveUserError(f"user {actor.user_id}: no active user with this id in this tenant")
         return user
     if actor.email is None:
-        raise invalid(
+        raise invalid_input(
             "acting_user_email",
             "required with an API key that has no user: name the team member the agent acts for",
         )
@@ -207,7 +200,7 @@ def acting_user(session: Session, tenant_id: str, actor: Actor) -> AppUser:
         sa.select(AppUser).where(AppUser.tenant_id == tenant_id, sa.func.lower(AppUser.email) == actor.email.lower())
     ).one_or_none()
     if user is None or user.is_active is False:
-        raise invalid("acting_user_email", "no active team member with this email in this tenant")
+        raise invalid_input("acting_user_email", "no active team member with this email in this tenant")
     return user
 
 
@@ -229,7 +222,7 @@ def find_status(session: Session, tenant_id: str, wanted: str, entity_types: Seq
     by_id = _in_tenant(session, Status, wanted, tenant_id)
     if by_id is not None:
         if by_id.entity_type not in entity_types:
-            raise invalid("status", f"'{by_id.name}' is a status of {by_id.entity_type} rows, not of {what}")
+            raise invalid_input("status", f"'{by_id.name}' is a status of {by_id.entity_type} rows, not of {what}")
         return by_id
     candidates = session.scalars(
         sa.select(Status).where(Status.tenant_id == tenant_id, Status.entity_type.in_(entity_types))
@@ -239,7 +232,7 @@ def find_status(session: Session, tenant_id: str, wanted: str, entity_types: Seq
         if (status.name or "").strip().lower() == wanted.strip().lower():
             return status
     names = ", ".join(sorted({s.name for s in ordered if s.name}, key=str.lower)) or "none"
-    raise invalid("status", f"no status '{wanted[:64]}' for {what} in this tenant (one of: {names})")
+    raise invalid_input("status", f"no status '{wanted[:64]}' for {what} in this tenant (one of: {names})")
 
 
 def _first_open_status(session: Session, tenant_id: str, entity_type: str) -> Status | None:
@@ -332,7 +325,7 @@ def log_interaction(
     for i, participant in enumerate(participants):
         field = f"participants.{i}.individual_id"
         if participant.individual_id in seen:
-            raise invalid(field, "this person is listed twice")
+            raise invalid_input(field, "this person is listed twice")
         seen.add(participant.individual_id)
         person = _in_tenant(session, Individual, participant.individual_id, tenant_id)
         if person is None:

@@ -131,6 +131,13 @@ class DataError(KgcrmError):
         self.reason = message
 
 
+def invalid_input(field: str, reason: str) -> DataError:
+    """An invalid value of a request or a command's input, its message as the API shows it: ``field: reason``."""
+    error = DataError(f"{field}: {reason}")
+    error.field = field
+    return error
+
+
 class TenantIsolationError(DataError):
     """A row refers to a row of another tenant."""
 

@@ -1,7 +1,7 @@
 """``kgcrm connections TARGET --tenant SLUG``: who connects us to a person or an organization.
 
-``TARGET`` is an entity id (a UUID) or free text: text is resolved with
-:class:`retrieval.resolve.EntityResolver` (or, where that module is missing, matched
+``TARGET`` is an entity id or free text, resolved by :func:`retrieval.targets.resolve_target`
+with :class:`retrieval.resolve.EntityResolver` (or, where that module is missing, matched
 against exact names of the tenant's people and organizations). The tenant is named
 by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
 ``--json`` prints the ``/v1/connections`` answer instead of a table.
@@ -10,7 +10,6 @@ by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
 from __future__ import annotations
 
 import importlib.util
-import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -25,6 +24,8 @@ from kgcrm.errors import AmbiguousTargetError
 from kgcrm.services import database_engine, graph_gateway
 from kgcrm.settings import Settings
 from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, ConnectionFinder, Resolver
+from retrieval.entities import EntityReader
+from retrieval.targets import resolve_target
 from retrieval.types import Candidate, Connections, Resolution
 
 __all__ = ["connections_command"]
@@ -51,27 +52,16 @@ def connections_command(
     finally:
         engine.dispose()
     with graph_gateway(settings) as gateway:
-        finder = ConnectionFinder(gateway, resolver=_resolver(gateway))
         try:
-            if _is_id(target):
-                result = finder.connections(target, tenant_id, user_id, max_hops, limit)
-            else:
-                result = finder.connections_for_text(target, tenant_id, user_id, max_hops, limit)
+            target_id = resolve_target(target, tenant_id, entities=EntityReader(gateway), resolver=_resolver(gateway))
         except AmbiguousTargetError as exc:
             _print_candidates(exc.text, exc.candidates)
             raise typer.Exit(2) from exc
+        result = ConnectionFinder(gateway).connections(target_id, tenant_id, user_id, max_hops, limit)
     if as_json:
         typer.echo(result.model_dump_json(by_alias=True, indent=2))
     else:
         _print(result)
-
-
-def _is_id(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _resolver(gateway: GraphGateway) -> Resolver:

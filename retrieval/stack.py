@@ -13,6 +13,7 @@ from typing import Any
 
 from graph.gateway import GraphGateway
 from retrieval.ask import AskPipeline, Conversations
+from retrieval.entities import EntityReader
 from retrieval.semantic import SemanticSearch
 
 
@@ -26,6 +27,7 @@ class RetrievalStack:
     connections: Any  # retrieval.connections.ConnectionFinder
     search: SemanticSearch
     ask: AskPipeline
+    entities: EntityReader
 
 
 def build_stack(
@@ -57,4 +59,6 @@ def build_stack(
         text2cypher=text2cypher,
         conversations=conversations,
     )
-    return RetrievalStack(resolver=resolver, connections=connections, search=search, ask=ask)
+    return RetrievalStack(
+        resolver=resolver, connections=connections, search=search, ask=ask, entities=EntityReader(gateway)
+    )

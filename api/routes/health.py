@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import ServicesDep
 from api.errors import RETRY_AFTER_S
-from api.routes.sync import read_sync_status
 from api.schemas import Health, Readiness, ServiceState
+from retrieval.sync_status import read_sync_status
 
 log = logging.getLogger(__name__)
 
