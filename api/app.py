@@ -4,7 +4,7 @@
     app = create_app(settings, services=services)      # tests: services built by the caller (and closed by it)
 
 Nothing happens at import time: the Neo4j driver, the SQL engine, the embedding model
-and the retrieval stack are built once, in the lifespan (:func:`api.services.build_services`),
+and the retrieval stack are built once, in the lifespan (:func:`kgcrm.services.build_services`),
 and shared through ``app.state.services``; the routes get them through :mod:`api.deps`.
 
 ``uvicorn --factory api.app:app_from_environment`` (what ``kgcrm serve --workers N`` runs)
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import error_body, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import ask, connections, entities, health, resolve, search, sync, tools
-from api.services import Services, build_services
+from kgcrm.services import Services, build_services
 from kgcrm.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

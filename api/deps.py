@@ -21,8 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api import keys
 from api.errors import unauthorized, unavailable
-from api.services import Services
 from graph.gateway import GraphGateway
+from kgcrm.services import Services
 from kgcrm.settings import Settings
 from retrieval.stack import RetrievalStack
 

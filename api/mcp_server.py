@@ -1,7 +1,7 @@
 """The MCP server: kgcrm's retrieval and agent tools for an MCP client, bound to one tenant.
 
 ``kgcrm mcp`` (:mod:`api.mcp_cli`) serves it over stdio. It is the HTTP API's twin,
-computed in-process with the same :class:`~api.services.Services` and the same code:
+computed in-process with the same :class:`~kgcrm.services.Services` and the same code:
 
 - the read tools ``resolve``, ``connections``, ``ask`` and ``search`` call the HTTP
   routes' own functions (same validation, same answers, same errors);
@@ -41,9 +41,9 @@ from api.routes.connections import connections as connections_route
 from api.routes.resolve import resolve as resolve_route
 from api.routes.search import search as search_route
 from api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
-from api.services import Services
 from api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
 from kgcrm.errors import KgcrmError
+from kgcrm.services import Services
 from retrieval.types import ENTITY_TYPES, EntityType
 
 log = logging.getLogger(__name__)

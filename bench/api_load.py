@@ -66,7 +66,7 @@ REQUESTS_PER_KIND = 400
 def bench_app() -> Any:
     """``uvicorn --factory``: the API over the environment's settings; the model only with --embeddings."""
     from api.app import create_app
-    from api.services import build_services
+    from kgcrm.services import build_services
     from kgcrm.settings import load_settings
 
     settings = load_settings()

@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 
 from api import keys
 from api.app import create_app
-from api.services import Services, build_services
 from crm.database import make_engine, upgrade
 from crm.seed import seed_database
 from crm.seed_generate import SeedConfig
 from graph.gateway import GraphGateway
 from graph.schema import apply_schema
 from graph.server import Neo4jCredentials
+from kgcrm.services import Services, build_services
 from kgcrm.settings import Settings
 from sync.engine import GraphSync
 from tests.api.helpers import NOW, api_settings, wipe_graph

@@ -16,10 +16,10 @@ from pydantic import SecretStr
 
 from api import keys
 from api.app import create_app
-from api.services import build_services
 from crm.database import make_engine
 from graph.gateway import GraphGateway, make_driver
 from graph.server import Neo4jCredentials
+from kgcrm.services import build_services
 from kgcrm.settings import Settings
 from tests.api.helpers import assert_error
 

@@ -28,10 +28,10 @@ from pydantic import SecretStr
 
 from api import keys
 from api.app import create_app
-from api.services import build_services
 from crm.database import make_engine, upgrade
 from graph.gateway import GraphGateway, make_driver
 from graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.services import build_services
 from kgcrm.settings import Settings
 from tests.api.helpers import assert_error
 from tests.support.neo4j_fixtures import neo4j_test_settings
