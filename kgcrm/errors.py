@@ -29,7 +29,9 @@ carry an HTTP answer and live there (marked ``api/``):
     └── ToolFailure               api/mcp_server.py: an MCP tool call's failure, as the API's body
 
 Messages name the thing and the problem: "individual 8f1c…: field 'email': not an
-email address". An error that is about one input value names it in ``field``.
+email address". An error that is about one input value names it in ``field``; an
+invalid input of a request or a command (:func:`invalid_input`) reads "status: no
+status 'Won' for tasks in this tenant".
 """
 
 from __future__ import annotations
