@@ -1,6 +1,6 @@
 """Every error the API answers, as the contract's body ``{"error": {"code", "message", "field"?}}``.
 
-The routes raise kgcrm's own errors (:mod:`kgcrm.errors`), or :class:`ApiError` for what
+The routes raise kgcrm's own errors (:mod:`kgcrm.core.errors`), or :class:`ApiError` for what
 only HTTP says; the handlers below turn every exception into that body, in one place,
 by its type (:func:`translate`):
 
@@ -38,7 +38,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kgcrm.errors import (
+from kgcrm.core.errors import (
     AmbiguousTargetError,
     DatabaseUnavailable,
     DataError,
@@ -62,7 +62,7 @@ class ApiError(KgcrmError):
     """An answer other than success: status, machine-readable code, message, optional field.
 
     For what only HTTP says (401, a sync already running); what the layers below mean
-    is their own error (:mod:`kgcrm.errors`), translated by :func:`translate`.
+    is their own error (:mod:`kgcrm.core.errors`), translated by :func:`translate`.
     """
 
     def __init__(

@@ -1,9 +1,9 @@
-"""The agent tools: the CRM's agent writes (:mod:`crm.actions`) as tools an AI agent calls.
+"""The agent tools: the CRM's agent writes (:mod:`kgcrm.crm.actions`) as tools an AI agent calls.
 
 Each tool is one pydantic request model (its JSON schema is the tool's ``parameters``,
 for the HTTP endpoints ``POST /v1/tools/<name>``, for ``GET /v1/tools`` in the OpenAI
 function-calling format, and for the MCP server) and one adapter that hands the request
-to its action in :mod:`crm.actions` (which holds the rules: who writes, why, tenant,
+to its action in :mod:`kgcrm.crm.actions` (which holds the rules: who writes, why, tenant,
 workflow) and turns the outcome into a :class:`ToolResult`:
 
 - ``create_note``: a note on an individual, contact, organization, account or lead;
@@ -12,7 +12,7 @@ workflow) and turns the outcome into a :class:`ToolResult`:
 - ``move_lead_status``: a lead to another stage of its pipeline;
 - ``move_task_status``: a task to another status (a terminal one completes it).
 
-The actions raise kgcrm's own errors; :func:`api.errors.translate` answers them:
+The actions raise kgcrm's own errors; :func:`kgcrm.api.errors.translate` answers them:
 
 - an id that is not a row of the key's tenant (subject, participants, assignee, lead,
   task): 404 naming the field, exactly like an id that does not exist;
@@ -35,14 +35,14 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session
 
-from api.errors import unauthorized
-from api.keys import Caller
-from api.schemas import MAX_ID, ApiRequest, trimmed_text
-from crm import actions
-from crm.models import AppUser
-from kgcrm.errors import InactiveUserError
-from retrieval.types import EntityRef
-from sync.transform import display_name
+from kgcrm.api.errors import unauthorized
+from kgcrm.api.keys import Caller
+from kgcrm.api.schemas import MAX_ID, ApiRequest, trimmed_text
+from kgcrm.crm import actions
+from kgcrm.crm.models import AppUser
+from kgcrm.core.errors import InactiveUserError
+from kgcrm.retrieval.types import EntityRef
+from kgcrm.sync.transform import display_name
 
 #: Longest prompt, reasoning, note body or description (characters); bodies are capped at 64 KiB anyway.
 MAX_LONG_TEXT = 10_000
@@ -427,7 +427,7 @@ AGENT_TOOLS: dict[str, AgentTool] = {
 
 
 def run_tool(engine: sa.Engine, caller: Caller, name: str, request: AgentRequest) -> ToolResult:
-    """Run one agent tool (:func:`crm.actions.run_action`: one transaction, audited and annotated)."""
+    """Run one agent tool (:func:`kgcrm.crm.actions.run_action`: one transaction, audited and annotated)."""
     tool = AGENT_TOOLS[name]
     try:
         outcome = actions.run_action(

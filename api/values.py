@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from api.errors import invalid
-from api.schemas import no_control_characters
+from kgcrm.api.errors import invalid
+from kgcrm.api.schemas import no_control_characters
 
 
 def check_text(field: str, value: str) -> str:

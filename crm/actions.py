@@ -11,27 +11,27 @@ prompt and reasoning on its ``change_log`` rows:
 - :func:`move_lead_status`: a lead to another stage of its pipeline;
 - :func:`move_task_status`: a task to another status (a terminal one completes it).
 
-Rules every action follows (the errors are kgcrm's own, :mod:`kgcrm.errors`; the
+Rules every action follows (the errors are kgcrm's own, :mod:`kgcrm.core.errors`; the
 adapters, the HTTP API and the MCP server, translate them):
 
 - **Who writes.** The acting user is the key's own user (:class:`OwnUser`; gone or
-  inactive: :class:`~kgcrm.errors.InactiveUserError`), or, for a team key, the active
+  inactive: :class:`~kgcrm.core.errors.InactiveUserError`), or, for a team key, the active
   ``app_user`` of the tenant named by e-mail (:class:`NamedUser`; a missing, unknown or
   inactive one, or another user's e-mail with a user key, is a
-  :class:`~kgcrm.errors.DataError` naming ``acting_user_email``). The rows written get
+  :class:`~kgcrm.core.errors.DataError` naming ``acting_user_email``). The rows written get
   ``created_by``/``updated_by`` = that user and ``via_agent = true``.
-- **Why.** ``prompt`` and ``reasoning`` are recorded by :func:`crm.changes.agent_changes`
+- **Why.** ``prompt`` and ``reasoning`` are recorded by :func:`kgcrm.crm.changes.agent_changes`
   on every ``change_log`` row of the write, in the same transaction; the outcome lists
   those rows' ``seq``.
 - **Tenant.** Every id (subject, participants, assignee, lead, task, status) must be a
   row of the tenant; an id of another tenant is reported exactly like an id that does not
-  exist (:class:`~kgcrm.errors.NotFoundError` naming the field; a
-  :class:`~kgcrm.errors.DataError` for a status).
+  exist (:class:`~kgcrm.core.errors.NotFoundError` naming the field; a
+  :class:`~kgcrm.core.errors.DataError` for a status).
 - **Workflow.** A status is named by id or by name. It must be one of the tenant's
   statuses for the entity: ``task`` for a task; the lead's own ``lead_type``
   (``opportunity``, ``job``, ``partnership``) or the generic ``lead`` for a lead; anything
   else is a DataError naming ``status``. A row in a terminal status (``is_terminal``:
-  Closed Won, Done …) does not move any more (:class:`~kgcrm.errors.TerminalStatusError`;
+  Closed Won, Done …) does not move any more (:class:`~kgcrm.core.errors.TerminalStatusError`;
   reopening is a human's decision, made in the CRM). Moving to the status the row already
   has changes nothing (``changed=False``, no change_log row). Entering a terminal status
   sets a task's ``completed_at`` and an opportunity's ``closed_at`` when they are empty.
@@ -48,9 +48,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.changes import agent_changes
-from crm.database import data_error_from
-from crm.models import (
+from kgcrm.crm.changes import agent_changes
+from kgcrm.crm.database import data_error_from
+from kgcrm.crm.models import (
     Account,
     AppUser,
     Base,
@@ -65,7 +65,7 @@ from crm.models import (
     Status,
     Task,
 )
-from kgcrm.errors import InactiveUserError, NotFoundError, TerminalStatusError, invalid_input
+from kgcrm.core.errors import InactiveUserError, NotFoundError, TerminalStatusError, invalid_input
 
 #: The tables a note or a task may be about.
 SUBJECT_MODELS: dict[str, type[Base]] = {
@@ -435,7 +435,7 @@ def run_action(
     """Run one action in one transaction: the write, its audit columns and its annotated change_log rows.
 
     A write the database refuses (a row changed under us, e.g. a status deleted) is a
-    :class:`~kgcrm.errors.DataError` (:func:`crm.database.data_error_from`).
+    :class:`~kgcrm.core.errors.DataError` (:func:`kgcrm.crm.database.data_error_from`).
     """
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():

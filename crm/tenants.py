@@ -1,7 +1,7 @@
 """The tenant named by its slug, and a user of it named by e-mail: the one lookup of each.
 
 Every command that takes ``--tenant SLUG`` (and the API's key commands) asks here, so a
-missing tenant is always the same error, :class:`~kgcrm.errors.TenantNotFound`.
+missing tenant is always the same error, :class:`~kgcrm.core.errors.TenantNotFound`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from crm.models import AppUser, Tenant
-from kgcrm.errors import NotFoundError, TenantNotFound
+from kgcrm.crm.models import AppUser, Tenant
+from kgcrm.core.errors import NotFoundError, TenantNotFound
 
 
 def tenant_id(conn: Connection, slug: str) -> str:

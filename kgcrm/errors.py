@@ -145,7 +145,7 @@ class TenantIsolationError(DataError):
 
 
 class Candidate(Protocol):
-    """One entity an ambiguous text may name (``retrieval.types.Candidate`` is one)."""
+    """One entity an ambiguous text may name (``kgcrm.retrieval.types.Candidate`` is one)."""
 
     @property
     def id(self) -> str: ...

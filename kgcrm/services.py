@@ -1,7 +1,7 @@
 """The composition root: the backing services, built from the settings, for the CLI and the API alike.
 
 Library code never builds these itself: it takes an engine, a driver or a gateway as an
-argument. Everything is built here, from :class:`~kgcrm.settings.Settings`, and every
+argument. Everything is built here, from :class:`~kgcrm.core.settings.Settings`, and every
 setting that concerns it is honoured:
 
 - :func:`database_engine`: the relational CRM's engine (``database_url``);
@@ -9,7 +9,7 @@ setting that concerns it is honoured:
   credentials, ``neo4j_retry_s``; a server's ``api_neo4j_retry_s``), and
   :func:`gateway_over` the gateway over it (``neo4j_database``, ``neo4j_query_timeout_s``);
 - :func:`query_embedder`: the query-embedding function over a loaded model
-  (``embedding_model``, loaded by :func:`kgcrm.embedding.load_embedding_model`);
+  (``embedding_model``, loaded by :func:`kgcrm.core.embedding.load_embedding_model`);
 - :func:`retrieval_stack` (a command) and :func:`build_services` (the API's lifespan, the
   MCP server): the retrieval stack, with the chat model the settings configure.
 
@@ -31,13 +31,13 @@ from typing import Any
 import sqlalchemy as sa
 from neo4j import Driver
 
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from graph.server import neo4j_credentials
-from kgcrm.errors import ConfigurationError
-from kgcrm.settings import Settings
-from retrieval.cache import AnswerCache, GraphVersion
-from retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import neo4j_credentials
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def query_embedder(model: Any) -> Callable[[str], Sequence[float]]:
 
 
 def _chat_model(settings: Settings) -> Any | None:
-    from retrieval.llm import chat_model_from_settings
+    from kgcrm.retrieval.llm import chat_model_from_settings
 
     return chat_model_from_settings(settings)
 
@@ -112,7 +112,7 @@ def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool
     """A command's retrieval stack over ``gateway``; ``semantic=False`` skips loading the embedding model."""
     embed = None
     if semantic:
-        from kgcrm.embedding import load_embedding_model
+        from kgcrm.core.embedding import load_embedding_model
 
         embed = query_embedder(SerializedModel(load_embedding_model(settings)))
     return build_stack(gateway, embed=embed, chat_model=_chat_model(settings))
@@ -174,7 +174,7 @@ def build_services(
         gateway = gateway_over(driver, settings)
     error = None
     if embedding_model is None and load_embeddings:
-        from kgcrm.embedding import load_embedding_model
+        from kgcrm.core.embedding import load_embedding_model
 
         try:
             embedding_model = load_embedding_model(settings)

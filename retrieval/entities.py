@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cypher
-from graph.gateway import GraphGateway
-from retrieval.types import ENTITY_TYPES, EntityRef
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.types import ENTITY_TYPES, EntityRef
 
 #: Properties that stay in the graph: the embedding is large and means nothing to a reader.
 HIDDEN_PROPERTIES = ("embedding", "embedding_hash")

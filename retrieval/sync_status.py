@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from graph.gateway import GraphGateway
-from sync.changes import CHANGE_LOG
-from sync.engine import GraphSync
-from sync.transform import parse_timestamp
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.sync.changes import CHANGE_LOG
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.transform import parse_timestamp
 
 
 @dataclass(frozen=True)

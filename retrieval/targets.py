@@ -4,19 +4,19 @@
 connects us to X" into the id of X:
 
 - an id of an entity of the tenant: that entity, if it is a person or an organization
-  (any other entity is a :class:`~kgcrm.errors.DataError` naming the field);
+  (any other entity is a :class:`~kgcrm.core.errors.DataError` naming the field);
 - anything else is text, resolved to people and organizations of the tenant: no match
-  is a :class:`~kgcrm.errors.NotFoundError`, several equally likely matches an
-  :class:`~kgcrm.errors.AmbiguousTargetError` with the candidates.
+  is a :class:`~kgcrm.core.errors.NotFoundError`, several equally likely matches an
+  :class:`~kgcrm.core.errors.AmbiguousTargetError` with the candidates.
 
 An id of another tenant is not an id here: it is resolved as text and finds nothing.
 """
 
 from __future__ import annotations
 
-from kgcrm.errors import AmbiguousTargetError, NotFoundError, invalid_input
-from retrieval.connections import TARGET_TYPES, Resolver
-from retrieval.entities import EntityReader
+from kgcrm.core.errors import AmbiguousTargetError, NotFoundError, invalid_input
+from kgcrm.retrieval.connections import TARGET_TYPES, Resolver
+from kgcrm.retrieval.entities import EntityReader
 
 #: Candidates a free-text target is resolved to (the ambiguity is judged among them).
 TARGET_CANDIDATES = 5

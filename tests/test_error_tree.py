@@ -14,18 +14,18 @@ import re
 
 import pytest
 
-import kgcrm.errors
-from kgcrm.errors import KgcrmError
+import kgcrm.core.errors
+from kgcrm.core.errors import KgcrmError
 
 #: The packages kgcrm installs (pyproject's ``[tool.setuptools] packages``).
 PACKAGES = ("kgcrm", "crm", "graph", "sync", "retrieval", "api", "cypher", "eval", "ingest")
 
 #: Alembic's environment script: importable only while Alembic runs a migration.
-NOT_IMPORTABLE = {"crm.migrations.env"}
+NOT_IMPORTABLE = {"kgcrm.crm.migrations.env"}
 
 #: Private signals raised and caught inside one function, never seen by a caller.
-#: ``sync.transform._Invalid``: ``transform_row`` turns it into a rejected row at once.
-INTERNAL = {"sync.transform._Invalid"}
+#: ``kgcrm.sync.transform._Invalid``: ``transform_row`` turns it into a rejected row at once.
+INTERNAL = {"kgcrm.sync.transform._Invalid"}
 
 #: A branch of the drawing (indented 4 spaces in the docstring): its depth is in ``indent``.
 _BRANCH = re.compile(r"^ {4}(?P<indent>(?:│   | {4})*)[├└]── (?P<name>\w+)")
@@ -74,7 +74,7 @@ def classes() -> dict[str, type[BaseException]]:
 
 
 def test_the_walk_finds_the_errors_defined_outside_kgcrm_errors(classes):
-    assert {"api.errors.ApiError", "api.mcp_server.ToolFailure", "kgcrm.errors.TenantNotFound"} <= set(classes)
+    assert {"kgcrm.api.errors.ApiError", "kgcrm.api.mcp_server.ToolFailure", "kgcrm.core.errors.TenantNotFound"} <= set(classes)
 
 
 def test_every_exception_class_derives_from_kgcrm_error(classes):
@@ -101,8 +101,8 @@ def test_the_tree_draws_each_class_under_its_real_parent(classes):
 
 
 def test_classes_outside_kgcrm_errors_are_only_the_api_layers(classes):
-    elsewhere = sorted(name for name in classes if not name.startswith("kgcrm.errors.") and name not in INTERNAL)
-    assert elsewhere == ["api.errors.ApiError", "api.mcp_server.ToolFailure"]
+    elsewhere = sorted(name for name in classes if not name.startswith("kgcrm.core.errors.") and name not in INTERNAL)
+    assert elsewhere == ["kgcrm.api.errors.ApiError", "kgcrm.api.mcp_server.ToolFailure"]
 
 
 def test_the_internal_signals_still_exist(classes):

@@ -10,7 +10,7 @@ import socket
 from pydantic import SecretStr
 
 from kgcrm.services import build_services, graph_driver, graph_gateway
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 
 def closed_port() -> int:

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import StackDep, TenantDep
-from api.schemas import COMMON_ERRORS, AskRequest, AskResponse
-from api.values import jsonable
+from kgcrm.api.deps import StackDep, TenantDep
+from kgcrm.api.schemas import COMMON_ERRORS, AskRequest, AskResponse
+from kgcrm.api.values import jsonable
 
 router = APIRouter(tags=["retrieval"])
 

@@ -14,12 +14,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Cached, CachedDep, StackDep, TenantDep
-from api.schemas import AMBIGUOUS, COMMON_ERRORS, MAX_HOPS, MAX_LIMIT, MAX_TEXT, NOT_FOUND, ConnectionsResponse
-from api.values import check_text
-from retrieval.connections import Resolver
-from retrieval.targets import resolve_target
-from retrieval.types import Resolution
+from kgcrm.api.deps import Cached, CachedDep, StackDep, TenantDep
+from kgcrm.api.schemas import AMBIGUOUS, COMMON_ERRORS, MAX_HOPS, MAX_LIMIT, MAX_TEXT, NOT_FOUND, ConnectionsResponse
+from kgcrm.api.values import check_text
+from kgcrm.retrieval.connections import Resolver
+from kgcrm.retrieval.targets import resolve_target
+from kgcrm.retrieval.types import Resolution
 
 router = APIRouter(tags=["retrieval"])
 

@@ -4,7 +4,7 @@ An id that is not an entity of the caller's tenant (another tenant's, a status, 
 made-up one) is 404, the same answer whatever the reason: the caller cannot tell
 another tenant's ids from ids that do not exist. The neighbourhood only walks
 through, and only shows, entities of the caller's tenant
-(:class:`retrieval.entities.EntityReader` reads both).
+(:class:`kgcrm.retrieval.entities.EntityReader` reads both).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import StackDep, TenantDep
-from api.schemas import (
+from kgcrm.api.deps import StackDep, TenantDep
+from kgcrm.api.schemas import (
     COMMON_ERRORS,
     DEFAULT_NEIGHBORS,
     MAX_ID,
@@ -24,8 +24,8 @@ from api.schemas import (
     NeighborhoodResponse,
     Relationship,
 )
-from api.values import to_json
-from kgcrm.errors import NotFoundError
+from kgcrm.api.values import to_json
+from kgcrm.core.errors import NotFoundError
 
 router = APIRouter(tags=["entities"])
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import StackDep, TenantDep
-from api.errors import invalid
-from api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult
-from api.values import check_text, to_json
-from retrieval.types import ENTITY_TYPES
+from kgcrm.api.deps import StackDep, TenantDep
+from kgcrm.api.errors import invalid
+from kgcrm.api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult
+from kgcrm.api.values import check_text, to_json
+from kgcrm.retrieval.types import ENTITY_TYPES
 
 router = APIRouter(tags=["retrieval"])
 

@@ -20,11 +20,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import ServicesDep, TenantDep
-from api.errors import RETRY_AFTER_S, ApiError
-from api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
-from retrieval.sync_status import read_sync_status
-from sync.engine import GraphSync
+from kgcrm.api.deps import ServicesDep, TenantDep
+from kgcrm.api.errors import RETRY_AFTER_S, ApiError
+from kgcrm.api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
+from kgcrm.retrieval.sync_status import read_sync_status
+from kgcrm.sync.engine import GraphSync
 
 router = APIRouter(tags=["sync"])
 
@@ -76,7 +76,7 @@ def run_sync(
         with contextlib.ExitStack() as stack:
             pipeline = None
             if services.embedding_model is not None:
-                from sync.embeddings import EmbeddingPipeline
+                from kgcrm.sync.embeddings import EmbeddingPipeline
 
                 pipeline = stack.enter_context(
                     EmbeddingPipeline(

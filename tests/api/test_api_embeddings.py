@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from kgcrm.api.app import create_app
 from kgcrm.services import build_services
 from tests.api.helpers import NOW
 

@@ -1,9 +1,9 @@
-"""``api.errors.translate``: kgcrm's errors as API answers, by type alone."""
+"""``kgcrm.api.errors.translate``: kgcrm's errors as API answers, by type alone."""
 
 from __future__ import annotations
 
-from api.errors import ApiError, translate
-from kgcrm.errors import (
+from kgcrm.api.errors import ApiError, translate
+from kgcrm.core.errors import (
     AmbiguousTargetError,
     DataError,
     GraphQueryError,
@@ -13,7 +13,7 @@ from kgcrm.errors import (
     TerminalStatusError,
     UnsafeCypherError,
 )
-from retrieval.types import Candidate
+from kgcrm.retrieval.types import Candidate
 
 CANDIDATES = [
     Candidate(id="p-1", type="Person", name="Priya Patel", score=0.61, reasons=["name"]),

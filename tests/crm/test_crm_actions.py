@@ -1,4 +1,4 @@
-"""``crm.actions``: the agent writes raise kgcrm's domain errors, naming the field, and write nothing then.
+"""``kgcrm.crm.actions``: the agent writes raise kgcrm's domain errors, naming the field, and write nothing then.
 
 The HTTP answers to the same cases are in ``tests/api/test_api_tools.py``; here the
 actions run without the API, on SQLite and PostgreSQL.
@@ -11,9 +11,9 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from crm import actions
-from crm.models import AppUser, Lead, Note
-from kgcrm.errors import DataError, InactiveUserError, NotFoundError, TerminalStatusError
+from kgcrm.crm import actions
+from kgcrm.crm.models import AppUser, Lead, Note
+from kgcrm.core.errors import DataError, InactiveUserError, NotFoundError, TerminalStatusError
 from tests.api.test_api_tools import PROMPT, REASONING, add_crew
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import cypher
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema, index_states
-from kgcrm.errors import GraphQueryError
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema, index_states
+from kgcrm.core.errors import GraphQueryError
 
 pytestmark = pytest.mark.neo4j
 

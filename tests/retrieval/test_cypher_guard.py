@@ -12,10 +12,10 @@ import json
 import neo4j
 import pytest
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import GraphQueryError, UnsafeCypherError
-from retrieval import cypher_guard
-from retrieval.cypher_guard import GuardedQuery, guard, run_guarded
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import GraphQueryError, UnsafeCypherError
+from kgcrm.retrieval import cypher_guard
+from kgcrm.retrieval.cypher_guard import GuardedQuery, guard, run_guarded
 
 T = "{tenant_id: $__tenant}"
 

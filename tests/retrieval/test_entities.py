@@ -1,4 +1,4 @@
-"""``retrieval.entities`` and ``retrieval.targets``: one entity, its neighbourhood, a connections target,
+"""``kgcrm.retrieval.entities`` and ``kgcrm.retrieval.targets``: one entity, its neighbourhood, a connections target,
 each read inside one tenant; another tenant's ids are nothing here."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import AmbiguousTargetError, DataError, NotFoundError
-from retrieval.connections_cli import ExactNameResolver
-from retrieval.entities import EntityReader, Link
-from retrieval.targets import resolve_target
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import AmbiguousTargetError, DataError, NotFoundError
+from kgcrm.cli.connections import ExactNameResolver
+from kgcrm.retrieval.entities import EntityReader, Link
+from kgcrm.retrieval.targets import resolve_target
 
 pytestmark = pytest.mark.neo4j
 

@@ -15,19 +15,19 @@ import pytest
 from llama_index.core.schema import QueryBundle
 from pydantic import SecretStr
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import ConfigurationError, LLMError, Text2CypherError
-from kgcrm.settings import Settings
-from retrieval.graph_schema_prompt import DERIVED, schema_prompt
-from retrieval.llm import (
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import ConfigurationError, LLMError, Text2CypherError
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.graph_schema_prompt import DERIVED, schema_prompt
+from kgcrm.retrieval.llm import (
     ChatModel,
     ChatModelLLM,
     OpenAICompatible,
     ScriptedChatModel,
     chat_model_from_settings,
 )
-from retrieval.text2cypher import Text2CypherRetriever, extract_cypher
-from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
+from kgcrm.retrieval.text2cypher import Text2CypherRetriever, extract_cypher
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
 from tests.retrieval.test_cypher_guard import (
     ADMIN,
     ALPHA,
