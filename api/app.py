@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
-from kgcrm.services import Services, build_services
 from kgcrm.core.settings import Settings, load_settings
+from kgcrm.services import Services, build_services
 
 log = logging.getLogger(__name__)
 

@@ -33,10 +33,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from kgcrm.core.errors import ConfigurationError, NotFoundError
 from kgcrm.crm import tenants
 from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.crm.types import UTCDateTime, utcnow
-from kgcrm.core.errors import ConfigurationError, NotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -43,8 +43,8 @@ from kgcrm.api.routes.search import search as search_route
 from kgcrm.api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
 from kgcrm.api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
 from kgcrm.core.errors import KgcrmError
-from kgcrm.services import Services
 from kgcrm.retrieval.types import ENTITY_TYPES, EntityType
+from kgcrm.services import Services
 
 log = logging.getLogger(__name__)
 

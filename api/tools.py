@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 from kgcrm.api.errors import unauthorized
 from kgcrm.api.keys import Caller
 from kgcrm.api.schemas import MAX_ID, ApiRequest, trimmed_text
+from kgcrm.core.errors import InactiveUserError
 from kgcrm.crm import actions
 from kgcrm.crm.models import AppUser
-from kgcrm.core.errors import InactiveUserError
 from kgcrm.retrieval.types import EntityRef
 from kgcrm.sync.transform import display_name
 

@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kgcrm.core.errors import InactiveUserError, NotFoundError, TerminalStatusError, invalid_input
 from kgcrm.crm.changes import agent_changes
 from kgcrm.crm.database import data_error_from
 from kgcrm.crm.models import (
@@ -65,7 +66,6 @@ from kgcrm.crm.models import (
     Status,
     Task,
 )
-from kgcrm.core.errors import InactiveUserError, NotFoundError, TerminalStatusError, invalid_input
 
 #: The tables a note or a task may be about.
 SUBJECT_MODELS: dict[str, type[Base]] = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.core.errors import NotFoundError, TenantNotFound
+from kgcrm.crm.models import AppUser, Tenant
 
 
 def tenant_id(conn: Connection, slug: str) -> str:

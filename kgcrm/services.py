@@ -31,11 +31,11 @@ from typing import Any
 import sqlalchemy as sa
 from neo4j import Driver
 
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
-from kgcrm.core.errors import ConfigurationError
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 

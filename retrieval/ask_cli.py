@@ -7,9 +7,9 @@ import json
 import typer
 from rich.console import Console
 
+from kgcrm.core.settings import Settings
 from kgcrm.crm import tenants
 from kgcrm.services import database_engine, graph_gateway, retrieval_stack
-from kgcrm.core.settings import Settings
 
 
 def ask_command(

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
+from kgcrm.core.errors import AmbiguousTargetError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.tenants import tenant_and_user
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.core.errors import AmbiguousTargetError
-from kgcrm.services import database_engine, graph_gateway
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, ConnectionFinder, Resolver
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.targets import resolve_target
 from kgcrm.retrieval.types import Candidate, Connections, Resolution
+from kgcrm.services import database_engine, graph_gateway
 
 __all__ = ["connections_command"]
 

@@ -9,8 +9,8 @@ import socket
 
 from pydantic import SecretStr
 
-from kgcrm.services import build_services, graph_driver, graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.services import build_services, graph_driver, graph_gateway
 
 
 def closed_port() -> int:

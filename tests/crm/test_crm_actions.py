@@ -11,9 +11,9 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
+from kgcrm.core.errors import DataError, InactiveUserError, NotFoundError, TerminalStatusError
 from kgcrm.crm import actions
 from kgcrm.crm.models import AppUser, Lead, Note
-from kgcrm.core.errors import DataError, InactiveUserError, NotFoundError, TerminalStatusError
 from tests.api.test_api_tools import PROMPT, REASONING, add_crew
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kgcrm import cypher
+from kgcrm.core.errors import GraphQueryError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema, index_states
-from kgcrm.core.errors import GraphQueryError
 
 pytestmark = pytest.mark.neo4j
 

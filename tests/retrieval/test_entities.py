@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.core.errors import AmbiguousTargetError, DataError, NotFoundError
 from kgcrm.cli.connections import ExactNameResolver
+from kgcrm.core.errors import AmbiguousTargetError, DataError, NotFoundError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.entities import EntityReader, Link
 from kgcrm.retrieval.targets import resolve_target
 
