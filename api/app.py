@@ -4,7 +4,7 @@
     app = create_app(settings, services=services)      # tests: services built by the caller (and closed by it)
 
 Nothing happens at import time: the Neo4j driver, the SQL engine, the embedding model
-and the retrieval stack are built once, in the lifespan (:func:`kgcrm.api.services.build_services`),
+and the retrieval stack are built once, in the lifespan (:func:`kgcrm.services.build_services`),
 and shared through ``app.state.services``; the routes get them through :mod:`kgcrm.api.deps`.
 
 ``uvicorn --factory kgcrm.api.app:app_from_environment`` (what ``kgcrm serve --workers N`` runs)
@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
-from kgcrm.api.services import Services, build_services
 from kgcrm.core.settings import Settings, load_settings
+from kgcrm.services import Services, build_services
 
 log = logging.getLogger(__name__)
 

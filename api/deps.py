@@ -21,10 +21,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kgcrm.api import keys
 from kgcrm.api.errors import unauthorized, unavailable
-from kgcrm.api.services import Services
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.stack import RetrievalStack
+from kgcrm.services import Services
 
 Cached = Callable[[Hashable, Callable[[], Any]], Any]
 

@@ -1,7 +1,8 @@
 """Every error the API answers, as the contract's body ``{"error": {"code", "message", "field"?}}``.
 
-The routes raise :class:`ApiError` (or kgcrm's own errors); the handlers below turn
-every exception into that body, in one place:
+The routes raise kgcrm's own errors (:mod:`kgcrm.core.errors`), or :class:`ApiError` for what
+only HTTP says; the handlers below turn every exception into that body, in one place,
+by its type (:func:`translate`):
 
 ====================================================  ======  =======================
 what                                                  status  code
@@ -9,6 +10,7 @@ what                                                  status  code
 no, malformed, unknown or revoked API key             401     ``unauthorized``
 an id or name that does not exist in the tenant       404     ``not_found``
 a free-text target that names several entities        409     ``ambiguous`` (+ ``candidates``)
+a status move out of a terminal status                409     ``terminal_status`` (+ ``field``)
 a sync already running                                409     ``sync_in_progress``
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
@@ -37,14 +39,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgcrm.core.errors import (
+    AmbiguousTargetError,
     DatabaseUnavailable,
     DataError,
+    GraphQueryError,
     KgcrmError,
     Neo4jUnavailable,
     NotFoundError,
     ServiceError,
+    TerminalStatusError,
 )
-from kgcrm.graph.gateway import GraphQueryError
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,12 @@ RETRY_AFTER_S = 5
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-class ApiError(Exception):
-    """An answer other than success: status, machine-readable code, message, optional field."""
+class ApiError(KgcrmError):
+    """An answer other than success: status, machine-readable code, message, optional field.
+
+    For what only HTTP says (401, a sync already running); what the layers below mean
+    is their own error (:mod:`kgcrm.core.errors`), translated by :func:`translate`.
+    """
 
     def __init__(
         self,
@@ -183,10 +191,11 @@ def translate(exc: BaseException) -> ApiError | None:
     if isinstance(exc, GraphQueryError) and _is_transient(exc):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, NotFoundError):
-        return not_found(str(exc))
-    if isinstance(exc, DataError) and getattr(exc, "candidates", None) is not None:  # an ambiguous target
-        candidates = [c.model_dump() if hasattr(c, "model_dump") else c for c in exc.candidates]  # type: ignore[attr-defined]
-        return ambiguous(str(exc), candidates, field=exc.field)
+        return not_found(str(exc), field=exc.field)
+    if isinstance(exc, AmbiguousTargetError):
+        return ambiguous(str(exc), [c.model_dump() for c in exc.candidates], field=exc.field)
+    if isinstance(exc, TerminalStatusError):
+        return ApiError(409, "terminal_status", str(exc), field=exc.field)
     if isinstance(exc, DataError):
         return invalid(exc.field or "body", str(exc))
     return None

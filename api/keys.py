@@ -31,10 +31,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kgcrm.core.errors import ConfigurationError, NotFoundError
+from kgcrm.crm import tenants
 from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.crm.types import UTCDateTime, utcnow
 
@@ -143,19 +144,11 @@ def _missing_table(exc: Exception) -> ConfigurationError:
     )
 
 
-def _tenant_id(conn: Connection, slug: str) -> str:
-    tenant = Tenant.__table__
-    tenant_id = conn.execute(sa.select(tenant.c.id).where(tenant.c.slug == slug)).scalar_one_or_none()
-    if tenant_id is None:
-        raise NotFoundError(f"tenant '{slug}' does not exist")
-    return str(tenant_id)
-
-
 def create_key(engine: Engine, tenant_slug: str, *, user_email: str | None = None, name: str | None = None) -> NewKey:
     """Make a key for a tenant (and one of its users, by email); the secret is returned once."""
     users = AppUser.__table__
     with engine.begin() as conn:
-        tenant_id = _tenant_id(conn, tenant_slug)
+        tenant_id = tenants.tenant_id(conn, tenant_slug)
         user_id = None
         if user_email is not None:
             user_id = conn.execute(
@@ -209,7 +202,7 @@ def _info_query() -> sa.Select[Any]:
 def list_keys(engine: Engine, tenant_slug: str) -> list[KeyInfo]:
     """Every key of a tenant, oldest first (never the secrets)."""
     with engine.connect() as conn:
-        tenant_id = _tenant_id(conn, tenant_slug)
+        tenant_id = tenants.tenant_id(conn, tenant_slug)
         try:
             rows = conn.execute(
                 _info_query()

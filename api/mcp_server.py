@@ -1,7 +1,7 @@
 """The MCP server: kgcrm's retrieval and agent tools for an MCP client, bound to one tenant.
 
 ``kgcrm mcp`` (:mod:`kgcrm.cli.mcp`) serves it over stdio. It is the HTTP API's twin,
-computed in-process with the same :class:`~kgcrm.api.services.Services` and the same code:
+computed in-process with the same :class:`~kgcrm.services.Services` and the same code:
 
 - the read tools ``resolve``, ``connections``, ``ask`` and ``search`` call the HTTP
   routes' own functions (same validation, same answers, same errors);
@@ -41,9 +41,10 @@ from kgcrm.api.routes.connections import connections as connections_route
 from kgcrm.api.routes.resolve import resolve as resolve_route
 from kgcrm.api.routes.search import search as search_route
 from kgcrm.api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
-from kgcrm.api.services import Services
 from kgcrm.api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
+from kgcrm.core.errors import KgcrmError
 from kgcrm.retrieval.types import ENTITY_TYPES, EntityType
+from kgcrm.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,7 @@ def _resolve(services: Services, caller: keys.Caller, args: ResolveRequest) -> B
 
 def _connections(services: Services, caller: keys.Caller, args: ConnectionsArguments) -> BaseModel:
     return connections_route(
-        caller,
-        services.stack,
-        services.gateway,
-        cached(services),
-        target=args.target,
-        limit=args.limit,
-        max_hops=args.max_hops,
+        caller, services.stack, cached(services), target=args.target, limit=args.limit, max_hops=args.max_hops
     )
 
 
@@ -155,7 +150,7 @@ def mcp_tools() -> dict[str, McpTool]:
     return {tool.name: tool for tool in reads + writes}
 
 
-class ToolFailure(Exception):
+class ToolFailure(KgcrmError):
     """A call that failed: the HTTP API's error body and status."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:

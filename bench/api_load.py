@@ -66,8 +66,8 @@ REQUESTS_PER_KIND = 400
 def bench_app() -> Any:
     """``uvicorn --factory``: the API over the environment's settings; the model only with --embeddings."""
     from kgcrm.api.app import create_app
-    from kgcrm.api.services import build_services
     from kgcrm.core.settings import load_settings
+    from kgcrm.services import build_services
 
     settings = load_settings()
     with_model = os.environ.get("KGCRM_BENCH_EMBEDDINGS") == "1"

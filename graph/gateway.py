@@ -17,20 +17,12 @@ import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
+from kgcrm.core.errors import GraphQueryError, KgcrmError, Neo4jUnavailable
 from kgcrm.graph.credentials import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class GraphQueryError(KgcrmError):
-    """Neo4j refused a query (syntax, constraint, permission)."""
-
-    def __init__(self, name: str, error: Neo4jError) -> None:
-        self.code = error.code
-        super().__init__(f"query '{name}' failed: {error.code}: {error.message}")
 
 
 def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
@@ -100,4 +92,4 @@ class GraphGateway:
     def _translate(name: str, error: Neo4jError) -> KgcrmError:
         if isinstance(error, AuthError):
             return Neo4jUnavailable(f"Neo4j refused the credentials (while running '{name}')")
-        return GraphQueryError(name, error)
+        return GraphQueryError(name, error.code, error.message)

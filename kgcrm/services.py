@@ -1,23 +1,45 @@
-"""The composition root: build the backing services from the settings, once.
+"""The composition root: the backing services, built from the settings, for the CLI and the API alike.
 
-Library code never builds these itself: it takes an engine, a driver or a
-gateway as an argument. The CLI (and later the API's lifespan) calls these.
+Library code never builds these itself: it takes an engine, a driver or a gateway as an
+argument. Everything is built here, from :class:`~kgcrm.core.settings.Settings`, and every
+setting that concerns it is honoured:
+
+- :func:`database_engine`: the relational CRM's engine (``database_url``);
+- :func:`graph_driver`: **the one place the Neo4j driver is built** (``neo4j_uri``,
+  credentials, ``neo4j_retry_s``; a server's ``api_neo4j_retry_s``), and
+  :func:`gateway_over` the gateway over it (``neo4j_database``, ``neo4j_query_timeout_s``);
+- :func:`query_embedder`: the query-embedding function over a loaded model
+  (``embedding_model``, loaded by :func:`kgcrm.core.embedding.load_embedding_model`);
+- :func:`retrieval_stack` (a command) and :func:`build_services` (the API's lifespan, the
+  MCP server): the retrieval stack, with the chat model the settings configure.
+
+Nothing connects while building: the first query does. A command uses
+:func:`graph_gateway` (a gateway whose driver closes on exit) and :func:`retrieval_stack`;
+a server builds :class:`Services` once and closes them at shutdown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from neo4j import Driver
 
-from kgcrm.core.errors import NotFoundError
+from kgcrm.core.errors import ConfigurationError
 from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
-from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
-from kgcrm.retrieval.stack import RetrievalStack, build_stack
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
+
+log = logging.getLogger(__name__)
 
 
 def database_engine(settings: Settings) -> sa.Engine:
@@ -25,50 +47,158 @@ def database_engine(settings: Settings) -> sa.Engine:
     return make_engine(settings.sqlalchemy_url)
 
 
+def graph_driver(settings: Settings, *, server: bool = False) -> Driver:
+    """The Neo4j driver of the settings (no I/O: the first query connects).
+
+    ``server``: for the API and the MCP server, which answer 503 quickly rather than
+    wait for Neo4j (``api_neo4j_retry_s``); a command waits ``neo4j_retry_s``.
+    """
+    retry_s = settings.api_neo4j_retry_s if server else settings.neo4j_retry_s
+    return make_driver(neo4j_credentials(settings), max_transaction_retry_time=retry_s)
+
+
+def gateway_over(driver: Driver, settings: Settings) -> GraphGateway:
+    """The gateway over ``driver``, with the settings' database and query timeout."""
+    return GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
+
+
 @contextmanager
 def graph_gateway(settings: Settings) -> Iterator[GraphGateway]:
-    """A gateway over a driver that is closed on exit."""
-    driver = make_driver(neo4j_credentials(settings), max_transaction_retry_time=settings.neo4j_retry_s)
+    """A command's gateway, over a driver that is closed on exit."""
+    driver = graph_driver(settings)
     try:
-        yield GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
+        yield gateway_over(driver, settings)
     finally:
         driver.close()
 
 
-def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
-    """Embeds query text with the configured model (loaded here, once per call of this function)."""
-    from kgcrm.core.embedding import load_embedding_model
+class SerializedModel:
+    """A sentence-transformers model whose ``encode`` runs one call at a time.
 
-    model = load_embedding_model(settings)
+    Its fast tokenizer must not be used by two threads at once ("Already borrowed"):
+    the request threads (query embeddings) and the sync's embedding pipeline share
+    this one wrapper. A query is a few milliseconds of CPU, so waiting is short.
+    """
 
-    def embed(text: str) -> list[float]:
-        return [float(x) for x in model.encode(text, normalize_embeddings=True, convert_to_numpy=True)]
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+
+    def encode(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._model.encode(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def query_embedder(model: Any) -> Callable[[str], Sequence[float]]:
+    """The query-embedding function of the retrievers: normalised, like the sync's entity embeddings."""
+
+    def embed(text: str) -> Sequence[float]:
+        vectors = model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return [float(x) for x in vectors[0]]
 
     return embed
 
 
-def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool = True) -> RetrievalStack:
-    """The retrieval stack over ``gateway``; ``semantic=False`` skips loading the embedding model."""
+def _chat_model(settings: Settings) -> Any | None:
     from kgcrm.retrieval.llm import chat_model_from_settings
 
-    embed = query_embedder(settings) if semantic else None
-    return build_stack(gateway, embed=embed, chat_model=chat_model_from_settings(settings))
+    return chat_model_from_settings(settings)
 
 
-def tenant_and_user(engine: sa.Engine, slug: str, email: str | None) -> tuple[str, str | None]:
-    """The tenant's id and the user's (by e-mail, any case)."""
-    tenants, users = Tenant.__table__, AppUser.__table__
-    with engine.connect() as conn:
-        tenant_id = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).scalar_one_or_none()
-        if tenant_id is None:
-            raise NotFoundError(f"tenant '{slug}' does not exist")
-        if email is None:
-            return str(tenant_id), None
-        user_id = conn.execute(
-            sa.select(users.c.id).where(
-                users.c.tenant_id == tenant_id, sa.func.lower(users.c.email) == email.strip().lower()
-            )
-        ).scalar_one_or_none()
-    if user_id is None:
-        raise NotFoundError(f"tenant '{slug}' has no user with e-mail '{email}'")
-    return str(tenant_id), str(user_id)
+def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool = True) -> RetrievalStack:
+    """A command's retrieval stack over ``gateway``; ``semantic=False`` skips loading the embedding model."""
+    embed = None
+    if semantic:
+        from kgcrm.core.embedding import load_embedding_model
+
+        embed = query_embedder(SerializedModel(load_embedding_model(settings)))
+    return build_stack(gateway, embed=embed, chat_model=_chat_model(settings))
+
+
+@dataclass
+class Services:
+    """What a server (the API, the MCP server) uses; ``close`` releases what :func:`build_services` opened."""
+
+    settings: Settings
+    engine: sa.Engine
+    gateway: GraphGateway
+    stack: RetrievalStack
+    cache: AnswerCache | None = None  # resolutions and paths, while the graph is unchanged
+    embedding_model: Any | None = None  # a SerializedModel, for the sync's embedding pipeline
+    embedding_error: str | None = None  # why there is no model (None: loaded, or not wanted)
+    sync_lock: threading.Lock = field(default_factory=threading.Lock)  # one sync at a time in this process
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        while self.closers:
+            closer = self.closers.pop()
+            try:
+                closer()
+            except Exception as exc:  # closing must go on: report and continue
+                log.warning("closing a service failed: %s", exc)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    engine: sa.Engine | None = None,
+    gateway: GraphGateway | None = None,
+    load_embeddings: bool = True,
+    embedding_model: Any | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    chat_model: Any | None = None,
+    chat_from_settings: bool = True,
+) -> Services:
+    """A server's services: built (or taken) once; what is built here is closed by ``Services.close``.
+
+    Building makes no connection (the first request does): a server starts while Neo4j
+    or the database is down, and its readiness says so. The embedding model is optional
+    at run time: when it cannot be loaded (the ``embeddings`` extra is not installed),
+    search and resolution use their fulltext half and ``embedding_error`` says why.
+
+    ``embedding_model``: an already-loaded model (tests load one per module);
+    ``load_embeddings=False``: no model (fulltext-only search, no entity embeddings).
+    ``chat_model``: the LLM of text-to-Cypher; by default the one the settings
+    configure (``KGCRM_LLM_BASE_URL``/``KGCRM_LLM_MODEL``), or none.
+    """
+    closers: list[Callable[[], None]] = []
+    if engine is None:
+        engine = database_engine(settings)
+        closers.append(engine.dispose)
+    if gateway is None:
+        driver = graph_driver(settings, server=True)
+        closers.append(driver.close)
+        gateway = gateway_over(driver, settings)
+    error = None
+    if embedding_model is None and load_embeddings:
+        from kgcrm.core.embedding import load_embedding_model
+
+        try:
+            embedding_model = load_embedding_model(settings)
+        except ConfigurationError as exc:
+            error = str(exc)
+            log.warning("no embedding model: search and resolution use fulltext only (%s)", exc)
+    model = SerializedModel(embedding_model) if embedding_model is not None else None
+    if chat_model is None and chat_from_settings:
+        chat_model = _chat_model(settings)
+    stack = build_stack(
+        gateway, embed=query_embedder(model) if model is not None else None, clock=clock, chat_model=chat_model
+    )
+    cache = None
+    if settings.api_cache_entries:
+        cache = AnswerCache(
+            GraphVersion(gateway), max_entries=settings.api_cache_entries, max_age_s=settings.api_cache_max_age_s
+        )
+    return Services(
+        settings=settings,
+        engine=engine,
+        gateway=gateway,
+        stack=stack,
+        cache=cache,
+        embedding_model=model,
+        embedding_error=error,
+        closers=closers,
+    )

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from kgcrm.core.errors import KgcrmError
+from kgcrm.core.errors import KgcrmError, QueryError
 from kgcrm.retrieval.semantic import SemanticSearch
 from kgcrm.retrieval.semantic_layer import SemanticLayer
-from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery
+from kgcrm.retrieval.semantic_layer.query import StructuredQuery
 from kgcrm.retrieval.templates import Resolver, unresolved_answer
 from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution
 

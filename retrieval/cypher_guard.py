@@ -66,8 +66,8 @@ from antlr4_cypher import CypherLexer, CypherParser
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 
-from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.core.errors import GraphQueryError, Neo4jUnavailable, UnsafeCypherError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import ENTITY_LABEL, TABLE_OF_LABEL
 from kgcrm.retrieval.types import SourceRow
 
@@ -145,15 +145,6 @@ _QUOTED_NAME = re.compile(r"`([A-Za-z_][A-Za-z0-9_ ]*)`")
 _INTEGER = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ALLOWED_CONTROL = frozenset("\t\n\r")
-
-
-class UnsafeCypherError(KgcrmError):
-    """A generated query was refused; ``reason`` says why (it is sent back to the model)."""
-
-    def __init__(self, reason: str, cypher: str | None = None) -> None:
-        self.reason = reason
-        self.cypher = cypher
-        super().__init__(f"unsafe Cypher refused: {reason}")
 
 
 @dataclass(frozen=True)
@@ -463,7 +454,7 @@ def run_guarded(
                 ]
                 tx.rollback()  # read-only: nothing to commit; the rest of the result is discarded
     except Neo4jError as exc:
-        raise GraphQueryError("text2cypher", exc) from exc
+        raise GraphQueryError("text2cypher", exc.code, exc.message) from exc
     except (ServiceUnavailable, SessionExpired, OSError) as exc:
         raise Neo4jUnavailable(f"Neo4j is unavailable (while running 'text2cypher'): {exc}") from exc
     finally:

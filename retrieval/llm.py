@@ -36,14 +36,10 @@ from llama_index.core.llms import LLM, CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import Field, SecretStr
 
-from kgcrm.core.errors import ConfigurationError, KgcrmError, ServiceError
+from kgcrm.core.errors import ConfigurationError, KgcrmError, LLMError
 from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class LLMError(ServiceError):
-    """The chat model could not be reached, refused the request, or answered nothing usable."""
 
 
 @runtime_checkable

@@ -30,9 +30,8 @@ from llama_index.core.llms import LLM
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from kgcrm.core.errors import KgcrmError, NotFoundError
+from kgcrm.core.errors import AmbiguousTargetError, KgcrmError, NotFoundError
 from kgcrm.retrieval.ask import relationship_question
-from kgcrm.retrieval.connections import AmbiguousTargetError
 from kgcrm.retrieval.types import Answer
 
 _HIDDEN = ["cypher", "sources", "entity_id"]  # provenance: kept on the node, not shown to an LLM or embedded

@@ -13,6 +13,7 @@ from typing import Any
 
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
+from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.semantic import SemanticSearch
 
 
@@ -26,6 +27,7 @@ class RetrievalStack:
     connections: Any  # retrieval.connections.ConnectionFinder
     search: SemanticSearch
     ask: AskPipeline
+    entities: EntityReader
 
 
 def build_stack(
@@ -65,4 +67,6 @@ def build_stack(
         semantic_layer=layer,
         filler=filler,
     )
-    return RetrievalStack(resolver=resolver, connections=connections, search=search, ask=ask)
+    return RetrievalStack(
+        resolver=resolver, connections=connections, search=search, ask=ask, entities=EntityReader(gateway)
+    )

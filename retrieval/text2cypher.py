@@ -29,9 +29,9 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from kgcrm.core.errors import ConfigurationError, KgcrmError
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
+from kgcrm.core.errors import ConfigurationError, GraphQueryError, Text2CypherError, UnsafeCypherError
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.cypher_guard import GuardedRows, guard, run_guarded
 from kgcrm.retrieval.graph_schema_prompt import schema_prompt
 from kgcrm.retrieval.llm import ChatModel
 from kgcrm.retrieval.types import Answer
@@ -100,16 +100,6 @@ Your previous query:
 failed: {error}
 
 Write a corrected query that follows the rules, in a ```cypher code block."""
-
-
-class Text2CypherError(KgcrmError):
-    """The model produced no query that passed the guard and ran, after one repair round."""
-
-    def __init__(self, question: str, attempts: Sequence[tuple[str, str]]) -> None:
-        self.question = question
-        self.attempts = list(attempts)  # (cypher, error) per attempt
-        detail = "; ".join(f"attempt {n}: {error}" for n, (_, error) in enumerate(self.attempts, 1))
-        super().__init__(f"text-to-Cypher found no safe, working query for the question ({detail})")
 
 
 _FENCE = re.compile(r"```[ \t]*(?:cypher|sql|neo4j)?[ \t]*\n?(.*?)```", re.IGNORECASE | re.DOTALL)
@@ -275,7 +265,8 @@ class StructuredQueryFiller:
     def fill(self, question: str, tenant_id: str, user_id: str | None = None) -> Any:
         from pydantic import ValidationError
 
-        from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
+        from kgcrm.core.errors import QueryError
+        from kgcrm.retrieval.semantic_layer.query import StructuredQuery, validate_query
 
         if hasattr(self.llm, "call_function"):  # JSON-schema function calling
             reply = self.llm.call_function(
@@ -303,8 +294,8 @@ class StructuredQueryFiller:
 
     def _linked(self, query: Any, tenant_id: str) -> Any:
         """Text values replaced by the tenant's stored values; ids checked to be the tenant's."""
+        from kgcrm.core.errors import QueryError
         from kgcrm.retrieval.semantic_layer.model import ENTITY, VALUE_DIMENSIONS
-        from kgcrm.retrieval.semantic_layer.query import QueryError
 
         entity = ENTITY[query.entity]
         index = self.layer.values.get(tenant_id) if self.layer.values is not None else None
@@ -341,7 +332,7 @@ class StructuredQueryFiller:
 
     def _resolve_names(self, names: list[Any], label: str, tenant_id: str, field: str) -> list[str]:
         """Names the model wrote where ids belong, resolved inside the tenant (one unambiguous match each)."""
-        from kgcrm.retrieval.semantic_layer.query import QueryError
+        from kgcrm.core.errors import QueryError
 
         resolver = getattr(self.layer, "resolver", None)
         if resolver is None or label not in ("Organization", "Person"):

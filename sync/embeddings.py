@@ -42,7 +42,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kgcrm import cypher
-from kgcrm.core.errors import KgcrmError
+from kgcrm.core.errors import EmbeddingError
 from kgcrm.graph.gateway import GraphGateway
 
 if TYPE_CHECKING:
@@ -61,10 +61,6 @@ ENTITY_PAGE_SIZE = 5_000
 
 _POLL_S = 0.1  # how often a blocked thread checks whether the pipeline stopped
 _STOP = object()  # end of input, passed down the queues
-
-
-class EmbeddingError(KgcrmError):
-    """The embedding pipeline failed: reading texts, encoding them, or writing embeddings."""
 
 
 @dataclass(frozen=True)

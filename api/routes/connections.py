@@ -9,19 +9,19 @@ record), the paths start from that user; otherwise from the whole team.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kgcrm.api.deps import CachedDep, GatewayDep, StackDep, TenantDep
-from kgcrm.api.errors import ambiguous, invalid, not_found
-from kgcrm.api.routes.entities import entity_type, find_entity
-from kgcrm.api.routes.search import check_text
+from kgcrm.api.deps import Cached, CachedDep, StackDep, TenantDep
 from kgcrm.api.schemas import AMBIGUOUS, COMMON_ERRORS, MAX_HOPS, MAX_LIMIT, MAX_TEXT, NOT_FOUND, ConnectionsResponse
+from kgcrm.api.values import check_text
+from kgcrm.retrieval.connections import Resolver
+from kgcrm.retrieval.targets import resolve_target
+from kgcrm.retrieval.types import Resolution
 
 router = APIRouter(tags=["retrieval"])
-
-TARGET_TYPES = ("Person", "Organization")
 
 
 @router.get(
@@ -32,7 +32,6 @@ TARGET_TYPES = ("Person", "Organization")
 def connections(
     caller: TenantDep,
     stack: StackDep,
-    gateway: GatewayDep,
     cached: CachedDep,
     target: Annotated[
         str,
@@ -47,7 +46,9 @@ def connections(
     max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description="At most this many hops per path.")] = 4,
 ) -> ConnectionsResponse:
     text = check_text("target", target)
-    target_id = _target_id(text, caller.tenant_id, stack, gateway, cached)
+    target_id = resolve_target(
+        text, caller.tenant_id, entities=stack.entities, resolver=CachedResolver(stack.resolver, cached)
+    )
     from_user = caller.user_id if caller.user_id and caller.individual_id else None
     result = cached(
         ("connections", caller.tenant_id, target_id, from_user, max_hops, limit),
@@ -58,23 +59,16 @@ def connections(
     return ConnectionsResponse.model_validate(result.model_dump(by_alias=True))
 
 
-def _target_id(text: str, tenant_id: str, stack: StackDep, gateway: GatewayDep, cached: CachedDep) -> str:
-    entity = find_entity(gateway, text, tenant_id)
-    if entity is not None:
-        kind = entity_type([label for label in entity["labels"] if label != "__Entity__"])
-        if kind not in TARGET_TYPES:
-            raise invalid("target", f"target: {kind} {text} is not a person or an organization")
-        return str(entity["id"])
-    resolution = cached(
-        ("resolve", tenant_id, text, TARGET_TYPES, 5),
-        lambda: stack.resolver.resolve(text, tenant_id, types=list(TARGET_TYPES), limit=5),
-    )
-    if not resolution.candidates:
-        raise not_found(f"no person or organization matches '{text[:100]}' in this tenant", field="target")
-    if resolution.ambiguous:
-        raise ambiguous(
-            f"'{text[:100]}' could be several people or organizations: name one by id",
-            [c.model_dump() for c in resolution.candidates],
-            field="target",
+class CachedResolver:
+    """The stack's resolver through the answer cache, under the keys ``POST /v1/resolve`` uses."""
+
+    def __init__(self, resolver: Resolver, cached: Cached) -> None:
+        self.resolver = resolver
+        self.cached = cached
+
+    def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
+        key_types = tuple(types) if types else None
+        return self.cached(  # type: ignore[no-any-return]
+            ("resolve", tenant_id, text, key_types, limit),
+            lambda: self.resolver.resolve(text, tenant_id, types=list(types) if types else None, limit=limit),
         )
-    return resolution.candidates[0].id

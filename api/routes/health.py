@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from kgcrm.api.deps import ServicesDep
 from kgcrm.api.errors import RETRY_AFTER_S
-from kgcrm.api.routes.sync import read_sync_status
 from kgcrm.api.schemas import Health, Readiness, ServiceState
+from kgcrm.retrieval.sync_status import read_sync_status
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from kgcrm.api.deps import StackDep, TenantDep
 from kgcrm.api.errors import invalid
-from kgcrm.api.routes.entities import to_json
-from kgcrm.api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult, no_control_characters
+from kgcrm.api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult
+from kgcrm.api.values import check_text
+from kgcrm.retrieval.json_values import to_json
 from kgcrm.retrieval.types import ENTITY_TYPES
 
 router = APIRouter(tags=["retrieval"])
@@ -30,16 +31,6 @@ def parse_types(values: list[str] | None) -> list[str] | None:
             if name not in types:
                 types.append(name)
     return types or None
-
-
-def check_text(field: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise invalid(field, f"{field}: must not be empty")
-    try:
-        return no_control_characters(text)
-    except ValueError as exc:
-        raise invalid(field, f"{field}: {exc}") from exc
 
 
 @router.get("/v1/search", summary="Semantic search over entity and note text", responses=COMMON_ERRORS)

@@ -15,52 +15,21 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body
 
 from kgcrm.api.deps import ServicesDep, TenantDep
 from kgcrm.api.errors import RETRY_AFTER_S, ApiError
 from kgcrm.api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.sync.changes import CHANGE_LOG
+from kgcrm.retrieval.sync_status import read_sync_status
 from kgcrm.sync.engine import GraphSync
-from kgcrm.sync.transform import parse_timestamp
 
 router = APIRouter(tags=["sync"])
 
 #: How long a sync request waits for one already running.
 SYNC_WAIT_S = 30.0
-
-
-@dataclass(frozen=True)
-class SyncState:
-    last_seq: int
-    pending: int
-    lag_seconds: float
-    last_run: datetime | None
-
-
-def read_sync_status(
-    engine: sa.Engine, gateway: GraphGateway, tenant_id: str | None = None, *, now: datetime | None = None
-) -> SyncState:
-    """The checkpoint, the change_log rows after it (of one tenant, or all) and the oldest one's age."""
-    runner = GraphSync(engine, gateway)
-    last_seq = runner.checkpoint() or 0
-    last_run = runner.last_run_at()
-    query = sa.select(sa.func.count(), sa.func.min(CHANGE_LOG.c.changed_at)).where(CHANGE_LOG.c.seq > last_seq)
-    if tenant_id is not None:
-        query = query.where(CHANGE_LOG.c.tenant_id == tenant_id)
-    with engine.connect() as conn:
-        pending, oldest = conn.execute(query).one()
-    lag = 0.0
-    oldest_at = parse_timestamp(oldest)
-    if oldest_at is not None:
-        lag = max(0.0, ((now or datetime.now(UTC)) - oldest_at).total_seconds())
-    return SyncState(last_seq=int(last_seq), pending=int(pending), lag_seconds=round(lag, 3), last_run=last_run)
 
 
 @router.get(

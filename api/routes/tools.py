@@ -4,7 +4,7 @@
 the request models the endpoints below validate their bodies with: an agent framework
 passes that list to its model, then posts each call's ``arguments`` to
 ``/v1/tools/<name>`` as they are. What the tools do, who they write as, and the
-workflow rules of status moves: :mod:`kgcrm.api.tools`.
+workflow rules of status moves: :mod:`kgcrm.crm.actions`.
 
 Every tool answers 200 with a :class:`~kgcrm.api.tools.ToolResult` (the row, and the
 change_log seqs that record the prompt and reasoning); 404 for an id that is not a row

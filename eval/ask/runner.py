@@ -128,7 +128,7 @@ def run_questions(ask: Asker, questions: Iterable[Question], report: CrmReport) 
 
 def pipeline_asker(pipeline: Any, tenant_id: str, user_id: str | None) -> Asker:
     """``pipeline.ask`` as an asker; the user id is passed when the pipeline accepts one (issue 17's ``user_id``)."""
-    from kgcrm.api.routes.ask import jsonable
+    from kgcrm.retrieval.json_values import jsonable
 
     takes_user = "user_id" in inspect.signature(pipeline.ask).parameters
 

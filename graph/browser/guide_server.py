@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
-from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.core.errors import ConfigurationError, GuideServerError
 from kgcrm.core.network import is_loopback
 from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
@@ -50,10 +50,6 @@ MODULE = "kgcrm.graph.browser.guide_server"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 PID_FILE = "guide.pid"
 LOG_FILE = "guide.log"
-
-
-class GuideServerError(KgcrmError):
-    """The guide server could not be started or stopped."""
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ import json
 import typer
 from rich.console import Console
 
-from kgcrm.core.errors import NotFoundError
 from kgcrm.core.settings import Settings
-from kgcrm.services import database_engine, graph_gateway, retrieval_stack, tenant_and_user
-from kgcrm.sync import extract
+from kgcrm.crm import tenants
+from kgcrm.crm.tenants import tenant_and_user
+from kgcrm.services import database_engine, graph_gateway, retrieval_stack
 
 
 def ask_command(
@@ -51,13 +51,10 @@ def tenant_and_user_for(settings: Settings, slug: str, email: str | None) -> tup
 
 
 def tenant_id_for(settings: Settings, slug: str) -> str:
-    """The id of the tenant with this slug; NotFoundError naming it otherwise."""
+    """The id of the tenant with this slug; TenantNotFound naming it otherwise."""
     engine = database_engine(settings)
     try:
         with engine.connect() as conn:
-            tenant_id = extract.tenant_id_of(conn, slug)
+            return tenants.tenant_id(conn, slug)
     finally:
         engine.dispose()
-    if tenant_id is None:
-        raise NotFoundError(f"tenant '{slug}' does not exist")
-    return tenant_id

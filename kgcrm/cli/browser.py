@@ -18,8 +18,9 @@ from kgcrm.graph.browser.guide_server import GuideServer
 from kgcrm.graph.browser.queries import FAVORITES_FILE_NAME, favorites_zip
 from kgcrm.graph.browser.reader import DEFAULT_READER, ReadOnlyAccess
 from kgcrm.graph.browser.style import grass, style_command
-from kgcrm.graph.gateway import GraphGateway, make_driver
-from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, neo4j_credentials, write_private
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, write_private
+from kgcrm.services import graph_driver
 
 browser_app = typer.Typer(
     help="Explore the graph in Neo4j Browser: style, guide, saved queries, read-only user.", no_args_is_help=True
@@ -178,7 +179,7 @@ def reader(
 ) -> None:
     """Create a read-only Neo4j user for Browser (Enterprise); on Community, say why there is none."""
     settings = _settings(ctx)
-    driver = make_driver(neo4j_credentials(settings))
+    driver = graph_driver(settings)
     try:
         access = ReadOnlyAccess(GraphGateway(driver, database="system", timeout_s=settings.neo4j_query_timeout_s))
         outcome = access.create_reader(user)

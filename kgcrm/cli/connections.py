@@ -1,7 +1,7 @@
 """``kgcrm connections TARGET --tenant SLUG``: who connects us to a person or an organization.
 
-``TARGET`` is an entity id (a UUID) or free text: text is resolved with
-:class:`kgcrm.retrieval.resolve.EntityResolver` (or, where that module is missing, matched
+``TARGET`` is an entity id or free text, resolved by :func:`kgcrm.retrieval.targets.resolve_target`
+with :class:`kgcrm.retrieval.resolve.EntityResolver` (or, where that module is missing, matched
 against exact names of the tenant's people and organizations). The tenant is named
 by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
 ``--json`` prints the ``/v1/connections`` answer instead of a table.
@@ -10,7 +10,6 @@ by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
 from __future__ import annotations
 
 import importlib.util
-import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from kgcrm import cypher
 from kgcrm.core.settings import Settings
+from kgcrm.crm.tenants import tenant_and_user
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.connections import (
     MAX_HOPS,
@@ -29,8 +29,10 @@ from kgcrm.retrieval.connections import (
     ConnectionFinder,
     Resolver,
 )
+from kgcrm.retrieval.entities import EntityReader
+from kgcrm.retrieval.targets import resolve_target
 from kgcrm.retrieval.types import Candidate, Connections, Resolution
-from kgcrm.services import database_engine, graph_gateway, tenant_and_user
+from kgcrm.services import database_engine, graph_gateway
 
 __all__ = ["connections_command"]
 
@@ -56,27 +58,16 @@ def connections_command(
     finally:
         engine.dispose()
     with graph_gateway(settings) as gateway:
-        finder = ConnectionFinder(gateway, resolver=_resolver(gateway))
         try:
-            if _is_id(target):
-                result = finder.connections(target, tenant_id, user_id, max_hops, limit)
-            else:
-                result = finder.connections_for_text(target, tenant_id, user_id, max_hops, limit)
+            target_id = resolve_target(target, tenant_id, entities=EntityReader(gateway), resolver=_resolver(gateway))
         except AmbiguousTargetError as exc:
             _print_candidates(exc.text, exc.candidates)
             raise typer.Exit(2) from exc
+        result = ConnectionFinder(gateway).connections(target_id, tenant_id, user_id, max_hops, limit)
     if as_json:
         typer.echo(result.model_dump_json(by_alias=True, indent=2))
     else:
         _print(result)
-
-
-def _is_id(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _resolver(gateway: GraphGateway) -> Resolver:

@@ -22,10 +22,11 @@ from rich.table import Table
 
 from kgcrm.core.errors import DataError
 from kgcrm.core.settings import Settings
+from kgcrm.crm.tenants import tenant_and_user
 from kgcrm.ingest.directory import NameCandidates, ResolverCandidates
 from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
 from kgcrm.ingest.records import IngestReport
-from kgcrm.services import database_engine, graph_gateway, tenant_and_user
+from kgcrm.services import database_engine, graph_gateway
 
 __all__ = ["ingest_app"]
 

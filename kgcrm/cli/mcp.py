@@ -42,7 +42,7 @@ def mcp_command(
 ) -> None:
     """Serve the retrieval and agent tools of one tenant over MCP (stdio)."""
     from kgcrm.api.mcp_server import KgcrmMcp, ToolFailure, serve_stdio
-    from kgcrm.api.services import build_services
+    from kgcrm.services import build_services
 
     settings = ctx.obj
     if not isinstance(settings, Settings):

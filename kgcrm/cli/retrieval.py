@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
-from kgcrm.core.errors import NotFoundError
+from kgcrm.core.errors import TenantNotFound
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
@@ -36,7 +36,7 @@ def tenant_id_of(gateway: GraphGateway, slug: str) -> str:
     """The id of the tenant with this slug, as synced into the graph."""
     rows = gateway.read("resolve_tenant", cypher.load("resolve_tenant"), {"slug": slug})
     if not rows:
-        raise NotFoundError(f"tenant '{slug}' is not in the graph (is the CRM synced? `kgcrm sync --full`)")
+        raise TenantNotFound(slug, in_graph=True)
     return str(rows[0]["id"])
 
 

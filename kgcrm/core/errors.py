@@ -2,23 +2,43 @@
 
 Every error kgcrm raises on purpose derives from :class:`KgcrmError`, so a
 caller (the CLI, the HTTP API) can catch one type and show a clear message.
+Every class is defined in this module, except the two of the API layer, which
+carry an HTTP answer and live there (marked ``api/``):
 
     KgcrmError
     ├── ConfigurationError        a setting is missing or invalid
     ├── ServiceError              a backing service cannot be reached or started
     │   ├── Neo4jUnavailable
-    │   └── DatabaseUnavailable
+    │   ├── DatabaseUnavailable
+    │   └── LLMError              the chat model cannot be reached or answers nothing usable
     ├── Neo4jServerError          the local Neo4j cannot be installed or started
+    ├── GuideServerError          the Browser guide server cannot be started or stopped
     ├── SchemaError               graph schema could not be applied / came online
+    ├── GraphQueryError           Neo4j refused a query (``code``: Neo4j's status code)
+    ├── EmbeddingError            the embedding pipeline failed (read, encode or write)
+    ├── UnsafeCypherError         the guard refused a generated query (``reason``)
+    ├── Text2CypherError          no generated query passed the guard and ran
     ├── DataError                 a row or input value is invalid (names the field)
-    │   └── TenantIsolationError  a row refers to another tenant's row
-    └── NotFoundError             an id or name that does not exist (in this tenant)
+    │   ├── TenantIsolationError  a row refers to another tenant's row
+    │   ├── AmbiguousTargetError  a free-text target names several entities (``candidates``)
+    │   ├── QueryError            a structured question the semantic model cannot answer (``suggestions``)
+    │   └── TerminalStatusError   a row in a terminal status does not move any more
+    ├── NotFoundError             an id or name that does not exist (in this tenant)
+    │   ├── TenantNotFound        no tenant has this slug
+    │   └── InactiveUserError     the user a write acts for is gone or deactivated
+    ├── ApiError                  api/errors.py: an HTTP answer other than success
+    └── ToolFailure               api/mcp_server.py: an MCP tool call's failure, as the API's body
 
 Messages name the thing and the problem: "individual 8f1c…: field 'email': not an
-email address".
+email address". An error that is about one input value names it in ``field``; an
+invalid input of a request or a command (:func:`invalid_input`) reads "status: no
+status 'Won' for tasks in this tenant".
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 
 class KgcrmError(Exception):
@@ -30,7 +50,7 @@ class ConfigurationError(KgcrmError):
 
 
 class ServiceError(KgcrmError):
-    """A backing service (Neo4j, the SQL database) is unavailable."""
+    """A backing service (Neo4j, the SQL database, the LLM) is unavailable."""
 
 
 class Neo4jUnavailable(ServiceError):
@@ -41,12 +61,52 @@ class DatabaseUnavailable(ServiceError):
     """The relational database does not answer."""
 
 
+class LLMError(ServiceError):
+    """The chat model could not be reached, refused the request, or answered nothing usable."""
+
+
 class Neo4jServerError(KgcrmError):
     """The local Neo4j server could not be installed, configured or started."""
 
 
+class GuideServerError(KgcrmError):
+    """The guide server could not be started or stopped."""
+
+
 class SchemaError(KgcrmError):
     """The graph schema could not be applied, or an index did not come online."""
+
+
+class GraphQueryError(KgcrmError):
+    """Neo4j refused a query (syntax, constraint, permission); ``code`` is Neo4j's status code."""
+
+    def __init__(self, name: str, code: str | None, message: str | None) -> None:
+        self.query_name = name
+        self.code = code
+        super().__init__(f"query '{name}' failed: {code}: {message}")
+
+
+class EmbeddingError(KgcrmError):
+    """The embedding pipeline failed: reading texts, encoding them, or writing embeddings."""
+
+
+class UnsafeCypherError(KgcrmError):
+    """A generated query was refused; ``reason`` says why (it is sent back to the model)."""
+
+    def __init__(self, reason: str, cypher: str | None = None) -> None:
+        self.reason = reason
+        self.cypher = cypher
+        super().__init__(f"unsafe Cypher refused: {reason}")
+
+
+class Text2CypherError(KgcrmError):
+    """The model produced no query that passed the guard and ran, after one repair round."""
+
+    def __init__(self, question: str, attempts: Sequence[tuple[str, str]]) -> None:
+        self.question = question
+        self.attempts = list(attempts)  # (cypher, error) per attempt
+        detail = "; ".join(f"attempt {n}: {error}" for n, (_, error) in enumerate(self.attempts, 1))
+        super().__init__(f"text-to-Cypher found no safe, working query for the question ({detail})")
 
 
 class DataError(KgcrmError):
@@ -74,9 +134,87 @@ class DataError(KgcrmError):
         self.reason = message
 
 
+def invalid_input(field: str, reason: str) -> DataError:
+    """An invalid value of a request or a command's input, its message as the API shows it: ``field: reason``."""
+    error = DataError(f"{field}: {reason}")
+    error.field = field
+    return error
+
+
 class TenantIsolationError(DataError):
     """A row refers to a row of another tenant."""
 
 
+class Candidate(Protocol):
+    """One entity an ambiguous text may name (``kgcrm.retrieval.types.Candidate`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def score(self) -> float: ...
+
+    def model_dump(self) -> dict[str, Any]: ...
+
+
+class AmbiguousTargetError(DataError):
+    """A free-text target names several entities; ``candidates`` lists them, best first (the API answers 409).
+
+    The message is the reason alone (no "field '…'" prefix): it is shown as it is.
+    """
+
+    def __init__(self, text: str, candidates: Sequence[Candidate], *, field: str = "target") -> None:
+        super().__init__(f"'{text[:100]}' could be several people or organizations: name one by id")
+        self.field = field
+        self.text = text
+        self.candidates: list[Candidate] = list(candidates)
+
+
+class TerminalStatusError(DataError):
+    """A row in a terminal status (Closed Won, Done …) does not move any more; ``field`` names the status input.
+
+    The message is shown as it is (no "field '…'" prefix).
+    """
+
+    def __init__(self, message: str, *, field: str = "status") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotFoundError(KgcrmError):
-    """An id or name does not exist (in the caller's tenant)."""
+    """An id or name does not exist (in the caller's tenant); ``field`` names the input that named it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class TenantNotFound(NotFoundError):
+    """No tenant has this slug: in the relational CRM, or (``in_graph``) in the graph."""
+
+    def __init__(self, slug: str, *, in_graph: bool = False) -> None:
+        if in_graph:
+            message = f"tenant '{slug}' is not in the graph (is the CRM synced? `kgcrm sync --full`)"
+        else:
+            message = f"tenant '{slug}' does not exist"
+        super().__init__(message)
+        self.slug = slug
+
+
+class InactiveUserError(NotFoundError):
+    """The user a write acts for does not exist (any more) in the tenant, or is deactivated."""
+
+
+class QueryError(DataError):
+    """A structured query the semantic model cannot answer; ``suggestions`` holds close valid names."""
+
+    def __init__(self, message: str, *, field: str | None = None, suggestions: list[str] | None = None) -> None:
+        self.suggestions = suggestions or []
+        hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(message + hint, field=field)

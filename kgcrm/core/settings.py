@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
+    api_neo4j_retry_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="The API's (and MCP server's) neo4j_retry_s: short, so that a request fails fast (503).",
+    )
 
     # --- the Neo4j Browser guide server (static pages; loopback only) ------------
     browser_guide_host: str = "127.0.0.1"

@@ -42,6 +42,7 @@ models), :mod:`~kgcrm.retrieval.connections.finder` (the search) and
 :mod:`~kgcrm.retrieval.connections.explain` (evidence and explanations, pure).
 """
 
+from kgcrm.core.errors import AmbiguousTargetError
 from kgcrm.retrieval.connections.explain import explain
 from kgcrm.retrieval.connections.facts import (
     COWORKER,
@@ -66,7 +67,6 @@ from kgcrm.retrieval.connections.facts import (
 from kgcrm.retrieval.connections.finder import (
     MAX_HOPS,
     MAX_LIMIT,
-    AmbiguousTargetError,
     ConnectionFinder,
     Resolver,
     SearchLimits,

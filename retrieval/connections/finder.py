@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from kgcrm import cypher
-from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.core.errors import AmbiguousTargetError, DataError, KgcrmError, NotFoundError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
@@ -32,19 +32,10 @@ from kgcrm.retrieval.connections.facts import (
     as_datetime,
     tie_key,
 )
-from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
+from kgcrm.retrieval.types import Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 
 MAX_HOPS = 4
 MAX_LIMIT = 50
-
-
-class AmbiguousTargetError(DataError):
-    """A free-text target names several entities; ``candidates`` lists them (the API answers 409)."""
-
-    def __init__(self, text: str, candidates: Sequence[Candidate]) -> None:
-        super().__init__(f"'{text}' matches {len(candidates)} entities: name one by id", field="target")
-        self.text = text
-        self.candidates = list(candidates)
 
 
 class Resolver(Protocol):

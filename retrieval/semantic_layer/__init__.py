@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kgcrm.core.errors import QueryError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.semantic_layer.answer import METHOD, interpret, run_query
 from kgcrm.retrieval.semantic_layer.parser import Parsed, parse
-from kgcrm.retrieval.semantic_layer.query import QueryError, StructuredQuery, validate_query
+from kgcrm.retrieval.semantic_layer.query import StructuredQuery, validate_query
 from kgcrm.retrieval.types import Answer, EntityRef
 
 __all__ = ["METHOD", "QueryError", "SemanticLayer", "StructuredQuery", "interpret", "validate_query"]

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 
-from kgcrm.core.errors import DataError
+from kgcrm.core.errors import QueryError
 from kgcrm.retrieval.semantic_layer.model import DATE_TYPES, ENTITY, NUMBER_TYPES, Dimension, Entity
 
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "between", "in", "contains", "is_set", "is_not_set"]
@@ -74,15 +74,6 @@ class StructuredQuery(BaseModel):
     order: list[Order] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
     fields: list[str] = Field(default_factory=list, description="fields to return with each row")
-
-
-class QueryError(DataError):
-    """A structured query the semantic model cannot answer; ``suggestions`` holds close valid names."""
-
-    def __init__(self, message: str, *, field: str | None = None, suggestions: list[str] | None = None) -> None:
-        self.suggestions = suggestions or []
-        hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        super().__init__(message + hint, field=field)
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...], limit: int = 3) -> list[str]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from kgcrm.api.app import create_app
-from kgcrm.api.services import build_services
+from kgcrm.services import build_services
 from tests.api.helpers import NOW
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.core.errors import GraphQueryError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema, index_states
 
 pytestmark = pytest.mark.neo4j

@@ -12,9 +12,10 @@ import json
 import neo4j
 import pytest
 
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.core.errors import GraphQueryError, UnsafeCypherError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import cypher_guard
-from kgcrm.retrieval.cypher_guard import GuardedQuery, UnsafeCypherError, guard, run_guarded
+from kgcrm.retrieval.cypher_guard import GuardedQuery, guard, run_guarded
 
 T = "{tenant_id: $__tenant}"
 

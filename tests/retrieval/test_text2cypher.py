@@ -15,7 +15,7 @@ import pytest
 from llama_index.core.schema import QueryBundle
 from pydantic import SecretStr
 
-from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.errors import ConfigurationError, LLMError, Text2CypherError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
@@ -23,12 +23,11 @@ from kgcrm.retrieval.graph_schema_prompt import DERIVED, schema_prompt
 from kgcrm.retrieval.llm import (
     ChatModel,
     ChatModelLLM,
-    LLMError,
     OpenAICompatible,
     ScriptedChatModel,
     chat_model_from_settings,
 )
-from kgcrm.retrieval.text2cypher import Text2CypherError, Text2CypherRetriever, extract_cypher
+from kgcrm.retrieval.text2cypher import Text2CypherRetriever, extract_cypher
 from tests.retrieval.test_cypher_guard import (
     ADMIN,
     ALPHA,

@@ -17,10 +17,11 @@ from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
 
 from kgcrm import cypher
 from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.core.errors import EmbeddingError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
+from kgcrm.sync.embeddings import EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
 

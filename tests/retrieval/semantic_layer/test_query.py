@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from kgcrm.core.errors import QueryError
 from kgcrm.retrieval.semantic_layer.answer import interpret
-from kgcrm.retrieval.semantic_layer.query import Filter, Measure, QueryError, StructuredQuery, validate_query
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, StructuredQuery, validate_query
 
 
 def test_the_json_schema_names_the_operators_and_forbids_extra_fields():
