@@ -10,10 +10,12 @@ no, malformed, unknown or revoked API key             401     ``unauthorized``
 an id or name that does not exist in the tenant       404     ``not_found``
 a free-text target that names several entities        409     ``ambiguous`` (+ ``candidates``)
 a sync already running                                409     ``sync_in_progress``
+a full sync of one tenant the graph's data blocks      409     ``graph_conflict`` (the message names the fix)
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
 a body over the size limit                            413     ``payload_too_large``
 Neo4j or the SQL database unavailable                 503     ``service_unavailable`` (+ ``Retry-After``)
+the graph lacks its schema (an index is missing)      503     ``service_unavailable`` (the message names the fix)
 anything else                                         500     ``internal_error`` (logged, never shown)
 ====================================================  ======  =======================
 
@@ -40,9 +42,11 @@ from graph.gateway import GraphQueryError
 from kgcrm.errors import (
     DatabaseUnavailable,
     DataError,
+    GraphConflictError,
     KgcrmError,
     Neo4jUnavailable,
     NotFoundError,
+    SchemaError,
     ServiceError,
 )
 
@@ -172,6 +176,8 @@ def translate(exc: BaseException) -> ApiError | None:
         return unavailable("the graph database is unavailable: try again shortly")
     if isinstance(exc, ServiceError):
         return unavailable("a backing service is unavailable: try again shortly")
+    if isinstance(exc, SchemaError):  # kgcrm's own message: which index, and the command that creates it
+        return unavailable(str(exc))
     if isinstance(exc, neo4j.exceptions.TransientError):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, neo4j.exceptions.AuthError):
@@ -184,6 +190,8 @@ def translate(exc: BaseException) -> ApiError | None:
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, NotFoundError):
         return not_found(str(exc))
+    if isinstance(exc, GraphConflictError):
+        return ApiError(409, "graph_conflict", str(exc))
     if isinstance(exc, DataError) and getattr(exc, "candidates", None) is not None:  # an ambiguous target
         candidates = [c.model_dump() if hasattr(c, "model_dump") else c for c in exc.candidates]  # type: ignore[attr-defined]
         return ambiguous(str(exc), candidates, field=exc.field)

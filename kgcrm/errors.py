@@ -9,7 +9,8 @@ caller (the CLI, the HTTP API) can catch one type and show a clear message.
     │   ├── Neo4jUnavailable
     │   └── DatabaseUnavailable
     ├── Neo4jServerError          the local Neo4j cannot be installed or started
-    ├── SchemaError               graph schema could not be applied / came online
+    ├── SchemaError               graph schema could not be applied / came online, or an index is missing
+    ├── GraphConflictError        the graph holds data the requested sync may not remove (names the fix)
     ├── DataError                 a row or input value is invalid (names the field)
     │   └── TenantIsolationError  a row refers to another tenant's row
     └── NotFoundError             an id or name that does not exist (in this tenant)
@@ -47,6 +48,14 @@ class Neo4jServerError(KgcrmError):
 
 class SchemaError(KgcrmError):
     """The graph schema could not be applied, or an index did not come online."""
+
+
+class GraphConflictError(KgcrmError):
+    """The graph holds data that collides with the CRM's and that this sync may not remove.
+
+    E.g. a tenant-scoped full sync, when the graph has another tenant with the same slug:
+    only a full sync of every tenant removes tenants that are not in SQL.
+    """
 
 
 class DataError(KgcrmError):

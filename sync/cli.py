@@ -38,13 +38,22 @@ def sync(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when a row had to be skipped."),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="Embed changed entities."),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, max=50_000),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --full: show what the full sync would remove from the graph; change nothing."
+    ),
 ) -> None:
     """Apply the changes since the last run (default), or do a full sync."""
     if ctx.invoked_subcommand is not None:
         return
     if tenant is not None and not full:
         raise typer.BadParameter("--tenant needs --full (incremental sync follows the change log of all tenants)")
+    if dry_run and (not full or follow):
+        raise typer.BadParameter("--dry-run needs --full (and no --follow)")
     settings: Settings = ctx.obj
+    if dry_run:
+        with _database(settings) as engine, graph_gateway(settings) as gateway:
+            _print_report(GraphSync(engine, gateway, batch_size=batch_size).full(tenant, dry_run=True))
+        return
     with (
         _database(settings) as engine,
         graph_gateway(settings) as gateway,
@@ -66,6 +75,7 @@ def sync(
             # relationships that people's texts are built from.
             on_entities_written=embedder.submit if embedder and not full else None,
             progress=advance,
+            vector_dimensions=settings.embedding_dimensions,
         )
         report = runner.full(tenant) if full else runner.incremental()
         if embedder is not None and full:
@@ -240,6 +250,18 @@ def _print_report(report: SyncReport) -> None:
         written = report.nodes_written.get(name, 0) + report.edges_written.get(name, 0)
         table.add_row(name, str(written), str(report.deleted.get(name, 0)))
     out.print(table)
+    removals = report.removals()
+    if removals:
+        verb = "would remove" if "dry run" in report.mode else "removed"
+        gone = Table(title=f"not in SQL: the full sync {verb}")
+        gone.add_column("label / type")
+        gone.add_column("tenant (slug and id, as in the graph)")
+        gone.add_column(verb, justify="right")
+        for what, tenant, count in removals:
+            gone.add_row(what, tenant, str(count))
+        out.print(gone)
+    elif report.mode.startswith("full"):
+        out.print("nothing in the graph that is not in SQL")
     if report.last_seq is not None:
         out.print(f"checkpoint: change_log seq {report.last_seq}")
     for rejected in report.rejected[:50]:

@@ -28,6 +28,8 @@ from neo4j import ManagedTransaction
 
 import cypher
 from graph.gateway import GraphGateway
+from graph.schema import SchemaState, ensure_schema
+from kgcrm.errors import GraphConflictError, NotFoundError, ServiceError
 from sync import extract, load
 from sync.changes import CHANGE_LOG, ChangeLogReader
 from sync.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
@@ -36,6 +38,7 @@ from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SOURCE = "change_log"
+DEFAULT_VECTOR_DIMENSIONS = 384  # the default embedding model's (Settings.embedding_dimensions)
 
 Progress = Callable[[str, int], None]  # (what, rows done in this step)
 
@@ -51,9 +54,22 @@ class SyncReport:
     nodes_written: Counter[str] = field(default_factory=Counter)
     edges_written: Counter[str] = field(default_factory=Counter)
     deleted: Counter[str] = field(default_factory=Counter)
+    # What a full sync removed because it is not in SQL: (label or type, tenant id) → count,
+    # and each such tenant's slug as the graph had it (the SQL may not have that tenant).
+    removed: Counter[tuple[str, str | None]] = field(default_factory=Counter)
+    tenant_slugs: dict[str | None, str | None] = field(default_factory=dict)
     rejected: list[RejectedRow] = field(default_factory=list)
     changes_applied: int = 0
     last_seq: int | None = None
+
+    def removals(self) -> list[tuple[str, str, int]]:
+        """What the full sync removed (or, dry run, would remove): (label or type, "slug (tenant id)", count)."""
+        rows = []
+        for (what, tenant_id), count in sorted(self.removed.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+            slug = self.tenant_slugs.get(tenant_id)
+            tenant = f"{slug or '?'} ({tenant_id})" if tenant_id else "(no tenant)"
+            rows.append((what, tenant, count))
+        return rows
 
     @property
     def rows_written(self) -> int:
@@ -103,14 +119,31 @@ class GraphSync:
         batch_size: int = 2000,
         on_entities_written: Callable[[Sequence[str]], None] | None = None,
         progress: Progress | None = None,
+        vector_dimensions: int = DEFAULT_VECTOR_DIMENSIONS,
     ) -> None:
         self.engine = engine
         self.gateway = gateway
         self.batch_size = batch_size
+        self.vector_dimensions = vector_dimensions
+        self.schema: SchemaState | None = None  # what ensure_schema found (once per instance)
         self.changes = ChangeLogReader(engine)
         self._on_entities_written = on_entities_written
         self._progress = progress or (lambda what, n: None)
         self._warned_ahead = False
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def ensure_schema(self) -> SchemaState:
+        """Apply what of the graph schema is missing and wait for its indexes (checked once per instance).
+
+        Every run calls it first: the sync owns the schema it writes into and that retrieval reads
+        with (``kgcrm graph init`` is the same, explicitly). A follower checks again after an outage.
+        """
+        if self.schema is None:
+            self.schema = ensure_schema(self.gateway, dimensions=self.vector_dimensions)
+            if self.schema.applied:
+                log.warning("graph schema: created %s", ", ".join(self.schema.applied))
+        return self.schema
 
     # --- checkpoint ------------------------------------------------------------------------
 
@@ -129,20 +162,33 @@ class GraphSync:
 
     # --- full ------------------------------------------------------------------------------
 
-    def full(self, tenant_slug: str | None = None) -> SyncReport:
-        report = SyncReport(mode="full")
+    def full(self, tenant_slug: str | None = None, *, dry_run: bool = False) -> SyncReport:
+        """Make the graph equal to SQL (of one tenant), whatever it held before.
+
+        First what is in the graph but not in SQL is removed (and reported per label and
+        tenant in :attr:`SyncReport.removed`): nodes and mirrored relationships whose rows are
+        gone, and, without a tenant, the tenants that are not in SQL (a CRM re-created or
+        restored, a graph left by another CRM), before they can collide with the rows written
+        next. A tenant-scoped run touches only that tenant's nodes; when the graph holds
+        another tenant with the same slug it refuses (:class:`GraphConflictError`) and names the
+        unscoped run that fixes it. ``dry_run``: report what would be removed, change nothing.
+        """
+        report = SyncReport(mode="full (dry run)" if dry_run else "full")
+        if not dry_run:
+            self.ensure_schema()
         with self.engine.connect() as conn:
             tenant_id = None
             if tenant_slug is not None:
                 tenant_id = extract.tenant_id_of(conn, tenant_slug)
                 if tenant_id is None:
-                    from kgcrm.errors import NotFoundError
-
                     raise NotFoundError(f"tenant '{tenant_slug}' does not exist")
+                self._refuse_slug_conflict(tenant_slug, tenant_id)
             start_seq = self.changes.safe_high_water_mark(conn)
-            # Only what is in the graph before this run can be stale: a node this run writes
-            # comes from a row it read, and a row deleted since then is in the change log.
-            stale_candidates = self._labels_and_types_present()
+            # Removed first, so that nothing stale collides with what is written next (a tenant's slug).
+            # A row deleted from now on is in the change log after start_seq: the next run removes it.
+            self._cleanup(conn, tenant_id, report, self._labels_and_types_present(), dry_run=dry_run)
+            if dry_run:
+                return report
             for mapping in NODES:
                 self._full_nodes(conn, mapping, tenant_id, report)
             for edge_mapping in EDGES:
@@ -151,7 +197,6 @@ class GraphSync:
                     batch.add_edges(edge_mapping.table, rows, report)
                     self._write(batch, report, derive=False)  # _derive_all below derives everything once
                     self._progress(edge_mapping.table, len(rows))
-            self._cleanup(conn, tenant_id, report, stale_candidates)
         self._derive_all(tenant_id)
         if tenant_id is None:
             # start_seq even when the checkpoint is further: re-applying a change is harmless, while a
@@ -159,6 +204,19 @@ class GraphSync:
             self._write_checkpoint_only(start_seq)
             report.last_seq = start_seq
         return report
+
+    def _refuse_slug_conflict(self, slug: str, tenant_id: str) -> None:
+        rows = self.gateway.read(
+            "tenant_by_slug",
+            "MATCH (t:Tenant {slug: $slug}) WHERE t.id <> $id RETURN t.id AS id",
+            {"slug": slug, "id": tenant_id},
+        )
+        if rows:
+            raise GraphConflictError(
+                f"the graph holds another tenant with slug '{slug}' (id {rows[0]['id']}; this CRM's is {tenant_id}): "
+                "a full sync of one tenant never removes another's nodes; run `kgcrm sync --full` without --tenant "
+                "(`--dry-run` first shows what it removes)"
+            )
 
     def _full_nodes(self, conn: sa.Connection, mapping: NodeMapping, tenant_id: str | None, report: SyncReport) -> None:
         self_referencing = any(ref.target_table == mapping.table for ref in mapping.references)
@@ -187,43 +245,94 @@ class GraphSync:
                 present.add(edge.type)
         return present
 
-    def _cleanup(self, conn: sa.Connection, tenant_id: str | None, report: SyncReport, candidates: set[str]) -> None:
-        """Remove nodes and mirrored relationships whose rows no longer exist (of the labels/types in candidates)."""
-        for mapping in NODES:
-            if mapping.label not in candidates:
-                continue
-            for ids in self._graph_ids(f"MATCH (n:`{mapping.label}`)", "n", tenant_id, mapping.tenant_scoped):
-                gone = sorted(set(ids) - extract.existing_ids(conn, mapping.table, ids))
-                if gone:
-                    self.gateway.write_transaction(
-                        f"cleanup:{mapping.label}", lambda tx, g=gone, m=mapping: load.delete_nodes(tx, m.label, g)
-                    )
-                    report.deleted[mapping.label] += len(gone)
-        for edge in EDGES:
-            if edge.type not in candidates:
-                continue
-            for ids in self._graph_ids(f"MATCH ()-[n:`{edge.type}`]->()", "n", tenant_id, True):
-                gone = sorted(set(ids) - extract.existing_ids(conn, edge.table, ids))
-                if gone:
-                    self.gateway.write_transaction(
-                        f"cleanup:{edge.type}", lambda tx, g=gone, e=edge: load.delete_edges(tx, e.type, g)
-                    )
-                    report.deleted[edge.type] += len(gone)
+    def _cleanup(
+        self, conn: sa.Connection, tenant_id: str | None, report: SyncReport, candidates: set[str], *, dry_run: bool
+    ) -> None:
+        """Remove mirrored relationships and nodes whose rows are not in SQL (of the labels/types in candidates).
 
-    def _graph_ids(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[str]]:
-        """The graph's ids under a MATCH, in pages (labels/types come from the mapping)."""
+        Counted per label/type and tenant in ``report.removed`` (and per label/type in ``report.deleted``);
+        with ``dry_run`` only counted. Without a tenant, a Tenant node not in SQL goes too (with it, every
+        node of that tenant: their rows are not in SQL either).
+        """
+        for edge in EDGES:
+            if edge.type in candidates:
+                self._remove_stale(
+                    conn,
+                    edge.table,
+                    edge.type,
+                    f"MATCH ()-[n:`{edge.type}`]->()",
+                    tenant_id,
+                    True,
+                    report,
+                    dry_run,
+                    lambda tx, g, e=edge: load.delete_edges(tx, e.type, g),
+                )
+        for mapping in reversed(NODES):  # the tenants last: a report names them by their slug in the graph
+            if mapping.label in candidates:
+                self._remove_stale(
+                    conn,
+                    mapping.table,
+                    mapping.label,
+                    f"MATCH (n:`{mapping.label}`)",
+                    tenant_id,
+                    mapping.tenant_scoped,
+                    report,
+                    dry_run,
+                    lambda tx, g, m=mapping: load.delete_nodes(tx, m.label, g),
+                )
+
+    def _remove_stale(
+        self,
+        conn: sa.Connection,
+        table: str,
+        what: str,
+        match: str,
+        tenant_id: str | None,
+        scoped: bool,
+        report: SyncReport,
+        dry_run: bool,
+        delete: Callable[[ManagedTransaction, list[str]], None],
+    ) -> None:
+        for page in self._graph_pages(match, "n", tenant_id, scoped):
+            ids = [row["id"] for row in page]
+            present = extract.existing_ids(conn, table, ids)
+            gone = [row for row in page if row["id"] not in present]
+            if not gone:
+                continue
+            for row in gone:
+                report.removed[(what, row["tenant"])] += 1
+                if row["tenant"] not in report.tenant_slugs:
+                    report.tenant_slugs[row["tenant"]] = self._graph_tenant_slug(row["tenant"])
+            report.deleted[what] += len(gone)
+            if not dry_run:
+                gone_ids = sorted(row["id"] for row in gone)
+                self.gateway.write_transaction(f"cleanup:{what}", lambda tx, g=gone_ids: delete(tx, g))
+
+    def _graph_tenant_slug(self, tenant_id: str | None) -> str | None:
+        if tenant_id is None:
+            return None
+        rows = self.gateway.read("tenant_slug", "MATCH (t:Tenant {id: $id}) RETURN t.slug AS slug", {"id": tenant_id})
+        return rows[0]["slug"] if rows else None
+
+    def _graph_pages(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[dict[str, Any]]]:
+        """The graph's (id, tenant) under a MATCH, in pages (labels/types come from the mapping)."""
         where = f" WHERE {var}.id > $after"
         if tenant_id is not None:
             where += f" AND {var}.tenant_id = $tenant" if scoped else f" AND {var}.id = $tenant"
-        query = f"{match}{where} RETURN {var}.id AS id ORDER BY id LIMIT $limit"
+        tenant = f"{var}.tenant_id" if scoped else f"{var}.id"
+        query = f"{match}{where} RETURN {var}.id AS id, {tenant} AS tenant ORDER BY id LIMIT $limit"
         after = ""
         while True:
             rows = self.gateway.read("graph_ids", query, {"after": after, "tenant": tenant_id, "limit": 5000})
             if not rows:
                 return
-            ids = [r["id"] for r in rows]
-            yield ids
-            after = ids[-1]
+            yield rows
+            after = rows[-1]["id"]
+
+    def _graph_ids(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[str]]:
+        """The graph's ids under a MATCH, in pages."""
+        for rows in self._graph_pages(match, var, tenant_id, scoped):
+            yield [row["id"] for row in rows]
 
     def _derive_all(self, tenant_id: str | None) -> None:
         """Recompute WORKS_AT and INTERACTED for every contact and person (of one tenant)."""
@@ -237,6 +346,14 @@ class GraphSync:
     def incremental(self, *, max_changes: int | None = None) -> SyncReport:
         """Apply every change_log entry after the checkpoint, batch by batch."""
         report = SyncReport(mode="incremental")
+        try:
+            self.ensure_schema()
+            return self._incremental(report, max_changes)
+        except (ServiceError, sa.exc.OperationalError):
+            self.schema = None  # Neo4j (or the CRM) went away: check the schema again when it is back
+            raise
+
+    def _incremental(self, report: SyncReport, max_changes: int | None) -> SyncReport:
         applied = 0
         checkpoint = self.checkpoint() or 0
         while max_changes is None or applied < max_changes:

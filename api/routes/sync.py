@@ -116,7 +116,12 @@ def run_sync(
                 )
             # A full sync embeds everything once at the end (embed_all), after the derived relationships.
             on_written = pipeline.submit if pipeline is not None and mode != "full" else None
-            runner = GraphSync(services.engine, services.gateway, on_entities_written=on_written)
+            runner = GraphSync(
+                services.engine,
+                services.gateway,
+                on_entities_written=on_written,
+                vector_dimensions=services.settings.embedding_dimensions,
+            )
             if mode == "full":
                 report = runner.full(caller.tenant_slug)
                 if pipeline is not None:
