@@ -365,6 +365,7 @@ class GraphSync:
                         self._warn_if_ahead(conn, checkpoint)
                     break
                 batch = self._batch_for(conn, changes, report)
+            self._refuse_tenant_collisions(batch.nodes.get("tenant", []))
             last_seq = changes[-1].seq
             self._write(batch, report, checkpoint=last_seq)
             applied += len(changes)
@@ -374,6 +375,25 @@ class GraphSync:
             if len(changes) < limit:  # all there was (or all before a gap): no need to ask again
                 break
         return report
+
+    def _refuse_tenant_collisions(self, records: Sequence[NodeRecord]) -> None:
+        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that."""
+        pairs = [{"id": r.id, "slug": r.properties["slug"]} for r in records if r.properties.get("slug")]
+        if not pairs:
+            return
+        rows = self.gateway.read(
+            "tenant_slug_conflicts",
+            "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
+            "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
+            {"pairs": pairs},
+        )
+        if rows:
+            row = rows[0]
+            raise GraphConflictError(
+                f"the graph holds another tenant with slug '{row['slug']}' (id {row['theirs']}; this CRM's is "
+                f"{row['mine']}): the tenant was re-created, or the graph holds another CRM's data; run "
+                "`kgcrm sync --full`, which removes what is not in SQL (`--dry-run` first shows what)"
+            )
 
     def _warn_if_ahead(self, conn: sa.Connection, checkpoint: int) -> None:
         """A checkpoint past the end of the change log: the CRM was restored or replaced (once per instance)."""
