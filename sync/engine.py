@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,13 +31,16 @@ from graph.gateway import GraphGateway
 from graph.schema import SchemaState, ensure_schema
 from kgcrm.errors import GraphConflictError, NotFoundError, ServiceError
 from sync import extract, load
-from sync.changes import CHANGE_LOG, ChangeLogReader
+from sync.changes import CHANGE_LOG, Change, ChangeLogReader
 from sync.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SOURCE = "change_log"
+#: The embeddings' own checkpoint (sync.embedding_progress): every change up to it has its embeddings.
+EMBEDDINGS_SOURCE = "embeddings"
+EMBED_ALL = -1  # that checkpoint after a full sync, until its embeddings are written: embed every entity
 DEFAULT_VECTOR_DIMENSIONS = 384  # the default embedding model's (Settings.embedding_dimensions)
 
 Progress = Callable[[str, int], None]  # (what, rows done in this step)
@@ -147,10 +150,8 @@ class GraphSync:
 
     # --- checkpoint ------------------------------------------------------------------------
 
-    def checkpoint(self) -> int | None:
-        rows = self.gateway.read(
-            "sync_checkpoint_read", cypher.load("sync_checkpoint_read"), {"source": CHECKPOINT_SOURCE}
-        )
+    def checkpoint(self, source: str = CHECKPOINT_SOURCE) -> int | None:
+        rows = self.gateway.read("sync_checkpoint_read", cypher.load("sync_checkpoint_read"), {"source": source})
         return rows[0]["last_seq"] if rows else None
 
     def last_run_at(self) -> datetime | None:
@@ -176,6 +177,8 @@ class GraphSync:
         report = SyncReport(mode="full (dry run)" if dry_run else "full")
         if not dry_run:
             self.ensure_schema()
+            # Until the caller has embedded what this run writes (sync.embedding_progress), every entity is due.
+            self._write_checkpoint_only(EMBED_ALL, source=EMBEDDINGS_SOURCE)
         with self.engine.connect() as conn:
             tenant_id = None
             if tenant_slug is not None:
@@ -508,12 +511,63 @@ class GraphSync:
             if entity_ids:
                 self._on_entities_written(entity_ids)
 
-    def _write_checkpoint_only(self, seq: int) -> None:
+    def _write_checkpoint_only(self, seq: int, *, source: str = CHECKPOINT_SOURCE) -> None:
         self.gateway.write(
-            "sync_checkpoint_write",
-            cypher.load("sync_checkpoint_write"),
-            {"source": CHECKPOINT_SOURCE, "last_seq": seq},
+            "sync_checkpoint_write", cypher.load("sync_checkpoint_write"), {"source": source, "last_seq": seq}
         )
+
+    def mark_embedded(self, seq: int) -> None:
+        """Every change up to ``seq`` has its embeddings written (or ``EMBED_ALL``: every entity is due)."""
+        self._write_checkpoint_only(seq, source=EMBEDDINGS_SOURCE)
+
+    def changed_entities(self, after: int, through: int) -> Iterator[list[str]]:
+        """The ids of the entity rows the change log names in ``(after, through]``, in pages."""
+        entity_tables = [m.table for m in NODES if m.entity] + list(SUBTYPE_PARENT)
+        while after < through:
+            with self.engine.connect() as conn:
+                query = (
+                    sa.select(CHANGE_LOG.c.seq, CHANGE_LOG.c.entity_id)
+                    .where(CHANGE_LOG.c.seq > after, CHANGE_LOG.c.seq <= through)
+                    .where(CHANGE_LOG.c.entity_type.in_(entity_tables))
+                    .order_by(CHANGE_LOG.c.seq)
+                    .limit(self.batch_size)
+                )
+                rows = conn.execute(query).all()
+            if not rows:
+                return
+            yield sorted({str(row.entity_id) for row in rows})
+            after = int(rows[-1].seq)
+
+    # --- repair --------------------------------------------------------------------------------
+
+    def resync(
+        self,
+        ids_by_table: dict[str, set[str]],
+        *,
+        contacts: Iterable[str] = (),
+        people: Iterable[str] = (),
+    ) -> SyncReport:
+        """Make these rows' nodes and relationships equal to SQL (upsert, or delete when the row is gone),
+        and derive WORKS_AT for these contacts and INTERACTED for these people again."""
+        report = SyncReport(mode="repair")
+        self.ensure_schema()
+        changes = [
+            Change(0, None, table, entity_id, "repair", None)
+            for table, ids in ids_by_table.items()
+            for entity_id in sorted(ids)
+        ]
+        for start in range(0, len(changes), self.batch_size):
+            with self.engine.connect() as conn:
+                batch = self._batch_for(conn, changes[start : start + self.batch_size], report)
+            self._write(batch, report)
+        for label, ids, refresh in (
+            ("Contact", sorted(contacts), self._derive_contacts),
+            ("Person", sorted(people), self._derive_people),
+        ):
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start : start + self.batch_size]
+                self.gateway.write_transaction(f"repair:{label}", lambda tx, c=chunk, f=refresh: f(tx, c))
+        return report
 
     @staticmethod
     def _derive_contacts(tx: ManagedTransaction, ids: Sequence[str]) -> None:

@@ -27,6 +27,7 @@ from api.errors import RETRY_AFTER_S, ApiError
 from api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
 from graph.gateway import GraphGateway
 from sync.changes import CHANGE_LOG
+from sync.embedding_progress import EmbeddingProgress
 from sync.engine import GraphSync
 from sync.transform import parse_timestamp
 
@@ -122,12 +123,19 @@ def run_sync(
                 on_entities_written=on_written,
                 vector_dimensions=services.settings.embedding_dimensions,
             )
+            # The embeddings' own checkpoint: what a killed run left is re-queued first (sync.embedding_progress).
+            progress = EmbeddingProgress(runner, pipeline) if pipeline is not None else None
             if mode == "full":
+                previous = progress.before_full() if progress is not None else None
                 report = runner.full(caller.tenant_slug)
-                if pipeline is not None:
-                    pipeline.embed_all(caller.tenant_id)
+                if progress is not None:
+                    progress.full_done(report, caller.tenant_id, previous)
             else:
+                if progress is not None:
+                    progress.resume()
                 report = runner.incremental()
+                if progress is not None:
+                    progress.incremental_done(report)
             embedded = pipeline.flush().embedded if pipeline is not None else None
     finally:
         services.sync_lock.release()
