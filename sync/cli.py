@@ -19,7 +19,7 @@ from kgcrm.settings import Settings
 from sync import extract
 from sync.changes import CHANGE_LOG
 from sync.embedding_progress import EmbeddingProgress
-from sync.engine import GraphSync, SyncReport
+from sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
 from sync.mapping import EDGES, NODES
 from sync.repair import repair
 from sync.verify import SyncVerifier, VerifyReport
@@ -137,6 +137,7 @@ def status(ctx: typer.Context) -> None:
             runner = GraphSync(engine, gateway)
             last_seq = runner.checkpoint() or 0
             last_run = runner.last_run_at()
+            embedded = runner.checkpoint(EMBEDDINGS_SOURCE)
         with engine.connect() as conn:
             pending, oldest = conn.execute(
                 sa.select(sa.func.count(), sa.func.min(CHANGE_LOG.c.changed_at)).where(CHANGE_LOG.c.seq > last_seq)
@@ -151,6 +152,14 @@ def status(ctx: typer.Context) -> None:
     table.add_row("pending changes", str(pending))
     table.add_row("lag (oldest pending change)", lag)
     table.add_row("last run", last_run.isoformat() if last_run else "never")
+    table.add_row(
+        "embeddings written through seq",
+        "unknown"
+        if embedded is None
+        else "every entity due (after a full sync)"
+        if embedded == EMBED_ALL
+        else str(embedded),
+    )
     Console().print(table)
 
 
