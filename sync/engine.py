@@ -1,10 +1,13 @@
 """The sync: full and incremental mirroring of the relational CRM into Neo4j.
 
-Full sync (:meth:`GraphSync.full`) reads every table in batches
-(get → transform → load), removes graph nodes whose rows are gone (cleanup),
-recomputes the derived relationships, and moves the checkpoint to the
-change_log position it started from, so that changes written meanwhile are
-applied by the next incremental run.
+Every run first applies what is missing of the graph schema (:meth:`GraphSync.ensure_schema`).
+
+Full sync (:meth:`GraphSync.full`) first removes what is in the graph but not in SQL
+(cleanup, reported per label and tenant; without a tenant, Tenant nodes too), so that
+nothing stale collides with what it writes; then reads every table in batches
+(get → transform → load), recomputes the derived relationships, and moves the
+checkpoint to the change_log position it started from, so that changes written
+meanwhile are applied by the next incremental run.
 
 Incremental sync (:meth:`GraphSync.incremental`) reads ``change_log`` in ``seq``
 order and, for each batch, makes the graph match the *current* rows of the
@@ -215,10 +218,10 @@ class GraphSync:
             {"slug": slug, "id": tenant_id},
         )
         if rows:
-            raise GraphConflictError(
-                f"the graph holds another tenant with slug '{slug}' (id {rows[0]['id']}; this CRM's is {tenant_id}): "
-                "a full sync of one tenant never removes another's nodes; run `kgcrm sync --full` without --tenant "
-                "(`--dry-run` first shows what it removes)"
+            raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
+                f"the graph holds another tenant with slug '{slug}' than this CRM's: a full sync of one tenant never "
+                "removes another's nodes; run `kgcrm sync --full` without --tenant (`--dry-run` first shows what it "
+                "removes)"
             )
 
     def _full_nodes(self, conn: sa.Connection, mapping: NodeMapping, tenant_id: str | None, report: SyncReport) -> None:
@@ -391,11 +394,10 @@ class GraphSync:
             {"pairs": pairs},
         )
         if rows:
-            row = rows[0]
-            raise GraphConflictError(
-                f"the graph holds another tenant with slug '{row['slug']}' (id {row['theirs']}; this CRM's is "
-                f"{row['mine']}): the tenant was re-created, or the graph holds another CRM's data; run "
-                "`kgcrm sync --full`, which removes what is not in SQL (`--dry-run` first shows what)"
+            raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
+                f"the graph holds another tenant with slug '{rows[0]['slug']}' than this CRM's: the tenant was "
+                "re-created, or the graph holds another CRM's data; run `kgcrm sync --full`, which removes what is "
+                "not in SQL (`--dry-run` first shows what)"
             )
 
     def _warn_if_ahead(self, conn: sa.Connection, checkpoint: int) -> None:

@@ -241,3 +241,36 @@ def test_kgcrm_sync_full_dry_run_shows_the_removals_then_the_full_sync_reports_t
     assert real.exit_code == 0, real.output
     assert "removed" in real_out and f"acme ({theirs})" in real_out
     assert_no_drift(engine, gateway)
+
+
+def test_post_v1_sync_full_over_another_tenant_with_the_slug_is_409_naming_the_fix_not_the_tenant(
+    tmp_path, sqlite_template, other_crm, gateway, neo4j_credentials
+):
+    from fastapi.testclient import TestClient
+
+    from api import keys
+    from api.app import create_app
+    from api.services import build_services
+    from tests.api.helpers import api_settings
+
+    path = tmp_path / "crm.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    theirs = small_crm(Rows(other_crm), "acme")
+    GraphSync(other_crm, gateway).full()
+    small_crm(Rows(engine), "acme")
+    key = keys.create_key(engine, "acme").key
+    settings = api_settings(path, neo4j_credentials)
+    services = build_services(settings, engine=engine, load_embeddings=False, chat_from_settings=False)
+    try:
+        with TestClient(create_app(settings, services=services), raise_server_exceptions=False) as client:
+            answer = client.post("/v1/sync", json={"mode": "full"}, headers={"Authorization": f"Bearer {key}"})
+    finally:
+        services.close()
+        engine.dispose()
+
+    assert answer.status_code == 409, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "graph_conflict"
+    assert "kgcrm sync --full" in error["message"]
+    assert theirs not in answer.text  # another tenant's id is never shown
