@@ -21,13 +21,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from graph.gateway import GraphGateway, make_driver
-from graph.server import neo4j_credentials
-from kgcrm.errors import ConfigurationError
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import neo4j_credentials
+from kgcrm.core.errors import ConfigurationError
 from kgcrm.services import database_engine
-from kgcrm.settings import Settings
-from retrieval.cache import AnswerCache, GraphVersion
-from retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def build_services(
         gateway = GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
     error = None
     if embedding_model is None and load_embeddings:
-        from kgcrm.embedding import load_embedding_model
+        from kgcrm.core.embedding import load_embedding_model
 
         try:
             embedding_model = load_embedding_model(settings)
@@ -125,7 +125,7 @@ def build_services(
             log.warning("no embedding model: search and resolution use fulltext only (%s)", exc)
     model = SerializedModel(embedding_model) if embedding_model is not None else None
     if chat_model is None and chat_from_settings:
-        from retrieval.llm import chat_model_from_settings
+        from kgcrm.retrieval.llm import chat_model_from_settings
 
         chat_model = chat_model_from_settings(settings)
     stack = build_stack(

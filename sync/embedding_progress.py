@@ -2,7 +2,7 @@
 
 The sync's checkpoint (the last applied change_log seq) commits with the batch it
 covers, but embeddings are computed afterwards, in the background
-(``sync.embeddings``): a process killed in between has moved its checkpoint past
+(``kgcrm.sync.embeddings``): a process killed in between has moved its checkpoint past
 changes whose embeddings were never written. So the embeddings keep a checkpoint of
 their own (``SyncState {id: 'embeddings'}``), moved only after the pipeline flushed,
 and each run first re-queues what lies between the two:
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 
-from sync.embeddings import EmbeddingPipeline
-from sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
+from kgcrm.sync.embeddings import EmbeddingPipeline
+from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
 
 log = logging.getLogger(__name__)
 

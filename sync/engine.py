@@ -29,14 +29,14 @@ from typing import Any
 import sqlalchemy as sa
 from neo4j import ManagedTransaction
 
-import cypher
-from graph.gateway import GraphGateway
-from graph.schema import SchemaState, ensure_schema
-from kgcrm.errors import GraphConflictError, NotFoundError, ServiceError
-from sync import extract, load
-from sync.changes import CHANGE_LOG, Change, ChangeLogReader
-from sync.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
-from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import SchemaState, ensure_schema
+from kgcrm.core.errors import GraphConflictError, NotFoundError, ServiceError
+from kgcrm.sync import extract, load
+from kgcrm.sync.changes import CHANGE_LOG, Change, ChangeLogReader
+from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
+from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Per label (and per mirrored relationship type) both sides are read in id order
 and merged: a row missing from the graph, a node whose row is gone, and a node
 whose properties differ from what its row would give (compared by per-row
 checksums) are each listed as drift. Rows the sync refuses (see
-``sync.transform``) are listed as rejected, not as drift. Reference relationships
+``kgcrm.sync.transform``) are listed as rejected, not as drift. Reference relationships
 are compared by count.
 
 Compared one by one, each recomputed from SQL with queries of its own (not through
@@ -33,13 +33,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import cypher
-from graph.gateway import GraphGateway
-from sync import extract
-from sync.embeddings import DEFAULT_MAX_CHARS, content_hash
-from sync.engine import MISSING_END
-from sync.mapping import EDGES, NODES, SUBJECT_TYPES, EdgeMapping, NodeMapping
-from sync.transform import (
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.sync import extract
+from kgcrm.sync.embeddings import DEFAULT_MAX_CHARS, content_hash
+from kgcrm.sync.engine import MISSING_END
+from kgcrm.graph.mapping import EDGES, NODES, SUBJECT_TYPES, EdgeMapping, NodeMapping
+from kgcrm.sync.transform import (
     EdgeRecord,
     NodeRecord,
     RejectedRow,

@@ -18,15 +18,15 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from crm.database import make_engine
-from crm.triggers import LOGGED_TABLES
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import Neo4jCredentials
-from kgcrm.errors import GraphConflictError
-from kgcrm.settings import Settings
-from sync.cli import sync_app
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.triggers import LOGGED_TABLES
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.errors import GraphConflictError
+from kgcrm.core.settings import Settings
+from kgcrm.cli.sync import sync_app
+from kgcrm.sync.engine import GraphSync
 from tests.support.crm_fixtures import Rows
 from tests.sync.test_faults import Fingerprint, assert_no_drift, assert_same_graph, clean_full_sync
 
@@ -248,9 +248,9 @@ def test_post_v1_sync_full_over_another_tenant_with_the_slug_is_409_naming_the_f
 ):
     from fastapi.testclient import TestClient
 
-    from api import keys
-    from api.app import create_app
-    from api.services import build_services
+    from kgcrm.api import keys
+    from kgcrm.api.app import create_app
+    from kgcrm.api.services import build_services
     from tests.api.helpers import api_settings
 
     path = tmp_path / "crm.sqlite3"

@@ -37,14 +37,14 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from crm.database import make_engine
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import LocalNeo4jServer, Neo4jCredentials
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 from tests.support.neo4j_fixtures import neo4j_test_settings
 
 pytestmark = pytest.mark.neo4j
@@ -518,10 +518,10 @@ def test_a_follower_killed_while_embedding_loses_no_embedding(crm, gateway, neo4
     """kill -9 of `kgcrm sync --follow` (with embeddings) at random points, among them right after it applied
     a batch of a backlog (whose embeddings are still queued: the follower flushes after the backlog), and
     restarted each time. Then one `kgcrm sync`: verify, embeddings included, finds no drift, with no repair."""
-    from kgcrm.embedding import load_embedding_model
-    from kgcrm.settings import Settings
-    from sync.embedding_progress import EmbeddingProgress
-    from sync.embeddings import EmbeddingPipeline
+    from kgcrm.core.embedding import load_embedding_model
+    from kgcrm.core.settings import Settings
+    from kgcrm.sync.embedding_progress import EmbeddingProgress
+    from kgcrm.sync.embeddings import EmbeddingPipeline
 
     rng = random.Random(seed)
     model = load_embedding_model(Settings(embedding_model=EMBEDDING_MODEL))

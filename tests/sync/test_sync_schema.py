@@ -19,15 +19,15 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
-from api import keys
-from api.app import create_app
-from api.services import build_services
-from crm.database import make_engine
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema, ensure_schema, schema_state, schema_statements
-from graph.server import Neo4jCredentials
-from kgcrm.errors import SchemaError
-from sync.engine import GraphSync
+from kgcrm.api import keys
+from kgcrm.api.app import create_app
+from kgcrm.api.services import build_services
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema, ensure_schema, schema_state, schema_statements
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.errors import SchemaError
+from kgcrm.sync.engine import GraphSync
 from tests.api.helpers import api_settings, wipe_graph
 from tests.support.crm_fixtures import Rows
 

@@ -17,17 +17,17 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import Neo4jCredentials
-from kgcrm.embedding import load_embedding_model
-from kgcrm.settings import Settings
-from sync.cli import sync_app
-from sync.embedding_progress import EmbeddingProgress
-from sync.embeddings import EmbeddingPipeline
-from sync.engine import GraphSync
-from sync.repair import repair
-from sync.verify import SyncVerifier
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.embedding import load_embedding_model
+from kgcrm.core.settings import Settings
+from kgcrm.cli.sync import sync_app
+from kgcrm.sync.embedding_progress import EmbeddingProgress
+from kgcrm.sync.embeddings import EmbeddingPipeline
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.repair import repair
+from kgcrm.sync.verify import SyncVerifier
 from tests.support.crm_fixtures import Rows, database_url
 from tests.sync.test_converge import small_crm
 from tests.sync.test_faults import Fingerprint, assert_same_graph
