@@ -38,7 +38,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kgcrm.graph.gateway import GraphQueryError
 from kgcrm.core.errors import (
     DatabaseUnavailable,
     DataError,
@@ -49,6 +48,7 @@ from kgcrm.core.errors import (
     SchemaError,
     ServiceError,
 )
+from kgcrm.graph.gateway import GraphQueryError
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
-from kgcrm.core.errors import ConfigurationError
-from kgcrm.services import database_engine
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.services import database_engine
 
 log = logging.getLogger(__name__)
 

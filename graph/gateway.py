@@ -18,8 +18,8 @@ import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kgcrm.graph.server import Neo4jCredentials
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable, SchemaError
+from kgcrm.graph.server import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 

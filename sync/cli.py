@@ -14,13 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kgcrm.core.errors import ServiceError
-from kgcrm.services import database_engine, graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.graph.mapping import EDGES, NODES
+from kgcrm.services import database_engine, graph_gateway
 from kgcrm.sync import extract
 from kgcrm.sync.changes import CHANGE_LOG
 from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
-from kgcrm.graph.mapping import EDGES, NODES
 from kgcrm.sync.repair import repair
 from kgcrm.sync.verify import SyncVerifier, VerifyReport
 

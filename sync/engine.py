@@ -30,12 +30,12 @@ import sqlalchemy as sa
 from neo4j import ManagedTransaction
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import SchemaState, ensure_schema
 from kgcrm.core.errors import GraphConflictError, NotFoundError, ServiceError
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
+from kgcrm.graph.schema import SchemaState, ensure_schema
 from kgcrm.sync import extract, load
 from kgcrm.sync.changes import CHANGE_LOG, Change, ChangeLogReader
-from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from kgcrm.sync.engine import GraphSync, SyncReport
 from kgcrm.graph.mapping import EDGES, TABLE_OF_LABEL
+from kgcrm.sync.engine import GraphSync, SyncReport
 from kgcrm.sync.verify import ABOUT, EMBEDDING, INTERACTED, WORKS_AT, VerifyReport
 
 _TABLE_OF_TYPE = {edge.type: edge.table for edge in EDGES}

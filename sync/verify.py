@@ -35,10 +35,10 @@ import sqlalchemy as sa
 
 from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import EDGES, NODES, SUBJECT_TYPES, EdgeMapping, NodeMapping
 from kgcrm.sync import extract
 from kgcrm.sync.embeddings import DEFAULT_MAX_CHARS, content_hash
 from kgcrm.sync.engine import MISSING_END
-from kgcrm.graph.mapping import EDGES, NODES, SUBJECT_TYPES, EdgeMapping, NodeMapping
 from kgcrm.sync.transform import (
     EdgeRecord,
     NodeRecord,

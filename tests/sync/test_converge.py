@@ -18,14 +18,14 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.errors import GraphConflictError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.crm.triggers import LOGGED_TABLES
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.errors import GraphConflictError
-from kgcrm.core.settings import Settings
-from kgcrm.cli.sync import sync_app
 from kgcrm.sync.engine import GraphSync
 from tests.support.crm_fixtures import Rows
 from tests.sync.test_faults import Fingerprint, assert_no_drift, assert_same_graph, clean_full_sync

@@ -22,11 +22,11 @@ from fastapi.testclient import TestClient
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.services import build_services
+from kgcrm.core.errors import SchemaError
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema, ensure_schema, schema_state, schema_statements
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.errors import SchemaError
 from kgcrm.sync.engine import GraphSync
 from tests.api.helpers import api_settings, wipe_graph
 from tests.support.crm_fixtures import Rows

@@ -17,12 +17,12 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.embedding import load_embedding_model
+from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.embedding import load_embedding_model
-from kgcrm.core.settings import Settings
-from kgcrm.cli.sync import sync_app
 from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.embeddings import EmbeddingPipeline
 from kgcrm.sync.engine import GraphSync
