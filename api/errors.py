@@ -12,10 +12,12 @@ an id or name that does not exist in the tenant       404     ``not_found``
 a free-text target that names several entities        409     ``ambiguous`` (+ ``candidates``)
 a status move out of a terminal status                409     ``terminal_status`` (+ ``field``)
 a sync already running                                409     ``sync_in_progress``
+a full sync of one tenant the graph's data blocks      409     ``graph_conflict`` (the message names the fix)
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
 a body over the size limit                            413     ``payload_too_large``
 Neo4j or the SQL database unavailable                 503     ``service_unavailable`` (+ ``Retry-After``)
+the graph lacks its schema (an index is missing)      503     ``service_unavailable`` (the message names the fix)
 anything else                                         500     ``internal_error`` (logged, never shown)
 ====================================================  ======  =======================
 
@@ -42,10 +44,12 @@ from kgcrm.core.errors import (
     AmbiguousTargetError,
     DatabaseUnavailable,
     DataError,
+    GraphConflictError,
     GraphQueryError,
     KgcrmError,
     Neo4jUnavailable,
     NotFoundError,
+    SchemaError,
     ServiceError,
     TerminalStatusError,
 )
@@ -180,6 +184,8 @@ def translate(exc: BaseException) -> ApiError | None:
         return unavailable("the graph database is unavailable: try again shortly")
     if isinstance(exc, ServiceError):
         return unavailable("a backing service is unavailable: try again shortly")
+    if isinstance(exc, SchemaError):  # kgcrm's own message: which index, and the command that creates it
+        return unavailable(str(exc))
     if isinstance(exc, neo4j.exceptions.TransientError):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, neo4j.exceptions.AuthError):
@@ -192,6 +198,8 @@ def translate(exc: BaseException) -> ApiError | None:
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, NotFoundError):
         return not_found(str(exc), field=exc.field)
+    if isinstance(exc, GraphConflictError):
+        return ApiError(409, "graph_conflict", str(exc))
     if isinstance(exc, AmbiguousTargetError):
         return ambiguous(str(exc), [c.model_dump() for c in exc.candidates], field=exc.field)
     if isinstance(exc, TerminalStatusError):

@@ -341,6 +341,8 @@ class Health(BaseModel):
 class ServiceState(BaseModel):
     status: Literal["ok", "error", "disabled"]
     error: str | None = None
+    missing: list[str] | None = None  # graph_schema: constraints and indexes not in the graph
+    populating: list[str] | None = None  # graph_schema: indexes still being built
 
 
 class Readiness(BaseModel):

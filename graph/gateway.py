@@ -9,6 +9,7 @@ errors. The driver is built once by the caller and passed in.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -17,12 +18,17 @@ import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kgcrm.core.errors import GraphQueryError, KgcrmError, Neo4jUnavailable
+from kgcrm.core.errors import GraphQueryError, KgcrmError, Neo4jUnavailable, SchemaError
 from kgcrm.graph.credentials import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: How to fix a graph without its schema (every sync applies it; ``graph init`` is the explicit command).
+SCHEMA_FIX = "run `kgcrm graph init` (or `kgcrm sync`, which applies the graph schema first)"
+_MISSING_INDEX = re.compile(r"no such (\w+) schema index: ?['`\"]?([\w.-]+)", re.IGNORECASE)
+_INDEX_NOT_READY = re.compile(r"index\b.*\b(?:is not online|still populating|is populating)", re.IGNORECASE)
 
 
 def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
@@ -92,4 +98,10 @@ class GraphGateway:
     def _translate(name: str, error: Neo4jError) -> KgcrmError:
         if isinstance(error, AuthError):
             return Neo4jUnavailable(f"Neo4j refused the credentials (while running '{name}')")
+        message = error.message or ""
+        if missing := _MISSING_INDEX.search(message):
+            kind, index = missing.groups()
+            return SchemaError(f"the graph has no {kind.lower()} index '{index}' (query '{name}'): {SCHEMA_FIX}")
+        if _INDEX_NOT_READY.search(message):
+            return SchemaError(f"a graph index is still being built (query '{name}'): retry shortly")
         return GraphQueryError(name, error.code, error.message)

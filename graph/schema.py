@@ -3,12 +3,18 @@
 The statements live in ``cypher/schema.cypher`` and ``cypher/vector_index.cypher``;
 :func:`apply_schema` runs them (all idempotent) and waits until every index is
 online, so that the first query after ``kgcrm graph init`` is served by them.
+
+:func:`ensure_schema` is what every sync runs first: it reads ``SHOW CONSTRAINTS`` and
+``SHOW INDEXES`` once, applies only the statements whose constraint or index is
+missing, and waits for the indexes that are not online yet; on a graph that has its
+schema it costs those two reads. :func:`schema_state` is the same check without any
+change (``/readyz``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kgcrm import cypher
 from kgcrm.core.errors import SchemaError
@@ -27,9 +33,84 @@ def apply_schema(gateway: GraphGateway, *, dimensions: int, timeout_s: int = 300
     """Create every constraint and index (idempotent), then wait until all are online."""
     for number, statement in enumerate(cypher.statements("schema"), start=1):
         gateway.write(f"schema#{number}", statement)
+    _create_vector_index(gateway, dimensions)
+    return await_indexes(gateway, timeout_s=timeout_s)
+
+
+#: The name each schema statement creates: ``CREATE CONSTRAINT tenant_id IF NOT EXISTS …``.
+_CREATES = re.compile(r"\bCREATE\s+(?:CONSTRAINT|(?:[A-Z]+\s+)?INDEX)\s+(\w+)\s+IF\s+NOT\s+EXISTS", re.IGNORECASE)
+#: The vector index, created by ``cypher/vector_index*.cypher`` (it needs the model's dimensions).
+VECTOR_INDEX = "entity"
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """What of the schema is in the graph: names missing, indexes populating or failed."""
+
+    missing: tuple[str, ...] = ()
+    populating: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    applied: tuple[str, ...] = field(default=(), compare=False)  # what ensure_schema created
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.populating or self.failed)
+
+    def describe(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append("missing: " + ", ".join(self.missing))
+        if self.populating:
+            parts.append("populating: " + ", ".join(self.populating))
+        if self.failed:
+            parts.append("failed: " + ", ".join(self.failed))
+        return "; ".join(parts) or "ok"
+
+
+def schema_statements() -> dict[str, str]:
+    """Every schema statement of ``cypher/schema.cypher`` by the name it creates."""
+    named: dict[str, str] = {}
+    for statement in cypher.statements("schema"):
+        match = _CREATES.search(statement)
+        if match is None:
+            raise SchemaError(f"cypher/schema.cypher: a statement creates nothing with a name: {statement[:80]}")
+        named[match.group(1)] = statement
+    return named
+
+
+def schema_state(gateway: GraphGateway) -> SchemaState:
+    """Which constraints and indexes of the schema are missing, populating or failed (reads only)."""
+    constraints = {r["name"] for r in gateway.read("show_constraints", "SHOW CONSTRAINTS YIELD name RETURN name")}
+    indexes = {s.name: s.state for s in index_states(gateway)}
+    wanted = [*schema_statements(), VECTOR_INDEX]
+    missing = tuple(name for name in wanted if name not in constraints and name not in indexes)
+    populating = tuple(sorted(n for n, state in indexes.items() if state == "POPULATING"))
+    failed = tuple(sorted(n for n, state in indexes.items() if state not in ("ONLINE", "POPULATING")))
+    return SchemaState(missing=missing, populating=populating, failed=failed)
+
+
+def ensure_schema(gateway: GraphGateway, *, dimensions: int, timeout_s: int = 300) -> SchemaState:
+    """Apply what of the schema is missing, then wait until every index is online.
+
+    Cheap when the schema is there (two reads). Raises :class:`SchemaError` when an
+    index failed or did not come online within ``timeout_s``.
+    """
+    state = schema_state(gateway)
+    if state.ok:
+        return state
+    statements = schema_statements()
+    for name in state.missing:
+        if name == VECTOR_INDEX:
+            _create_vector_index(gateway, dimensions)
+        else:
+            gateway.write(f"schema:{name}", statements[name])
+    await_indexes(gateway, timeout_s=timeout_s)
+    return SchemaState(applied=state.missing)
+
+
+def _create_vector_index(gateway: GraphGateway, dimensions: int) -> None:
     name = "vector_index_filtered" if supports_filtered_vector_index(server_version(gateway)) else "vector_index"
     gateway.write(name, cypher.load(name).strip().rstrip(";"), {"dimensions": dimensions})
-    return await_indexes(gateway, timeout_s=timeout_s)
 
 
 def server_version(gateway: GraphGateway) -> tuple[int, ...]:

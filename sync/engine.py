@@ -1,10 +1,13 @@
 """The sync: full and incremental mirroring of the relational CRM into Neo4j.
 
-Full sync (:meth:`GraphSync.full`) reads every table in batches
-(get → transform → load), removes graph nodes whose rows are gone (cleanup),
-recomputes the derived relationships, and moves the checkpoint to the
-change_log position it started from, so that changes written meanwhile are
-applied by the next incremental run.
+Every run first applies what is missing of the graph schema (:meth:`GraphSync.ensure_schema`).
+
+Full sync (:meth:`GraphSync.full`) first removes what is in the graph but not in SQL
+(cleanup, reported per label and tenant; without a tenant, Tenant nodes too), so that
+nothing stale collides with what it writes; then reads every table in batches
+(get → transform → load), recomputes the derived relationships, and moves the
+checkpoint to the change_log position it started from, so that changes written
+meanwhile are applied by the next incremental run.
 
 Incremental sync (:meth:`GraphSync.incremental`) reads ``change_log`` in ``seq``
 order and, for each batch, makes the graph match the *current* rows of the
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,15 +30,21 @@ import sqlalchemy as sa
 from neo4j import ManagedTransaction
 
 from kgcrm import cypher
+from kgcrm.core.errors import GraphConflictError, ServiceError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
+from kgcrm.graph.schema import SchemaState, ensure_schema
 from kgcrm.sync import extract, load
-from kgcrm.sync.changes import CHANGE_LOG, ChangeLogReader
+from kgcrm.sync.changes import CHANGE_LOG, Change, ChangeLogReader
 from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SOURCE = "change_log"
+#: The embeddings' own checkpoint (sync.embedding_progress): every change up to it has its embeddings.
+EMBEDDINGS_SOURCE = "embeddings"
+EMBED_ALL = -1  # that checkpoint after a full sync, until its embeddings are written: embed every entity
+DEFAULT_VECTOR_DIMENSIONS = 384  # the default embedding model's (Settings.embedding_dimensions)
 
 Progress = Callable[[str, int], None]  # (what, rows done in this step)
 
@@ -51,9 +60,22 @@ class SyncReport:
     nodes_written: Counter[str] = field(default_factory=Counter)
     edges_written: Counter[str] = field(default_factory=Counter)
     deleted: Counter[str] = field(default_factory=Counter)
+    # What a full sync removed because it is not in SQL: (label or type, tenant id) → count,
+    # and each such tenant's slug as the graph had it (the SQL may not have that tenant).
+    removed: Counter[tuple[str, str | None]] = field(default_factory=Counter)
+    tenant_slugs: dict[str | None, str | None] = field(default_factory=dict)
     rejected: list[RejectedRow] = field(default_factory=list)
     changes_applied: int = 0
     last_seq: int | None = None
+
+    def removals(self) -> list[tuple[str, str, int]]:
+        """What the full sync removed (or, dry run, would remove): (label or type, "slug (tenant id)", count)."""
+        rows = []
+        for (what, tenant_id), count in sorted(self.removed.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+            slug = self.tenant_slugs.get(tenant_id)
+            tenant = f"{slug or '?'} ({tenant_id})" if tenant_id else "(no tenant)"
+            rows.append((what, tenant, count))
+        return rows
 
     @property
     def rows_written(self) -> int:
@@ -103,21 +125,36 @@ class GraphSync:
         batch_size: int = 2000,
         on_entities_written: Callable[[Sequence[str]], None] | None = None,
         progress: Progress | None = None,
+        vector_dimensions: int = DEFAULT_VECTOR_DIMENSIONS,
     ) -> None:
         self.engine = engine
         self.gateway = gateway
         self.batch_size = batch_size
+        self.vector_dimensions = vector_dimensions
+        self.schema: SchemaState | None = None  # what ensure_schema found (once per instance)
         self.changes = ChangeLogReader(engine)
         self._on_entities_written = on_entities_written
         self._progress = progress or (lambda what, n: None)
         self._warned_ahead = False
 
+    # --- schema ----------------------------------------------------------------------------
+
+    def ensure_schema(self) -> SchemaState:
+        """Apply what of the graph schema is missing and wait for its indexes (checked once per instance).
+
+        Every run calls it first: the sync owns the schema it writes into and that retrieval reads
+        with (``kgcrm graph init`` is the same, explicitly). A follower checks again after an outage.
+        """
+        if self.schema is None:
+            self.schema = ensure_schema(self.gateway, dimensions=self.vector_dimensions)
+            if self.schema.applied:
+                log.warning("graph schema: created %s", ", ".join(self.schema.applied))
+        return self.schema
+
     # --- checkpoint ------------------------------------------------------------------------
 
-    def checkpoint(self) -> int | None:
-        rows = self.gateway.read(
-            "sync_checkpoint_read", cypher.load("sync_checkpoint_read"), {"source": CHECKPOINT_SOURCE}
-        )
+    def checkpoint(self, source: str = CHECKPOINT_SOURCE) -> int | None:
+        rows = self.gateway.read("sync_checkpoint_read", cypher.load("sync_checkpoint_read"), {"source": source})
         return rows[0]["last_seq"] if rows else None
 
     def last_run_at(self) -> datetime | None:
@@ -129,8 +166,22 @@ class GraphSync:
 
     # --- full ------------------------------------------------------------------------------
 
-    def full(self, tenant_slug: str | None = None) -> SyncReport:
-        report = SyncReport(mode="full")
+    def full(self, tenant_slug: str | None = None, *, dry_run: bool = False) -> SyncReport:
+        """Make the graph equal to SQL (of one tenant), whatever it held before.
+
+        First what is in the graph but not in SQL is removed (and reported per label and
+        tenant in :attr:`SyncReport.removed`): nodes and mirrored relationships whose rows are
+        gone, and, without a tenant, the tenants that are not in SQL (a CRM re-created or
+        restored, a graph left by another CRM), before they can collide with the rows written
+        next. A tenant-scoped run touches only that tenant's nodes; when the graph holds
+        another tenant with the same slug it refuses (:class:`GraphConflictError`) and names the
+        unscoped run that fixes it. ``dry_run``: report what would be removed, change nothing.
+        """
+        report = SyncReport(mode="full (dry run)" if dry_run else "full")
+        if not dry_run:
+            self.ensure_schema()
+            # Until the caller has embedded what this run writes (sync.embedding_progress), every entity is due.
+            self._write_checkpoint_only(EMBED_ALL, source=EMBEDDINGS_SOURCE)
         with self.engine.connect() as conn:
             tenant_id = None
             if tenant_slug is not None:
@@ -139,10 +190,13 @@ class GraphSync:
                     from kgcrm.core.errors import NotFoundError
 
                     raise NotFoundError(f"tenant '{tenant_slug}' does not exist")
+                self._refuse_slug_conflict(tenant_slug, tenant_id)
             start_seq = self.changes.safe_high_water_mark(conn)
-            # Only what is in the graph before this run can be stale: a node this run writes
-            # comes from a row it read, and a row deleted since then is in the change log.
-            stale_candidates = self._labels_and_types_present()
+            # Removed first, so that nothing stale collides with what is written next (a tenant's slug).
+            # A row deleted from now on is in the change log after start_seq: the next run removes it.
+            self._cleanup(conn, tenant_id, report, self._labels_and_types_present(), dry_run=dry_run)
+            if dry_run:
+                return report
             for mapping in NODES:
                 self._full_nodes(conn, mapping, tenant_id, report)
             for edge_mapping in EDGES:
@@ -151,7 +205,6 @@ class GraphSync:
                     batch.add_edges(edge_mapping.table, rows, report)
                     self._write(batch, report, derive=False)  # _derive_all below derives everything once
                     self._progress(edge_mapping.table, len(rows))
-            self._cleanup(conn, tenant_id, report, stale_candidates)
         self._derive_all(tenant_id)
         if tenant_id is None:
             # start_seq even when the checkpoint is further: re-applying a change is harmless, while a
@@ -159,6 +212,19 @@ class GraphSync:
             self._write_checkpoint_only(start_seq)
             report.last_seq = start_seq
         return report
+
+    def _refuse_slug_conflict(self, slug: str, tenant_id: str) -> None:
+        rows = self.gateway.read(
+            "tenant_by_slug",
+            "MATCH (t:Tenant {slug: $slug}) WHERE t.id <> $id RETURN t.id AS id",
+            {"slug": slug, "id": tenant_id},
+        )
+        if rows:
+            raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
+                f"the graph holds another tenant with slug '{slug}' than this CRM's: a full sync of one tenant never "
+                "removes another's nodes; run `kgcrm sync --full` without --tenant (`--dry-run` first shows what it "
+                "removes)"
+            )
 
     def _full_nodes(self, conn: sa.Connection, mapping: NodeMapping, tenant_id: str | None, report: SyncReport) -> None:
         self_referencing = any(ref.target_table == mapping.table for ref in mapping.references)
@@ -187,43 +253,94 @@ class GraphSync:
                 present.add(edge.type)
         return present
 
-    def _cleanup(self, conn: sa.Connection, tenant_id: str | None, report: SyncReport, candidates: set[str]) -> None:
-        """Remove nodes and mirrored relationships whose rows no longer exist (of the labels/types in candidates)."""
-        for mapping in NODES:
-            if mapping.label not in candidates:
-                continue
-            for ids in self._graph_ids(f"MATCH (n:`{mapping.label}`)", "n", tenant_id, mapping.tenant_scoped):
-                gone = sorted(set(ids) - extract.existing_ids(conn, mapping.table, ids))
-                if gone:
-                    self.gateway.write_transaction(
-                        f"cleanup:{mapping.label}", lambda tx, g=gone, m=mapping: load.delete_nodes(tx, m.label, g)
-                    )
-                    report.deleted[mapping.label] += len(gone)
-        for edge in EDGES:
-            if edge.type not in candidates:
-                continue
-            for ids in self._graph_ids(f"MATCH ()-[n:`{edge.type}`]->()", "n", tenant_id, True):
-                gone = sorted(set(ids) - extract.existing_ids(conn, edge.table, ids))
-                if gone:
-                    self.gateway.write_transaction(
-                        f"cleanup:{edge.type}", lambda tx, g=gone, e=edge: load.delete_edges(tx, e.type, g)
-                    )
-                    report.deleted[edge.type] += len(gone)
+    def _cleanup(
+        self, conn: sa.Connection, tenant_id: str | None, report: SyncReport, candidates: set[str], *, dry_run: bool
+    ) -> None:
+        """Remove mirrored relationships and nodes whose rows are not in SQL (of the labels/types in candidates).
 
-    def _graph_ids(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[str]]:
-        """The graph's ids under a MATCH, in pages (labels/types come from the mapping)."""
+        Counted per label/type and tenant in ``report.removed`` (and per label/type in ``report.deleted``);
+        with ``dry_run`` only counted. Without a tenant, a Tenant node not in SQL goes too (with it, every
+        node of that tenant: their rows are not in SQL either).
+        """
+        for edge in EDGES:
+            if edge.type in candidates:
+                self._remove_stale(
+                    conn,
+                    edge.table,
+                    edge.type,
+                    f"MATCH ()-[n:`{edge.type}`]->()",
+                    tenant_id,
+                    True,
+                    report,
+                    dry_run,
+                    lambda tx, g, e=edge: load.delete_edges(tx, e.type, g),
+                )
+        for mapping in reversed(NODES):  # the tenants last: a report names them by their slug in the graph
+            if mapping.label in candidates:
+                self._remove_stale(
+                    conn,
+                    mapping.table,
+                    mapping.label,
+                    f"MATCH (n:`{mapping.label}`)",
+                    tenant_id,
+                    mapping.tenant_scoped,
+                    report,
+                    dry_run,
+                    lambda tx, g, m=mapping: load.delete_nodes(tx, m.label, g),
+                )
+
+    def _remove_stale(
+        self,
+        conn: sa.Connection,
+        table: str,
+        what: str,
+        match: str,
+        tenant_id: str | None,
+        scoped: bool,
+        report: SyncReport,
+        dry_run: bool,
+        delete: Callable[[ManagedTransaction, list[str]], None],
+    ) -> None:
+        for page in self._graph_pages(match, "n", tenant_id, scoped):
+            ids = [row["id"] for row in page]
+            present = extract.existing_ids(conn, table, ids)
+            gone = [row for row in page if row["id"] not in present]
+            if not gone:
+                continue
+            for row in gone:
+                report.removed[(what, row["tenant"])] += 1
+                if row["tenant"] not in report.tenant_slugs:
+                    report.tenant_slugs[row["tenant"]] = self._graph_tenant_slug(row["tenant"])
+            report.deleted[what] += len(gone)
+            if not dry_run:
+                gone_ids = sorted(row["id"] for row in gone)
+                self.gateway.write_transaction(f"cleanup:{what}", lambda tx, g=gone_ids: delete(tx, g))
+
+    def _graph_tenant_slug(self, tenant_id: str | None) -> str | None:
+        if tenant_id is None:
+            return None
+        rows = self.gateway.read("tenant_slug", "MATCH (t:Tenant {id: $id}) RETURN t.slug AS slug", {"id": tenant_id})
+        return rows[0]["slug"] if rows else None
+
+    def _graph_pages(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[dict[str, Any]]]:
+        """The graph's (id, tenant) under a MATCH, in pages (labels/types come from the mapping)."""
         where = f" WHERE {var}.id > $after"
         if tenant_id is not None:
             where += f" AND {var}.tenant_id = $tenant" if scoped else f" AND {var}.id = $tenant"
-        query = f"{match}{where} RETURN {var}.id AS id ORDER BY id LIMIT $limit"
+        tenant = f"{var}.tenant_id" if scoped else f"{var}.id"
+        query = f"{match}{where} RETURN {var}.id AS id, {tenant} AS tenant ORDER BY id LIMIT $limit"
         after = ""
         while True:
             rows = self.gateway.read("graph_ids", query, {"after": after, "tenant": tenant_id, "limit": 5000})
             if not rows:
                 return
-            ids = [r["id"] for r in rows]
-            yield ids
-            after = ids[-1]
+            yield rows
+            after = rows[-1]["id"]
+
+    def _graph_ids(self, match: str, var: str, tenant_id: str | None, scoped: bool) -> Iterable[list[str]]:
+        """The graph's ids under a MATCH, in pages."""
+        for rows in self._graph_pages(match, var, tenant_id, scoped):
+            yield [row["id"] for row in rows]
 
     def _derive_all(self, tenant_id: str | None) -> None:
         """Recompute WORKS_AT and INTERACTED for every contact and person (of one tenant)."""
@@ -237,6 +354,14 @@ class GraphSync:
     def incremental(self, *, max_changes: int | None = None) -> SyncReport:
         """Apply every change_log entry after the checkpoint, batch by batch."""
         report = SyncReport(mode="incremental")
+        try:
+            self.ensure_schema()
+            return self._incremental(report, max_changes)
+        except (ServiceError, sa.exc.OperationalError):
+            self.schema = None  # Neo4j (or the CRM) went away: check the schema again when it is back
+            raise
+
+    def _incremental(self, report: SyncReport, max_changes: int | None) -> SyncReport:
         applied = 0
         checkpoint = self.checkpoint() or 0
         while max_changes is None or applied < max_changes:
@@ -248,6 +373,7 @@ class GraphSync:
                         self._warn_if_ahead(conn, checkpoint)
                     break
                 batch = self._batch_for(conn, changes, report)
+            self._refuse_tenant_collisions(batch.nodes.get("tenant", []))
             last_seq = changes[-1].seq
             self._write(batch, report, checkpoint=last_seq)
             applied += len(changes)
@@ -257,6 +383,24 @@ class GraphSync:
             if len(changes) < limit:  # all there was (or all before a gap): no need to ask again
                 break
         return report
+
+    def _refuse_tenant_collisions(self, records: Sequence[NodeRecord]) -> None:
+        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that."""
+        pairs = [{"id": r.id, "slug": r.properties["slug"]} for r in records if r.properties.get("slug")]
+        if not pairs:
+            return
+        rows = self.gateway.read(
+            "tenant_slug_conflicts",
+            "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
+            "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
+            {"pairs": pairs},
+        )
+        if rows:
+            raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
+                f"the graph holds another tenant with slug '{rows[0]['slug']}' than this CRM's: the tenant was "
+                "re-created, or the graph holds another CRM's data; run `kgcrm sync --full`, which removes what is "
+                "not in SQL (`--dry-run` first shows what)"
+            )
 
     def _warn_if_ahead(self, conn: sa.Connection, checkpoint: int) -> None:
         """A checkpoint past the end of the change log: the CRM was restored or replaced (once per instance)."""
@@ -371,12 +515,63 @@ class GraphSync:
             if entity_ids:
                 self._on_entities_written(entity_ids)
 
-    def _write_checkpoint_only(self, seq: int) -> None:
+    def _write_checkpoint_only(self, seq: int, *, source: str = CHECKPOINT_SOURCE) -> None:
         self.gateway.write(
-            "sync_checkpoint_write",
-            cypher.load("sync_checkpoint_write"),
-            {"source": CHECKPOINT_SOURCE, "last_seq": seq},
+            "sync_checkpoint_write", cypher.load("sync_checkpoint_write"), {"source": source, "last_seq": seq}
         )
+
+    def mark_embedded(self, seq: int) -> None:
+        """Every change up to ``seq`` has its embeddings written (or ``EMBED_ALL``: every entity is due)."""
+        self._write_checkpoint_only(seq, source=EMBEDDINGS_SOURCE)
+
+    def changed_entities(self, after: int, through: int) -> Iterator[list[str]]:
+        """The ids of the entity rows the change log names in ``(after, through]``, in pages."""
+        entity_tables = [m.table for m in NODES if m.entity] + list(SUBTYPE_PARENT)
+        while after < through:
+            with self.engine.connect() as conn:
+                query = (
+                    sa.select(CHANGE_LOG.c.seq, CHANGE_LOG.c.entity_id)
+                    .where(CHANGE_LOG.c.seq > after, CHANGE_LOG.c.seq <= through)
+                    .where(CHANGE_LOG.c.entity_type.in_(entity_tables))
+                    .order_by(CHANGE_LOG.c.seq)
+                    .limit(self.batch_size)
+                )
+                rows = conn.execute(query).all()
+            if not rows:
+                return
+            yield sorted({str(row.entity_id) for row in rows})
+            after = int(rows[-1].seq)
+
+    # --- repair --------------------------------------------------------------------------------
+
+    def resync(
+        self,
+        ids_by_table: dict[str, set[str]],
+        *,
+        contacts: Iterable[str] = (),
+        people: Iterable[str] = (),
+    ) -> SyncReport:
+        """Make these rows' nodes and relationships equal to SQL (upsert, or delete when the row is gone),
+        and derive WORKS_AT for these contacts and INTERACTED for these people again."""
+        report = SyncReport(mode="repair")
+        self.ensure_schema()
+        changes = [
+            Change(0, None, table, entity_id, "repair", None)
+            for table, ids in ids_by_table.items()
+            for entity_id in sorted(ids)
+        ]
+        for start in range(0, len(changes), self.batch_size):
+            with self.engine.connect() as conn:
+                batch = self._batch_for(conn, changes[start : start + self.batch_size], report)
+            self._write(batch, report)
+        for label, ids, refresh in (
+            ("Contact", sorted(contacts), self._derive_contacts),
+            ("Person", sorted(people), self._derive_people),
+        ):
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start : start + self.batch_size]
+                self.gateway.write_transaction(f"repair:{label}", lambda tx, c=chunk, f=refresh: f(tx, c))
+        return report
 
     @staticmethod
     def _derive_contacts(tx: ManagedTransaction, ids: Sequence[str]) -> None:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request, Response
 from kgcrm.api.deps import ServicesDep
 from kgcrm.api.errors import RETRY_AFTER_S
 from kgcrm.api.schemas import Health, Readiness, ServiceState
+from kgcrm.graph.gateway import SCHEMA_FIX
+from kgcrm.graph.schema import schema_state
 from kgcrm.retrieval.sync_status import read_sync_status
 
 log = logging.getLogger(__name__)
@@ -24,19 +26,21 @@ async def healthz() -> Health:
 
 @router.get(
     "/readyz",
-    summary="Readiness: the relational database and Neo4j answer",
+    summary="Readiness: the relational database and Neo4j answer, and the graph has its schema",
     response_model_exclude_none=True,
     responses={503: {"model": Readiness, "description": "A backing service is down."}},
 )
 def readyz(services: ServicesDep, response: Response) -> Readiness:
     states = {"database": _check_database(services.engine), "neo4j": _check_neo4j(services)}
+    if states["neo4j"].status == "ok":
+        states["graph_schema"] = _check_schema(services)
     if services.embedding_model is not None:
         states["embedding"] = ServiceState(status="ok")
     elif services.embedding_error is not None:
         states["embedding"] = ServiceState(status="error", error="the embedding model could not be loaded")
     else:
         states["embedding"] = ServiceState(status="disabled")
-    ready = states["database"].status == "ok" and states["neo4j"].status == "ok"
+    ready = all(states[name].status == "ok" for name in ("database", "neo4j", "graph_schema") if name in states)
     if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
@@ -60,6 +64,26 @@ def _check_neo4j(services: ServicesDep) -> ServiceState:
         log.warning("readyz: Neo4j does not answer: %s", exc)
         return ServiceState(status="error", error=f"does not answer ({type(exc).__name__})")
     return ServiceState(status="ok")
+
+
+def _check_schema(services: ServicesDep) -> ServiceState:
+    """Missing constraints or indexes (named), and indexes still populating: not ready."""
+    try:
+        state = schema_state(services.gateway)
+    except Exception as exc:  # any failure means "not ready"; the details go to the log only
+        log.warning("readyz: could not read the graph schema: %s", exc)
+        return ServiceState(status="error", error=f"could not read the graph schema ({type(exc).__name__})")
+    if state.ok:
+        return ServiceState(status="ok")
+    error = state.describe()
+    if state.missing:
+        error += f": {SCHEMA_FIX}"
+    return ServiceState(
+        status="error",
+        error=error,
+        missing=list(state.missing) or None,
+        populating=list(state.populating) or None,
+    )
 
 
 @router.get(

@@ -24,6 +24,7 @@ from kgcrm.api.deps import ServicesDep, TenantDep
 from kgcrm.api.errors import RETRY_AFTER_S, ApiError
 from kgcrm.api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
 from kgcrm.retrieval.sync_status import read_sync_status
+from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import GraphSync
 
 router = APIRouter(tags=["sync"])
@@ -85,13 +86,25 @@ def run_sync(
                 )
             # A full sync embeds everything once at the end (embed_all), after the derived relationships.
             on_written = pipeline.submit if pipeline is not None and mode != "full" else None
-            runner = GraphSync(services.engine, services.gateway, on_entities_written=on_written)
+            runner = GraphSync(
+                services.engine,
+                services.gateway,
+                on_entities_written=on_written,
+                vector_dimensions=services.settings.embedding_dimensions,
+            )
+            # The embeddings' own checkpoint: what a killed run left is re-queued first (sync.embedding_progress).
+            progress = EmbeddingProgress(runner, pipeline) if pipeline is not None else None
             if mode == "full":
+                previous = progress.before_full() if progress is not None else None
                 report = runner.full(caller.tenant_slug)
-                if pipeline is not None:
-                    pipeline.embed_all(caller.tenant_id)
+                if progress is not None:
+                    progress.full_done(report, caller.tenant_id, previous)
             else:
+                if progress is not None:
+                    progress.resume()
                 report = runner.incremental()
+                if progress is not None:
+                    progress.incremental_done(report)
             embedded = pipeline.flush().embedded if pipeline is not None else None
     finally:
         services.sync_lock.release()

@@ -19,8 +19,10 @@ from kgcrm.graph.mapping import EDGES, NODES
 from kgcrm.services import database_engine, graph_gateway
 from kgcrm.sync import extract
 from kgcrm.sync.changes import CHANGE_LOG
-from kgcrm.sync.engine import GraphSync, SyncReport
-from kgcrm.sync.verify import SyncVerifier
+from kgcrm.sync.embedding_progress import EmbeddingProgress
+from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
+from kgcrm.sync.repair import repair
+from kgcrm.sync.verify import SyncVerifier, VerifyReport
 
 sync_app = typer.Typer(help="Mirror the relational CRM into the graph.", invoke_without_command=True)
 console = Console(stderr=True)
@@ -38,13 +40,30 @@ def sync(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when a row had to be skipped."),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="Embed changed entities."),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, max=50_000),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --full: show what the full sync would remove from the graph; change nothing."
+    ),
+    repair_drift: bool = typer.Option(
+        False, "--repair", help="Fix exactly the drift `kgcrm sync verify` finds (of --tenant), and say what."
+    ),
 ) -> None:
     """Apply the changes since the last run (default), or do a full sync."""
     if ctx.invoked_subcommand is not None:
         return
-    if tenant is not None and not full:
+    if tenant is not None and not (full or repair_drift):
         raise typer.BadParameter("--tenant needs --full (incremental sync follows the change log of all tenants)")
+    if dry_run and (not full or follow):
+        raise typer.BadParameter("--dry-run needs --full (and no --follow)")
+    if repair_drift and (full or follow):
+        raise typer.BadParameter("--repair goes alone (it fixes what verify finds; --full re-reads everything)")
     settings: Settings = ctx.obj
+    if dry_run:
+        with _database(settings) as engine, graph_gateway(settings) as gateway:
+            _print_report(GraphSync(engine, gateway, batch_size=batch_size).full(tenant, dry_run=True))
+        return
+    if repair_drift:
+        _repair(settings, tenant, embeddings, batch_size)
+        return
     with (
         _database(settings) as engine,
         graph_gateway(settings) as gateway,
@@ -66,12 +85,21 @@ def sync(
             # relationships that people's texts are built from.
             on_entities_written=embedder.submit if embedder and not full else None,
             progress=advance,
+            vector_dimensions=settings.embedding_dimensions,
         )
-        report = runner.full(tenant) if full else runner.incremental()
-        if embedder is not None and full:
-            embedder.embed_all(None if tenant is None else _tenant_id(engine, tenant))
-        if embedder is not None:
-            embedder.flush()
+        # With embeddings, their own checkpoint: what a killed run left is re-queued first.
+        progress = EmbeddingProgress(runner, embedder) if embedder is not None else None
+        if full:
+            previous = progress.before_full() if progress is not None else None
+            report = runner.full(tenant)
+            if progress is not None:
+                progress.full_done(report, None if tenant is None else _tenant_id(engine, tenant), previous)
+        else:
+            if progress is not None:
+                progress.resume()
+            report = runner.incremental()
+            if progress is not None:
+                progress.incremental_done(report)
         _print_report(report)
         if embedder is not None:
             for entity in embedder.rejected[:50]:
@@ -89,8 +117,8 @@ def sync(
                 console.log(f"[yellow]sync paused, retrying in {FOLLOW_RETRY_S:.0f} s:[/yellow] {exc}")
                 time.sleep(FOLLOW_RETRY_S)
                 continue
-            if embedder is not None:
-                embedder.flush()
+            if progress is not None:
+                progress.incremental_done(step)
             rejected += len(step.rejected)
             for row in step.rejected:
                 console.log(f"[yellow]skipped[/yellow] {row}")
@@ -109,6 +137,7 @@ def status(ctx: typer.Context) -> None:
             runner = GraphSync(engine, gateway)
             last_seq = runner.checkpoint() or 0
             last_run = runner.last_run_at()
+            embedded = runner.checkpoint(EMBEDDINGS_SOURCE)
         with engine.connect() as conn:
             pending, oldest = conn.execute(
                 sa.select(sa.func.count(), sa.func.min(CHANGE_LOG.c.changed_at)).where(CHANGE_LOG.c.seq > last_seq)
@@ -123,6 +152,14 @@ def status(ctx: typer.Context) -> None:
     table.add_row("pending changes", str(pending))
     table.add_row("lag (oldest pending change)", lag)
     table.add_row("last run", last_run.isoformat() if last_run else "never")
+    table.add_row(
+        "embeddings written through seq",
+        "unknown"
+        if embedded is None
+        else "every entity due (after a full sync)"
+        if embedded == EMBED_ALL
+        else str(embedded),
+    )
     Console().print(table)
 
 
@@ -131,19 +168,37 @@ def verify(
     ctx: typer.Context,
     tenant: str | None = typer.Option(None, "--tenant", help="Verify one tenant (slug)."),
     max_listed: int = typer.Option(50, "--max-listed", min=0),
+    embeddings: bool = typer.Option(
+        True, "--embeddings/--no-embeddings", help="Also check every entity's embedding against its text now."
+    ),
 ) -> None:
-    """Reconcile SQL and graph per label and relationship type; list any drift."""
+    """Reconcile SQL and graph per label and relationship type (derived ones and embeddings too); list any drift."""
     settings: Settings = ctx.obj
     with _database(settings) as engine, graph_gateway(settings) as gateway:
-        report = SyncVerifier(engine, gateway).verify(None if tenant is None else _tenant_id(engine, tenant))
+        verifier = SyncVerifier(engine, gateway, model_name=settings.embedding_model if embeddings else None)
+        report = verifier.verify(None if tenant is None else _tenant_id(engine, tenant))
+    _print_verify(report, max_listed)
+    if not report.clean:
+        raise typer.Exit(code=1)
+
+
+def _print_verify(report: VerifyReport, max_listed: int, title: str = "kgcrm sync verify") -> None:
     out = Console()
-    table = Table(title="kgcrm sync verify")
+    table = Table(title=title)
     table.add_column("label / type")
     table.add_column("compared", justify="right")
     table.add_column("drift", justify="right")
+    for kind in ("missing", "extra", "different"):
+        table.add_column(kind, justify="right")
+    by_kind = report.drift_by_kind()
     for what, count in report.checked.items():
-        drift = sum(1 for d in report.drift if d.what == what)
-        table.add_row(what, str(count), str(drift))
+        kinds = by_kind.get(what, {})
+        table.add_row(
+            what,
+            str(count),
+            str(sum(kinds.values())),
+            *(str(kinds.get(k, 0)) for k in ("missing", "extra", "different")),
+        )
     for check in report.counts:
         table.add_row(
             f"{check.what} (count)", f"{check.expected}", "0" if check.ok else f"{check.actual - check.expected:+d}"
@@ -158,7 +213,44 @@ def verify(
         if report.clean
         else f"DRIFT: {len(report.drift)} rows, {sum(not c.ok for c in report.counts)} relationship counts"
     )
-    if not report.clean:
+
+
+def _repair(settings: Settings, tenant: str | None, embeddings: bool, batch_size: int) -> None:
+    """``kgcrm sync --repair``: verify, fix what it found (and nothing else), verify again."""
+    with (
+        _database(settings) as engine,
+        graph_gateway(settings) as gateway,
+        _embedder(settings, gateway, embeddings) as embedder,
+    ):
+        tenant_id = None if tenant is None else _tenant_id(engine, tenant)
+        verifier = SyncVerifier(engine, gateway, model_name=settings.embedding_model if embedder else None)
+        found = verifier.verify(tenant_id, max_listed=None)
+        runner = GraphSync(  # the rows it re-syncs are embedded as a sync's are
+            engine,
+            gateway,
+            batch_size=batch_size,
+            on_entities_written=embedder.submit if embedder is not None else None,
+            vector_dimensions=settings.embedding_dimensions,
+        )
+        embed = (lambda ids: embedder.submit(ids, expand=False)) if embedder is not None else None
+        result = repair(runner, found, embed=embed)
+        if embedder is not None:
+            embedder.flush()
+        after = verifier.verify(tenant_id)
+    out = Console()
+    if not result.fixed:
+        out.print("nothing to repair: no drift")
+    else:
+        table = Table(title="kgcrm sync --repair: fixed")
+        table.add_column("label / type")
+        table.add_column("items", justify="right")
+        for what, count in sorted(result.fixed.items()):
+            table.add_row(what, str(count))
+        out.print(table)
+    for item in result.unrepairable:
+        out.print(f"[yellow]no remedy[/yellow] {item}")
+    _print_verify(after, 50, title="kgcrm sync verify, after the repair")
+    if not after.clean:
         raise typer.Exit(code=1)
 
 
@@ -240,6 +332,18 @@ def _print_report(report: SyncReport) -> None:
         written = report.nodes_written.get(name, 0) + report.edges_written.get(name, 0)
         table.add_row(name, str(written), str(report.deleted.get(name, 0)))
     out.print(table)
+    removals = report.removals()
+    if removals:
+        verb = "would remove" if "dry run" in report.mode else "removed"
+        gone = Table(title=f"not in SQL: the full sync {verb}")
+        gone.add_column("label / type")
+        gone.add_column("tenant (slug and id, as in the graph)")
+        gone.add_column(verb, justify="right")
+        for what, tenant, count in removals:
+            gone.add_row(what, tenant, str(count))
+        out.print(gone)
+    elif report.mode.startswith("full"):
+        out.print("nothing in the graph that is not in SQL")
     if report.last_seq is not None:
         out.print(f"checkpoint: change_log seq {report.last_seq}")
     for rejected in report.rejected[:50]:

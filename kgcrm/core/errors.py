@@ -13,7 +13,8 @@ carry an HTTP answer and live there (marked ``api/``):
     │   └── LLMError              the chat model cannot be reached or answers nothing usable
     ├── Neo4jServerError          the local Neo4j cannot be installed or started
     ├── GuideServerError          the Browser guide server cannot be started or stopped
-    ├── SchemaError               graph schema could not be applied / came online
+    ├── SchemaError               graph schema could not be applied / came online, or an index is missing
+    ├── GraphConflictError        the graph holds data the requested sync may not remove (names the fix)
     ├── GraphQueryError           Neo4j refused a query (``code``: Neo4j's status code)
     ├── EmbeddingError            the embedding pipeline failed (read, encode or write)
     ├── UnsafeCypherError         the guard refused a generated query (``reason``)
@@ -75,6 +76,14 @@ class GuideServerError(KgcrmError):
 
 class SchemaError(KgcrmError):
     """The graph schema could not be applied, or an index did not come online."""
+
+
+class GraphConflictError(KgcrmError):
+    """The graph holds data that collides with the CRM's and that this sync may not remove.
+
+    E.g. a tenant-scoped full sync, when the graph has another tenant with the same slug:
+    only a full sync of every tenant removes tenants that are not in SQL.
+    """
 
 
 class GraphQueryError(KgcrmError):

@@ -251,9 +251,13 @@ def test_neo4j_down_then_up_then_stopped(own_neo4j, sqlite_template, tmp_path):
 
                 own_neo4j.start(timeout_s=300)
 
-                assert wait_for(lambda: client.get("/readyz").status_code == 200), client.get("/readyz").text
-                synced = client.post("/v1/sync", json={"mode": "incremental"}, headers=headers)
+                # A brand-new Neo4j: it answers, but has no schema yet: not ready, and /readyz says why.
+                neo4j_ok = lambda: client.get("/readyz").json()["services"]["neo4j"]["status"] == "ok"  # noqa: E731
+                assert wait_for(neo4j_ok), client.get("/readyz").text
+                assert "entity_names" in client.get("/readyz").json()["services"]["graph_schema"]["missing"]
+                synced = client.post("/v1/sync", json={"mode": "incremental"}, headers=headers)  # applies the schema
                 assert synced.status_code == 200 and synced.json()["pending"] == 0, synced.text
+                assert client.get("/readyz").status_code == 200, client.get("/readyz").text
                 entity = client.get(f"/v1/entities/{note.json()['entity']['id']}", headers=headers)
                 assert entity.status_code == 200 and entity.json()["properties"]["via_agent"] is True
 
