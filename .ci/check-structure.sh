@@ -12,8 +12,11 @@ bin="$(dirname "$python")"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
-"$python" -m pip install --quiet --no-deps --no-build-isolation --target "$stage/site" "$repo" 2>/dev/null \
-    || "$python" -m pip install --no-deps --no-build-isolation --target "$stage/site" "$repo"
+# From a copy of the tracked files: a build/ left in the checkout never leaks into what is checked.
+mkdir -p "$stage/src"
+git -C "$repo" ls-files -z | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$stage/src"
+"$python" -m pip install --quiet --no-deps --no-build-isolation --target "$stage/site" "$stage/src" 2>/dev/null \
+    || "$python" -m pip install --no-deps --no-build-isolation --target "$stage/site" "$stage/src"
 rm -rf "$stage/site/bin"
 cd "$stage"
 

@@ -31,6 +31,7 @@ from neo4j import ManagedTransaction
 
 from kgcrm import cypher
 from kgcrm.core.errors import GraphConflictError, ServiceError
+from kgcrm.crm import tenants
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from kgcrm.graph.schema import SchemaState, ensure_schema
@@ -185,11 +186,7 @@ class GraphSync:
         with self.engine.connect() as conn:
             tenant_id = None
             if tenant_slug is not None:
-                tenant_id = extract.tenant_id_of(conn, tenant_slug)
-                if tenant_id is None:
-                    from kgcrm.core.errors import NotFoundError
-
-                    raise NotFoundError(f"tenant '{tenant_slug}' does not exist")
+                tenant_id = tenants.tenant_id(conn, tenant_slug)
                 self._refuse_slug_conflict(tenant_slug, tenant_id)
             start_seq = self.changes.safe_high_water_mark(conn)
             # Removed first, so that nothing stale collides with what is written next (a tenant's slug).

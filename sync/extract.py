@@ -131,7 +131,3 @@ def existing_ids(conn: Connection, table: str, ids: Sequence[str]) -> set[str]:
         found.update(conn.execute(sa.select(source.c.id).where(source.c.id.in_(chunk))).scalars())
     return found
 
-
-def tenant_id_of(conn: Connection, slug: str) -> str | None:
-    tenant = _table("tenant", ("id", "slug"))
-    return conn.execute(sa.select(tenant.c.id).where(tenant.c.slug == slug)).scalar_one_or_none()

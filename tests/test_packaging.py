@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,11 +19,20 @@ LAYER_FOLDERS = ("crm", "graph", "sync", "ingest", "retrieval", "api", "eval", "
 pytestmark = pytest.mark.slow
 
 
+def tracked_files() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """The wheel built from a copy of the tracked files: never from a build/ left in the checkout."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    for path in tracked_files():
+        if (ROOT / path).is_file():
+            (source / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / path, source / path)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
     )
@@ -39,9 +49,7 @@ def test_the_wheel_installs_only_the_kgcrm_package(wheel: Path) -> None:
 def test_every_file_of_the_layer_folders_is_in_the_wheel(wheel: Path) -> None:
     """Modules, Cypher, data files (the question bank, SQL, styles …): all but the folders' READMEs."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    tracked = subprocess.run(
-        ["git", "ls-files", "--", *LAYER_FOLDERS, "kgcrm"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.split()
+    tracked = [path for path in tracked_files() if path.split("/")[0] in {*LAYER_FOLDERS, "kgcrm"}]
     expected = {path if path.startswith("kgcrm/") else f"kgcrm/{path}" for path in tracked if not path.endswith(".md")}
     assert expected - names == set()
     assert "kgcrm/py.typed" in names

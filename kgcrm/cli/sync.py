@@ -15,9 +15,9 @@ from rich.table import Table
 
 from kgcrm.core.errors import ServiceError
 from kgcrm.core.settings import Settings
+from kgcrm.crm import tenants
 from kgcrm.graph.mapping import EDGES, NODES
 from kgcrm.services import database_engine, graph_gateway
-from kgcrm.sync import extract
 from kgcrm.sync.changes import CHANGE_LOG
 from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
@@ -302,7 +302,7 @@ def _totals(engine: sa.Engine, tenant: str | None) -> dict[str, int]:
     if tenant not in _TOTALS:
         counts: dict[str, int] = {}
         with engine.connect() as conn:
-            tenant_id = None if tenant is None else extract.tenant_id_of(conn, tenant)
+            tenant_id = None if tenant is None else tenants.tenant_id(conn, tenant)
             for mapping in (*NODES, *EDGES):
                 table = sa.table(mapping.table, sa.column("id"), sa.column("tenant_id"))
                 query = sa.select(sa.func.count()).select_from(table)
@@ -315,10 +315,7 @@ def _totals(engine: sa.Engine, tenant: str | None) -> dict[str, int]:
 
 def _tenant_id(engine: sa.Engine, slug: str) -> str:
     with engine.connect() as conn:
-        tenant_id = extract.tenant_id_of(conn, slug)
-    if tenant_id is None:
-        raise typer.BadParameter(f"no tenant with slug '{slug}'", param_hint="--tenant")
-    return tenant_id
+        return tenants.tenant_id(conn, slug)
 
 
 def _print_report(report: SyncReport) -> None:
