@@ -7,6 +7,7 @@ import json
 import typer
 from rich.console import Console
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.settings import Settings
 from kgcrm.crm import tenants
 from kgcrm.crm.tenants import tenant_and_user
@@ -23,7 +24,7 @@ def ask_command(
     user: str | None = typer.Option(None, "--user", help="Ask as this team member (e-mail): 'my deals', 'me'."),
 ) -> None:
     """Answer a question from the graph (the semantic layer first; an LLM when set; then search)."""
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     tenant_id, user_id = tenant_and_user_for(settings, tenant, user)
     with graph_gateway(settings) as gateway:
         answer = retrieval_stack(settings, gateway, semantic=semantic).ask.ask(question, tenant_id, user_id=user_id)

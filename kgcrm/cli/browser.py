@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import guide_html
 from kgcrm.graph.browser.guide_server import GuideServer
@@ -30,11 +31,6 @@ console = Console(soft_wrap=True)  # never break a URL or a path across lines
 STYLE_FILE_NAME = "kgcrm.grass"
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise typer.BadParameter("no settings: run this through the `kgcrm` command")
-    return settings
 
 
 def pack_dir(settings: Settings) -> Path:
@@ -80,7 +76,7 @@ def favorites(
     output: Annotated[Path | None, typer.Option(help="Where to write it; default: <data dir>/browser.")] = None,
 ) -> None:
     """Write the saved queries (Browser favourites) as a .zip to drop onto Neo4j Browser."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if output is None:
         _, output = write_pack_files(settings)
     else:
@@ -101,7 +97,7 @@ def guide(
     output: Annotated[Path | None, typer.Option(help="Write the guide's HTML to this file and stop.")] = None,
 ) -> None:
     """The Browser guide (`:play <url>`), served over HTTP on loopback; prints how to open it."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     server = GuideServer(settings)
     if output is not None:
         output.write_text(guide_html(server.base_url), encoding="utf-8")
@@ -178,7 +174,7 @@ def reader(
     user: Annotated[str, typer.Option(help="Name of the read-only user.")] = DEFAULT_READER,
 ) -> None:
     """Create a read-only Neo4j user for Browser (Enterprise); on Community, say why there is none."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     driver = graph_driver(settings)
     try:
         access = ReadOnlyAccess(GraphGateway(driver, database="system", timeout_s=settings.neo4j_query_timeout_s))

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
-from kgcrm.core.settings import Settings
+from kgcrm.cli.context import settings_of
 from kgcrm.crm.tenants import tenant_and_user
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.connections import (
@@ -49,9 +49,7 @@ def connections_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as the API does).")] = False,
 ) -> None:
     """Who connects us to X: warm-introduction paths from the team, strongest first."""
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm connections: the settings were not loaded (ctx.obj is not a Settings)")
+    settings = settings_of(ctx)
     engine = database_engine(settings)
     try:
         tenant_id, user_id = tenant_and_user(engine, tenant, from_user)

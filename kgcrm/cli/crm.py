@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.settings import Settings
 from kgcrm.crm import database
 from kgcrm.crm.seed import seed_command
@@ -21,11 +22,6 @@ db_app = typer.Typer(
 )
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm db: the settings were not loaded (ctx.obj is not a Settings)")
-    return settings
 
 
 def _shown_url(settings: Settings) -> str:
@@ -38,7 +34,7 @@ def upgrade_command(
     revision: str = typer.Argument("head", help="The revision to upgrade to."),
 ) -> None:
     """Create or upgrade the CRM schema (tables and triggers); print the revision."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     current = database.upgrade(settings.sqlalchemy_url, revision)
     typer.echo(f"{_shown_url(settings)}: at revision {current}")
 
@@ -46,7 +42,7 @@ def upgrade_command(
 @db_app.command("current")
 def current_command(ctx: typer.Context) -> None:
     """Print the revision the CRM database is at ("none": not created yet)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     current = database.current_revision(settings.sqlalchemy_url)
     head = database.head_revision()
     state = "up to date" if current == head else f"newest is {head}: run `kgcrm db upgrade`"

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgcrm.core.settings import Settings
+from kgcrm.cli.context import settings_of
 from kgcrm.services import database_engine, graph_gateway
 
 eval_app = typer.Typer(
@@ -33,7 +33,7 @@ def eval_command(
     from kgcrm.eval.resolution import evaluate_resolution
     from kgcrm.eval.templates import evaluate_templates
 
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     path = truth or settings.data_dir / "seed-truth.json"
     if not path.is_file():
         raise typer.BadParameter(f"no ground truth at {path}: run `kgcrm seed` first", param_hint="--truth")
@@ -96,7 +96,7 @@ def ask_eval_command(
         raise typer.BadParameter("must be seed, second or both", param_hint="--crm")
     if split not in ("dev", "heldout", "both"):
         raise typer.BadParameter("must be dev, heldout or both", param_hint="--split")
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     fixed_now = _parse_now(now) if now else None
     targets: list[CrmTarget] = []
     engine = database_engine(settings)

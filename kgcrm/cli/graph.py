@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import KgcrmError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.schema import apply_schema
@@ -26,11 +27,6 @@ graph_app = typer.Typer(help="The graph schema.", no_args_is_help=True)
 console = Console(soft_wrap=True)  # never break a URL or a path across lines
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):  # only when the app is run without kgcrm/cli/__init__.py
-        raise typer.BadParameter("no settings: run this through the `kgcrm` command")
-    return settings
 
 
 def _external_note(settings: Settings) -> None:
@@ -46,7 +42,7 @@ def start(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
 ) -> None:
     """Install (first time only) and start the local Neo4j; wait until it answers."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.manages_local_neo4j:
         _external_note(settings)
         return
@@ -67,7 +63,7 @@ def stop(
     timeout: Annotated[float, typer.Option(help="Seconds to wait before killing the server.")] = 60.0,
 ) -> None:
     """Stop the local Neo4j."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.manages_local_neo4j:
         _external_note(settings)
         return
@@ -79,7 +75,7 @@ def stop(
 @neo4j_app.command()
 def status(ctx: typer.Context) -> None:
     """Show whether Neo4j runs; exit 1 when it does not."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.manages_local_neo4j:
         running = _external_answers(settings)
         console.print(
@@ -106,7 +102,7 @@ def browser(
     show_password: Annotated[bool, typer.Option("--show-password", help="Also print the password.")] = False,
 ) -> None:
     """Print how to open Neo4j Browser and log in."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.manages_local_neo4j:
         console.print("Browser:  open the Browser of the external server (kgcrm does not serve one)")
         console.print(f"Bolt:     {settings.neo4j_uri}")
@@ -148,7 +144,7 @@ def init(
     timeout: int = typer.Option(300, "--timeout", min=1, help="Seconds to wait for the indexes to come online."),
 ) -> None:
     """Create the graph's constraints and indexes (idempotent) and wait until they are online."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with graph_gateway(settings) as gateway:
         states = apply_schema(gateway, dimensions=settings.embedding_dimensions, timeout_s=timeout)
     console.print(f"[green]graph schema applied[/green]: {len(states)} indexes online")

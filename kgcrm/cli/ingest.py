@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import DataError
 from kgcrm.core.settings import Settings
 from kgcrm.crm.tenants import tenant_and_user
@@ -48,11 +49,6 @@ GraphOption = Annotated[
 ProblemsOption = Annotated[Path | None, typer.Option("--problems", help="Write every problem found to this file.")]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm ingest: the settings were not loaded (ctx.obj is not a Settings)")
-    return settings
 
 
 @ingest_app.command("mail")
@@ -68,7 +64,7 @@ def mail_command(
     problems: ProblemsOption = None,
 ) -> None:
     """Each e-mail thread becomes an interaction with its people (subject and metadata only, by default)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     engine = database_engine(settings)
     try:
         tenant_id, user_id = tenant_and_user(engine, tenant, user)
@@ -95,7 +91,7 @@ def calendar_command(
     problems: ProblemsOption = None,
 ) -> None:
     """Each meeting (each occurrence of a recurring one, up to --until) becomes an interaction with its people."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     engine = database_engine(settings)
     try:
         tenant_id, user_id = tenant_and_user(engine, tenant, user)

@@ -21,8 +21,9 @@ import sys
 import anyio
 import typer
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import ConfigurationError, KgcrmError, ServiceError
-from kgcrm.core.settings import Settings, load_settings
+from kgcrm.core.settings import load_settings
 
 __all__ = ["mcp_command"]
 
@@ -44,9 +45,7 @@ def mcp_command(
     from kgcrm.api.mcp_server import KgcrmMcp, ToolFailure, serve_stdio
     from kgcrm.services import build_services
 
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm: the settings were not loaded (ctx.obj is not a Settings)")
+    settings = settings_of(ctx)
     if not key or not key.strip():
         raise ConfigurationError("kgcrm mcp needs an API key: set KGCRM_API_KEY (or pass --key)")
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
+from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import TenantNotFound
-from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
 from kgcrm.retrieval.resolve import EntityResolver
@@ -25,11 +25,6 @@ from kgcrm.services import graph_gateway
 __all__ = ["dedupe_command", "resolve_command"]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm: the settings were not loaded (ctx.obj is not a Settings)")
-    return settings
 
 
 def tenant_id_of(gateway: GraphGateway, slug: str) -> str:
@@ -53,7 +48,7 @@ def resolve_command(
     limit: Annotated[int, typer.Option(min=1, max=50, help="Most candidates to show.")] = 5,
 ) -> None:
     """Resolve a mention to the tenant's entities: ranked candidates, scores and reasons."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with graph_gateway(settings) as gateway:
         tenant_id = tenant_id_of(gateway, tenant)
         resolution = EntityResolver(gateway).resolve(text, tenant_id, types=types or None, limit=limit)
@@ -98,7 +93,7 @@ def dedupe_command(
     ] = False,
 ) -> None:
     """Find probable duplicate people and organizations; record them as POSSIBLY_SAME_AS edges (never merged)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     out = Console()
     with graph_gateway(settings) as gateway:
         tenant_id = tenant_id_of(gateway, tenant)

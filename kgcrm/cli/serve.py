@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm.api import keys
+from kgcrm.cli.context import settings_of
 from kgcrm.core.network import is_loopback
-from kgcrm.core.settings import Settings
 from kgcrm.services import database_engine
 
 __all__ = ["keys_app", "serve_command"]
@@ -27,11 +27,6 @@ err = Console(stderr=True)
 keys_app = typer.Typer(help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True)
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("kgcrm: the settings were not loaded (ctx.obj is not a Settings)")
-    return settings
 
 
 def serve_command(
@@ -47,7 +42,7 @@ def serve_command(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
     if not is_loopback(host):
@@ -83,7 +78,7 @@ def create_command(
     name: str | None = typer.Option(None, "--name", help="A label, e.g. what uses the key."),
 ) -> None:
     """Make a key; it is printed once (the last line of the output is the key alone)."""
-    engine = database_engine(_settings(ctx))
+    engine = database_engine(settings_of(ctx))
     try:
         new = keys.create_key(engine, tenant, user_email=user, name=name)
     finally:
@@ -100,7 +95,7 @@ def list_command(
     tenant: str = typer.Option(..., "--tenant", help="The tenant's slug."),
 ) -> None:
     """List a tenant's keys (never the keys themselves)."""
-    engine = database_engine(_settings(ctx))
+    engine = database_engine(settings_of(ctx))
     try:
         found = keys.list_keys(engine, tenant)
     finally:
@@ -127,7 +122,7 @@ def revoke_command(
     key_id: str = typer.Argument(..., help="The key's id or prefix (kg_…), as `kgcrm keys list` shows them."),
 ) -> None:
     """Revoke a key: it is refused from the next request on."""
-    engine = database_engine(_settings(ctx))
+    engine = database_engine(settings_of(ctx))
     try:
         info = keys.revoke_key(engine, key_id)
     finally:

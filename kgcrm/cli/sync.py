@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import ServiceError
 from kgcrm.core.settings import Settings
 from kgcrm.crm import tenants
@@ -56,7 +57,7 @@ def sync(
         raise typer.BadParameter("--dry-run needs --full (and no --follow)")
     if repair_drift and (full or follow):
         raise typer.BadParameter("--repair goes alone (it fixes what verify finds; --full re-reads everything)")
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     if dry_run:
         with _database(settings) as engine, graph_gateway(settings) as gateway:
             _print_report(GraphSync(engine, gateway, batch_size=batch_size).full(tenant, dry_run=True))
@@ -131,7 +132,7 @@ def sync(
 @sync_app.command("status")
 def status(ctx: typer.Context) -> None:
     """Last applied change, pending changes, lag and last run."""
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     with _database(settings) as engine:
         with graph_gateway(settings) as gateway:
             runner = GraphSync(engine, gateway)
@@ -173,7 +174,7 @@ def verify(
     ),
 ) -> None:
     """Reconcile SQL and graph per label and relationship type (derived ones and embeddings too); list any drift."""
-    settings: Settings = ctx.obj
+    settings = settings_of(ctx)
     with _database(settings) as engine, graph_gateway(settings) as gateway:
         verifier = SyncVerifier(engine, gateway, model_name=settings.embedding_model if embeddings else None)
         report = verifier.verify(None if tenant is None else _tenant_id(engine, tenant))
