@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -22,7 +23,7 @@ from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
-from kgcrm.eval.ask.bank import BANK_DIR, Question, instantiate, load_bank
+from kgcrm.eval.ask.bank import _PLACEHOLDER, BANK_DIR, Question, instantiate, load_bank
 from kgcrm.eval.ask.params import Params, nice, number_words, typo
 from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask
 from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
@@ -62,6 +63,27 @@ def test_the_bank_has_400_questions_in_families_of_5_with_30_percent_held_out():
     assert all(h / (d + h) >= 0.3 for d, h in sizes.values())
     for f in families:
         assert not set(f.phrasings["dev"]) & set(f.phrasings["heldout"]), f.id
+
+
+def test_dev2_is_fresh_phrasings_of_known_families():
+    raw = yaml.safe_load((BANK_DIR / "dev2.yaml").read_text())["dev2"]
+    families = {f.id: f for f in load_bank()}
+    written = {p.lower().strip() for f in families.values() for s in ("dev", "heldout") for p in f.phrasings[s]}
+    filters = {None, "lower", "typo", "first", "full", "k", "num", "words", "money", "code", "code_only", "cur_word"}
+
+    assert set(raw) <= set(families), sorted(set(raw) - set(families))
+    assert all(isinstance(p, str) for phrasings in raw.values() for p in phrasings)
+    assert all(len(phrasings) >= 3 for phrasings in raw.values()), [f for f, p in raw.items() if len(p) < 3]
+    assert all(families[f].phrasings["dev2"] == tuple(p) for f, p in raw.items())
+    # no repeat of a dev or held-out phrasing (only dev2's own texts are shown: the held-out ones stay unread)
+    repeats = [(f, text) for f, phrasings in raw.items() for text in phrasings if text.lower().strip() in written]
+    assert repeats == []
+    for family_id, phrasings in raw.items():
+        assert len(set(phrasings)) == len(phrasings), family_id
+        for text in phrasings:
+            for name, how in _PLACEHOLDER.findall(text):
+                assert name in {*families[family_id].params, "main", "year", "me"}, (family_id, text)
+                assert (how or None) in filters, (family_id, text)
 
 
 def test_the_bank_covers_every_entity_of_issue_17():
