@@ -24,7 +24,7 @@ from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.eval.ask.bank import _PLACEHOLDER, BANK_DIR, Question, instantiate, load_bank
-from kgcrm.eval.ask.params import Params, nice, number_words, typo
+from kgcrm.eval.ask.params import Param, Params, nice, number_words, typo
 from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask
 from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
 from kgcrm.eval.ask.verdict import Accept, Groups, Rows, Top, Value, matches, verdict
@@ -70,6 +70,7 @@ def test_dev2_is_fresh_phrasings_of_known_families():
     families = {f.id: f for f in load_bank()}
     written = {p.lower().strip() for f in families.values() for s in ("dev", "heldout") for p in f.phrasings[s]}
     filters = {None, "lower", "typo", "first", "full", "k", "num", "words", "money", "code", "code_only", "cur_word"}
+    filters |= {"thousand", "grand", "money_k"}
 
     assert set(raw) <= set(families), sorted(set(raw) - set(families))
     assert all(isinstance(p, str) for phrasings in raw.values() for p in phrasings)
@@ -111,6 +112,10 @@ def test_renderings_of_numbers_and_typos():
     assert number_words(50_000) == "fifty thousand"
     assert number_words(150_000) == "one hundred fifty thousand"
     assert number_words(1_250_000) == "one million two hundred fifty thousand"
+    fifty = Param(Decimal(50_000), "50,000", currency="USD")
+    assert [fifty.text(h) for h in ("thousand", "grand", "money_k")] == ["50 thousand", "fifty grand", "$50k"]
+    assert Param(Decimal(20_000), "20,000", currency="CHF").text("money_k") == "20k CHF"
+    assert Param(Decimal(2_500), "2,500", currency="EUR").text("grand") == "2,500"
     assert nice(Decimal("47300")) == Decimal(50_000)
     assert nice(Decimal("152000")) == Decimal(150_000)
     assert typo("Negotiation") != "Negotiation" and sorted(typo("Negotiation")) == sorted("Negotiation")
