@@ -74,6 +74,7 @@ def test_dev2_is_fresh_phrasings_of_known_families():
 
     assert set(raw) <= set(families), sorted(set(raw) - set(families))
     assert all(isinstance(p, str) for phrasings in raw.values() for p in phrasings)
+    assert all(len(p.split()) >= 2 for phrasings in raw.values() for p in phrasings)  # no "total # …" cut by YAML
     assert all(len(phrasings) >= 3 for phrasings in raw.values()), [f for f, p in raw.items() if len(p) < 3]
     assert all(families[f].phrasings["dev2"] == tuple(p) for f, p in raw.items())
     # no repeat of a dev or held-out phrasing (only dev2's own texts are shown: the held-out ones stay unread)
