@@ -449,6 +449,11 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     assert all(r["splits"]["dev"]["asked"] and r["splits"]["heldout"]["asked"] for r in reports)
     bad = CliRunner().invoke(eval_app, ["ask", "--crm", "neither"], obj=settings)
     assert bad.exit_code != 0 and "--crm" in bad.output
+    dev2 = CliRunner().invoke(eval_app, [*args, "--split", "dev2"], obj=settings)
+    assert dev2.exit_code == 0, dev2.output
+    assert [set(r["splits"]) for r in json.loads(dev2.output)["reports"]] == [{"dev2"}, {"dev2"}]
+    bad = CliRunner().invoke(eval_app, ["ask", "--split", "dev3"], obj=settings)
+    assert bad.exit_code != 0 and "--split" in bad.output
 
 
 def test_the_baseline_reads_todays_template_answers_as_answers():
