@@ -1,4 +1,6 @@
-"""The bank as data: families (``bank/families.yaml``) and the frozen held-out phrasings (``bank/heldout*.yaml``).
+"""The bank as data: families (``bank/families.yaml``), the frozen held-out phrasings (``bank/heldout*.yaml``)
+and a second development split (``bank/dev2.yaml``: fresh phrasings for tuning, written after the parser was
+tuned on the dev phrasings and without reading the held-out ones).
 
 :func:`load_bank` reads both; :func:`instantiate` turns every phrasing into a :class:`Question` for one
 CRM tenant (values from :class:`~kgcrm.eval.ask.params.Params`) with its expected answer from
@@ -23,7 +25,15 @@ from kgcrm.eval.ask.truth import TRUTHS, Ctx
 from kgcrm.eval.ask.verdict import Accept, Expected
 
 BANK_DIR = Path(__file__).parent / "bank"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "dev2")
+#: what ``kgcrm eval ask --split`` accepts; "both" stays dev + held-out, as before dev2 existed
+SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
+    "dev": ("dev",),
+    "dev2": ("dev2",),
+    "heldout": ("heldout",),
+    "both": ("dev", "heldout"),
+    "all": SPLITS,
+}
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|(\w+))?\}")
 
 
@@ -58,6 +68,11 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
     unknown = set(heldout) - {f["id"] for f in families}
     if unknown:
         raise DataError(f"held-out phrasings of unknown families: {sorted(unknown)}", field="heldout")
+    dev2_file = directory / "dev2.yaml"
+    dev2: dict[str, list[str]] = yaml.safe_load(dev2_file.read_text())["dev2"] if dev2_file.is_file() else {}
+    unknown = set(dev2) - {f["id"] for f in families}
+    if unknown:
+        raise DataError(f"dev2 phrasings of unknown families: {sorted(unknown)}", field="dev2")
     out = []
     for f in families:
         if f["truth"] not in TRUTHS:
@@ -69,7 +84,11 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
                 params=f.get("params") or {},
                 args=f.get("args") or {},
                 also_accept=tuple(f.get("also_accept") or ()),
-                phrasings={"dev": tuple(f["phrasings"]), "heldout": tuple(heldout.get(f["id"], ()))},
+                phrasings={
+                    "dev": tuple(f["phrasings"]),
+                    "heldout": tuple(heldout.get(f["id"], ())),
+                    "dev2": tuple(dev2.get(f["id"], ())),
+                },
             )
         )
     return out
@@ -108,7 +127,12 @@ def expected_answer(family: Family, ctx: Ctx, values: Mapping[str, Param]) -> Ex
 
 
 def instantiate(
-    families: list[Family], conn: sa.Connection, tenant_id: str, now: datetime, *, splits: tuple[str, ...] = SPLITS
+    families: list[Family],
+    conn: sa.Connection,
+    tenant_id: str,
+    now: datetime,
+    *,
+    splits: tuple[str, ...] = SPLIT_CHOICES["both"],
 ) -> Iterator[Question | tuple[str, str]]:
     """Questions for one tenant; a family whose values the CRM lacks yields ``(family id, reason)`` instead."""
     params = Params(conn, tenant_id)

@@ -112,6 +112,15 @@ class Param:
                 return f"{symbol}{plain}" if symbol else f"{plain} {self.currency}"
             if how == "code":
                 return f"{plain} {self.currency}"
+            thousands = n // 1000 if n % 1000 == 0 else None  # dev2's renderings: "50 thousand", "fifty grand", "$50k"
+            if how == "thousand":
+                return f"{thousands:,} thousand" if thousands else plain
+            if how == "grand":
+                return f"{number_words(thousands)} grand" if thousands else plain
+            if how == "money_k":
+                symbol = _SYMBOLS.get(self.currency or "")
+                short = f"{thousands:,}k" if thousands else plain
+                return f"{symbol}{short}" if symbol else f"{short} {self.currency}"
             if how == "code_only":
                 return self.currency or ""
             if how == "cur_word":

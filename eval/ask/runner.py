@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from kgcrm.core.errors import KgcrmError
-from kgcrm.eval.ask.bank import SPLITS, Question
+from kgcrm.eval.ask.bank import SPLIT_CHOICES, SPLITS, Question
 from kgcrm.eval.ask.verdict import legacy_verdict, verdict
 
 Asker = Callable[[str], Mapping[str, Any]]
@@ -50,6 +50,11 @@ class CrmReport:
         )
         return {v: c.get(v, 0) for v in VERDICTS} | {"asked": sum(c.values())}
 
+    def splits(self) -> tuple[str, ...]:
+        """The splits this report asked (in bank order)."""
+        asked = {o.question.split for o in self.outcomes}
+        return tuple(s for s in SPLITS if s in asked)
+
     def errors(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.error]
 
@@ -63,9 +68,9 @@ class CrmReport:
             "tenant": self.tenant,
             "now": self.now.isoformat(),
             "asker_user": self.asker_user,
-            "splits": {s: _with_shares(self.counts(s)) for s in SPLITS},
+            "splits": {s: _with_shares(self.counts(s)) for s in self.splits()},
             "all": _with_shares(self.counts()),
-            "legacy_reading": {s: _with_shares(self.counts(s, legacy=True)) for s in SPLITS},
+            "legacy_reading": {s: _with_shares(self.counts(s, legacy=True)) for s in self.splits()},
             "p50_ms": _percentile(latencies, 0.5),
             "p95_ms": _percentile(latencies, 0.95),
             "skipped_families": [{"family": f, "why": w} for f, w in self.skipped],
@@ -153,7 +158,7 @@ def render_reports(reports: list[CrmReport], *, show_wrong: int = 50) -> Any:
         table.add_column(column, justify="left" if column in ("CRM", "split") else "right")
     for r in reports:
         latencies = sorted(o.latency_ms for o in r.outcomes)
-        for split in (*SPLITS, None):
+        for split in (*r.splits(), None):
             c = _with_shares(r.counts(split))
             table.add_row(
                 f"{r.crm} ({r.tenant})",
@@ -174,7 +179,7 @@ def render_reports(reports: list[CrmReport], *, show_wrong: int = 50) -> Any:
                 + "; ".join(
                     f"{r.crm} {s}: {c['exact']} exact, {c['wrong']} wrong, {c['declined']} declined of {c['asked']}"
                     for r in legacy
-                    for s in SPLITS
+                    for s in r.splits()
                     for c in [r.counts(s, legacy=True)]
                 ),
                 style="dim",
@@ -212,7 +217,7 @@ def evaluate_ask(
     *,
     families: list[Any] | None = None,
     family_ids: set[str] | None = None,
-    splits: tuple[str, ...] = SPLITS,
+    splits: tuple[str, ...] = SPLIT_CHOICES["both"],
 ) -> list[CrmReport]:
     """Instantiate the bank on each CRM (truth by SQL on ``engine``) and ask every question through
     ``make_pipeline(now).ask`` as the CRM's asking user."""

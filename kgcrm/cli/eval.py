@@ -70,7 +70,7 @@ def ask_eval_command(
         None, "--now", help="Reference time of the questions (ISO 8601); default: the seed's `now`."
     ),
     crm: str = typer.Option("both", "--crm", help="seed, second or both."),
-    split: str = typer.Option("both", "--split", help="dev, heldout or both."),
+    split: str = typer.Option("both", "--split", help="dev, dev2, heldout, both (dev + heldout) or all."),
     family: list[str] = typer.Option([], "--family", help="Only these families (repeatable)."),
     load_second: bool = typer.Option(
         False,
@@ -84,7 +84,7 @@ def ask_eval_command(
     show_wrong: int = typer.Option(50, "--show-wrong", help="How many wrong answers to list per CRM."),
 ) -> None:
     """Ask the question bank (issue 17) and report exact / wrong / declined per split and per CRM."""
-    from kgcrm.eval.ask.bank import SPLITS
+    from kgcrm.eval.ask.bank import SPLIT_CHOICES
     from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask, render_reports
     from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, load_second_crm
     from kgcrm.retrieval.llm import chat_model_from_settings
@@ -94,8 +94,8 @@ def ask_eval_command(
 
     if crm not in ("seed", "second", "both"):
         raise typer.BadParameter("must be seed, second or both", param_hint="--crm")
-    if split not in ("dev", "heldout", "both"):
-        raise typer.BadParameter("must be dev, heldout or both", param_hint="--split")
+    if split not in SPLIT_CHOICES:
+        raise typer.BadParameter(f"must be one of {', '.join(SPLIT_CHOICES)}", param_hint="--split")
     settings = settings_of(ctx)
     fixed_now = _parse_now(now) if now else None
     targets: list[CrmTarget] = []
@@ -127,7 +127,7 @@ def ask_eval_command(
                     targets,
                     pipeline,
                     family_ids=set(family) or None,
-                    splits=SPLITS if split == "both" else (split,),
+                    splits=SPLIT_CHOICES[split],
                 )
             except LookupError as exc:
                 raise typer.BadParameter(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -22,8 +23,8 @@ from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
-from kgcrm.eval.ask.bank import BANK_DIR, Question, instantiate, load_bank
-from kgcrm.eval.ask.params import Params, nice, number_words, typo
+from kgcrm.eval.ask.bank import _PLACEHOLDER, BANK_DIR, Question, instantiate, load_bank
+from kgcrm.eval.ask.params import Param, Params, nice, number_words, typo
 from kgcrm.eval.ask.runner import CrmTarget, evaluate_ask
 from kgcrm.eval.ask.second_crm import SECOND_NOW, SECOND_SLUG, SQL_FILE, generate_sql, load_second_crm
 from kgcrm.eval.ask.verdict import Accept, Groups, Rows, Top, Value, matches, verdict
@@ -64,6 +65,29 @@ def test_the_bank_has_400_questions_in_families_of_5_with_30_percent_held_out():
         assert not set(f.phrasings["dev"]) & set(f.phrasings["heldout"]), f.id
 
 
+def test_dev2_is_fresh_phrasings_of_known_families():
+    raw = yaml.safe_load((BANK_DIR / "dev2.yaml").read_text())["dev2"]
+    families = {f.id: f for f in load_bank()}
+    written = {p.lower().strip() for f in families.values() for s in ("dev", "heldout") for p in f.phrasings[s]}
+    filters = {None, "lower", "typo", "first", "full", "k", "num", "words", "money", "code", "code_only", "cur_word"}
+    filters |= {"thousand", "grand", "money_k"}
+
+    assert set(raw) <= set(families), sorted(set(raw) - set(families))
+    assert all(isinstance(p, str) for phrasings in raw.values() for p in phrasings)
+    assert all(len(p.split()) >= 2 for phrasings in raw.values() for p in phrasings)  # no "total # …" cut by YAML
+    assert all(len(phrasings) >= 3 for phrasings in raw.values()), [f for f, p in raw.items() if len(p) < 3]
+    assert all(families[f].phrasings["dev2"] == tuple(p) for f, p in raw.items())
+    # no repeat of a dev or held-out phrasing (only dev2's own texts are shown: the held-out ones stay unread)
+    repeats = [(f, text) for f, phrasings in raw.items() for text in phrasings if text.lower().strip() in written]
+    assert repeats == []
+    for family_id, phrasings in raw.items():
+        assert len(set(phrasings)) == len(phrasings), family_id
+        for text in phrasings:
+            for name, how in _PLACEHOLDER.findall(text):
+                assert name in {*families[family_id].params, "main", "year", "me"}, (family_id, text)
+                assert (how or None) in filters, (family_id, text)
+
+
 def test_the_bank_covers_every_entity_of_issue_17():
     prefixes = Counter(f.truth.split("_")[0] for f in load_bank())
 
@@ -89,6 +113,10 @@ def test_renderings_of_numbers_and_typos():
     assert number_words(50_000) == "fifty thousand"
     assert number_words(150_000) == "one hundred fifty thousand"
     assert number_words(1_250_000) == "one million two hundred fifty thousand"
+    fifty = Param(Decimal(50_000), "50,000", currency="USD")
+    assert [fifty.text(h) for h in ("thousand", "grand", "money_k")] == ["50 thousand", "fifty grand", "$50k"]
+    assert Param(Decimal(20_000), "20,000", currency="CHF").text("money_k") == "20k CHF"
+    assert Param(Decimal(2_500), "2,500", currency="EUR").text("grand") == "2,500"
     assert nice(Decimal("47300")) == Decimal(50_000)
     assert nice(Decimal("152000")) == Decimal(150_000)
     assert typo("Negotiation") != "Negotiation" and sorted(typo("Negotiation")) == sorted("Negotiation")
@@ -421,6 +449,11 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     assert all(r["splits"]["dev"]["asked"] and r["splits"]["heldout"]["asked"] for r in reports)
     bad = CliRunner().invoke(eval_app, ["ask", "--crm", "neither"], obj=settings)
     assert bad.exit_code != 0 and "--crm" in bad.output
+    dev2 = CliRunner().invoke(eval_app, [*args, "--split", "dev2"], obj=settings)
+    assert dev2.exit_code == 0, dev2.output
+    assert [set(r["splits"]) for r in json.loads(dev2.output)["reports"]] == [{"dev2"}, {"dev2"}]
+    bad = CliRunner().invoke(eval_app, ["ask", "--split", "dev3"], obj=settings)
+    assert bad.exit_code != 0 and "--split" in bad.output
 
 
 def test_the_baseline_reads_todays_template_answers_as_answers():
