@@ -166,12 +166,25 @@ def translate(exc: BaseException) -> ApiError | None:
         return exc
     if isinstance(exc, RequestValidationError):
         return validation_error(exc)
+    if isinstance(exc, ServiceError):
+        error = translate_service(exc)
+        if exc.retry_after_s is not None:  # refused at once by a circuit breaker: it knows when to come back
+            error.headers["Retry-After"] = str(exc.retry_after_s)
+        return error
+    return _translate_other(exc)
+
+
+def translate_service(exc: ServiceError) -> ApiError:
     if isinstance(exc, DatabaseUnavailable):
         return unavailable("the relational database is unavailable: try again shortly")
-    if isinstance(exc, Neo4jUnavailable | neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+    if isinstance(exc, Neo4jUnavailable):
         return unavailable("the graph database is unavailable: try again shortly")
-    if isinstance(exc, ServiceError):
-        return unavailable("a backing service is unavailable: try again shortly")
+    return unavailable("a backing service is unavailable: try again shortly")
+
+
+def _translate_other(exc: BaseException) -> ApiError | None:
+    if isinstance(exc, neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+        return unavailable("the graph database is unavailable: try again shortly")
     if isinstance(exc, neo4j.exceptions.TransientError):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, neo4j.exceptions.AuthError):

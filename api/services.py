@@ -21,18 +21,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crm.database import guard_engine, make_engine
 from graph.gateway import GraphGateway, make_driver
 from graph.server import neo4j_credentials
-from kgcrm.errors import ConfigurationError
-from kgcrm.services import database_engine
+from kgcrm.breaker import CircuitBreaker
+from kgcrm.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
 from kgcrm.settings import Settings
 from retrieval.cache import AnswerCache, GraphVersion
 from retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
 
-#: How long the driver retries a query while Neo4j does not answer: a request fails fast (503), not after 30 s.
-NEO4J_RETRY_S = 5.0
+#: The driver's first pause before a retry (its default, 1 s, would outlast the API's whole retry time).
+NEO4J_FIRST_RETRY_DELAY_S = 0.1
 
 
 class SerializedModel:
@@ -74,6 +75,8 @@ class Services:
     gateway: GraphGateway
     stack: RetrievalStack
     cache: AnswerCache | None = None  # resolutions and paths, while the graph is unchanged
+    neo4j_breaker: CircuitBreaker | None = None  # on the gateway built here
+    database_breaker: CircuitBreaker | None = None  # on the engine's connections
     embedding_model: Any | None = None  # a SerializedModel, for the sync's embedding pipeline
     embedding_error: str | None = None  # why there is no model (None: loaded, or not wanted)
     sync_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,6 +89,17 @@ class Services:
                 closer()
             except Exception as exc:  # closing must go on: report and continue
                 log.warning("closing a service failed: %s", exc)
+
+
+def api_driver_config(settings: Settings) -> dict[str, float]:
+    """The Neo4j driver's options for the API: short timeouts and retries (a request fails in about a second)."""
+    retry_s = settings.api_neo4j_retry_s
+    return {
+        "connection_timeout": settings.api_neo4j_connect_timeout_s,
+        "connection_acquisition_timeout": settings.api_neo4j_acquisition_timeout_s,
+        "max_transaction_retry_time": retry_s,
+        "initial_retry_delay": min(NEO4J_FIRST_RETRY_DELAY_S, retry_s) if retry_s else NEO4J_FIRST_RETRY_DELAY_S,
+    }
 
 
 def build_services(
@@ -108,12 +122,20 @@ def build_services(
     """
     closers: list[Callable[[], None]] = []
     if engine is None:
-        engine = database_engine(settings)
+        engine = make_engine(settings.sqlalchemy_url, connect_timeout_s=settings.api_database_connect_timeout_s)
         closers.append(engine.dispose)
+    database_breaker = CircuitBreaker(
+        "the relational database", open_s=settings.api_breaker_open_s, unavailable=DatabaseUnavailable
+    )
+    closers.append(guard_engine(engine, database_breaker))  # (a given engine too; taken off at close)
+    neo4j_breaker = None
     if gateway is None:
-        driver = make_driver(neo4j_credentials(settings), max_transaction_retry_time=NEO4J_RETRY_S)
+        driver = make_driver(neo4j_credentials(settings), **api_driver_config(settings))
         closers.append(driver.close)
-        gateway = GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
+        neo4j_breaker = CircuitBreaker("Neo4j", open_s=settings.api_breaker_open_s, unavailable=Neo4jUnavailable)
+        gateway = GraphGateway(
+            driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s, breaker=neo4j_breaker
+        )
     error = None
     if embedding_model is None and load_embeddings:
         from kgcrm.embedding import load_embedding_model
@@ -142,6 +164,8 @@ def build_services(
         gateway=gateway,
         stack=stack,
         cache=cache,
+        neo4j_breaker=neo4j_breaker,
+        database_breaker=database_breaker,
         embedding_model=model,
         embedding_error=error,
         closers=closers,

@@ -4,6 +4,10 @@ Every query kgcrm runs goes through :class:`GraphGateway`: it names the query in
 the logs (never its parameters: they may hold customer data), applies the
 timeout and read/write routing, and turns driver errors into kgcrm's own
 errors. The driver is built once by the caller and passed in.
+
+With a :class:`~kgcrm.breaker.CircuitBreaker` (the API passes one), a query that
+finds Neo4j unreachable opens the circuit: the queries of the next seconds fail
+at once with :class:`Neo4jUnavailable` instead of each waiting for a connection.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph.server import Neo4jCredentials
+from kgcrm.breaker import CircuitBreaker
 from kgcrm.errors import KgcrmError, Neo4jUnavailable
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: How the driver says that no pooled connection became free within its acquisition timeout.
+_POOL_EXHAUSTED = "failed to obtain a connection from the pool"
 
 
 class GraphQueryError(KgcrmError):
@@ -47,10 +55,18 @@ def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
 class GraphGateway:
     """Named, timed, routed queries against one Neo4j database."""
 
-    def __init__(self, driver: Driver, *, database: str = "neo4j", timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str = "neo4j",
+        timeout_s: float = 30.0,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
+        self.breaker = breaker
 
     def read(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only query on a read-routed session; rows as dicts."""
@@ -63,15 +79,18 @@ class GraphGateway:
     def write_transaction(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed (retried) write transaction."""
         started = time.perf_counter()
+        self._allow()
         try:
             with self.driver.session(database=self.database) as session:
-                return session.execute_write(work)
+                result = session.execute_write(work)
         except Neo4jError as exc:
             raise self._translate(name, exc) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+            raise self._unavailable(name, exc) from exc
         finally:
             log.debug("neo4j transaction %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        self._answered()
+        return result
 
     def _run(
         self,
@@ -81,6 +100,7 @@ class GraphGateway:
         routing: RoutingControl,
     ) -> list[dict[str, Any]]:
         started = time.perf_counter()
+        self._allow()
         try:
             records, _, _ = self.driver.execute_query(
                 Query(cypher, timeout=self.timeout_s),  # type: ignore[arg-type]
@@ -91,13 +111,32 @@ class GraphGateway:
         except Neo4jError as exc:
             raise self._translate(name, exc) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+            raise self._unavailable(name, exc) from exc
         finally:
             log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        self._answered()
         return [record.data() for record in records]
 
-    @staticmethod
-    def _translate(name: str, error: Neo4jError) -> KgcrmError:
+    # --- the circuit breaker -----------------------------------------------------------------
+
+    def _allow(self) -> None:
+        if self.breaker is not None:
+            self.breaker.allow()
+
+    def _answered(self) -> None:
+        if self.breaker is not None:
+            self.breaker.record_success()
+
+    def _unavailable(self, name: str, exc: BaseException, reason: str | None = None) -> Neo4jUnavailable:
+        if self.breaker is not None:
+            self.breaker.record_failure()
+        return Neo4jUnavailable(f"{reason or 'Neo4j is unavailable'} (while running '{name}'): {exc}")
+
+    def _translate(self, name: str, error: Neo4jError) -> KgcrmError:
         if isinstance(error, AuthError):
-            return Neo4jUnavailable(f"Neo4j refused the credentials (while running '{name}')")
+            return self._unavailable(name, error, "Neo4j refused the credentials")
+        if error.code is None and str(error.message or "").startswith(_POOL_EXHAUSTED):
+            # every connection busy for connection_acquisition_timeout: overload, not an outage (no breaker)
+            return Neo4jUnavailable(f"Neo4j is busy (while running '{name}'): no free connection")
+        self._answered()  # Neo4j answered (a syntax error, a constraint, a timeout): it is up
         return GraphQueryError(name, error)
