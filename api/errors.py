@@ -219,7 +219,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     if error is None:
         return internal_error_response(exc, request)
     if error.status >= 500:
-        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.message, type(exc).__name__)
+        cause = f"{type(exc).__name__} {getattr(exc, 'code', None) or ''}".strip()
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.message, cause)
     return error_response(error)
 
 

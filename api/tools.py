@@ -45,13 +45,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError, invalid, not_found
 from api.keys import Caller
-from api.schemas import MAX_ID, ApiRequest, trimmed_text
+from api.schemas import MAX_ID, ApiRequest, IsoDateTime, trimmed_text
 from crm.changes import agent_changes
 from crm.database import data_error_from
 from crm.models import (
@@ -171,7 +171,7 @@ class CreateTaskRequest(AgentRequest):
         default=None, description="Id of what the task is about (a person, contact, organization, account or lead)."
     )
     subject_type: SubjectTypeName | None = Field(default=None, description="The subject's type, when known.")
-    due_at: AwareDatetime | None = Field(default=None, description="When it is due (ISO 8601 with a time zone).")
+    due_at: IsoDateTime | None = Field(default=None, description="When it is due (ISO 8601 with a time zone).")
     assignee_id: RowId | None = Field(
         default=None, description="Id of the team member (User) to assign; default: the acting user."
     )
@@ -214,7 +214,7 @@ class LogInteractionRequest(AgentRequest):
     kind: Literal["email", "meeting", "call", "message"] = Field(description="What kind of interaction it was.")
     subject: Title | None = Field(default=None, description="Its subject or title.")
     summary: LongText | None = Field(default=None, description="What was said or decided.")
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         default=None, description="When it happened (ISO 8601 with a time zone); default: now."
     )
     participants: list[Participant] = Field(
