@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,10 +144,8 @@ class Load:
             while not self._stop.wait(0.2):
                 for path in ("/healthz", "/metrics"):
                     sent = time.monotonic()
-                    try:
+                    with suppress(httpx.HTTPError):
                         client.get(path)
-                    except httpx.HTTPError:
-                        pass
                     self.probes.append((path, sent, time.monotonic() - sent))
 
 
@@ -284,7 +282,8 @@ def main() -> None:
         upgrade(engine)
         tenant_id = str(uuid.uuid4())
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO tenant (id, slug, name) VALUES (:id, 'outage', 'Outage')"), {"id": tenant_id})
+            tenant = sa.text("INSERT INTO tenant (id, slug, name) VALUES (:id, 'outage', 'Outage')")
+            conn.execute(tenant, {"id": tenant_id})
             for i in range(200):
                 conn.execute(
                     sa.text("INSERT INTO organization (id, tenant_id, name) VALUES (:id, :t, :n)"),
