@@ -56,6 +56,8 @@ def serve_command(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from api.protocol import UVICORN_OPTIONS
+
     settings = _settings(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
@@ -67,7 +69,7 @@ def serve_command(
     if workers == 1:
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+        uvicorn.run(create_app(settings), host=host, port=port, **UVICORN_OPTIONS)
     else:  # each worker builds its own app (and services) from the environment
         uvicorn.run(
             "api.app:app_from_environment",
@@ -75,8 +77,7 @@ def serve_command(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=False,
-            server_header=False,
+            **UVICORN_OPTIONS,
         )
 
 

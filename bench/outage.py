@@ -67,10 +67,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port (in a thread); yields the base URL."""
+def serve(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn (and ``options``) on a free loopback port, in a thread; yields the base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -247,6 +247,7 @@ def main() -> None:
 
     from api import keys
     from api.app import create_app
+    from api.protocol import UVICORN_OPTIONS
     from api.services import build_services
     from crm.database import make_engine, upgrade
     from graph.gateway import GraphGateway, make_driver
@@ -300,7 +301,7 @@ def main() -> None:
             GraphSync(engine, gateway).full()
         services = build_services(settings, engine=engine, load_embeddings=False, chat_from_settings=False)
         try:
-            with serve(create_app(settings, services=services)) as url:
+            with serve(create_app(settings, services=services), **UVICORN_OPTIONS) as url:
                 load = Load(url, "/v1/resolve", {"text": "Outage Testing Co 7"}, {"Authorization": f"Bearer {key}"},
                             clients=args.clients)  # fmt: skip
                 figures = measure_outage(

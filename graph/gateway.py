@@ -136,7 +136,8 @@ class GraphGateway:
         if isinstance(error, AuthError):
             return self._unavailable(name, error, "Neo4j refused the credentials")
         if error.code is None and str(error.message or "").startswith(_POOL_EXHAUSTED):
-            # every connection busy for connection_acquisition_timeout: overload, not an outage (no breaker)
-            return Neo4jUnavailable(f"Neo4j is busy (while running '{name}'): no free connection")
+            # no connection within connection_acquisition_timeout: a server that accepts and never answers
+            # (a hung Neo4j), or every connection busy. Either way the next requests should not wait too.
+            return self._unavailable(name, error, "Neo4j gave no connection in time")
         self._answered()  # Neo4j answered (a syntax error, a constraint, a timeout): it is up
         return GraphQueryError(name, error)
