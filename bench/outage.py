@@ -156,7 +156,7 @@ class Load:
 class OutageFigures:
     clients: int
     requests: int
-    during_outage: int  # answers to requests sent while Neo4j was down
+    during_outage: int  # answers to requests sent while Neo4j was down (answered while down or later)
     first_503_s: float  # from Neo4j gone to the first 503
     p50_503_s: float
     p99_503_s: float
@@ -211,7 +211,7 @@ def measure_outage(
     finally:
         load.stop()
     answers = list(load.answers)
-    outage = [a for a in answers if down <= a.sent and a.done <= up_started]
+    outage = [a for a in answers if down <= a.sent < up_started]  # sent while down, answered whenever
     refused = [a for a in outage if a.status == 503 and a.retry_after]
     first_503 = min((a.done for a in answers if a.status == 503 and a.done >= down), default=float("inf"))
     after = [a for a in answers if a.sent >= up]
@@ -219,7 +219,8 @@ def measure_outage(
     last_bad = max((a.done for a in after if a.status != 200), default=up)
 
     def slowest(path: str) -> float:
-        return max((s for p, sent, s in load.probes if p == path and down <= sent <= up_started), default=0.0)
+        overlapping = (s for p, sent, s in load.probes if p == path and sent < up_started and sent + s >= down)
+        return max(overlapping, default=float("inf"))  # no probe at all: it never came back
 
     seconds = [a.seconds for a in refused]
     return OutageFigures(
