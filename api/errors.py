@@ -189,6 +189,8 @@ def _translate_other(exc: BaseException) -> ApiError | None:
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, neo4j.exceptions.AuthError):
         return unavailable("the graph database refused kgcrm's credentials")
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # no free connection of the pool in time
+        return unavailable("the relational database is busy: try again shortly")
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError) or (
         isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated
     ):

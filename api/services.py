@@ -122,7 +122,11 @@ def build_services(
     """
     closers: list[Callable[[], None]] = []
     if engine is None:
-        engine = make_engine(settings.sqlalchemy_url, connect_timeout_s=settings.api_database_connect_timeout_s)
+        engine = make_engine(
+            settings.sqlalchemy_url,
+            connect_timeout_s=settings.api_database_connect_timeout_s,
+            pool_timeout_s=settings.api_database_pool_timeout_s,
+        )
         closers.append(engine.dispose)
     database_breaker = CircuitBreaker(
         "the relational database", open_s=settings.api_breaker_open_s, unavailable=DatabaseUnavailable

@@ -58,13 +58,19 @@ def sqlite_path(url: str | URL) -> Path | None:
 
 
 def make_engine(
-    url: str | URL, *, search_path: str | None = None, echo: bool = False, connect_timeout_s: int | None = None
+    url: str | URL,
+    *,
+    search_path: str | None = None,
+    echo: bool = False,
+    connect_timeout_s: int | None = None,
+    pool_timeout_s: float | None = None,
 ) -> Engine:
     """An engine for the CRM database.
 
     SQLite: every connection enables foreign keys, WAL journaling and a busy
     timeout. PostgreSQL: ``search_path`` (a schema name) is set on every
-    connection when given, and ``connect_timeout_s`` bounds each connection attempt.
+    connection when given; ``connect_timeout_s`` bounds each connection attempt and
+    ``pool_timeout_s`` the wait for a connection of the pool (SQLAlchemy's default: 30 s).
     """
     parsed = normalize_url(url)
     backend = parsed.get_backend_name()
@@ -78,7 +84,8 @@ def make_engine(
             connect_args["connect_timeout"] = connect_timeout_s
         if search_path:
             connect_args["options"] = f"-c search_path={search_path}"
-        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        options: dict[str, Any] = {} if pool_timeout_s is None else {"pool_timeout": pool_timeout_s}
+        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args, **options)
     raise DataError(f"unsupported database {backend!r}: kgcrm supports sqlite and postgresql", field="DATABASE_URL")
 
 

@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     api_database_connect_timeout_s: int = Field(
         default=2, ge=1, description="The API's PostgreSQL connection timeout (whole seconds, libpq's unit)."
     )
+    api_database_pool_timeout_s: float = Field(
+        default=2.0, gt=0, description="How long an API request waits for a free PostgreSQL connection of the pool."
+    )
     api_breaker_open_s: float = Field(
         default=3.0,
         gt=0,
