@@ -12,7 +12,9 @@ a free-text target that names several entities        409     ``ambiguous`` (+ `
 a sync already running                                409     ``sync_in_progress``
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
-a body over the size limit                            413     ``payload_too_large``
+a body over the size limit (declared or received)     413     ``payload_too_large``
+a request the HTTP server cannot parse (api.protocol) 400     ``bad_request``
+a request head over the server's buffer               431     ``headers_too_large``
 Neo4j or the SQL database unavailable                 503     ``service_unavailable`` (+ ``Retry-After``)
 anything else                                         500     ``internal_error`` (logged, never shown)
 ====================================================  ======  =======================

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, DatabaseUnavailable, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph.server import Neo4jCredentials
 from kgcrm.breaker import CircuitBreaker
@@ -135,6 +135,8 @@ class GraphGateway:
     def _translate(self, name: str, error: Neo4jError) -> KgcrmError:
         if isinstance(error, AuthError):
             return self._unavailable(name, error, "Neo4j refused the credentials")
+        if isinstance(error, DatabaseUnavailable):  # the server answers, its database does not (stopping, starting)
+            return self._unavailable(name, error)
         if error.code is None and str(error.message or "").startswith(_POOL_EXHAUSTED):
             # no connection within connection_acquisition_timeout: a server that accepts and never answers
             # (a hung Neo4j), or every connection busy. Either way the next requests should not wait too.
