@@ -4,10 +4,10 @@
     app = create_app(settings, services=services)      # tests: services built by the caller (and closed by it)
 
 Nothing happens at import time: the Neo4j driver, the SQL engine, the embedding model
-and the retrieval stack are built once, in the lifespan (:func:`api.services.build_services`),
-and shared through ``app.state.services``; the routes get them through :mod:`api.deps`.
+and the retrieval stack are built once, in the lifespan (:func:`kgcrm.api.services.build_services`),
+and shared through ``app.state.services``; the routes get them through :mod:`kgcrm.api.deps`.
 
-``uvicorn --factory api.app:app_from_environment`` (what ``kgcrm serve --workers N`` runs)
+``uvicorn --factory kgcrm.api.app:app_from_environment`` (what ``kgcrm serve --workers N`` runs)
 builds the app from the environment's settings in each worker.
 """
 
@@ -24,11 +24,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body, install_error_handlers
-from api.metrics import Metrics, MetricsMiddleware
-from api.routes import ask, connections, entities, health, resolve, search, sync, tools
-from api.services import Services, build_services
-from kgcrm.settings import Settings, load_settings
+from kgcrm.api.errors import error_body, install_error_handlers
+from kgcrm.api.metrics import Metrics, MetricsMiddleware
+from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from kgcrm.api.services import Services, build_services
+from kgcrm.core.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api import keys
+from kgcrm.api import keys
 from kgcrm.services import database_engine
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 __all__ = ["keys_app", "serve_command"]
 
@@ -56,7 +56,7 @@ def serve_command(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
-    from api.protocol import UVICORN_OPTIONS
+    from kgcrm.api.protocol import UVICORN_OPTIONS
 
     settings = _settings(ctx)
     host = host or settings.api_host
@@ -67,12 +67,12 @@ def serve_command(
             "every /v1 endpoint needs an API key; put TLS in front of it"
         )
     if workers == 1:
-        from api.app import create_app
+        from kgcrm.api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, **UVICORN_OPTIONS)
     else:  # each worker builds its own app (and services) from the environment
         uvicorn.run(
-            "api.app:app_from_environment",
+            "kgcrm.api.app:app_from_environment",
             factory=True,
             host=host,
             port=port,

@@ -2,7 +2,7 @@
 
     def search(caller: TenantDep, stack: StackDep, q: ...) -> SearchResponse: ...
 
-The services are built once by the app's lifespan (:mod:`api.app`) and kept in
+The services are built once by the app's lifespan (:mod:`kgcrm.api.app`) and kept in
 ``app.state.services``; these functions only hand them out. ``TenantDep`` checks the
 ``Authorization: Bearer <key>`` header and gives the key's tenant (and user): every
 ``/v1`` route takes it, and computes its answer inside ``caller.tenant_id`` only.
@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api import keys
-from api.errors import unauthorized, unavailable
-from api.services import Services
-from graph.gateway import GraphGateway
-from kgcrm.settings import Settings
-from retrieval.stack import RetrievalStack
+from kgcrm.api import keys
+from kgcrm.api.errors import unauthorized, unavailable
+from kgcrm.api.services import Services
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.stack import RetrievalStack
 
 Cached = Callable[[Hashable, Callable[[], Any]], Any]
 

@@ -38,8 +38,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.gateway import GraphQueryError
-from kgcrm.errors import (
+from kgcrm.graph.gateway import GraphQueryError
+from kgcrm.core.errors import (
     DatabaseUnavailable,
     DataError,
     KgcrmError,

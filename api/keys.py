@@ -14,7 +14,7 @@ key, a key of a deleted user or an inactive user is refused like an unknown one.
 
 The ``api_key`` table is created by the migration ``0002_api_keys``. It is not a
 business table: it is not mirrored into the graph and has no change-capture trigger.
-Its definition below lives outside ``crm.models.Base`` for that reason, and
+Its definition below lives outside ``kgcrm.crm.models.Base`` for that reason, and
 ``tests/api/test_api_keys.py`` checks that the migration and this definition agree.
 """
 
@@ -33,9 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from crm.models import AppUser, Tenant
-from crm.types import UTCDateTime, utcnow
-from kgcrm.errors import ConfigurationError, NotFoundError
+from kgcrm.crm.models import AppUser, Tenant
+from kgcrm.crm.types import UTCDateTime, utcnow
+from kgcrm.core.errors import ConfigurationError, NotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ The key (``KGCRM_API_KEY``, or ``--key``, which other users of the machine can s
 the process list) binds the server to its tenant, and to its user when it has one.
 Standard output carries the protocol only: logs go to standard error.
 
-``python -m api.mcp_cli`` runs the same command without the rest of the CLI.
+``python -m kgcrm.cli.mcp`` runs the same command without the rest of the CLI.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import sys
 import anyio
 import typer
 
-from kgcrm.errors import ConfigurationError, KgcrmError, ServiceError
-from kgcrm.settings import Settings, load_settings
+from kgcrm.core.errors import ConfigurationError, KgcrmError, ServiceError
+from kgcrm.core.settings import Settings, load_settings
 
 __all__ = ["mcp_command"]
 
@@ -41,8 +41,8 @@ def mcp_command(
     ),
 ) -> None:
     """Serve the retrieval and agent tools of one tenant over MCP (stdio)."""
-    from api.mcp_server import KgcrmMcp, ToolFailure, serve_stdio
-    from api.services import build_services
+    from kgcrm.api.mcp_server import KgcrmMcp, ToolFailure, serve_stdio
+    from kgcrm.api.services import build_services
 
     settings = ctx.obj
     if not isinstance(settings, Settings):
@@ -69,7 +69,7 @@ def mcp_command(
 
 
 def main() -> None:
-    """``python -m api.mcp_cli``: the command alone, with the settings from the environment."""
+    """``python -m kgcrm.cli.mcp``: the command alone, with the settings from the environment."""
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
     @app.callback()

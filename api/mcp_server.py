@@ -1,16 +1,16 @@
 """The MCP server: kgcrm's retrieval and agent tools for an MCP client, bound to one tenant.
 
-``kgcrm mcp`` (:mod:`api.mcp_cli`) serves it over stdio. It is the HTTP API's twin,
-computed in-process with the same :class:`~api.services.Services` and the same code:
+``kgcrm mcp`` (:mod:`kgcrm.cli.mcp`) serves it over stdio. It is the HTTP API's twin,
+computed in-process with the same :class:`~kgcrm.api.services.Services` and the same code:
 
 - the read tools ``resolve``, ``connections``, ``ask`` and ``search`` call the HTTP
   routes' own functions (same validation, same answers, same errors);
-- the write tools are the agent tools of :mod:`api.tools` (``create_note``,
+- the write tools are the agent tools of :mod:`kgcrm.api.tools` (``create_note``,
   ``create_task``, ``log_interaction``, ``move_lead_status``, ``move_task_status``),
   with the same request models as input schemas.
 
 The server is bound to ONE tenant by the API key it is given, checked exactly as the
-HTTP API checks it (:func:`api.keys.authenticate`): once at start (a bad key stops the
+HTTP API checks it (:func:`kgcrm.api.keys.authenticate`): once at start (a bad key stops the
 command) and again on every call (a key revoked while the server runs stops working).
 A tool's failure is a tool result with ``isError`` and the HTTP API's error body as its
 text: ``{"error": {"code", "message", "field"?, "status"}}``.
@@ -32,18 +32,18 @@ from mcp.server import Server
 from mcp.server.stdio import stdio_server
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api import keys
-from api.app import _version
-from api.deps import cached
-from api.errors import ApiError, error_body, translate, unauthorized
-from api.routes.ask import ask as ask_route
-from api.routes.connections import connections as connections_route
-from api.routes.resolve import resolve as resolve_route
-from api.routes.search import search as search_route
-from api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
-from api.services import Services
-from api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
-from retrieval.types import ENTITY_TYPES, EntityType
+from kgcrm.api import keys
+from kgcrm.api.app import _version
+from kgcrm.api.deps import cached
+from kgcrm.api.errors import ApiError, error_body, translate, unauthorized
+from kgcrm.api.routes.ask import ask as ask_route
+from kgcrm.api.routes.connections import connections as connections_route
+from kgcrm.api.routes.resolve import resolve as resolve_route
+from kgcrm.api.routes.search import search as search_route
+from kgcrm.api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
+from kgcrm.api.services import Services
+from kgcrm.api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
+from kgcrm.retrieval.types import ENTITY_TYPES, EntityType
 
 log = logging.getLogger(__name__)
 

@@ -20,14 +20,14 @@ import h11
 from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from api.errors import error_body
+from kgcrm.api.errors import error_body
 
 #: The largest request head (request line and headers) the server reads, as h11's default.
 MAX_HEAD_BYTES = DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 
 #: uvicorn's options for the API (``uvicorn.run(app, **UVICORN_OPTIONS, host=…, port=…)``).
 UVICORN_OPTIONS: dict[str, Any] = {
-    "http": "api.protocol:JsonErrorH11Protocol",
+    "http": "kgcrm.api.protocol:JsonErrorH11Protocol",
     "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     "proxy_headers": False,
     "server_header": False,

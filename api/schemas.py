@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from retrieval.connections import MAX_HOPS as CONNECTIONS_MAX_HOPS
-from retrieval.types import ENTITY_TYPES, Answer, Candidate, Connections, EntityRef, EntityType
+from kgcrm.retrieval.connections import MAX_HOPS as CONNECTIONS_MAX_HOPS
+from kgcrm.retrieval.types import ENTITY_TYPES, Answer, Candidate, Connections, EntityRef, EntityType
 
 MAX_TEXT = 1000
 MAX_LIMIT = 50

@@ -21,14 +21,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.database import guard_engine, make_engine
-from graph.gateway import GraphGateway, make_driver
-from graph.server import neo4j_credentials
-from kgcrm.breaker import CircuitBreaker
-from kgcrm.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
-from kgcrm.settings import Settings
-from retrieval.cache import AnswerCache, GraphVersion
-from retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.crm.database import guard_engine, make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import neo4j_credentials
+from kgcrm.core.breaker import CircuitBreaker
+from kgcrm.core.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def build_services(
         )
     error = None
     if embedding_model is None and load_embeddings:
-        from kgcrm.embedding import load_embedding_model
+        from kgcrm.core.embedding import load_embedding_model
 
         try:
             embedding_model = load_embedding_model(settings)
@@ -151,7 +151,7 @@ def build_services(
             log.warning("no embedding model: search and resolution use fulltext only (%s)", exc)
     model = SerializedModel(embedding_model) if embedding_model is not None else None
     if chat_model is None and chat_from_settings:
-        from retrieval.llm import chat_model_from_settings
+        from kgcrm.retrieval.llm import chat_model_from_settings
 
         chat_model = chat_model_from_settings(settings)
     stack = build_stack(

@@ -21,7 +21,7 @@ Rules every tool follows:
   ``acting_user_email``. The rows written get ``created_by``/``updated_by`` = that user and
   ``via_agent = true``.
 - **Why.** ``prompt`` (the user's request) and ``reasoning`` (the agent's) are required;
-  :func:`crm.changes.agent_changes` records them on every ``change_log`` row of the
+  :func:`kgcrm.crm.changes.agent_changes` records them on every ``change_log`` row of the
   write, in the same transaction. The answer lists those rows' ``seq``.
 - **Tenant.** Every id the caller sends (subject, participants, assignee, lead, task,
   status) must be a row of the key's tenant; an id of another tenant is reported exactly
@@ -49,12 +49,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import ApiError, invalid, not_found
-from api.keys import Caller
-from api.schemas import MAX_ID, ApiRequest, IsoDateTime, trimmed_text
-from crm.changes import agent_changes
-from crm.database import data_error_from
-from crm.models import (
+from kgcrm.api.errors import ApiError, invalid, not_found
+from kgcrm.api.keys import Caller
+from kgcrm.api.schemas import MAX_ID, ApiRequest, IsoDateTime, trimmed_text
+from kgcrm.crm.changes import agent_changes
+from kgcrm.crm.database import data_error_from
+from kgcrm.crm.models import (
     Account,
     AppUser,
     Base,
@@ -69,8 +69,8 @@ from crm.models import (
     Status,
     Task,
 )
-from retrieval.types import EntityRef
-from sync.transform import display_name
+from kgcrm.retrieval.types import EntityRef
+from kgcrm.sync.transform import display_name
 
 #: Longest prompt, reasoning, note body or description (characters); bodies are capped at 64 KiB anyway.
 MAX_LONG_TEXT = 10_000

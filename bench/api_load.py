@@ -12,7 +12,7 @@ What runs, all on this machine, loopback only:
   emptied only with ``--wipe``. ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD``, else the
   tests' local server;
 - the API: ``uvicorn`` with ``--workers`` worker processes on ``127.0.0.1:<free port>``, the
-  app of ``api.app.create_app``. Without ``--embeddings`` the services load no embedding
+  app of ``kgcrm.api.app.create_app``. Without ``--embeddings`` the services load no embedding
   model (resolution and search use their fulltext half); with it, every worker loads the
   model and the bench tenant's entities are embedded first;
 - the load: ``wrk`` (Debian package ``wrk``) with ``--connections`` open connections (each a
@@ -49,11 +49,11 @@ import common
 import neo4j
 import sqlalchemy as sa
 
-from api import keys
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from graph.schema import apply_schema
-from sync.engine import GraphSync
+from kgcrm.api import keys
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
 
 P99_GOAL_MS = 250.0
 WRK_THREADS = 2
@@ -65,9 +65,9 @@ REQUESTS_PER_KIND = 400
 
 def bench_app() -> Any:
     """``uvicorn --factory``: the API over the environment's settings; the model only with --embeddings."""
-    from api.app import create_app
-    from api.services import build_services
-    from kgcrm.settings import load_settings
+    from kgcrm.api.app import create_app
+    from kgcrm.api.services import build_services
+    from kgcrm.core.settings import load_settings
 
     settings = load_settings()
     with_model = os.environ.get("KGCRM_BENCH_EMBEDDINGS") == "1"
@@ -101,9 +101,9 @@ def ensure_graph(engine: sa.Engine, driver: neo4j.Driver, gateway: GraphGateway,
 
 def embed_tenant(gateway: GraphGateway, tenant_id: str) -> str:
     """Embed the bench tenant's entities (what ``kgcrm sync`` does with a model), before the runs."""
-    from kgcrm.embedding import load_embedding_model
-    from kgcrm.settings import Settings
-    from sync.embeddings import EmbeddingPipeline
+    from kgcrm.core.embedding import load_embedding_model
+    from kgcrm.core.settings import Settings
+    from kgcrm.sync.embeddings import EmbeddingPipeline
 
     settings = Settings(environment="test")
     model = load_embedding_model(settings)

@@ -18,7 +18,7 @@ Contenders, on the same files:
   reading the file costs;
 - **naive reader (read only)**: the same, with the headers ingestion needs decoded by
   ``email.policy.default`` (the obvious way to read mail in Python);
-- **first ingest**: ``kgcrm ingest mail`` (``ingest.pipeline.ingest_mail``): read (plain
+- **first ingest**: ``kgcrm ingest mail`` (``kgcrm.ingest.pipeline.ingest_mail``): read (plain
   headers by ``email.utils``, encoded or 8-bit ones by ``policy.default``), thread, match,
   write (one transaction per 500 threads);
 - **re-ingest**: the same file again: must write nothing.
@@ -47,10 +47,10 @@ import common
 import icalendar
 import sqlalchemy as sa
 
-from crm.database import make_engine, upgrade
-from crm.models import AppUser, Contact, Individual, Organization, Tenant
-from ingest.pipeline import ingest_calendar, ingest_mail
-from retrieval.names import fold
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.models import AppUser, Contact, Individual, Organization, Tenant
+from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
+from kgcrm.core.names import fold
 
 FIRST = [
     "Anna",

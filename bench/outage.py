@@ -7,7 +7,7 @@ What runs, all on this machine, loopback only:
 - a Neo4j of the bench's own (kgcrm's local server: the installed jars, a scratch data
   directory, free ports), started, given kgcrm's schema and a small synced CRM (SQLite);
 - the API: ``uvicorn`` in this process on ``127.0.0.1:<free port>``, the app of
-  ``api.app.create_app`` with the services of ``api.services.build_services`` (its own
+  ``kgcrm.api.app.create_app`` with the services of ``kgcrm.api.services.build_services`` (its own
   driver settings and circuit breakers, from the default settings);
 - ``--clients`` threads, each posting ``/v1/resolve`` as soon as its previous answer came;
   one more thread reading ``/healthz`` and ``/metrics`` every 0.2 s.
@@ -246,16 +246,16 @@ def main() -> None:
     import common  # the bench folder's helpers (on sys.path when run as a script)
     import sqlalchemy as sa
 
-    from api import keys
-    from api.app import create_app
-    from api.protocol import UVICORN_OPTIONS
-    from api.services import build_services
-    from crm.database import make_engine, upgrade
-    from graph.gateway import GraphGateway, make_driver
-    from graph.schema import apply_schema
-    from graph.server import LocalNeo4jServer
-    from kgcrm.settings import Settings, load_settings
-    from sync.engine import GraphSync
+    from kgcrm.api import keys
+    from kgcrm.api.app import create_app
+    from kgcrm.api.protocol import UVICORN_OPTIONS
+    from kgcrm.api.services import build_services
+    from kgcrm.crm.database import make_engine, upgrade
+    from kgcrm.graph.gateway import GraphGateway, make_driver
+    from kgcrm.graph.schema import apply_schema
+    from kgcrm.graph.server import LocalNeo4jServer
+    from kgcrm.core.settings import Settings, load_settings
+    from kgcrm.sync.engine import GraphSync
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -331,7 +331,7 @@ def main() -> None:
 def neo4j_settings_credentials(server: Any) -> Any:
     from pydantic import SecretStr
 
-    from graph.server import Neo4jCredentials
+    from kgcrm.graph.server import Neo4jCredentials
 
     return Neo4jCredentials(server.bolt_uri, "neo4j", SecretStr(server.password()))
 

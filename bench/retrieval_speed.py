@@ -65,12 +65,12 @@ from bench.common import (
     record_results,
     seeded_crm,
 )
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model
-from kgcrm.settings import Settings
-from retrieval.mentions import parse_mention
-from retrieval.stack import build_stack
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.mentions import parse_mention
+from kgcrm.retrieval.stack import build_stack
 
 GOALS_MS = {"resolve": 50.0, "connections": 100.0, "templates": 100.0, "vector": 20.0}
 

@@ -41,14 +41,14 @@ import common
 import neo4j
 import sqlalchemy as sa
 
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from graph.schema import apply_schema
-from sync import extract
-from sync.engine import GraphSync
-from sync.mapping import EDGES, NODES, EdgeMapping, NodeMapping
-from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
-from sync.verify import SyncVerifier
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync import extract
+from kgcrm.sync.engine import GraphSync
+from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
+from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
+from kgcrm.sync.verify import SyncVerifier
 
 CEILING_BATCH = 10_000
 
@@ -169,7 +169,7 @@ CEILING_QUERY = "UNWIND $rows AS row CREATE (n:Bench) SET n = row"
 def run_neomodel(driver: neo4j.Driver, nodes: list[NodeRecord]) -> Result:
     from neomodel import db
 
-    from graph.models import NODE_CLASSES, SUBTYPE_CLASSES
+    from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 
     db.set_connection(driver=driver)
     objects = []

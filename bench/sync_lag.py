@@ -35,11 +35,11 @@ import common
 import neo4j
 import sqlalchemy as sa
 
-from crm.database import make_engine
-from graph.gateway import GraphGateway, make_driver
-from graph.schema import apply_schema
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 
 POLL_S = 0.02
 

@@ -1,6 +1,6 @@
 """The change log: annotating agent writes, and reading it safely.
 
-Database triggers (:mod:`crm.triggers`) write one ``change_log`` row per change.
+Database triggers (:mod:`kgcrm.crm.triggers`) write one ``change_log`` row per change.
 A write made by an AI agent through kgcrm's API also records the prompt and the
 reasoning that led to it: wrap the write in :func:`agent_changes`, in the same
 transaction::

@@ -1,7 +1,7 @@
 """``kgcrm db …``: the relational CRM's commands; ``seed_command`` (``kgcrm seed``) lives in crm/seed.py.
 
-The settings come from ``ctx.obj`` (a :class:`kgcrm.settings.Settings`, built once by
-``kgcrm/cli.py``). Errors are kgcrm's own (:class:`kgcrm.errors.KgcrmError`);
+The settings come from ``ctx.obj`` (a :class:`kgcrm.core.settings.Settings`, built once by
+``kgcrm/cli.py``). Errors are kgcrm's own (:class:`kgcrm.core.errors.KgcrmError`);
 the top-level command turns them into one line and a non-zero exit.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from crm import database
-from crm.seed import seed_command
-from kgcrm.settings import Settings
+from kgcrm.crm import database
+from kgcrm.crm.seed import seed_command
+from kgcrm.core.settings import Settings
 
 __all__ = ["db_app", "seed_command"]
 

@@ -5,7 +5,7 @@
 - :func:`upgrade` / :func:`downgrade` / :func:`current_revision` run the Alembic
   migrations shipped in ``crm/migrations``, configured in code (no alembic.ini).
 - :func:`data_error_from` turns the database's refusals (triggers, CHECKs,
-  foreign keys) into kgcrm's own :class:`~kgcrm.errors.DataError`.
+  foreign keys) into kgcrm's own :class:`~kgcrm.core.errors.DataError`.
 
 Nothing here keeps a global engine: the caller builds one and passes it on.
 """
@@ -28,8 +28,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kgcrm.breaker import CircuitBreaker
-from kgcrm.errors import DatabaseUnavailable, DataError, TenantIsolationError
+from kgcrm.core.breaker import CircuitBreaker
+from kgcrm.core.errors import DatabaseUnavailable, DataError, TenantIsolationError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -4,13 +4,13 @@ Conventions, as the contract fixes them:
 
 - ``id``: a UUID as 36-char text, generated here when the application inserts.
 - ``tenant_id`` on every table but ``tenant``: the isolation root. A row may only
-  refer to rows of its own tenant; database triggers (:mod:`crm.triggers`) refuse
+  refer to rows of its own tenant; database triggers (:mod:`kgcrm.crm.triggers`) refuse
   anything else, whoever writes.
 - Audit columns (:class:`Audited`) on every business table; ``updated_at`` is
   kept fresh by a database trigger, so the models never set it.
 - Enumerations are text columns with a CHECK constraint; the allowed values are
   the ``StrEnum`` classes below (one list, used by the CHECKs and by Python-side
-  validation, which raises :class:`kgcrm.errors.DataError` naming the field).
+  validation, which raises :class:`kgcrm.core.errors.DataError` naming the field).
 - ``lead`` is the base of joined-table inheritance (``job``, ``opportunity``,
   ``partnership``); every subtype table carries its own ``tenant_id`` and audit
   columns, mapped to the same attributes as the ``lead`` ones.
@@ -40,8 +40,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.schema import FetchedValue
 
-from crm.types import UTCDateTime, utcnow
-from kgcrm.errors import DataError
+from kgcrm.crm.types import UTCDateTime, utcnow
+from kgcrm.core.errors import DataError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -557,7 +557,7 @@ class Relationship(TenantScoped, Audited, Base):
 class ChangeLog(Base):
     """The event log: one row per insert/update/delete of any business row.
 
-    Written by database triggers only (:mod:`crm.triggers`), in the writer's
+    Written by database triggers only (:mod:`kgcrm.crm.triggers`), in the writer's
     transaction. ``txid`` is the PostgreSQL transaction id of the write (NULL on
     SQLite, where writers are serialised and ``seq`` order is commit order).
     """

@@ -2,18 +2,18 @@
 
 Generation and loading are separate:
 
-- :mod:`crm.seed_generate` is pure: a :class:`~crm.seed_generate.SeedConfig`
+- :mod:`kgcrm.crm.seed_generate` is pure: a :class:`~kgcrm.crm.seed_generate.SeedConfig`
   (tenants, scale, seed, ``now``) gives a stream of ``(table, row)`` items and a
   ground truth; same config, same rows (ids included).
 - :func:`load` writes such a stream with SQLAlchemy Core ``insert()``
   executemany, buffering rows per table and flushing them in foreign-key order
-  (:data:`~crm.seed_generate.TABLES`), one transaction per tenant.
+  (:data:`~kgcrm.crm.seed_generate.TABLES`), one transaction per tenant.
 - :func:`seed_database` does both against an engine and returns a
   :class:`SeedReport`; :func:`seed_command` is the CLI around it (migrate, seed,
   write the truth file, print rows/s).
 
 The ground truth (``seed-truth.json`` in the data directory unless ``--truth``
-says otherwise; see :mod:`crm.seed_generate` for what is planted)::
+says otherwise; see :mod:`kgcrm.crm.seed_generate` for what is planted)::
 
     {"format": "kgcrm-seed-truth/1",
      "parameters": {"tenants", "scale", "seed", "now"},
@@ -59,11 +59,11 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from crm import database
-from crm.models import Base
-from crm.seed_generate import MAX_TENANTS, TABLES, Mark, SeedConfig, SyntheticCrm, default_now, tenant_identity
-from kgcrm.errors import DataError
-from kgcrm.settings import Settings
+from kgcrm.crm import database
+from kgcrm.crm.models import Base
+from kgcrm.crm.seed_generate import MAX_TENANTS, TABLES, Mark, SeedConfig, SyntheticCrm, default_now, tenant_identity
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 
 #: Rows per executemany call.
 BATCH_SIZE = 5_000

@@ -1,7 +1,7 @@
 """Vocabulary of the synthetic CRM: places, industries, titles, names, templates.
 
 Static data only (plus name pools read once from Faker's and ``nicknames``'
-bundled data); the generator in :mod:`crm.seed_generate` picks from it with its
+bundled data); the generator in :mod:`kgcrm.crm.seed_generate` picks from it with its
 own ``random.Random``, so the output depends on the seed alone.
 """
 

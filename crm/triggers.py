@@ -29,8 +29,8 @@ What the triggers do
 
 Error messages are the same on both databases and read
 ``[tenant isolation: ]<table>.<column>: <problem>``; PostgreSQL adds the values
-in the error's DETAIL. :func:`crm.database.data_error_from` turns them into
-:class:`kgcrm.errors.DataError` / :class:`~kgcrm.errors.TenantIsolationError`.
+in the error's DETAIL. :func:`kgcrm.crm.database.data_error_from` turns them into
+:class:`kgcrm.core.errors.DataError` / :class:`~kgcrm.core.errors.TenantIsolationError`.
 
 The migrations call these functions: a change here changes what a *new*
 database gets, so ship it with a migration that drops and recreates the triggers.

@@ -25,7 +25,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from kgcrm.errors import DataError
+from kgcrm.core.errors import DataError
 
 #: SQLite expression for "now" in the form of :func:`format_sqlite_timestamp` (``%f`` is ``SS.SSS``).
 SQLITE_NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"

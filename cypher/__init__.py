@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from kgcrm.errors import KgcrmError
+from kgcrm.core.errors import KgcrmError
 
 
 @cache

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from kgcrm.services import graph_gateway
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 
 def eval_command(
@@ -19,10 +19,10 @@ def eval_command(
     febrl: bool = typer.Option(False, "--febrl", help="Also run the Febrl record-linkage data sets (slow)."),
 ) -> None:
     """Evaluate resolution, duplicates, connections and template answers against the seed's ground truth."""
-    from eval.connections import evaluate_connections
-    from eval.duplicates import evaluate_duplicates, evaluate_febrl
-    from eval.resolution import evaluate_resolution
-    from eval.templates import evaluate_templates
+    from kgcrm.eval.connections import evaluate_connections
+    from kgcrm.eval.duplicates import evaluate_duplicates, evaluate_febrl
+    from kgcrm.eval.resolution import evaluate_resolution
+    from kgcrm.eval.templates import evaluate_templates
 
     settings: Settings = ctx.obj
     path = truth or settings.data_dir / "seed-truth.json"

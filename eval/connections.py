@@ -2,8 +2,8 @@
 
 The seed plants, per target, a strongest warm path (a user → frequent and recent
 interactions → a connector → an explicit 0.9 tie → the target) beside weaker
-alternatives (``warm_paths`` of each tenant in the truth file, see :mod:`crm.seed`).
-:func:`evaluate_connections` asks :class:`~retrieval.connections.ConnectionFinder`
+alternatives (``warm_paths`` of each tenant in the truth file, see :mod:`kgcrm.crm.seed`).
+:func:`evaluate_connections` asks :class:`~kgcrm.retrieval.connections.ConnectionFinder`
 (clock set to the seed's ``now``) for paths to every planted target and reports the
 share whose planted path is among the top ``k`` (the goal: at least 95% in the top
 3), its rank-1 share, the same for each target's organization (the planted path
@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval.connections import ConnectionFinder
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.retrieval.connections import ConnectionFinder
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def figures(outcomes: Sequence[TargetOutcome], k: int = 3) -> ConnectionsFigures
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kgcrm.services import graph_gateway
-    from kgcrm.settings import load_settings
+    from kgcrm.core.settings import load_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("truth", type=Path, help="the seed's ground truth (seed-truth.json)")

@@ -1,6 +1,6 @@
 """Evaluation of duplicate detection: the seed's planted duplicates, and the Febrl data sets.
 
-- :func:`evaluate_duplicates` runs :class:`~retrieval.dedupe.DuplicateFinder` (read
+- :func:`evaluate_duplicates` runs :class:`~kgcrm.retrieval.dedupe.DuplicateFinder` (read
   only) on a seeded, synced graph and compares its pairs with the truth's
   ``duplicates`` (precision, recall, F1, per entity type and per kind of duplicate).
 - :func:`evaluate_febrl` runs the same blocking and Fellegi-Sunter code on the Febrl
@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval.dedupe import (
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.retrieval.dedupe import (
     DEFAULT_THRESHOLD,
     NAME_LEVELS,
     DedupeReport,

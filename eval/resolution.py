@@ -1,7 +1,7 @@
 """Evaluation of entity resolution against a seed's ground truth.
 
 :func:`evaluate_resolution` resolves every mention the seed planted (``mentions`` of
-each tenant in the truth file, see :mod:`crm.seed`), with the resolver's clock set to
+each tenant in the truth file, see :mod:`kgcrm.crm.seed`), with the resolver's clock set to
 the seed's ``now``, and reports top-1 and top-3 accuracy (a hit is the expected id or
 one of its planted duplicates, ``also``), accuracy per mention kind, latency (p50,
 p95) and the calibration of the top score (expected calibration error over ten bins,
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval.resolve import Embedder, EntityResolver
-from sync.mapping import LABEL_OF_TABLE
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.retrieval.resolve import Embedder, EntityResolver
+from kgcrm.graph.mapping import LABEL_OF_TABLE
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eval.connections import percentile, seed_now
-from graph.gateway import GraphGateway
-from retrieval.templates import TemplateAnswerer
-from retrieval.types import Resolution
+from kgcrm.eval.connections import percentile, seed_now
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.templates import TemplateAnswerer
+from kgcrm.retrieval.types import Resolution
 
 
 class _NoEntities:

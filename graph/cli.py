@@ -13,11 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from graph.schema import apply_schema
-from graph.server import USER, LocalNeo4jServer, neo4j_credentials
-from kgcrm.errors import KgcrmError
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import USER, LocalNeo4jServer, neo4j_credentials
+from kgcrm.core.errors import KgcrmError
 from kgcrm.services import graph_gateway
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 _NEO4J_HELP = "The local Neo4j server kgcrm runs (unless NEO4J_URI is set)."
 neo4j_app = typer.Typer(help=_NEO4J_HELP, no_args_is_help=True)

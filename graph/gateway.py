@@ -5,7 +5,7 @@ the logs (never its parameters: they may hold customer data), applies the
 timeout and read/write routing, and turns driver errors into kgcrm's own
 errors. The driver is built once by the caller and passed in.
 
-With a :class:`~kgcrm.breaker.CircuitBreaker` (the API passes one), a query that
+With a :class:`~kgcrm.core.breaker.CircuitBreaker` (the API passes one), a query that
 finds Neo4j unreachable opens the circuit: the queries of the next seconds fail
 at once with :class:`Neo4jUnavailable` instead of each waiting for a connection.
 """
@@ -21,9 +21,9 @@ import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, DatabaseUnavailable, Neo4jError, ServiceUnavailable, SessionExpired
 
-from graph.server import Neo4jCredentials
-from kgcrm.breaker import CircuitBreaker
-from kgcrm.errors import KgcrmError, Neo4jUnavailable
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.breaker import CircuitBreaker
+from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
 
 log = logging.getLogger(__name__)
 

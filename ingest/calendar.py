@@ -1,4 +1,4 @@
-"""Reading iCalendar files into :class:`~ingest.records.Signal` meetings.
+"""Reading iCalendar files into :class:`~kgcrm.ingest.records.Signal` meetings.
 
 - Each meeting, and each occurrence of a recurring meeting (``RRULE``/``RDATE``, minus
   ``EXDATE``, with moved occurrences: ``recurring-ical-events``), up to ``until`` (default:
@@ -29,11 +29,11 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
-from crm.models import InteractionKind, InteractionSource, ParticipantRole
-from ingest.addresses import automated_address, normalize_email
-from ingest.mail import clean_text
-from ingest.records import Address, IngestReport, Problem, Signal
-from kgcrm.errors import DataError
+from kgcrm.crm.models import InteractionKind, InteractionSource, ParticipantRole
+from kgcrm.ingest.addresses import automated_address, normalize_email
+from kgcrm.ingest.mail import clean_text
+from kgcrm.ingest.records import Address, IngestReport, Problem, Signal
+from kgcrm.core.errors import DataError
 
 #: Occurrences expanded per series at most (a daily meeting for 13 years); more are reported.
 MAX_OCCURRENCES = 5000

@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.directory import NameCandidates, ResolverCandidates
-from ingest.pipeline import ingest_calendar, ingest_mail
-from ingest.records import IngestReport
-from kgcrm.errors import DataError
+from kgcrm.ingest.directory import NameCandidates, ResolverCandidates
+from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
+from kgcrm.ingest.records import IngestReport
+from kgcrm.core.errors import DataError
 from kgcrm.services import database_engine, graph_gateway, tenant_and_user
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 
 __all__ = ["ingest_app"]
 
@@ -125,7 +125,7 @@ def _names(settings: Settings, use_graph: bool) -> Iterator[NameCandidates | Non
     if not use_graph:
         yield None
         return
-    from retrieval.resolve import EntityResolver
+    from kgcrm.retrieval.resolve import EntityResolver
 
     with graph_gateway(settings) as gateway:
         yield ResolverCandidates(EntityResolver(gateway))

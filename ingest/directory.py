@@ -35,10 +35,10 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from crm.models import AppUser, Contact, Individual, Organization
-from ingest.addresses import is_free_mail, match_keys, normalize_email, organization_domains, split_name
-from ingest.records import Address
-from retrieval import names
+from kgcrm.crm.models import AppUser, Contact, Individual, Organization
+from kgcrm.ingest.addresses import is_free_mail, match_keys, normalize_email, organization_domains, split_name
+from kgcrm.ingest.records import Address
+from kgcrm.core import names
 
 #: Name comparison levels (retrieval.names) that may match a person by name + domain.
 NAME_LEVELS = frozenset({"exact", "nickname"})
@@ -51,7 +51,7 @@ class NameCandidates(Protocol):
 
 
 class ResolverCandidates:
-    """The graph's entity resolver (:class:`retrieval.resolve.EntityResolver`) as a candidate source.
+    """The graph's entity resolver (:class:`kgcrm.retrieval.resolve.EntityResolver`) as a candidate source.
 
     Its top people for the name (score at least ``min_score``); the acceptance rules
     (same name, same organization domain, exactly one) are applied by the directory,

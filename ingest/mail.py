@@ -1,4 +1,4 @@
-"""Reading mbox files and Maildir folders into :class:`~ingest.records.Signal` threads.
+"""Reading mbox files and Maildir folders into :class:`~kgcrm.ingest.records.Signal` threads.
 
 Only the headers are read by default: at most :data:`HEADER_CAP` bytes of a message,
 so a message with a 50 MB attachment costs no more than a short one (its size is
@@ -44,10 +44,10 @@ from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crm.models import InteractionKind, InteractionSource, ParticipantRole
-from ingest.addresses import automated_address, bulk_reason, normalize_email
-from ingest.records import Address, IngestReport, Problem, Signal
-from kgcrm.errors import DataError
+from kgcrm.crm.models import InteractionKind, InteractionSource, ParticipantRole
+from kgcrm.ingest.addresses import automated_address, bulk_reason, normalize_email
+from kgcrm.ingest.records import Address, IngestReport, Problem, Signal
+from kgcrm.core.errors import DataError
 
 #: Bytes of a message read for its headers.
 HEADER_CAP = 256 * 1024

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import calendar, mail
-from ingest.directory import NameCandidates
-from ingest.records import IngestReport
-from ingest.writer import CrmWriter
+from kgcrm.ingest import calendar, mail
+from kgcrm.ingest.directory import NameCandidates
+from kgcrm.ingest.records import IngestReport
+from kgcrm.ingest.writer import CrmWriter
 
 Tick = Callable[[int], None]
 Progress = Callable[[str, int | None], Tick]

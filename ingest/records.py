@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crm.models import ParticipantRole
+from kgcrm.crm.models import ParticipantRole
 
 #: When one person has several roles in one interaction, the row keeps the strongest.
 ROLE_RANK: dict[str, int] = {

@@ -3,7 +3,7 @@
 Per chunk of :attr:`CrmWriter.chunk_size` signals: one query finds the interactions
 already ingested (``tenant_id, source, external_id``: the index
 ``ix_interaction_tenant_id_source_external_id``), one their participants; people are
-matched in memory (:class:`~ingest.directory.Directory`); then new rows are inserted
+matched in memory (:class:`~kgcrm.ingest.directory.Directory`); then new rows are inserted
 in bulk and changed ones updated. The database's triggers log every row into
 ``change_log``, so the sync carries the run into the graph like any other write.
 
@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from crm.database import data_error_from
-from crm.models import (
+from kgcrm.crm.database import data_error_from
+from kgcrm.crm.models import (
     AppUser,
     Contact,
     Individual,
@@ -35,10 +35,10 @@ from crm.models import (
     Organization,
     new_id,
 )
-from ingest.addresses import is_free_mail, organization_name, split_name
-from ingest.directory import Directory, Match, NameCandidates, registrable
-from ingest.records import ROLE_RANK, Address, IngestReport, Problem, Signal
-from kgcrm.errors import DataError, TenantIsolationError
+from kgcrm.ingest.addresses import is_free_mail, organization_name, split_name
+from kgcrm.ingest.directory import Directory, Match, NameCandidates, registrable
+from kgcrm.ingest.records import ROLE_RANK, Address, IngestReport, Problem, Signal
+from kgcrm.core.errors import DataError, TenantIsolationError
 
 Tick = Callable[[int], None]
 
@@ -62,7 +62,7 @@ class _Chunk:
 
 
 class CrmWriter:
-    """Writes :class:`~ingest.records.Signal`\\ s of one tenant into the CRM (see the module docstring).
+    """Writes :class:`~kgcrm.ingest.records.Signal`\\ s of one tenant into the CRM (see the module docstring).
 
     ``user_id`` (an ``app_user`` id) goes into ``created_by``/``updated_by``; ``names`` is an
     optional extra source of name candidates (the graph's entity resolver).

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from kgcrm.errors import ServiceError
+from kgcrm.core.errors import ServiceError
 
 
 class BreakerState(StrEnum):

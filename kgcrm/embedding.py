@@ -7,7 +7,7 @@ Nothing is ever downloaded at run time: the Hugging Face hub is put in offline m
 and the model is loaded from local files only, on the CPU.
 
 :func:`load_embedding_model` is the only place a model is loaded. The caller keeps the
-model and passes it on: to ``sync.embeddings.EmbeddingPipeline`` (entity embeddings)
+model and passes it on: to ``kgcrm.sync.embeddings.EmbeddingPipeline`` (entity embeddings)
 and, wrapped in :class:`SentenceTransformerEmbedding`, to LlamaIndex retrievers (query
 embeddings), so that both sides of every vector comparison use the same model.
 """
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from kgcrm.errors import ConfigurationError
+from kgcrm.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from kgcrm.settings import Settings
+    from kgcrm.core.settings import Settings
 
 # Set before sentence-transformers (and huggingface_hub, which reads them once at import) loads.
 OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

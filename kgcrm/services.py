@@ -11,13 +11,13 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from crm.database import make_engine
-from crm.models import AppUser, Tenant
-from graph.gateway import GraphGateway, make_driver
-from graph.server import neo4j_credentials
-from kgcrm.errors import NotFoundError
-from kgcrm.settings import Settings
-from retrieval.stack import RetrievalStack, build_stack
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.models import AppUser, Tenant
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import neo4j_credentials
+from kgcrm.core.errors import NotFoundError
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.stack import RetrievalStack, build_stack
 
 
 def database_engine(settings: Settings) -> sa.Engine:
@@ -37,7 +37,7 @@ def graph_gateway(settings: Settings) -> Iterator[GraphGateway]:
 
 def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
     """Embeds query text with the configured model (loaded here, once per call of this function)."""
-    from kgcrm.embedding import load_embedding_model
+    from kgcrm.core.embedding import load_embedding_model
 
     model = load_embedding_model(settings)
 
@@ -49,7 +49,7 @@ def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
 
 def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool = True) -> RetrievalStack:
     """The retrieval stack over ``gateway``; ``semantic=False`` skips loading the embedding model."""
-    from retrieval.llm import chat_model_from_settings
+    from kgcrm.retrieval.llm import chat_model_from_settings
 
     embed = query_embedder(settings) if semantic else None
     return build_stack(gateway, embed=embed, chat_model=chat_model_from_settings(settings))

@@ -20,7 +20,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kgcrm.errors import ConfigurationError
+from kgcrm.core.errors import ConfigurationError
 
 APP_NAME = "kgcrm"
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from kgcrm.errors import KgcrmError
-from retrieval.semantic import SemanticSearch
-from retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
-from retrieval.types import Answer, Candidate, EntityRef, Resolution
+from kgcrm.core.errors import KgcrmError
+from kgcrm.retrieval.semantic import SemanticSearch
+from kgcrm.retrieval.templates import Resolver, TemplateAnswerer, unresolved_answer
+from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution
 
 _REFERENCES: tuple[tuple[str, str], ...] = (
     (r"\b(?:that|this|the same|the)\s+(?:company|organi[sz]ation|org|firm|account|business)\b", "Organization"),

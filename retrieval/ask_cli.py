@@ -7,10 +7,10 @@ import json
 import typer
 from rich.console import Console
 
-from kgcrm.errors import NotFoundError
+from kgcrm.core.errors import NotFoundError
 from kgcrm.services import database_engine, graph_gateway, retrieval_stack
-from kgcrm.settings import Settings
-from sync import extract
+from kgcrm.core.settings import Settings
+from kgcrm.sync import extract
 
 
 def ask_command(

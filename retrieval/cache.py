@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from graph.gateway import GraphGateway
+from kgcrm.graph.gateway import GraphGateway
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """``kgcrm resolve`` and ``kgcrm dedupe``: entity resolution and duplicate detection from the shell.
 
 Plain Typer command functions; ``kgcrm/cli.py`` registers them. The settings come
-from ``ctx.obj`` (a :class:`kgcrm.settings.Settings`); the tenant is named by its
+from ``ctx.obj`` (a :class:`kgcrm.core.settings.Settings`); the tenant is named by its
 slug and looked up in the graph.
 """
 
@@ -13,14 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import NotFoundError
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import NotFoundError
 from kgcrm.services import graph_gateway
-from kgcrm.settings import Settings
-from retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
-from retrieval.resolve import EntityResolver
-from retrieval.types import ENTITY_TYPES, Resolution
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
+from kgcrm.retrieval.resolve import EntityResolver
+from kgcrm.retrieval.types import ENTITY_TYPES, Resolution
 
 __all__ = ["dedupe_command", "resolve_command"]
 

@@ -25,7 +25,7 @@ Paths are then enumerated best-first on the subgraph (scores only decrease along
 a path, so they come out strongest first), keeping one path per chain of
 intermediaries; the interactions behind the chosen hops are read last.
 
-**Scoring** is :mod:`retrieval.strength`: a hop's strength combines all the evidence
+**Scoring** is :mod:`kgcrm.retrieval.strength`: a hop's strength combines all the evidence
 between two people; a path scores the product of its hops.
 
 Related questions: :meth:`ConnectionFinder.who_we_know_at` (the people of an
@@ -35,7 +35,7 @@ interactions, last 90 days against the 90 before).
 
 Tenant isolation: every query takes ``$tenant`` and checks it on every node it
 returns or passes through; an id of another tenant (target or user) is a
-:class:`~kgcrm.errors.NotFoundError`.
+:class:`~kgcrm.core.errors.NotFoundError`.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError, KgcrmError, NotFoundError
-from retrieval import strength as st
-from retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 
 MAX_HOPS = 4
 MAX_LIMIT = 50
@@ -82,7 +82,7 @@ class AmbiguousTargetError(DataError):
 
 
 class Resolver(Protocol):
-    """What :class:`ConnectionFinder` needs of ``retrieval.resolve.EntityResolver``."""
+    """What :class:`ConnectionFinder` needs of ``kgcrm.retrieval.resolve.EntityResolver``."""
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = ..., limit: int = ...) -> Resolution: ...
 

@@ -1,7 +1,7 @@
 """``kgcrm connections TARGET --tenant SLUG``: who connects us to a person or an organization.
 
 ``TARGET`` is an entity id (a UUID) or free text: text is resolved with
-:class:`retrieval.resolve.EntityResolver` (or, where that module is missing, matched
+:class:`kgcrm.retrieval.resolve.EntityResolver` (or, where that module is missing, matched
 against exact names of the tenant's people and organizations). The tenant is named
 by its slug and ``--from-user`` by e-mail, both looked up in the relational CRM.
 ``--json`` prints the ``/v1/connections`` answer instead of a table.
@@ -18,12 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import cypher
-from graph.gateway import GraphGateway
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.services import database_engine, graph_gateway, tenant_and_user
-from kgcrm.settings import Settings
-from retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
-from retrieval.types import Candidate, Connections, Resolution
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
+from kgcrm.retrieval.types import Candidate, Connections, Resolution
 
 __all__ = ["connections_command"]
 
@@ -74,8 +74,8 @@ def _is_id(text: str) -> bool:
 
 def _resolver(gateway: GraphGateway) -> Resolver:
     """The entity resolver when it is installed, else an exact-name match."""
-    if importlib.util.find_spec("retrieval.resolve") is not None:
-        from retrieval.resolve import EntityResolver
+    if importlib.util.find_spec("kgcrm.retrieval.resolve") is not None:
+        from kgcrm.retrieval.resolve import EntityResolver
 
         return EntityResolver(gateway)
     return ExactNameResolver(gateway)

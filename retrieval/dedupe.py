@@ -43,10 +43,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval import names
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.core import names
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ def compare_strings(key: str, label: str, *, close: float = 0.9) -> Callable[...
 
 
 def compare_codes(key: str, label: str) -> Callable[..., Comparison]:
-    """exact / typo (one or two slips, see :func:`retrieval.names.is_typo`) / differ on digits and letters."""
+    """exact / typo (one or two slips, see :func:`kgcrm.core.names.is_typo`) / differ on digits and letters."""
 
     def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> Comparison:
         va, vb = names.compact(str(a.get(key) or "")), names.compact(str(b.get(key) or ""))

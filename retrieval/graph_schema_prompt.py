@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
-from sync.mapping import (
+from kgcrm.graph.mapping import (
     AUDIT_COLUMNS,
     EDGES,
     EDGES_BY_TABLE,
@@ -24,7 +24,7 @@ from sync.mapping import (
     SUBJECT_TYPES,
     NodeMapping,
 )
-from sync.transform import PROPERTY_NAMES
+from kgcrm.sync.transform import PROPERTY_NAMES
 
 
 @dataclass(frozen=True)

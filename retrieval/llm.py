@@ -36,8 +36,8 @@ from llama_index.core.llms import LLM, CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import Field, SecretStr
 
-from kgcrm.errors import ConfigurationError, KgcrmError, ServiceError
-from kgcrm.settings import Settings
+from kgcrm.core.errors import ConfigurationError, KgcrmError, ServiceError
+from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from llama_index.core.llms import LLM
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from kgcrm.errors import KgcrmError, NotFoundError
-from retrieval.ask import relationship_question
-from retrieval.connections import AmbiguousTargetError
-from retrieval.types import Answer
+from kgcrm.core.errors import KgcrmError, NotFoundError
+from kgcrm.retrieval.ask import relationship_question
+from kgcrm.retrieval.connections import AmbiguousTargetError
+from kgcrm.retrieval.types import Answer
 
 _HIDDEN = ["cypher", "sources", "entity_id"]  # provenance: kept on the node, not shown to an LLM or embedded
 
@@ -148,7 +148,7 @@ def kgcrm_pg_retriever(
     """kgcrm's sub-retrievers for one tenant, composed by ``index.as_retriever``.
 
     ``parts``: any of ``ask``, ``resolve``, ``connections``, ``search`` (in that order of results);
-    ``stack`` is a :class:`retrieval.stack.RetrievalStack`."""
+    ``stack`` is a :class:`kgcrm.retrieval.stack.RetrievalStack`."""
     makers = {
         "ask": lambda: AskRetriever(index.property_graph_store, tenant_id=tenant_id, component=stack.ask),
         "resolve": lambda: ResolutionRetriever(

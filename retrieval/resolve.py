@@ -1,8 +1,8 @@
 """Entity resolution: which entity of one tenant a mention names, with a calibrated score.
 
-:class:`EntityResolver` parses the mention (:mod:`retrieval.mentions`), gathers
+:class:`EntityResolver` parses the mention (:mod:`kgcrm.retrieval.mentions`), gathers
 candidates from indexes only, scores each one from what it knows about it, and
-returns a :class:`~retrieval.types.Resolution`.
+returns a :class:`~kgcrm.retrieval.types.Resolution`.
 
 Candidates (every query is bound to ``$tenant`` on every node it returns or crosses):
 
@@ -31,7 +31,7 @@ probability that the mention names that candidate: a lone exact e-mail match is
 ~1.0, two equally good "Maria"s get ~0.5 each, a weak fuzzy hit stays low.
 Records that are probably the same real entity (a ``POSSIBLY_SAME_AS`` edge, or a
 duplicate score of at least :data:`DUPLICATE_GROUP_THRESHOLD` from
-:mod:`retrieval.dedupe` on the candidates' own fields) form one group: the group's
+:mod:`kgcrm.retrieval.dedupe` on the candidates' own fields) form one group: the group's
 probability is the sum of its members', and every member reports it, so planted
 near-duplicates both rank high and do not make the mention ambiguous.
 ``ambiguous`` is true when the best group's probability is below
@@ -59,14 +59,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import DataError
-from retrieval import names
-from retrieval.dedupe import organization_record, pair_score, person_record
-from retrieval.mentions import ORGANIZATION_NOUNS, Mention, parse_mention
-from retrieval.overfetch import FetchSizes
-from retrieval.types import ENTITY_TYPES, Candidate, Resolution
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import DataError
+from kgcrm.core import names
+from kgcrm.retrieval.dedupe import organization_record, pair_score, person_record
+from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention, parse_mention
+from kgcrm.retrieval.overfetch import FetchSizes
+from kgcrm.retrieval.types import ENTITY_TYPES, Candidate, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _fuzziness(word: str) -> int:
 def lucene_query(words: Iterable[str], *, variants: bool = True, field: str | None = None) -> str | None:
     """A Lucene query matching any of ``words`` exactly (boosted) or fuzzily, and their name variants.
 
-    Words are folded to letters and digits (:func:`retrieval.names.tokens`) and escaped, and
+    Words are folded to letters and digits (:func:`kgcrm.core.names.tokens`) and escaped, and
     keywords are lower case, so no user text can become Lucene syntax; None when nothing is left.
     """
     clauses: list[str] = []

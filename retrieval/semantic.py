@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import KgcrmError
-from retrieval.overfetch import FetchSizes
-from retrieval.types import ENTITY_TYPES, Answer, SourceRow
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import KgcrmError
+from kgcrm.retrieval.overfetch import FetchSizes
+from kgcrm.retrieval.types import ENTITY_TYPES, Answer, SourceRow
 
 Embed = Callable[[str], Sequence[float]]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.gateway import GraphGateway
-from retrieval.ask import AskPipeline, Conversations
-from retrieval.semantic import SemanticSearch
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.ask import AskPipeline, Conversations
+from kgcrm.retrieval.semantic import SemanticSearch
 
 
 def utc_now() -> datetime:
@@ -36,16 +36,16 @@ def build_stack(
     chat_model: Any | None = None,
     conversations: Conversations | None = None,
 ) -> RetrievalStack:
-    from retrieval.connections import ConnectionFinder
-    from retrieval.resolve import EntityResolver
+    from kgcrm.retrieval.connections import ConnectionFinder
+    from kgcrm.retrieval.resolve import EntityResolver
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
     connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
     search = SemanticSearch(gateway, embed)
     text2cypher = None
     if chat_model is not None:
-        from retrieval.graph_schema_prompt import schema_prompt
-        from retrieval.text2cypher import Text2CypherRetriever
+        from kgcrm.retrieval.graph_schema_prompt import schema_prompt
+        from kgcrm.retrieval.text2cypher import Text2CypherRetriever
 
         text2cypher = Text2CypherRetriever(gateway, chat_model, schema_text=schema_prompt())
     ask = AskPipeline(

@@ -19,10 +19,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-import cypher
-from graph.gateway import GraphGateway
-from retrieval.periods import Period, parse_period
-from retrieval.types import Answer, Candidate, EntityRef, Resolution, SourceRow
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.periods import Period, parse_period
+from kgcrm.retrieval.types import Answer, Candidate, EntityRef, Resolution, SourceRow
 
 
 class Resolver(Protocol):

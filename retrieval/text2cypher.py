@@ -5,9 +5,9 @@
 1. prompt the model with the declared graph model (:func:`schema_prompt`, the same
    text for every call), the rules of the accepted Cypher subset and a few examples;
 2. take the query out of the model's answer (the first code fence, or the text);
-3. :func:`retrieval.cypher_guard.guard` it (refuses writes, calls, parameters,
+3. :func:`kgcrm.retrieval.cypher_guard.guard` it (refuses writes, calls, parameters,
    Unicode tricks …, and puts ``tenant_id: $__tenant`` on every node pattern), then
-   :func:`retrieval.cypher_guard.run_guarded` it (EXPLAIN read-only, then a read
+   :func:`kgcrm.retrieval.cypher_guard.run_guarded` it (EXPLAIN read-only, then a read
    transaction with a timeout and a row limit);
 4. on a refusal or a Cypher error, send the error back to the model **once**; a
    second failure raises :class:`Text2CypherError`, naming both attempts.
@@ -29,12 +29,12 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from graph.gateway import GraphGateway, GraphQueryError
-from kgcrm.errors import ConfigurationError, KgcrmError
-from retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
-from retrieval.graph_schema_prompt import schema_prompt
-from retrieval.llm import ChatModel
-from retrieval.types import Answer
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
+from kgcrm.retrieval.graph_schema_prompt import schema_prompt
+from kgcrm.retrieval.llm import ChatModel
+from kgcrm.retrieval.types import Answer
 
 log = logging.getLogger(__name__)
 

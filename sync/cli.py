@@ -13,14 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from kgcrm.errors import ServiceError
+from kgcrm.core.errors import ServiceError
 from kgcrm.services import database_engine, graph_gateway
-from kgcrm.settings import Settings
-from sync import extract
-from sync.changes import CHANGE_LOG
-from sync.engine import GraphSync, SyncReport
-from sync.mapping import EDGES, NODES
-from sync.verify import SyncVerifier
+from kgcrm.core.settings import Settings
+from kgcrm.sync import extract
+from kgcrm.sync.changes import CHANGE_LOG
+from kgcrm.sync.engine import GraphSync, SyncReport
+from kgcrm.graph.mapping import EDGES, NODES
+from kgcrm.sync.verify import SyncVerifier
 
 sync_app = typer.Typer(help="Mirror the relational CRM into the graph.", invoke_without_command=True)
 console = Console(stderr=True)
@@ -115,7 +115,7 @@ def status(ctx: typer.Context) -> None:
             ).one()
     lag = "0s"
     if oldest is not None:
-        from sync.transform import parse_timestamp
+        from kgcrm.sync.transform import parse_timestamp
 
         lag = f"{(datetime.now(UTC) - parse_timestamp(oldest)).total_seconds():.1f}s"  # type: ignore[operator]
     table = Table(title="kgcrm sync status", show_header=False)
@@ -180,8 +180,8 @@ def _embedder(settings: Settings, gateway, enabled: bool) -> Iterator[object | N
     if not enabled:
         yield None
         return
-    from kgcrm.embedding import load_embedding_model
-    from sync.embeddings import EmbeddingPipeline
+    from kgcrm.core.embedding import load_embedding_model
+    from kgcrm.sync.embeddings import EmbeddingPipeline
 
     model = load_embedding_model(settings)
     with EmbeddingPipeline(gateway, model, model_name=settings.embedding_model) as pipeline:

@@ -41,9 +41,9 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import cypher
-from graph.gateway import GraphGateway
-from kgcrm.errors import KgcrmError
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import KgcrmError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -117,7 +117,7 @@ class _Job:
 class EmbeddingPipeline:
     """Embeds entities in the background; see the module docstring.
 
-    ``model`` is a loaded sentence-transformers model (``kgcrm.embedding.load_embedding_model``);
+    ``model`` is a loaded sentence-transformers model (``kgcrm.core.embedding.load_embedding_model``);
     ``model_name`` is the ``embedding_model`` setting, part of every content hash.
     """
 

@@ -26,12 +26,12 @@ from typing import Any
 import sqlalchemy as sa
 from neo4j import ManagedTransaction
 
-import cypher
-from graph.gateway import GraphGateway
-from sync import extract, load
-from sync.changes import CHANGE_LOG, ChangeLogReader
-from sync.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
-from sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.sync import extract, load
+from kgcrm.sync.changes import CHANGE_LOG, ChangeLogReader
+from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
+from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class GraphSync:
             if tenant_slug is not None:
                 tenant_id = extract.tenant_id_of(conn, tenant_slug)
                 if tenant_id is None:
-                    from kgcrm.errors import NotFoundError
+                    from kgcrm.core.errors import NotFoundError
 
                     raise NotFoundError(f"tenant '{tenant_slug}' does not exist")
             start_seq = self.changes.safe_high_water_mark(conn)

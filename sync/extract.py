@@ -1,7 +1,7 @@
 """Get: read CRM rows in batches, with what transform needs to validate them.
 
 Reads through SQLAlchemy Core on lightweight ``table()``/``column()`` objects
-built from ``sync.mapping`` alone, so the sync depends on the contract's table
+built from ``kgcrm.graph.mapping`` alone, so the sync depends on the contract's table
 and column names, not on kgcrm's ORM models: another CRM whose tables follow
 the contract is read the same way.
 
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.mapping import EdgeMapping, NodeMapping, Reference
-from sync.transform import SUBTYPE_PRESENT, TARGET_TENANT
+from kgcrm.graph.mapping import EdgeMapping, NodeMapping, Reference
+from kgcrm.sync.transform import SUBTYPE_PRESENT, TARGET_TENANT
 
 
 def _table(name: str, columns: Sequence[str]) -> sa.TableClause:

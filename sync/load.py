@@ -1,8 +1,8 @@
 """Load: graph records → batched ``UNWIND $rows … MERGE`` Cypher.
 
 The query builders are pure functions returning Cypher text; labels,
-relationship types and property names in them come only from ``sync.mapping``
-and ``sync.transform`` (code constants), never from data, and every value is a
+relationship types and property names in them come only from ``kgcrm.graph.mapping``
+and ``kgcrm.sync.transform`` (code constants), never from data, and every value is a
 ``$parameter``. The ``write_*`` functions run them inside a transaction the
 caller owns, so that a batch and its checkpoint commit together.
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from sync.mapping import EDGES, NODES, NodeMapping
-from sync.transform import DATE_COLUMNS, PROPERTY_NAMES, TIMESTAMP_COLUMNS, EdgeRecord, NodeRecord
+from kgcrm.graph.mapping import EDGES, NODES, NodeMapping
+from kgcrm.sync.transform import DATE_COLUMNS, PROPERTY_NAMES, TIMESTAMP_COLUMNS, EdgeRecord, NodeRecord
 
 _KNOWN_LABELS = frozenset([m.label for m in NODES] + [s.label for m in NODES for s in m.subtypes] + ["__Entity__"])
 _KNOWN_TYPES = frozenset(

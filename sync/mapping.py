@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from crm.models import ENUM_COLUMNS, LeadType, SubjectType
+from kgcrm.crm.models import ENUM_COLUMNS, LeadType, SubjectType
 
 ENTITY_LABEL = "__Entity__"  # the label LlamaIndex's Neo4jPropertyGraphStore works with
 

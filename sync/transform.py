@@ -5,7 +5,7 @@ missing row or to another tenant's row, an enumeration value outside the
 contract, a value of the wrong type) becomes a :class:`RejectedRow` naming the
 table, the row id, the field and the reason; the caller reports and skips it.
 
-Rows come from ``sync.extract`` with, for every reference column ``c``, the
+Rows come from ``kgcrm.sync.extract`` with, for every reference column ``c``, the
 tenant of the referenced row in ``c + TARGET_TENANT`` (``None`` when that row does
 not exist), so validation needs no lookups here.
 """
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sync.mapping import (
+from kgcrm.graph.mapping import (
     AUDIT_COLUMNS,
     ENTITY_LABEL,
     ENUMERATIONS,

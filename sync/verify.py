@@ -4,7 +4,7 @@ Per label (and per mirrored relationship type) both sides are read in id order
 and merged: a row missing from the graph, a node whose row is gone, and a node
 whose properties differ from what its row would give (compared by per-row
 checksums) are each listed as drift. Rows the sync refuses (see
-``sync.transform``) are listed as rejected, not as drift. Reference and derived
+``kgcrm.sync.transform``) are listed as rejected, not as drift. Reference and derived
 relationships are compared by count.
 """
 
@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from graph.gateway import GraphGateway
-from sync import extract
-from sync.engine import MISSING_END
-from sync.mapping import EDGES, NODES, EdgeMapping, NodeMapping
-from sync.transform import (
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.sync import extract
+from kgcrm.sync.engine import MISSING_END
+from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
+from kgcrm.sync.transform import (
     EdgeRecord,
     NodeRecord,
     RejectedRow,

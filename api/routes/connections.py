@@ -13,11 +13,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CachedDep, GatewayDep, StackDep, TenantDep
-from api.errors import ambiguous, invalid, not_found
-from api.routes.entities import entity_type, find_entity
-from api.routes.search import check_text
-from api.schemas import AMBIGUOUS, COMMON_ERRORS, MAX_HOPS, MAX_LIMIT, MAX_TEXT, NOT_FOUND, ConnectionsResponse
+from kgcrm.api.deps import CachedDep, GatewayDep, StackDep, TenantDep
+from kgcrm.api.errors import ambiguous, invalid, not_found
+from kgcrm.api.routes.entities import entity_type, find_entity
+from kgcrm.api.routes.search import check_text
+from kgcrm.api.schemas import AMBIGUOUS, COMMON_ERRORS, MAX_HOPS, MAX_LIMIT, MAX_TEXT, NOT_FOUND, ConnectionsResponse
 
 router = APIRouter(tags=["retrieval"])
 

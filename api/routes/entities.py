@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-import cypher
-from api.deps import GatewayDep, TenantDep
-from api.errors import not_found
-from api.schemas import (
+from kgcrm import cypher
+from kgcrm.api.deps import GatewayDep, TenantDep
+from kgcrm.api.errors import not_found
+from kgcrm.api.schemas import (
     COMMON_ERRORS,
     DEFAULT_NEIGHBORS,
     MAX_ID,
@@ -26,8 +26,8 @@ from api.schemas import (
     NeighborhoodResponse,
     Relationship,
 )
-from graph.gateway import GraphGateway
-from retrieval.types import ENTITY_TYPES, EntityRef
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.types import ENTITY_TYPES, EntityRef
 
 router = APIRouter(tags=["entities"])
 

@@ -7,10 +7,10 @@ import logging
 import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 
-from api.deps import ServicesDep
-from api.errors import RETRY_AFTER_S
-from api.routes.sync import read_sync_status
-from api.schemas import Health, Readiness, ServiceState
+from kgcrm.api.deps import ServicesDep
+from kgcrm.api.errors import RETRY_AFTER_S
+from kgcrm.api.routes.sync import read_sync_status
+from kgcrm.api.schemas import Health, Readiness, ServiceState
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import CachedDep, StackDep, TenantDep
-from api.schemas import COMMON_ERRORS, ResolveRequest, ResolveResponse
+from kgcrm.api.deps import CachedDep, StackDep, TenantDep
+from kgcrm.api.schemas import COMMON_ERRORS, ResolveRequest, ResolveResponse
 
 router = APIRouter(tags=["retrieval"])
 

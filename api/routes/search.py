@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import StackDep, TenantDep
-from api.errors import invalid
-from api.routes.entities import to_json
-from api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult, no_control_characters
-from retrieval.types import ENTITY_TYPES
+from kgcrm.api.deps import StackDep, TenantDep
+from kgcrm.api.errors import invalid
+from kgcrm.api.routes.entities import to_json
+from kgcrm.api.schemas import COMMON_ERRORS, MAX_LIMIT, MAX_TEXT, SearchResponse, SearchResult, no_control_characters
+from kgcrm.retrieval.types import ENTITY_TYPES
 
 router = APIRouter(tags=["retrieval"])
 

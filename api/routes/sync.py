@@ -22,13 +22,13 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Body
 
-from api.deps import ServicesDep, TenantDep
-from api.errors import RETRY_AFTER_S, ApiError
-from api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
-from graph.gateway import GraphGateway
-from sync.changes import CHANGE_LOG
-from sync.engine import GraphSync
-from sync.transform import parse_timestamp
+from kgcrm.api.deps import ServicesDep, TenantDep
+from kgcrm.api.errors import RETRY_AFTER_S, ApiError
+from kgcrm.api.schemas import COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.sync.changes import CHANGE_LOG
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.transform import parse_timestamp
 
 router = APIRouter(tags=["sync"])
 
@@ -107,7 +107,7 @@ def run_sync(
         with contextlib.ExitStack() as stack:
             pipeline = None
             if services.embedding_model is not None:
-                from sync.embeddings import EmbeddingPipeline
+                from kgcrm.sync.embeddings import EmbeddingPipeline
 
                 pipeline = stack.enter_context(
                     EmbeddingPipeline(

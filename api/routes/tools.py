@@ -4,9 +4,9 @@
 the request models the endpoints below validate their bodies with: an agent framework
 passes that list to its model, then posts each call's ``arguments`` to
 ``/v1/tools/<name>`` as they are. What the tools do, who they write as, and the
-workflow rules of status moves: :mod:`api.tools`.
+workflow rules of status moves: :mod:`kgcrm.api.tools`.
 
-Every tool answers 200 with a :class:`~api.tools.ToolResult` (the row, and the
+Every tool answers 200 with a :class:`~kgcrm.api.tools.ToolResult` (the row, and the
 change_log seqs that record the prompt and reasoning); 404 for an id that is not a row
 of the caller's tenant, 422 for invalid input or a status of the wrong workflow, 409
 ``terminal_status`` for a move out of a terminal status.
@@ -18,9 +18,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from api.deps import EngineDep, TenantDep
-from api.schemas import COMMON_ERRORS, NOT_FOUND, _error
-from api.tools import (
+from kgcrm.api.deps import EngineDep, TenantDep
+from kgcrm.api.schemas import COMMON_ERRORS, NOT_FOUND, _error
+from kgcrm.api.tools import (
     AGENT_TOOLS,
     CreateNoteRequest,
     CreateTaskRequest,

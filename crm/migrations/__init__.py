@@ -1,1 +1,1 @@
-"""Alembic migrations of the relational CRM (run them with :func:`crm.database.upgrade`)."""
+"""Alembic migrations of the relational CRM (run them with :func:`kgcrm.crm.database.upgrade`)."""

@@ -1,7 +1,7 @@
-"""Alembic environment: run by :mod:`crm.database`, which configures Alembic in code.
+"""Alembic environment: run by :mod:`kgcrm.crm.database`, which configures Alembic in code.
 
 The caller passes an open connection in ``config.attributes["connection"]``
-(see :func:`crm.database.upgrade`); otherwise ``sqlalchemy.url`` is used.
+(see :func:`kgcrm.crm.database.upgrade`); otherwise ``sqlalchemy.url`` is used.
 Offline mode (``--sql``) renders the SQL for the URL's dialect.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from crm.database import make_engine
-from crm.models import Base
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -12,14 +12,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from graph.browser.guide import guide_html
-from graph.browser.guide_server import GuideServer
-from graph.browser.queries import FAVORITES_FILE_NAME, favorites_zip
-from graph.browser.reader import DEFAULT_READER, ReadOnlyAccess
-from graph.browser.style import grass, style_command
-from graph.gateway import GraphGateway, make_driver
-from graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, neo4j_credentials, write_private
-from kgcrm.settings import Settings
+from kgcrm.graph.browser.guide import guide_html
+from kgcrm.graph.browser.guide_server import GuideServer
+from kgcrm.graph.browser.queries import FAVORITES_FILE_NAME, favorites_zip
+from kgcrm.graph.browser.reader import DEFAULT_READER, ReadOnlyAccess
+from kgcrm.graph.browser.style import grass, style_command
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, neo4j_credentials, write_private
+from kgcrm.core.settings import Settings
 
 browser_app = typer.Typer(
     help="Explore the graph in Neo4j Browser: style, guide, saved queries, read-only user.", no_args_is_help=True

@@ -7,16 +7,16 @@ editor instead). An ``<input value-for="x">`` writes what is typed into every
 ``<span value-key="x">`` of the slide, which is how a slide takes a name for a ``:param``.
 
 The page is static: the graph model and the queries, no tenant's data. It is rendered
-once per server from :mod:`sync.mapping` and :mod:`graph.browser.queries`.
+once per server from :mod:`kgcrm.graph.mapping` and :mod:`kgcrm.graph.browser.queries`.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from graph.browser.queries import QUERIES, TENANTS, ExploreQuery, params_setup_commands
-from graph.browser.style import node_style
-from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, LABEL_OF_TABLE, NODES
+from kgcrm.graph.browser.queries import QUERIES, TENANTS, ExploreQuery, params_setup_commands
+from kgcrm.graph.browser.style import node_style
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, LABEL_OF_TABLE, NODES
 
 GUIDE_PATH = "kgcrm-guide.html"
 STYLE_PATH = "kgcrm.grass"

@@ -7,7 +7,7 @@ static and holds no tenant's data (the graph model and the queries), rendered on
 the server starts. It binds a loopback address only: anything else is refused.
 
 ``kgcrm browser guide --serve`` runs it in the foreground; ``--start`` runs it detached
-(``python -m graph.browser.guide_server``, a pid file under ``<data_dir>/browser``), the
+(``python -m kgcrm.graph.browser.guide_server``, a pid file under ``<data_dir>/browser``), the
 way ``kgcrm neo4j start`` runs Neo4j, so that it is still there when ``make demo`` ends.
 """
 
@@ -31,15 +31,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
-from graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
-from graph.browser.queries import favorites_zip
-from graph.browser.style import grass
-from kgcrm.errors import ConfigurationError, KgcrmError
-from kgcrm.settings import Settings
+from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
+from kgcrm.graph.browser.queries import favorites_zip
+from kgcrm.graph.browser.style import grass
+from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MODULE = "graph.browser.guide_server"
+MODULE = "kgcrm.graph.browser.guide_server"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 PID_FILE = "guide.pid"
 LOG_FILE = "guide.log"
@@ -292,7 +292,7 @@ class GuideServer:
 
 
 def main() -> None:  # pragma: no cover (run as a detached process by GuideServer.start)
-    from kgcrm.settings import load_settings
+    from kgcrm.core.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

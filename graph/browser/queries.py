@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import cypher
-
+from kgcrm import cypher
 FAVORITES_FOLDER = "kgcrm"
 FAVORITES_FILE_NAME = "kgcrm-favorites.zip"
 SETUP_TITLE = "Set the parameters"

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from kgcrm.errors import ConfigurationError
-from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES, NodeMapping
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, ENTITY_LABEL, NODES, NodeMapping
 
 POSSIBLY_SAME_AS = "POSSIBLY_SAME_AS"  # written by `kgcrm dedupe` (retrieval/dedupe.py), not mirrored
 

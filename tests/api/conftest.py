@@ -2,7 +2,7 @@
 
 ``world`` (package scope: built once for all of tests/api) seeds a SQLite CRM with two
 tenants (look-alike organizations included), mirrors it into the test Neo4j, and builds
-the app with :func:`api.app.create_app` over services made for it (no embedding model:
+the app with :func:`kgcrm.api.app.create_app` over services made for it (no embedding model:
 search and resolution use their fulltext half; ``test_api_embeddings.py`` loads the model).
 Each tenant gets a key bound to one of its users, and one for the whole team.
 """
@@ -18,17 +18,17 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api import keys
-from api.app import create_app
-from api.services import Services, build_services
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import Neo4jCredentials
-from kgcrm.settings import Settings
-from sync.engine import GraphSync
+from kgcrm.api import keys
+from kgcrm.api.app import create_app
+from kgcrm.api.services import Services, build_services
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.settings import Settings
+from kgcrm.sync.engine import GraphSync
 from tests.api.helpers import NOW, api_settings, wipe_graph
 
 #: Tables whose row ids may appear in answers (entities, and the rows behind relationships).

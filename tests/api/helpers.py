@@ -10,9 +10,9 @@ from typing import Any
 import neo4j
 import typer
 
-from api.cli import keys_app
-from graph.server import Neo4jCredentials
-from kgcrm.settings import Settings
+from kgcrm.cli.serve import keys_app
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.settings import Settings
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

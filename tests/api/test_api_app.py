@@ -1,6 +1,6 @@
 """The API end to end: a key made with the CLI calls every contract endpoint of the real app.
 
-The app is built by :func:`api.app.create_app` over a seeded and synced CRM (``world``);
+The app is built by :func:`kgcrm.api.app.create_app` over a seeded and synced CRM (``world``);
 answers are checked against the seed's truth and the relational rows.
 """
 
@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from api import keys
+from kgcrm.api import keys
 from tests.api.helpers import assert_error, assert_no_trace, ids_in, keys_cli
 
 pytestmark = pytest.mark.neo4j

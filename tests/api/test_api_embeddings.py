@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.services import build_services
+from kgcrm.api.app import create_app
+from kgcrm.api.services import build_services
 from tests.api.helpers import NOW
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -15,10 +15,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
-from api import keys
-from crm.database import downgrade, make_engine, upgrade
-from kgcrm.errors import NotFoundError
-from kgcrm.settings import Settings
+from kgcrm.api import keys
+from kgcrm.crm.database import downgrade, make_engine, upgrade
+from kgcrm.core.errors import NotFoundError
+from kgcrm.core.settings import Settings
 from tests.api.helpers import keys_cli
 from tests.support.crm_fixtures import Rows
 

@@ -1,6 +1,6 @@
 """The MCP server: the SDK's own client talks to it, over stdio (a real subprocess) and in-process.
 
-The subprocess is ``kgcrm mcp`` (``python -m api.mcp_cli``, the same command without the
+The subprocess is ``kgcrm mcp`` (``python -m kgcrm.cli.mcp``, the same command without the
 rest of the CLI, until the CLI registers it) with the environment pointing at the package's
 seeded CRM and Neo4j, bound to a tenant of its own (``mcp-crew``, added by
 :func:`tests.api.test_api_tools.add_crew`).
@@ -23,13 +23,13 @@ from mcp import Client, StdioServerParameters
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api import keys
-from api.mcp_cli import mcp_command
-from api.mcp_server import KgcrmMcp, mcp_tools
-from api.tools import AGENT_TOOLS, tool_parameters
-from crm.models import Note
-from kgcrm.errors import ConfigurationError
-from sync.engine import GraphSync
+from kgcrm.api import keys
+from kgcrm.cli.mcp import mcp_command
+from kgcrm.api.mcp_server import KgcrmMcp, mcp_tools
+from kgcrm.api.tools import AGENT_TOOLS, tool_parameters
+from kgcrm.crm.models import Note
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.sync.engine import GraphSync
 from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_rows
 
 pytestmark = pytest.mark.neo4j
@@ -62,13 +62,13 @@ def server_env(world, key: str, tmp_path: Path) -> dict[str, str]:
 
 
 def mcp_command_line() -> list[str]:
-    """``kgcrm mcp`` (the venv's script) once the CLI registers it; ``python -m api.mcp_cli`` until then."""
+    """``kgcrm mcp`` (the venv's script) once the CLI registers it; ``python -m kgcrm.cli.mcp`` until then."""
     from kgcrm.cli import app
 
     script = Path(sys.executable).with_name("kgcrm")
     if script.exists() and any(command.name == "mcp" for command in app.registered_commands):
         return [str(script), "mcp"]
-    return [sys.executable, "-m", "api.mcp_cli"]
+    return [sys.executable, "-m", "kgcrm.cli.mcp"]
 
 
 def stdio_server(world, key: str, tmp_path: Path) -> StdioServerParameters:

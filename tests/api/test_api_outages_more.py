@@ -26,13 +26,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api import keys
-from api.app import create_app
-from api.services import build_services
-from crm.database import make_engine, upgrade
-from graph.gateway import GraphGateway, make_driver
-from graph.server import LocalNeo4jServer, Neo4jCredentials
-from kgcrm.settings import Settings
+from kgcrm.api import keys
+from kgcrm.api.app import create_app
+from kgcrm.api.services import build_services
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.core.settings import Settings
 from tests.api.helpers import assert_error
 from tests.support.neo4j_fixtures import neo4j_test_settings
 

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
-from kgcrm.settings import Settings
+from kgcrm.api.app import create_app
+from kgcrm.core.settings import Settings
 from tests.api.test_api_tools import Crew, add_crew
 
 pytestmark = [pytest.mark.neo4j]

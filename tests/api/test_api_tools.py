@@ -16,16 +16,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from api import keys
-from api.keys import Caller
-from api.tools import (
+from kgcrm.api import keys
+from kgcrm.api.keys import Caller
+from kgcrm.api.tools import (
     AGENT_TOOLS,
     CreateNoteRequest,
     MoveLeadStatusRequest,
     run_tool,
     tool_parameters,
 )
-from crm.models import (
+from kgcrm.crm.models import (
     AppUser,
     Individual,
     Interaction,
@@ -37,7 +37,7 @@ from crm.models import (
     Task,
     Tenant,
 )
-from crm.seed_vocab import STATUSES
+from kgcrm.crm.seed_vocab import STATUSES
 from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.neo4j

@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from crm.changes import agent_changes, annotate_changes, begin_capture, committed_txid_horizon
-from crm.database import make_engine, session_factory, sqlite_path
-from crm.models import Contact, Individual
+from kgcrm.crm.changes import agent_changes, annotate_changes, begin_capture, committed_txid_horizon
+from kgcrm.crm.database import make_engine, session_factory, sqlite_path
+from kgcrm.crm.models import Contact, Individual
 
 
 def _annotations(rows) -> set[tuple[str, str, bool, str | None, str | None]]:

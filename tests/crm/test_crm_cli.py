@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from crm.cli import db_app
-from crm.database import head_revision
-from kgcrm.errors import DatabaseUnavailable
-from kgcrm.settings import Settings
+from kgcrm.cli.crm import db_app
+from kgcrm.crm.database import head_revision
+from kgcrm.core.errors import DatabaseUnavailable
+from kgcrm.core.settings import Settings
 
 
 def _run(settings: Settings, *args: str):

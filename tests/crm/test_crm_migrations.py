@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from api.keys import API_KEY_METADATA
-from crm import triggers
-from crm.database import current_revision, downgrade, head_revision, upgrade
-from crm.models import Base
+from kgcrm.api.keys import API_KEY_METADATA
+from kgcrm.crm import triggers
+from kgcrm.crm.database import current_revision, downgrade, head_revision, upgrade
+from kgcrm.crm.models import Base
 
 CONTRACT_TABLES = {
     "tenant",
@@ -139,7 +139,7 @@ def test_every_foreign_key_between_tenant_tables_is_checked(table):
 
 
 def test_subject_types_are_the_models_subject_types():
-    from crm.models import SubjectType
+    from kgcrm.crm.models import SubjectType
 
     assert set(triggers.SUBJECT_TYPES) == {member.value for member in SubjectType}
     assert set(triggers.SUBJECT_TYPES) <= set(Base.metadata.tables)

@@ -22,15 +22,15 @@ import typer
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from crm.database import make_engine, upgrade
-from crm.models import Base
-from crm.seed import TRUTH_FILE_NAME, seed_command, seed_database
-from crm.seed_generate import TABLES, SeedConfig, generate_rows
-from crm.seed_vocab import name_group
-from crm.triggers import SUBJECT_TABLES, SUBJECT_TYPES, references
-from crm.types import UTCDateTime
-from kgcrm.errors import DataError
-from kgcrm.settings import Settings
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.models import Base
+from kgcrm.crm.seed import TRUTH_FILE_NAME, seed_command, seed_database
+from kgcrm.crm.seed_generate import TABLES, SeedConfig, generate_rows
+from kgcrm.crm.seed_vocab import name_group
+from kgcrm.crm.triggers import SUBJECT_TABLES, SUBJECT_TYPES, references
+from kgcrm.crm.types import UTCDateTime
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 
 NOW = dt.datetime(2025, 11, 19, 15, 0, tzinfo=dt.UTC)  # a Wednesday
 SCALE = 2_000

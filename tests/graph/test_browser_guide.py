@@ -22,10 +22,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from graph.browser.cli import browser_app
-from graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, SCHEMA_QUERY, STYLE_PATH, guide_html
-from graph.browser.guide_server import GuideServer, is_loopback
-from graph.browser.queries import (
+from kgcrm.cli.browser import browser_app
+from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, SCHEMA_QUERY, STYLE_PATH, guide_html
+from kgcrm.graph.browser.guide_server import GuideServer, is_loopback
+from kgcrm.graph.browser.queries import (
     ALL_QUERIES,
     FAVORITES_FOLDER,
     QUERIES,
@@ -34,12 +34,12 @@ from graph.browser.queries import (
     favorites_zip,
     params_setup_commands,
 )
-from graph.browser.reader import COMMUNITY_ADVICE, ReadOnlyAccess
-from graph.browser.style import grass
-from graph.gateway import GraphGateway
-from graph.server import BROWSER_ALLOWLIST_SETTING, LocalNeo4jServer
-from kgcrm.errors import ConfigurationError
-from kgcrm.settings import Settings
+from kgcrm.graph.browser.reader import COMMUNITY_ADVICE, ReadOnlyAccess
+from kgcrm.graph.browser.style import grass
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, LocalNeo4jServer
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
 from tests.support.browser_fixtures import SeededGraph
 
 runner = CliRunner()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from graph.browser.cli import browser_app
-from graph.browser.style import (
+from kgcrm.cli.browser import browser_app
+from kgcrm.graph.browser.style import (
     ENTITY_STYLE,
     NODE_STYLES,
     RELATIONSHIP_STYLES,
@@ -16,8 +16,8 @@ from graph.browser.style import (
     mapped_relationship_types,
     style_command,
 )
-from kgcrm.errors import ConfigurationError
-from sync.mapping import ENTITY_LABEL, NODES
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.graph.mapping import ENTITY_LABEL, NODES
 
 runner = CliRunner()
 

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-import cypher
-from graph.models import NODE_CLASSES, SUBTYPE_CLASSES
-from sync.mapping import ENTITY_LABEL, NODES, NodeMapping
-from sync.transform import PROPERTY_NAMES
+from kgcrm import cypher
+from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
+from kgcrm.graph.mapping import ENTITY_LABEL, NODES, NodeMapping
+from kgcrm.sync.transform import PROPERTY_NAMES
 
 
 def _db_properties(cls) -> set[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import cypher
-from graph.gateway import GraphGateway, GraphQueryError
-from graph.schema import apply_schema, index_states
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.graph.schema import apply_schema, index_states
 
 pytestmark = pytest.mark.neo4j
 

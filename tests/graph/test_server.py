@@ -19,8 +19,8 @@ from neo4j.exceptions import AuthError
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from graph.cli import neo4j_app
-from graph.server import (
+from kgcrm.cli.graph import neo4j_app
+from kgcrm.graph.server import (
     JavaRequirement,
     LocalNeo4jServer,
     Neo4jCredentials,
@@ -28,8 +28,8 @@ from graph.server import (
     java_requirement,
     neo4j_credentials,
 )
-from kgcrm.errors import ConfigurationError, Neo4jServerError
-from kgcrm.settings import Settings
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.settings import Settings
 
 if TYPE_CHECKING:
     from tests.conftest import Neo4jTestServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.addresses import (
+from kgcrm.ingest.addresses import (
     automated_address,
     bulk_reason,
     is_free_mail,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ingest import calendar
-from ingest.records import IngestReport
+from kgcrm.ingest import calendar
+from kgcrm.ingest.records import IngestReport
 from tests.ingest import fixtures as fx
 
 

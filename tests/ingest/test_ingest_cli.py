@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from ingest.cli import ingest_app
+from kgcrm.cli.ingest import ingest_app
 from kgcrm.cli import app
-from kgcrm.settings import Settings
+from kgcrm.core.settings import Settings
 from tests.ingest import fixtures as fx
 
 
@@ -15,7 +15,7 @@ from tests.ingest import fixtures as fx
 def crm(tmp_path, sqlite_template):
     path = tmp_path / "crm.sqlite3"
     path.write_bytes(sqlite_template.read_bytes())
-    from crm.database import make_engine
+    from kgcrm.crm.database import make_engine
     from tests.support.crm_fixtures import Rows
 
     engine = make_engine(f"sqlite:///{path}")
@@ -63,7 +63,7 @@ def test_unknown_tenant_or_user_is_a_one_line_error(crm, tmp_path, monkeypatch):
     monkeypatch.setenv("KGCRM_SETTINGS_FILE", str(tmp_path / "none.env"))
     mbox = fx.write_mbox(tmp_path / "inbox.mbox", fx.messages(big_attachment=False)[:1])
 
-    from kgcrm.errors import NotFoundError
+    from kgcrm.core.errors import NotFoundError
 
     unknown_tenant = CliRunner().invoke(app, ["ingest", "mail", str(mbox), "--tenant", "nope"])
     unknown_user = CliRunner().invoke(

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from ingest.directory import Directory
-from ingest.pipeline import ingest_calendar, ingest_mail
-from ingest.records import Address
+from kgcrm.ingest.directory import Directory
+from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
+from kgcrm.ingest.records import Address
 from tests.ingest import fixtures as fx
 from tests.ingest.truth import participants, person_of, score_matching
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from ingest.directory import ResolverCandidates
-from ingest.pipeline import ingest_calendar, ingest_mail
-from retrieval.connections import ConnectionFinder
-from retrieval.resolve import EntityResolver
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.ingest.directory import ResolverCandidates
+from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
+from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.resolve import EntityResolver
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 from tests.ingest import fixtures as fx
 from tests.ingest.truth import score_matching
 

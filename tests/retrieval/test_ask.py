@@ -10,18 +10,18 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from eval.connections import evaluate_connections
-from eval.templates import evaluate_templates
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from retrieval.periods import parse_period
-from retrieval.stack import build_stack
-from retrieval.templates import TemplateAnswerer, parse_intent
-from retrieval.types import Candidate, Resolution
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.eval.connections import evaluate_connections
+from kgcrm.eval.templates import evaluate_templates
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.retrieval.periods import parse_period
+from kgcrm.retrieval.stack import build_stack
+from kgcrm.retrieval.templates import TemplateAnswerer, parse_intent
+from kgcrm.retrieval.types import Candidate, Resolution
+from kgcrm.sync.engine import GraphSync
 
 pytestmark = pytest.mark.neo4j
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import cypher
-from graph.gateway import GraphGateway
-from retrieval.cache import AnswerCache, GraphVersion
-from sync.engine import CHECKPOINT_SOURCE
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.sync.engine import CHECKPOINT_SOURCE
 
 pytestmark = pytest.mark.neo4j
 

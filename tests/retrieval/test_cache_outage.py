@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from graph.gateway import GraphGateway, make_driver
-from graph.server import Neo4jCredentials
-from kgcrm.errors import Neo4jUnavailable
-from retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import Neo4jCredentials
+from kgcrm.core.errors import Neo4jUnavailable
+from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 
 CALLERS = 8
 CONNECT_TIMEOUT_S = 1.0

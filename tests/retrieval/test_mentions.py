@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from retrieval.mentions import MAX_MENTION_CHARS, parse_mention
+from kgcrm.retrieval.mentions import MAX_MENTION_CHARS, parse_mention
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)  # a Wednesday
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import names
+from kgcrm.core import names
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Every public function of ``retrieval.names`` ends, whatever the text (issue 11: "S.A." hung ``org_core``).
+"""Every public function of ``kgcrm.core.names`` ends, whatever the text (issue 11: "S.A." hung ``org_core``).
 
 Each call runs under a wall-clock alarm (SIGALRM interrupts a pure-Python loop in the main thread),
 so a loop that does not shrink fails the test instead of hanging it.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval import names
+from kgcrm.core import names
 
 #: Seconds one call may take (a 10 kB name takes milliseconds).
 LIMIT_S = 2.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.overfetch import FetchSizes
+from kgcrm.retrieval.overfetch import FetchSizes
 
 
 class Index:

@@ -16,17 +16,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from eval.resolution import evaluate_resolution
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from kgcrm.errors import DataError
-from kgcrm.settings import Settings
-from retrieval.cli import resolve_command
-from retrieval.resolve import EntityResolver, Scored, lucene_escape, lucene_query, rank
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.eval.resolution import evaluate_resolution
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
+from kgcrm.cli.retrieval import resolve_command
+from kgcrm.retrieval.resolve import EntityResolver, Scored, lucene_escape, lucene_query, rank
+from kgcrm.sync.engine import GraphSync
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 DIMENSIONS = 384

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from retrieval import strength as st
+from kgcrm.retrieval import strength as st
 
 NOW = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()

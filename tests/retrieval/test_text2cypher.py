@@ -15,11 +15,11 @@ import pytest
 from llama_index.core.schema import QueryBundle
 from pydantic import SecretStr
 
-from graph.gateway import GraphGateway
-from kgcrm.errors import ConfigurationError
-from kgcrm.settings import Settings
-from retrieval.graph_schema_prompt import DERIVED, schema_prompt
-from retrieval.llm import (
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
+from kgcrm.retrieval.graph_schema_prompt import DERIVED, schema_prompt
+from kgcrm.retrieval.llm import (
     ChatModel,
     ChatModelLLM,
     LLMError,
@@ -27,8 +27,8 @@ from retrieval.llm import (
     ScriptedChatModel,
     chat_model_from_settings,
 )
-from retrieval.text2cypher import Text2CypherError, Text2CypherRetriever, extract_cypher
-from sync.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
+from kgcrm.retrieval.text2cypher import Text2CypherError, Text2CypherRetriever, extract_cypher
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
 from tests.retrieval.test_cypher_guard import (
     ADMIN,
     ALPHA,

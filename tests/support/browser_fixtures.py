@@ -15,13 +15,13 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from crm.database import make_engine, upgrade
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from retrieval.dedupe import DuplicateFinder
-from sync.engine import GraphSync
+from kgcrm.crm.database import make_engine, upgrade
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.retrieval.dedupe import DuplicateFinder
+from kgcrm.sync.engine import GraphSync
 
 
 @dataclass(frozen=True)

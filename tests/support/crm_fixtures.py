@@ -24,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from crm.database import make_engine, sqlite_path, upgrade
-from crm.types import UTCDateTime
+from kgcrm.crm.database import make_engine, sqlite_path, upgrade
+from kgcrm.crm.types import UTCDateTime
 
 POSTGRES_URL_ENV = "KGCRM_TEST_POSTGRES_URL"
 REQUIRE_SERVICES_ENV = "KGCRM_REQUIRE_SERVICES"

@@ -5,7 +5,7 @@ Which server, first match wins:
 1. ``NEO4J_URI`` (with ``NEO4J_USER``/``NEO4J_PASSWORD``) is set: that one; nothing
    is downloaded or started.
 2. A Docker engine answers: a testcontainers ``Neo4jContainer`` with APOC.
-3. Otherwise kgcrm's own :class:`graph.server.LocalNeo4jServer`, with test settings
+3. Otherwise kgcrm's own :class:`kgcrm.graph.server.LocalNeo4jServer`, with test settings
    that never touch the user's graph: its own data directory
    (``<user cache>/kgcrm/test-neo4j-data/<version>``, stable so that a server left
    running is reused: starting one costs ~10 s) and ports 17687/17474. The jars are
@@ -33,8 +33,8 @@ import neo4j
 import pytest
 from pydantic import SecretStr
 
-from graph.server import LocalNeo4jServer, Neo4jCredentials
-from kgcrm.settings import Settings, default_cache_dir
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.core.settings import Settings, default_cache_dir
 
 # Several checkouts on one machine can each have their own test server:
 # KGCRM_TEST_NEO4J_BOLT_PORT / KGCRM_TEST_NEO4J_HTTP_PORT move it (and its data directory).

@@ -15,12 +15,12 @@ from llama_index.core.indices.property_graph import VectorContextRetriever
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
 
-import cypher
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from kgcrm.embedding import SentenceTransformerEmbedding, load_embedding_model
-from kgcrm.settings import Settings
-from sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
+from kgcrm.core.settings import Settings
+from kgcrm.sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
 
@@ -223,7 +223,7 @@ def test_an_over_long_text_is_rejected_reported_and_not_embedded(gateway, model,
     embed(gateway, model, TENANT_IDS)
     gateway.write("grow", "MATCH (n:Note {id: 'n-outage'}) SET n.body = $body", {"body": "x" * 151})
 
-    with caplog.at_level(logging.WARNING, logger="sync.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="kgcrm.sync.embeddings"):
         pipeline = embed(gateway, model, TENANT_IDS, max_chars=150)
 
     assert pipeline.rejected == [RejectedEntity("n-outage", "text of 151 characters exceeds max_chars=150")]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 
 pytestmark = pytest.mark.neo4j
 

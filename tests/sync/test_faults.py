@@ -37,14 +37,14 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from crm.database import make_engine
-from crm.seed import seed_database
-from crm.seed_generate import SeedConfig
-from graph.gateway import GraphGateway
-from graph.schema import apply_schema
-from graph.server import LocalNeo4jServer, Neo4jCredentials
-from sync.engine import GraphSync
-from sync.verify import SyncVerifier
+from kgcrm.crm.database import make_engine
+from kgcrm.crm.seed import seed_database
+from kgcrm.crm.seed_generate import SeedConfig
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.sync.engine import GraphSync
+from kgcrm.sync.verify import SyncVerifier
 from tests.support.neo4j_fixtures import neo4j_test_settings
 
 pytestmark = pytest.mark.neo4j

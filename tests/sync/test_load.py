@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync import load
-from sync.mapping import NODES_BY_TABLE
+from kgcrm.sync import load
+from kgcrm.graph.mapping import NODES_BY_TABLE
 
 
 def test_upsert_sets_subtype_label_and_removes_the_others():

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from sync.mapping import EDGES_BY_TABLE, NODES_BY_TABLE
-from sync.transform import NodeRecord, RejectedRow, parse_timestamp, transform_edge, transform_node
+from kgcrm.graph.mapping import EDGES_BY_TABLE, NODES_BY_TABLE
+from kgcrm.sync.transform import NodeRecord, RejectedRow, parse_timestamp, transform_edge, transform_node
 
 T1, T2 = "tenant-1", "tenant-2"
 

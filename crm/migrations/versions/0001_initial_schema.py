@@ -6,7 +6,7 @@ Create Date: 2026-11-25
 
 Tables are written out here (not ``metadata.create_all``), so that this revision
 keeps creating the same schema when the models change later. The triggers come
-from :mod:`crm.triggers` (change capture, ``updated_at``, tenant isolation, type
+from :mod:`kgcrm.crm.triggers` (change capture, ``updated_at``, tenant isolation, type
 rules); see its docstring.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from crm import triggers
-from crm.types import UTCDateTime, utcnow
+from kgcrm.crm import triggers
+from kgcrm.crm.types import UTCDateTime, utcnow
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None

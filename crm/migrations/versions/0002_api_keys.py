@@ -9,7 +9,7 @@ that finds it and the SHA-256 of its secret (the secret itself is never stored).
 Not a business table: no change-capture trigger, not mirrored into the graph.
 Deleting a tenant or a user deletes their keys.
 
-The table is written out here (not taken from ``api.keys``), so that this revision
+The table is written out here (not taken from ``kgcrm.api.keys``), so that this revision
 keeps creating the same schema when the code changes later.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from crm.types import UTCDateTime, utcnow
+from kgcrm.crm.types import UTCDateTime, utcnow
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"

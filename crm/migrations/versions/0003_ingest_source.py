@@ -11,7 +11,7 @@ automatically. Nullable free text, like ``lead.source`` and ``relationship.sourc
 writers who know only the contract keep inserting rows without it.
 
 Adding a column changes no trigger: the change-capture and tenant-isolation
-triggers of :mod:`crm.triggers` name the columns they check (foreign keys,
+triggers of :mod:`kgcrm.crm.triggers` name the columns they check (foreign keys,
 ``tenant_id``), and ``source`` is none of them.
 """
 

@@ -7,8 +7,8 @@ Create Date: 2026-12-04
 A plain-SQL row without ``tenant_id`` was refused with "the referenced lead row
 belongs to another tenant" (SQLite: a subtype row's reference check compared with
 NULL) or with the database's bare NOT NULL message (PostgreSQL). Every check
-trigger of :mod:`crm.triggers` now first says ``<table>.tenant_id: required``.
-The triggers are dropped and created from :mod:`crm.triggers` as it is now.
+trigger of :mod:`kgcrm.crm.triggers` now first says ``<table>.tenant_id: required``.
+The triggers are dropped and created from :mod:`kgcrm.crm.triggers` as it is now.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from crm import triggers
+from kgcrm.crm import triggers
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
