@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm.api import keys
-from kgcrm.services import database_engine
 from kgcrm.core.settings import Settings
+from kgcrm.services import database_engine
 
 __all__ = ["keys_app", "serve_command"]
 

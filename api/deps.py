@@ -22,8 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kgcrm.api import keys
 from kgcrm.api.errors import unauthorized, unavailable
 from kgcrm.api.services import Services
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.stack import RetrievalStack
 
 Cached = Callable[[Hashable, Callable[[], Any]], Any]

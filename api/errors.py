@@ -38,7 +38,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kgcrm.graph.gateway import GraphQueryError
 from kgcrm.core.errors import (
     DatabaseUnavailable,
     DataError,
@@ -47,6 +46,7 @@ from kgcrm.core.errors import (
     NotFoundError,
     ServiceError,
 )
+from kgcrm.graph.gateway import GraphQueryError
 
 log = logging.getLogger(__name__)
 

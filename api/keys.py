@@ -33,9 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from kgcrm.core.errors import ConfigurationError, NotFoundError
 from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.crm.types import UTCDateTime, utcnow
-from kgcrm.core.errors import ConfigurationError, NotFoundError
 
 log = logging.getLogger(__name__)
 

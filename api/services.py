@@ -21,12 +21,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kgcrm.crm.database import guard_engine, make_engine
-from kgcrm.graph.gateway import GraphGateway, make_driver
-from kgcrm.graph.server import neo4j_credentials
 from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import guard_engine, make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 

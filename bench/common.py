@@ -26,11 +26,11 @@ from pydantic import SecretStr  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from kgcrm.core.settings import default_cache_dir  # noqa: E402
 from kgcrm.crm.database import make_engine, upgrade  # noqa: E402
 from kgcrm.crm.seed import seed_database  # noqa: E402
 from kgcrm.crm.seed_generate import SeedConfig  # noqa: E402
 from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials  # noqa: E402
-from kgcrm.core.settings import default_cache_dir  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SEED_NOW = datetime(2026, 11, 20, tzinfo=UTC)  # fixed: the same --rows/--tenants/--seed give the same file

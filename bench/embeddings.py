@@ -32,10 +32,10 @@ from faker import Faker  # noqa: E402
 
 import cypher  # noqa: E402
 from bench.common import neo4j_credentials  # noqa: E402
-from kgcrm.graph.gateway import GraphGateway, make_driver  # noqa: E402
-from kgcrm.graph.schema import apply_schema  # noqa: E402
 from kgcrm.core.embedding import load_embedding_model  # noqa: E402
 from kgcrm.core.settings import Settings  # noqa: E402
+from kgcrm.graph.gateway import GraphGateway, make_driver  # noqa: E402
+from kgcrm.graph.schema import apply_schema  # noqa: E402
 from kgcrm.sync.embeddings import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     DEFAULT_ENCODE_BATCH_SIZE,

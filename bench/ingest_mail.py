@@ -47,10 +47,10 @@ import common
 import icalendar
 import sqlalchemy as sa
 
+from kgcrm.core.names import fold
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.models import AppUser, Contact, Individual, Organization, Tenant
 from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
-from kgcrm.core.names import fold
 
 FIRST = [
     "Anna",

@@ -250,11 +250,11 @@ def main() -> None:
     from kgcrm.api.app import create_app
     from kgcrm.api.protocol import UVICORN_OPTIONS
     from kgcrm.api.services import build_services
+    from kgcrm.core.settings import Settings, load_settings
     from kgcrm.crm.database import make_engine, upgrade
     from kgcrm.graph.gateway import GraphGateway, make_driver
     from kgcrm.graph.schema import apply_schema
     from kgcrm.graph.server import LocalNeo4jServer
-    from kgcrm.core.settings import Settings, load_settings
     from kgcrm.sync.engine import GraphSync
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

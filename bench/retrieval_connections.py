@@ -38,13 +38,13 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.common import neo4j_credentials  # noqa: E402
+from kgcrm.core.settings import default_cache_dir  # noqa: E402
 from kgcrm.crm.database import make_engine, upgrade  # noqa: E402
 from kgcrm.crm.seed import seed_database, write_truth  # noqa: E402
 from kgcrm.crm.seed_generate import SeedConfig  # noqa: E402
 from kgcrm.eval.connections import evaluate_connections, percentile  # noqa: E402
 from kgcrm.graph.gateway import GraphGateway, make_driver  # noqa: E402
 from kgcrm.graph.schema import apply_schema  # noqa: E402
-from kgcrm.core.settings import default_cache_dir  # noqa: E402
 from kgcrm.retrieval.connections import ConnectionFinder  # noqa: E402
 from kgcrm.sync.engine import GraphSync  # noqa: E402
 

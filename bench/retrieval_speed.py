@@ -65,10 +65,10 @@ from bench.common import (
     record_results,
     seeded_crm,
 )
-from kgcrm.crm.database import make_engine
-from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import make_engine
+from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.retrieval.mentions import parse_mention
 from kgcrm.retrieval.stack import build_stack
 

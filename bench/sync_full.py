@@ -43,10 +43,10 @@ import sqlalchemy as sa
 
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from kgcrm.graph.schema import apply_schema
 from kgcrm.sync import extract
 from kgcrm.sync.engine import GraphSync
-from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 from kgcrm.sync.verify import SyncVerifier
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import typer
 
+from kgcrm.core.settings import Settings
 from kgcrm.crm import database
 from kgcrm.crm.seed import seed_command
-from kgcrm.core.settings import Settings
 
 __all__ = ["db_app", "seed_command"]
 

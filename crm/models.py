@@ -40,8 +40,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.schema import FetchedValue
 
-from kgcrm.crm.types import UTCDateTime, utcnow
 from kgcrm.core.errors import DataError
+from kgcrm.crm.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -59,11 +59,11 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm import database
 from kgcrm.crm.models import Base
 from kgcrm.crm.seed_generate import MAX_TENANTS, TABLES, Mark, SeedConfig, SyntheticCrm, default_now, tenant_identity
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
 
 #: Rows per executemany call.
 BATCH_SIZE = 5_000

@@ -51,8 +51,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kgcrm.crm import seed_vocab as vocab
 from kgcrm.core.errors import DataError
+from kgcrm.crm import seed_vocab as vocab
 
 #: Insert order: every table after the tables it refers to (``app_user`` is
 #: written in its own phase, see the module docstring).

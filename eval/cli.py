@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgcrm.services import graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.services import graph_gateway
 
 
 def eval_command(

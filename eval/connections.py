@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.connections import ConnectionFinder
 
 
@@ -135,8 +135,8 @@ def figures(outcomes: Sequence[TargetOutcome], k: int = 3) -> ConnectionsFigures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from kgcrm.services import graph_gateway
     from kgcrm.core.settings import load_settings
+    from kgcrm.services import graph_gateway
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("truth", type=Path, help="the seed's ground truth (seed-truth.json)")

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import (
     DEFAULT_THRESHOLD,
     NAME_LEVELS,

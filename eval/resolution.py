@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import DataError
-from kgcrm.retrieval.resolve import Embedder, EntityResolver
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import LABEL_OF_TABLE
+from kgcrm.retrieval.resolve import Embedder, EntityResolver
 
 
 @dataclass(frozen=True)

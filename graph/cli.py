@@ -13,11 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kgcrm.core.errors import KgcrmError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import USER, LocalNeo4jServer, neo4j_credentials
-from kgcrm.core.errors import KgcrmError
 from kgcrm.services import graph_gateway
-from kgcrm.core.settings import Settings
 
 _NEO4J_HELP = "The local Neo4j server kgcrm runs (unless NEO4J_URI is set)."
 neo4j_app = typer.Typer(help=_NEO4J_HELP, no_args_is_help=True)

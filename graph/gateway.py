@@ -21,9 +21,9 @@ import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import AuthError, DatabaseUnavailable, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kgcrm.graph.server import Neo4jCredentials
 from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
+from kgcrm.graph.server import Neo4jCredentials
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import SchemaError
+from kgcrm.graph.gateway import GraphGateway
 
 
 @dataclass(frozen=True)

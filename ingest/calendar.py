@@ -29,11 +29,11 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
+from kgcrm.core.errors import DataError
 from kgcrm.crm.models import InteractionKind, InteractionSource, ParticipantRole
 from kgcrm.ingest.addresses import automated_address, normalize_email
 from kgcrm.ingest.mail import clean_text
 from kgcrm.ingest.records import Address, IngestReport, Problem, Signal
-from kgcrm.core.errors import DataError
 
 #: Occurrences expanded per series at most (a daily meeting for 13 years); more are reported.
 MAX_OCCURRENCES = 5000

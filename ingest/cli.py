@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.ingest.directory import NameCandidates, ResolverCandidates
 from kgcrm.ingest.pipeline import ingest_calendar, ingest_mail
 from kgcrm.ingest.records import IngestReport
-from kgcrm.core.errors import DataError
 from kgcrm.services import database_engine, graph_gateway, tenant_and_user
-from kgcrm.core.settings import Settings
 
 __all__ = ["ingest_app"]
 

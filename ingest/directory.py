@@ -35,10 +35,10 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from kgcrm.core import names
 from kgcrm.crm.models import AppUser, Contact, Individual, Organization
 from kgcrm.ingest.addresses import is_free_mail, match_keys, normalize_email, organization_domains, split_name
 from kgcrm.ingest.records import Address
-from kgcrm.core import names
 
 #: Name comparison levels (retrieval.names) that may match a person by name + domain.
 NAME_LEVELS = frozenset({"exact", "nickname"})

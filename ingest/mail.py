@@ -44,10 +44,10 @@ from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kgcrm.core.errors import DataError
 from kgcrm.crm.models import InteractionKind, InteractionSource, ParticipantRole
 from kgcrm.ingest.addresses import automated_address, bulk_reason, normalize_email
 from kgcrm.ingest.records import Address, IngestReport, Problem, Signal
-from kgcrm.core.errors import DataError
 
 #: Bytes of a message read for its headers.
 HEADER_CAP = 256 * 1024

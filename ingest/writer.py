@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from kgcrm.core.errors import DataError, TenantIsolationError
 from kgcrm.crm.database import data_error_from
 from kgcrm.crm.models import (
     AppUser,
@@ -38,7 +39,6 @@ from kgcrm.crm.models import (
 from kgcrm.ingest.addresses import is_free_mail, organization_name, split_name
 from kgcrm.ingest.directory import Directory, Match, NameCandidates, registrable
 from kgcrm.ingest.records import ROLE_RANK, Address, IngestReport, Problem, Signal
-from kgcrm.core.errors import DataError, TenantIsolationError
 
 Tick = Callable[[int], None]
 

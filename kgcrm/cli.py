@@ -11,19 +11,19 @@ import sys
 
 import typer
 
-from kgcrm.cli.serve import keys_app, serve_command
-from kgcrm.cli.mcp import mcp_command
+from kgcrm.cli.ask import ask_command
+from kgcrm.cli.browser import browser_app
+from kgcrm.cli.connections import connections_command
 from kgcrm.cli.crm import db_app, seed_command
 from kgcrm.cli.eval import eval_command
-from kgcrm.cli.browser import browser_app
 from kgcrm.cli.graph import graph_app, neo4j_app
 from kgcrm.cli.ingest import ingest_app
+from kgcrm.cli.mcp import mcp_command
+from kgcrm.cli.retrieval import dedupe_command, resolve_command
+from kgcrm.cli.serve import keys_app, serve_command
+from kgcrm.cli.sync import sync_app
 from kgcrm.core.errors import KgcrmError
 from kgcrm.core.settings import load_settings
-from kgcrm.cli.ask import ask_command
-from kgcrm.cli.retrieval import dedupe_command, resolve_command
-from kgcrm.cli.connections import connections_command
-from kgcrm.cli.sync import sync_app
 
 app = typer.Typer(
     name="kgcrm",

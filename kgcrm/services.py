@@ -11,12 +11,12 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from kgcrm.core.errors import NotFoundError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.crm.models import AppUser, Tenant
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
-from kgcrm.core.errors import NotFoundError
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.stack import RetrievalStack, build_stack
 
 

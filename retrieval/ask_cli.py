@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from kgcrm.core.errors import NotFoundError
-from kgcrm.services import database_engine, graph_gateway, retrieval_stack
 from kgcrm.core.settings import Settings
+from kgcrm.services import database_engine, graph_gateway, retrieval_stack
 from kgcrm.sync import extract
 
 

@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import NotFoundError
-from kgcrm.services import graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
 from kgcrm.retrieval.resolve import EntityResolver
 from kgcrm.retrieval.types import ENTITY_TYPES, Resolution
+from kgcrm.services import graph_gateway
 
 __all__ = ["dedupe_command", "resolve_command"]
 

@@ -52,8 +52,8 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import DataError, KgcrmError, NotFoundError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Hop, IntroPath, Resolution, RowEvidence
 

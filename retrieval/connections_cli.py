@@ -19,11 +19,18 @@ from rich.console import Console
 from rich.table import Table
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.services import database_engine, graph_gateway, tenant_and_user
 from kgcrm.core.settings import Settings
-from kgcrm.retrieval.connections import MAX_HOPS, MAX_LIMIT, TARGET_TYPES, AmbiguousTargetError, ConnectionFinder, Resolver
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.connections import (
+    MAX_HOPS,
+    MAX_LIMIT,
+    TARGET_TYPES,
+    AmbiguousTargetError,
+    ConnectionFinder,
+    Resolver,
+)
 from kgcrm.retrieval.types import Candidate, Connections, Resolution
+from kgcrm.services import database_engine, graph_gateway, tenant_and_user
 
 __all__ = ["connections_command"]
 

@@ -66,10 +66,10 @@ from antlr4_cypher import CypherLexer, CypherParser
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
 from kgcrm.core.errors import KgcrmError, Neo4jUnavailable
-from kgcrm.retrieval.types import SourceRow
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
 from kgcrm.graph.mapping import ENTITY_LABEL, TABLE_OF_LABEL
+from kgcrm.retrieval.types import SourceRow
 
 log = logging.getLogger(__name__)
 

@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.core.errors import DataError
 from kgcrm.core import names
+from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 
 log = logging.getLogger(__name__)
 

@@ -60,9 +60,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.core.errors import DataError
 from kgcrm.core import names
+from kgcrm.core.errors import DataError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.dedupe import organization_record, pair_score, person_record
 from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention, parse_mention
 from kgcrm.retrieval.overfetch import FetchSizes

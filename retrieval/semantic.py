@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import KgcrmError
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.overfetch import FetchSizes
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, SourceRow
 

@@ -29,8 +29,8 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from kgcrm.graph.gateway import GraphGateway, GraphQueryError
 from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.graph.gateway import GraphGateway, GraphQueryError
 from kgcrm.retrieval.cypher_guard import GuardedRows, UnsafeCypherError, guard, run_guarded
 from kgcrm.retrieval.graph_schema_prompt import schema_prompt
 from kgcrm.retrieval.llm import ChatModel

@@ -14,12 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kgcrm.core.errors import ServiceError
-from kgcrm.services import database_engine, graph_gateway
 from kgcrm.core.settings import Settings
+from kgcrm.graph.mapping import EDGES, NODES
+from kgcrm.services import database_engine, graph_gateway
 from kgcrm.sync import extract
 from kgcrm.sync.changes import CHANGE_LOG
 from kgcrm.sync.engine import GraphSync, SyncReport
-from kgcrm.graph.mapping import EDGES, NODES
 from kgcrm.sync.verify import SyncVerifier
 
 sync_app = typer.Typer(help="Mirror the relational CRM into the graph.", invoke_without_command=True)

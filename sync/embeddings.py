@@ -42,8 +42,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import KgcrmError
+from kgcrm.graph.gateway import GraphGateway
 
 if TYPE_CHECKING:
     import numpy as np

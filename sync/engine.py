@@ -28,9 +28,9 @@ from neo4j import ManagedTransaction
 
 from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from kgcrm.sync import extract, load
 from kgcrm.sync.changes import CHANGE_LOG, ChangeLogReader
-from kgcrm.graph.mapping import EDGES, EDGES_BY_TABLE, NODES, NODES_BY_TABLE, SUBTYPE_PARENT, NodeMapping
 from kgcrm.sync.transform import EdgeRecord, NodeRecord, RejectedRow, transform_edge, transform_node
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from kgcrm.sync import extract
 from kgcrm.sync.engine import MISSING_END
-from kgcrm.graph.mapping import EDGES, NODES, EdgeMapping, NodeMapping
 from kgcrm.sync.transform import (
     EdgeRecord,
     NodeRecord,

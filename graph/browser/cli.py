@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import guide_html
 from kgcrm.graph.browser.guide_server import GuideServer
 from kgcrm.graph.browser.queries import FAVORITES_FILE_NAME, favorites_zip
@@ -19,7 +20,6 @@ from kgcrm.graph.browser.reader import DEFAULT_READER, ReadOnlyAccess
 from kgcrm.graph.browser.style import grass, style_command
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, USER, LocalNeo4jServer, neo4j_credentials, write_private
-from kgcrm.core.settings import Settings
 
 browser_app = typer.Typer(
     help="Explore the graph in Neo4j Browser: style, guide, saved queries, read-only user.", no_args_is_help=True

@@ -31,11 +31,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
+from kgcrm.core.errors import ConfigurationError, KgcrmError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, STYLE_PATH, guide_html
 from kgcrm.graph.browser.queries import favorites_zip
 from kgcrm.graph.browser.style import grass
-from kgcrm.core.errors import ConfigurationError, KgcrmError
-from kgcrm.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

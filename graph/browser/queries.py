@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from kgcrm import cypher
+
 FAVORITES_FOLDER = "kgcrm"
 FAVORITES_FILE_NAME = "kgcrm-favorites.zip"
 SETUP_TITLE = "Set the parameters"

@@ -21,13 +21,13 @@ from fastapi.testclient import TestClient
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.services import Services, build_services
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
 from kgcrm.sync.engine import GraphSync
 from tests.api.helpers import NOW, api_settings, wipe_graph
 

@@ -11,8 +11,8 @@ import neo4j
 import typer
 
 from kgcrm.cli.serve import keys_app
-from kgcrm.graph.server import Neo4jCredentials
 from kgcrm.core.settings import Settings
+from kgcrm.graph.server import Neo4jCredentials
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -16,9 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
 from kgcrm.api import keys
-from kgcrm.crm.database import downgrade, make_engine, upgrade
 from kgcrm.core.errors import NotFoundError
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import downgrade, make_engine, upgrade
 from tests.api.helpers import keys_cli
 from tests.support.crm_fixtures import Rows
 

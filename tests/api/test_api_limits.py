@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import SecretStr
 
+from bench.outage import free_port, serve
 from kgcrm.api.app import MAX_BODY_BYTES, create_app
 from kgcrm.api.protocol import MAX_HEAD_BYTES, UVICORN_OPTIONS
 from kgcrm.api.services import build_services
-from bench.outage import free_port, serve
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from kgcrm.api import keys
-from kgcrm.cli.mcp import mcp_command
 from kgcrm.api.mcp_server import KgcrmMcp, mcp_tools
 from kgcrm.api.tools import AGENT_TOOLS, tool_parameters
-from kgcrm.crm.models import Note
+from kgcrm.cli.mcp import mcp_command
 from kgcrm.core.errors import ConfigurationError
+from kgcrm.crm.models import Note
 from kgcrm.sync.engine import GraphSync
 from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_rows
 

@@ -15,16 +15,16 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from bench.outage import Load, free_port, measure_outage, serve
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.protocol import UVICORN_OPTIONS
 from kgcrm.api.services import build_services
-from bench.outage import Load, free_port, measure_outage, serve
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
-from kgcrm.core.settings import Settings
 from kgcrm.sync.engine import GraphSync
 from tests.support.neo4j_fixtures import neo4j_test_settings
 

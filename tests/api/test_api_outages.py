@@ -17,10 +17,10 @@ from pydantic import SecretStr
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.services import build_services
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
 from tests.api.helpers import assert_error
 
 

@@ -29,10 +29,10 @@ from pydantic import SecretStr
 from kgcrm.api import keys
 from kgcrm.api.app import create_app
 from kgcrm.api.services import build_services
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
-from kgcrm.core.settings import Settings
 from tests.api.helpers import assert_error
 from tests.support.neo4j_fixtures import neo4j_test_settings
 

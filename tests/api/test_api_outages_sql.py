@@ -19,13 +19,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bench.outage import free_port, percentile, serve
 from kgcrm.api.app import create_app
 from kgcrm.api.protocol import UVICORN_OPTIONS
 from kgcrm.api.services import build_services
-from bench.outage import free_port, percentile, serve
+from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
 
 CLIENTS = 20
 REQUESTS_EACH = 3

@@ -6,9 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kgcrm.cli.crm import db_app
-from kgcrm.crm.database import head_revision
 from kgcrm.core.errors import DatabaseUnavailable
 from kgcrm.core.settings import Settings
+from kgcrm.crm.database import head_revision
 
 
 def _run(settings: Settings, *args: str):

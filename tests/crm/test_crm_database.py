@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kgcrm.crm.database import make_engine, normalize_url, sqlite_path
 from kgcrm.core.errors import DataError
+from kgcrm.crm.database import make_engine, normalize_url, sqlite_path
 
 
 @pytest.mark.parametrize(

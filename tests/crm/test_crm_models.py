@@ -10,10 +10,21 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kgcrm.crm.database import session_factory
-from kgcrm.crm.models import Contact, Individual, Interaction, Job, Lead, Note, Opportunity, Organization, Status, Tenant
-from kgcrm.crm.types import format_sqlite_timestamp, parse_sqlite_timestamp
 from kgcrm.core.errors import DataError
+from kgcrm.crm.database import session_factory
+from kgcrm.crm.models import (
+    Contact,
+    Individual,
+    Interaction,
+    Job,
+    Lead,
+    Note,
+    Opportunity,
+    Organization,
+    Status,
+    Tenant,
+)
+from kgcrm.crm.types import format_sqlite_timestamp, parse_sqlite_timestamp
 
 
 @pytest.fixture

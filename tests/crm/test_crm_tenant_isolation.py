@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from kgcrm.crm.database import data_error_from
 from kgcrm.core.errors import DataError, TenantIsolationError
+from kgcrm.crm.database import data_error_from
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ import typer
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.models import Base
 from kgcrm.crm.seed import TRUTH_FILE_NAME, seed_command, seed_database
@@ -29,8 +31,6 @@ from kgcrm.crm.seed_generate import TABLES, SeedConfig, generate_rows
 from kgcrm.crm.seed_vocab import name_group
 from kgcrm.crm.triggers import SUBJECT_TABLES, SUBJECT_TYPES, references
 from kgcrm.crm.types import UTCDateTime
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
 
 NOW = dt.datetime(2025, 11, 19, 15, 0, tzinfo=dt.UTC)  # a Wednesday
 SCALE = 2_000

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from kgcrm.cli.browser import browser_app
+from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide import FAVORITES_PATH, GUIDE_PATH, SCHEMA_QUERY, STYLE_PATH, guide_html
 from kgcrm.graph.browser.guide_server import GuideServer, is_loopback
 from kgcrm.graph.browser.queries import (
@@ -38,8 +40,6 @@ from kgcrm.graph.browser.reader import COMMUNITY_ADVICE, ReadOnlyAccess
 from kgcrm.graph.browser.style import grass
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.server import BROWSER_ALLOWLIST_SETTING, LocalNeo4jServer
-from kgcrm.core.errors import ConfigurationError
-from kgcrm.core.settings import Settings
 from tests.support.browser_fixtures import SeededGraph
 
 runner = CliRunner()

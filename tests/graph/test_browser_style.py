@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kgcrm.cli.browser import browser_app
+from kgcrm.core.errors import ConfigurationError
 from kgcrm.graph.browser.style import (
     ENTITY_STYLE,
     NODE_STYLES,
@@ -16,7 +17,6 @@ from kgcrm.graph.browser.style import (
     mapped_relationship_types,
     style_command,
 )
-from kgcrm.core.errors import ConfigurationError
 from kgcrm.graph.mapping import ENTITY_LABEL, NODES
 
 runner = CliRunner()

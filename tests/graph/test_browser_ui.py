@@ -30,10 +30,10 @@ import neo4j
 import pytest
 import sqlalchemy as sa
 
+from kgcrm.core.settings import Settings
 from kgcrm.graph.browser.guide_server import GuideServer
 from kgcrm.graph.browser.queries import FAVORITES_FOLDER, QUERIES, SETUP_TITLE, favorites_zip
 from kgcrm.graph.browser.style import grass, node_style, style_command
-from kgcrm.core.settings import Settings
 from tests.support.browser_fixtures import SeededGraph
 from tests.support.neo4j_fixtures import Neo4jTestServer
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from kgcrm import cypher
-from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 from kgcrm.graph.mapping import ENTITY_LABEL, NODES, NodeMapping
+from kgcrm.graph.models import NODE_CLASSES, SUBTYPE_CLASSES
 from kgcrm.sync.transform import PROPERTY_NAMES
 
 

@@ -20,6 +20,8 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from kgcrm.cli.graph import neo4j_app
+from kgcrm.core.errors import ConfigurationError, Neo4jServerError
+from kgcrm.core.settings import Settings
 from kgcrm.graph.server import (
     JavaRequirement,
     LocalNeo4jServer,
@@ -28,8 +30,6 @@ from kgcrm.graph.server import (
     java_requirement,
     neo4j_credentials,
 )
-from kgcrm.core.errors import ConfigurationError, Neo4jServerError
-from kgcrm.core.settings import Settings
 
 if TYPE_CHECKING:
     from tests.conftest import Neo4jTestServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from kgcrm.cli.ingest import ingest_app
 from kgcrm.cli import app
+from kgcrm.cli.ingest import ingest_app
 from kgcrm.core.settings import Settings
 from tests.ingest import fixtures as fx
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kgcrm.core.errors import DataError
 from kgcrm.ingest import mail
 from kgcrm.ingest.records import IngestReport
-from kgcrm.core.errors import DataError
 from tests.ingest import fixtures as fx
 
 

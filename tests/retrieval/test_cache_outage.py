@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
+from kgcrm.core.errors import Neo4jUnavailable
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.errors import Neo4jUnavailable
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 
 CALLERS = 8

@@ -22,15 +22,15 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from kgcrm import cypher
+from kgcrm.cli.connections import ExactNameResolver, connections_command
+from kgcrm.core.errors import DataError, NotFoundError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.core.errors import DataError, NotFoundError
-from kgcrm.core.settings import Settings
 from kgcrm.retrieval.connections import AmbiguousTargetError, ConnectionFinder
-from kgcrm.cli.connections import ExactNameResolver, connections_command
 from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Resolution, RowEvidence
 from kgcrm.sync.engine import GraphSync
 

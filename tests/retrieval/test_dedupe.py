@@ -10,15 +10,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from kgcrm.cli.retrieval import dedupe_command
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.eval.duplicates import evaluate_duplicates, prf
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
-from kgcrm.cli.retrieval import dedupe_command
 from kgcrm.retrieval.dedupe import (
     METHOD,
     DuplicateFinder,

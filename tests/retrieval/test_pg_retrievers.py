@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from llama_index.core.llms.mock import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 
+from kgcrm.core.errors import KgcrmError
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.core.errors import KgcrmError
 from kgcrm.retrieval.pg_retrievers import AskRetriever, kgcrm_index, kgcrm_pg_retriever
 from kgcrm.retrieval.stack import build_stack
 from kgcrm.sync.engine import GraphSync

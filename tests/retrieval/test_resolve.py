@@ -16,15 +16,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from kgcrm.cli.retrieval import resolve_command
+from kgcrm.core.errors import DataError
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.eval.resolution import evaluate_resolution
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.core.errors import DataError
-from kgcrm.core.settings import Settings
-from kgcrm.cli.retrieval import resolve_command
 from kgcrm.retrieval.resolve import EntityResolver, Scored, lucene_escape, lucene_query, rank
 from kgcrm.sync.engine import GraphSync
 

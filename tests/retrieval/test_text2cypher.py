@@ -15,9 +15,10 @@ import pytest
 from llama_index.core.schema import QueryBundle
 from pydantic import SecretStr
 
-from kgcrm.graph.gateway import GraphGateway
 from kgcrm.core.errors import ConfigurationError
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
 from kgcrm.retrieval.graph_schema_prompt import DERIVED, schema_prompt
 from kgcrm.retrieval.llm import (
     ChatModel,
@@ -28,7 +29,6 @@ from kgcrm.retrieval.llm import (
     chat_model_from_settings,
 )
 from kgcrm.retrieval.text2cypher import Text2CypherError, Text2CypherRetriever, extract_cypher
-from kgcrm.graph.mapping import DERIVED_RELATIONSHIPS, EDGES, NODES
 from tests.retrieval.test_cypher_guard import (
     ADMIN,
     ALPHA,

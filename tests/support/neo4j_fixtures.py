@@ -33,8 +33,8 @@ import neo4j
 import pytest
 from pydantic import SecretStr
 
-from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 from kgcrm.core.settings import Settings, default_cache_dir
+from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
 
 # Several checkouts on one machine can each have their own test server:
 # KGCRM_TEST_NEO4J_BOLT_PORT / KGCRM_TEST_NEO4J_HTTP_PORT move it (and its data directory).

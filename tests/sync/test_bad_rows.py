@@ -29,12 +29,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
-from kgcrm.cli.sync import sync_app
 from kgcrm.sync.engine import GraphSync
 from kgcrm.sync.verify import SyncVerifier
 from tests.support.crm_fixtures import database_url

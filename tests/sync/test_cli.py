@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from kgcrm.cli.sync import sync_app
+from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.core.settings import Settings
-from kgcrm.cli.sync import sync_app
 from tests.support.crm_fixtures import database_url
 
 pytestmark = pytest.mark.neo4j

@@ -16,10 +16,10 @@ from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 from llama_index.graph_stores.neo4j import Neo4jPropertyGraphStore
 
 from kgcrm import cypher
-from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import apply_schema
 from kgcrm.core.embedding import SentenceTransformerEmbedding, load_embedding_model
 from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
 from kgcrm.sync.embeddings import EmbeddingError, EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j

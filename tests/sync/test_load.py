@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kgcrm.sync import load
 from kgcrm.graph.mapping import NODES_BY_TABLE
+from kgcrm.sync import load
 
 
 def test_upsert_sets_subtype_label_and_removes_the_others():
