@@ -21,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgcrm.api.errors import error_body, install_error_handlers
@@ -68,28 +69,62 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 class BodySizeLimit:
-    """Refuse a request whose declared body is over ``max_bytes`` (413), before reading it."""
+    """Refuse a request body over ``max_bytes`` (413, the contract's JSON error).
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; the bytes
+    actually received are counted too (a chunked body declares no length, and a client may send
+    more than it declared): reading stops at the first chunk past the limit.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-                await _send_json(send, 413, error_body("payload_too_large", f"the body is over {self.max_bytes} bytes"))
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await _send_json(send, 413, error_body("payload_too_large", self.message), close=True)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI passes an HTTPException raised while reading the body on to the error handlers
+                    # (and the connection is closed: the rest of the body is not worth reading)
+                    raise StarletteHTTPException(413, self.message, headers={"Connection": "close"})
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except StarletteHTTPException as exc:  # raised where no handler runs (outside a route)
+            if exc.status_code != 413 or started:
+                raise
+            await _send_json(send, 413, error_body("payload_too_large", self.message), close=True)
+
+    @property
+    def message(self) -> str:
+        return f"the body is over {self.max_bytes} bytes"
 
 
-async def _send_json(send: Send, status: int, body: dict[str, object]) -> None:
+async def _send_json(send: Send, status: int, body: dict[str, object], *, close: bool = False) -> None:
     payload = json.dumps(body).encode()
-    start: Message = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-    }
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    start: Message = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": payload})
 

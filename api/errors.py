@@ -15,7 +15,9 @@ a sync already running                                409     ``sync_in_progress
 a full sync of one tenant the graph's data blocks      409     ``graph_conflict`` (the message names the fix)
 invalid input (query, path, body, malformed JSON)     422     ``invalid_input`` (+ ``field``)
 a body that cannot be decoded (not UTF-8)             422     ``invalid_input`` (``field``: ``body``)
-a body over the size limit                            413     ``payload_too_large``
+a body over the size limit (declared or received)     413     ``payload_too_large``
+a request the HTTP server cannot parse (api.protocol) 400     ``bad_request``
+a request head over the server's buffer               431     ``headers_too_large``
 Neo4j or the SQL database unavailable                 503     ``service_unavailable`` (+ ``Retry-After``)
 the graph lacks its schema (an index is missing)      503     ``service_unavailable`` (the message names the fix)
 anything else                                         500     ``internal_error`` (logged, never shown)
@@ -178,18 +180,33 @@ def translate(exc: BaseException) -> ApiError | None:
         return exc
     if isinstance(exc, RequestValidationError):
         return validation_error(exc)
+    if isinstance(exc, ServiceError):
+        error = translate_service(exc)
+        if exc.retry_after_s is not None:  # refused at once by a circuit breaker: it knows when to come back
+            error.headers["Retry-After"] = str(exc.retry_after_s)
+        return error
+    return _translate_other(exc)
+
+
+def translate_service(exc: ServiceError) -> ApiError:
     if isinstance(exc, DatabaseUnavailable):
         return unavailable("the relational database is unavailable: try again shortly")
-    if isinstance(exc, Neo4jUnavailable | neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+    if isinstance(exc, Neo4jUnavailable):
         return unavailable("the graph database is unavailable: try again shortly")
-    if isinstance(exc, ServiceError):
-        return unavailable("a backing service is unavailable: try again shortly")
+    return unavailable("a backing service is unavailable: try again shortly")
+
+
+def _translate_other(exc: BaseException) -> ApiError | None:
+    if isinstance(exc, neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+        return unavailable("the graph database is unavailable: try again shortly")
     if isinstance(exc, SchemaError):  # kgcrm's own message: which index, and the command that creates it
         return unavailable(str(exc))
     if isinstance(exc, neo4j.exceptions.TransientError):
         return unavailable("the graph database is busy: try again shortly")
     if isinstance(exc, neo4j.exceptions.AuthError):
         return unavailable("the graph database refused kgcrm's credentials")
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # no free connection of the pool in time
+        return unavailable("the relational database is busy: try again shortly")
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError) or (
         isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated
     ):
@@ -223,7 +240,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     if error is None:
         return internal_error_response(exc, request)
     if error.status >= 500:
-        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.message, type(exc).__name__)
+        cause = f"{type(exc).__name__} {getattr(exc, 'code', None) or ''}".strip()
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.message, cause)
     return error_response(error)
 
 

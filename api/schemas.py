@@ -10,9 +10,10 @@ Unknown fields in a request body are refused (a typo must not be silently ignore
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from kgcrm.retrieval.connections import MAX_HOPS as CONNECTIONS_MAX_HOPS
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, Candidate, Connections, EntityRef, EntityType
@@ -41,6 +42,22 @@ def trimmed_text(value: str) -> str:
     if not text:
         raise ValueError("must not be blank")
     return no_control_characters(text)
+
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def iso_datetime_text(value: Any) -> Any:
+    """Only text that reads as an ISO 8601 date and time passes on (pydantic alone takes 1 or "1" as 1970)."""
+    if isinstance(value, datetime):  # already parsed (a Python caller)
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value.strip()):
+        raise ValueError("must be an ISO 8601 date and time with a time zone, e.g. 2026-12-01T09:00:00+00:00")
+    return value.strip()
+
+
+#: A point in time from a caller: ISO 8601 text with a time zone; numbers and zone-less times are refused (422).
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_datetime_text)]
 
 
 #: Free text from a caller: 1..1000 characters as sent (the documented bounds), not blank,

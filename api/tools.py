@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session
 
 from kgcrm.api.errors import unauthorized
 from kgcrm.api.keys import Caller
-from kgcrm.api.schemas import MAX_ID, ApiRequest, trimmed_text
+from kgcrm.api.schemas import MAX_ID, ApiRequest, IsoDateTime, trimmed_text
 from kgcrm.core.errors import InactiveUserError
 from kgcrm.crm import actions
 from kgcrm.crm.models import (
@@ -137,7 +137,7 @@ class CreateTaskRequest(AgentRequest):
         default=None, description="Id of what the task is about (a person, contact, organization, account or lead)."
     )
     subject_type: SubjectTypeName | None = Field(default=None, description="The subject's type, when known.")
-    due_at: AwareDatetime | None = Field(default=None, description="When it is due (ISO 8601 with a time zone).")
+    due_at: IsoDateTime | None = Field(default=None, description="When it is due (ISO 8601 with a time zone).")
     assignee_id: RowId | None = Field(
         default=None, description="Id of the team member (User) to assign; default: the acting user."
     )
@@ -180,7 +180,7 @@ class LogInteractionRequest(AgentRequest):
     kind: Literal["email", "meeting", "call", "message"] = Field(description="What kind of interaction it was.")
     subject: Title | None = Field(default=None, description="Its subject or title.")
     summary: LongText | None = Field(default=None, description="What was said or decided.")
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         default=None, description="When it happened (ISO 8601 with a time zone); default: now."
     )
     participants: list[Participant] = Field(

@@ -13,7 +13,7 @@ Nothing here keeps a global engine: the caller builds one and passes it on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import DatabaseUnavailable, DataError, TenantIsolationError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -56,12 +57,20 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str | URL, *, search_path: str | None = None, echo: bool = False) -> Engine:
+def make_engine(
+    url: str | URL,
+    *,
+    search_path: str | None = None,
+    echo: bool = False,
+    connect_timeout_s: int | None = None,
+    pool_timeout_s: float | None = None,
+) -> Engine:
     """An engine for the CRM database.
 
     SQLite: every connection enables foreign keys, WAL journaling and a busy
     timeout. PostgreSQL: ``search_path`` (a schema name) is set on every
-    connection when given.
+    connection when given; ``connect_timeout_s`` bounds each connection attempt and
+    ``pool_timeout_s`` the wait for a connection of the pool (SQLAlchemy's default: 30 s).
     """
     parsed = normalize_url(url)
     backend = parsed.get_backend_name()
@@ -71,9 +80,12 @@ def make_engine(url: str | URL, *, search_path: str | None = None, echo: bool = 
         return engine
     if backend == "postgresql":
         connect_args: dict[str, Any] = {}
+        if connect_timeout_s is not None:
+            connect_args["connect_timeout"] = connect_timeout_s
         if search_path:
             connect_args["options"] = f"-c search_path={search_path}"
-        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        options: dict[str, Any] = {} if pool_timeout_s is None else {"pool_timeout": pool_timeout_s}
+        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args, **options)
     raise DataError(f"unsupported database {backend!r}: kgcrm supports sqlite and postgresql", field="DATABASE_URL")
 
 
@@ -187,3 +199,43 @@ def data_error_from(exc: IntegrityError) -> DataError:
         return DataError(f"refused by the database: {text.splitlines()[0]}")
     error_type = TenantIsolationError if match["isolation"] else DataError
     return error_type(match["problem"].strip(), table=match["table"], field=match["column"])
+
+
+# --- failing fast when the database is down ---------------------------------------------------------
+
+
+def guard_engine(engine: Engine, breaker: CircuitBreaker) -> Callable[[], None]:
+    """Put ``breaker`` on ``engine``'s connections; returns the function that takes it off again.
+
+    A connection attempt that fails (the server refuses, resets or times out) opens the circuit;
+    while it is open a new connection is refused at once with :class:`DatabaseUnavailable`,
+    before any network I/O; any successful checkout closes it. Pooled connections that still
+    work keep working; a stale one fails its pre-ping, and its replacement meets the breaker.
+    """
+
+    def before_connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> None:
+        breaker.allow()  # raises DatabaseUnavailable while open (SQLAlchemy lets it through unwrapped)
+
+    def on_error(context: Any) -> None:
+        if context.is_pre_ping:  # a stale pooled connection: its replacement decides
+            return
+        if context.connection is None or context.is_disconnect:  # no connection could be made, or it broke
+            breaker.record_failure()
+
+    def on_connect(connection: Any) -> None:
+        breaker.record_success()
+
+    listeners: list[tuple[str, Callable[..., Any]]] = [
+        ("do_connect", before_connect),
+        ("handle_error", on_error),
+        ("engine_connect", on_connect),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+
+    def remove() -> None:
+        for name, listener in listeners:
+            if event.contains(engine, name, listener):
+                event.remove(engine, name, listener)
+
+    return remove

@@ -127,7 +127,7 @@ def references(table: str) -> tuple[tuple[str, str], ...]:
 class _Rule:
     """One refusal: ``message`` when the condition holds (conditions are rendered per dialect)."""
 
-    kind: str  # "reference" | "subject_missing" | "subject_tenant" | "lead_type" | "status" | "immutable"
+    kind: str  # tenant_required | reference | subject_missing | subject_tenant | lead_type | status | immutable
     table: str
     column: str
     target: str = ""  # the referenced table / subject type / lead_type / status entity type
@@ -135,6 +135,8 @@ class _Rule:
     @property
     def message(self) -> str:
         where = f"{self.table}.{self.column}"
+        if self.kind == "tenant_required":
+            return f"{where}: required (every {self.table} row names its tenant)"
         if self.kind in ("reference", "subject_tenant"):
             return f"{TENANT_ISOLATION}: {where}: the referenced {self.target} row belongs to another tenant"
         if self.kind == "subject_missing":
@@ -152,7 +154,8 @@ class _Rule:
 
 def _rules(table: str) -> list[_Rule]:
     """The row-level checks of ``table`` (immutability rules apply to updates only)."""
-    rules = [_Rule("immutable", table, "tenant_id")]
+    # First: without a tenant every other check would compare with NULL and blame "another tenant".
+    rules = [_Rule("tenant_required", table, "tenant_id"), _Rule("immutable", table, "tenant_id")]
     rules += [_Rule("immutable", table, column) for column in IMMUTABLE_COLUMNS.get(table, ())]
     rules += [_Rule("reference", table, column, target) for column, target in references(table)]
     if table in SUBJECT_TABLES:
@@ -187,6 +190,8 @@ _SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"
 
 
 def _sqlite_condition(rule: _Rule) -> str:
+    if rule.kind == "tenant_required":
+        return "NEW.tenant_id IS NULL"
     if rule.kind == "immutable":
         return f"NEW.{rule.column} IS NOT OLD.{rule.column}"
     if rule.kind == "reference":
@@ -286,6 +291,7 @@ def sqlite_drop_statements() -> list[str]:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 _PG_ERRCODES = {
+    "tenant_required": "not_null_violation",
     "reference": "foreign_key_violation",
     "subject_missing": "foreign_key_violation",
     "subject_tenant": "foreign_key_violation",
@@ -313,6 +319,11 @@ def _pg_check_function(table: str) -> str:
     rules = _rules(table)
     body: list[str] = []
     immutables = [rule for rule in rules if rule.kind == "immutable"]
+    for rule in rules:
+        if rule.kind == "tenant_required":
+            body.append("  IF NEW.tenant_id IS NULL THEN")
+            body.append(_pg_raise(rule, "id", "    "))
+            body.append("  END IF;")
     body.append("  IF TG_OP = 'UPDATE' THEN")
     for rule in immutables:
         body.append(f"    IF NEW.{rule.column} IS DISTINCT FROM OLD.{rule.column} THEN")

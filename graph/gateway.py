@@ -4,6 +4,10 @@ Every query kgcrm runs goes through :class:`GraphGateway`: it names the query in
 the logs (never its parameters: they may hold customer data), applies the
 timeout and read/write routing, and turns driver errors into kgcrm's own
 errors. The driver is built once by the caller and passed in.
+
+With a :class:`~kgcrm.core.breaker.CircuitBreaker` (the API passes one), a query that
+finds Neo4j unreachable opens the circuit: the queries of the next seconds fail
+at once with :class:`Neo4jUnavailable` instead of each waiting for a connection.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any, TypeVar
 
 import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, DatabaseUnavailable, Neo4jError, ServiceUnavailable, SessionExpired
 
+from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import GraphQueryError, KgcrmError, Neo4jUnavailable, SchemaError
 from kgcrm.graph.credentials import Neo4jCredentials
 
@@ -29,6 +34,9 @@ T = TypeVar("T")
 SCHEMA_FIX = "run `kgcrm graph init` (or `kgcrm sync`, which applies the graph schema first)"
 _MISSING_INDEX = re.compile(r"no such (\w+) schema index: ?['`\"]?([\w.-]+)", re.IGNORECASE)
 _INDEX_NOT_READY = re.compile(r"index\b.*\b(?:is not online|still populating|is populating)", re.IGNORECASE)
+
+#: How the driver says that no pooled connection became free within its acquisition timeout.
+_POOL_EXHAUSTED = "failed to obtain a connection from the pool"
 
 
 def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
@@ -45,10 +53,18 @@ def make_driver(credentials: Neo4jCredentials, **config: Any) -> Driver:
 class GraphGateway:
     """Named, timed, routed queries against one Neo4j database."""
 
-    def __init__(self, driver: Driver, *, database: str = "neo4j", timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str = "neo4j",
+        timeout_s: float = 30.0,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
+        self.breaker = breaker
 
     def read(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only query on a read-routed session; rows as dicts."""
@@ -61,15 +77,18 @@ class GraphGateway:
     def write_transaction(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed (retried) write transaction."""
         started = time.perf_counter()
+        self._allow()
         try:
             with self.driver.session(database=self.database) as session:
-                return session.execute_write(work)
+                result = session.execute_write(work)
         except Neo4jError as exc:
             raise self._translate(name, exc) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+            raise self._unavailable(name, exc) from exc
         finally:
             log.debug("neo4j transaction %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        self._answered()
+        return result
 
     def _run(
         self,
@@ -79,6 +98,7 @@ class GraphGateway:
         routing: RoutingControl,
     ) -> list[dict[str, Any]]:
         started = time.perf_counter()
+        self._allow()
         try:
             records, _, _ = self.driver.execute_query(
                 Query(cypher, timeout=self.timeout_s),
@@ -89,15 +109,37 @@ class GraphGateway:
         except Neo4jError as exc:
             raise self._translate(name, exc) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise Neo4jUnavailable(f"Neo4j is unavailable (while running '{name}'): {exc}") from exc
+            raise self._unavailable(name, exc) from exc
         finally:
             log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        self._answered()
         return [record.data() for record in records]
 
-    @staticmethod
-    def _translate(name: str, error: Neo4jError) -> KgcrmError:
+    # --- the circuit breaker -----------------------------------------------------------------
+
+    def _allow(self) -> None:
+        if self.breaker is not None:
+            self.breaker.allow()
+
+    def _answered(self) -> None:
+        if self.breaker is not None:
+            self.breaker.record_success()
+
+    def _unavailable(self, name: str, exc: BaseException, reason: str | None = None) -> Neo4jUnavailable:
+        if self.breaker is not None:
+            self.breaker.record_failure()
+        return Neo4jUnavailable(f"{reason or 'Neo4j is unavailable'} (while running '{name}'): {exc}")
+
+    def _translate(self, name: str, error: Neo4jError) -> KgcrmError:
         if isinstance(error, AuthError):
-            return Neo4jUnavailable(f"Neo4j refused the credentials (while running '{name}')")
+            return self._unavailable(name, error, "Neo4j refused the credentials")
+        if isinstance(error, DatabaseUnavailable):  # the server answers, its database does not (stopping, starting)
+            return self._unavailable(name, error)
+        if error.code is None and str(error.message or "").startswith(_POOL_EXHAUSTED):
+            # no connection within connection_acquisition_timeout: a server that accepts and never answers
+            # (a hung Neo4j), or every connection busy. Either way the next requests should not wait too.
+            return self._unavailable(name, error, "Neo4j gave no connection in time")
+        self._answered()  # Neo4j answered (a syntax error, a constraint, a timeout): it is up
         message = error.message or ""
         if missing := _MISSING_INDEX.search(message):
             kind, index = missing.groups()

@@ -6,8 +6,11 @@ setting that concerns it is honoured:
 
 - :func:`database_engine`: the relational CRM's engine (``database_url``);
 - :func:`graph_driver`: **the one place the Neo4j driver is built** (``neo4j_uri``,
-  credentials, ``neo4j_retry_s``; a server's ``api_neo4j_retry_s``), and
+  credentials, ``neo4j_retry_s``; a server's short ``api_neo4j_*`` timeouts and retry), and
   :func:`gateway_over` the gateway over it (``neo4j_database``, ``neo4j_query_timeout_s``);
+- a server's circuit breakers (``api_breaker_open_s``): on its gateway and on its engine's
+  connections (``api_database_*`` timeouts), so that a request during an outage is refused
+  at once with a 503 and ``Retry-After``, whatever the concurrency;
 - :func:`query_embedder`: the query-embedding function over a loaded model
   (``embedding_model``, loaded by :func:`kgcrm.core.embedding.load_embedding_model`);
 - :func:`retrieval_stack` (a command) and :func:`build_services` (the API's lifespan, the
@@ -31,9 +34,10 @@ from typing import Any
 import sqlalchemy as sa
 from neo4j import Driver
 
-from kgcrm.core.errors import ConfigurationError
+from kgcrm.core.breaker import CircuitBreaker
+from kgcrm.core.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
 from kgcrm.core.settings import Settings
-from kgcrm.crm.database import make_engine
+from kgcrm.crm.database import guard_engine, make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
@@ -41,25 +45,51 @@ from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 
 log = logging.getLogger(__name__)
 
+#: The driver's first pause before a retry (its default, 1 s, would outlast a server's whole retry time).
+NEO4J_FIRST_RETRY_DELAY_S = 0.1
 
-def database_engine(settings: Settings) -> sa.Engine:
-    """The relational CRM's engine (no connection is made until first use)."""
-    return make_engine(settings.sqlalchemy_url)
+
+def database_engine(settings: Settings, *, server: bool = False) -> sa.Engine:
+    """The relational CRM's engine (no connection is made until first use).
+
+    ``server``: short connect and pool timeouts (``api_database_*``), so that a request fails fast.
+    """
+    if not server:
+        return make_engine(settings.sqlalchemy_url)
+    return make_engine(
+        settings.sqlalchemy_url,
+        connect_timeout_s=settings.api_database_connect_timeout_s,
+        pool_timeout_s=settings.api_database_pool_timeout_s,
+    )
+
+
+def server_driver_config(settings: Settings) -> dict[str, float]:
+    """The Neo4j driver's options for a server: short timeouts and retries (a request fails in about a second)."""
+    retry_s = settings.api_neo4j_retry_s
+    return {
+        "connection_timeout": settings.api_neo4j_connect_timeout_s,
+        "connection_acquisition_timeout": settings.api_neo4j_acquisition_timeout_s,
+        "max_transaction_retry_time": retry_s,
+        "initial_retry_delay": min(NEO4J_FIRST_RETRY_DELAY_S, retry_s) if retry_s else NEO4J_FIRST_RETRY_DELAY_S,
+    }
 
 
 def graph_driver(settings: Settings, *, server: bool = False) -> Driver:
     """The Neo4j driver of the settings (no I/O: the first query connects).
 
-    ``server``: for the API and the MCP server, which answer 503 quickly rather than
-    wait for Neo4j (``api_neo4j_retry_s``); a command waits ``neo4j_retry_s``.
+    ``server``: for the API and the MCP server, which answer 503 quickly rather than wait for
+    Neo4j (:func:`server_driver_config`); a command waits ``neo4j_retry_s``.
     """
-    retry_s = settings.api_neo4j_retry_s if server else settings.neo4j_retry_s
-    return make_driver(neo4j_credentials(settings), max_transaction_retry_time=retry_s)
+    if server:
+        return make_driver(neo4j_credentials(settings), **server_driver_config(settings))
+    return make_driver(neo4j_credentials(settings), max_transaction_retry_time=settings.neo4j_retry_s)
 
 
-def gateway_over(driver: Driver, settings: Settings) -> GraphGateway:
-    """The gateway over ``driver``, with the settings' database and query timeout."""
-    return GraphGateway(driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s)
+def gateway_over(driver: Driver, settings: Settings, breaker: CircuitBreaker | None = None) -> GraphGateway:
+    """The gateway over ``driver``, with the settings' database and query timeout (and a server's breaker)."""
+    return GraphGateway(
+        driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s, breaker=breaker
+    )
 
 
 @contextmanager
@@ -127,6 +157,8 @@ class Services:
     gateway: GraphGateway
     stack: RetrievalStack
     cache: AnswerCache | None = None  # resolutions and paths, while the graph is unchanged
+    neo4j_breaker: CircuitBreaker | None = None  # on the gateway built here
+    database_breaker: CircuitBreaker | None = None  # on the engine's connections
     embedding_model: Any | None = None  # a SerializedModel, for the sync's embedding pipeline
     embedding_error: str | None = None  # why there is no model (None: loaded, or not wanted)
     sync_lock: threading.Lock = field(default_factory=threading.Lock)  # one sync at a time in this process
@@ -166,12 +198,18 @@ def build_services(
     """
     closers: list[Callable[[], None]] = []
     if engine is None:
-        engine = database_engine(settings)
+        engine = database_engine(settings, server=True)
         closers.append(engine.dispose)
+    database_breaker = CircuitBreaker(
+        "the relational database", open_s=settings.api_breaker_open_s, unavailable=DatabaseUnavailable
+    )
+    closers.append(guard_engine(engine, database_breaker))  # (a given engine too; taken off at close)
+    neo4j_breaker = None
     if gateway is None:
         driver = graph_driver(settings, server=True)
         closers.append(driver.close)
-        gateway = gateway_over(driver, settings)
+        neo4j_breaker = CircuitBreaker("Neo4j", open_s=settings.api_breaker_open_s, unavailable=Neo4jUnavailable)
+        gateway = gateway_over(driver, settings, neo4j_breaker)
     error = None
     if embedding_model is None and load_embeddings:
         from kgcrm.core.embedding import load_embedding_model
@@ -198,6 +236,8 @@ def build_services(
         gateway=gateway,
         stack=stack,
         cache=cache,
+        neo4j_breaker=neo4j_breaker,
+        database_breaker=database_breaker,
         embedding_model=model,
         embedding_error=error,
         closers=closers,

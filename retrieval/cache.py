@@ -41,15 +41,31 @@ class GraphVersion:
         self._lock = threading.Lock()
         self._value: tuple[Any, ...] | None = None
         self._read_at = float("-inf")
+        self._reading = False  # a caller is reading the version (the others use the last value)
 
     def current(self) -> tuple[Any, ...]:
+        """The version, read again when older than ``check_every_s``; the read happens outside the lock.
+
+        While one caller reads, the others take the last value read (or, before the first read, read
+        too): nobody waits behind another caller's query, and a failed read (Neo4j down) is raised to
+        its caller only, without leaving the others queued behind it.
+        """
         with self._lock:
             now = self.clock()
-            if self._value is None or now - self._read_at >= self.check_every_s:
-                rows = self.gateway.read("graph_version", _VERSION_QUERY)
-                self._value = tuple((r["id"], r["seq"], r["at"]) for r in rows)
-                self._read_at = now
-            return self._value
+            fresh = self._value is not None and now - self._read_at < self.check_every_s
+            if fresh or (self._value is not None and self._reading):
+                return self._value  # type: ignore[return-value]
+            self._reading = True
+        try:
+            rows = self.gateway.read("graph_version", _VERSION_QUERY)
+        finally:
+            with self._lock:
+                self._reading = False
+        value = tuple((r["id"], r["seq"], r["at"]) for r in rows)
+        with self._lock:
+            if now >= self._read_at:  # a read started later may have finished first: keep the newer one
+                self._value, self._read_at = value, now
+            return value
 
     def expire(self) -> None:
         """Read the version again on the next call."""

@@ -42,6 +42,8 @@ def serve_command(
     """Run the HTTP API (uvicorn)."""
     import uvicorn
 
+    from kgcrm.api.protocol import UVICORN_OPTIONS
+
     settings = settings_of(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
@@ -53,7 +55,7 @@ def serve_command(
     if workers == 1:
         from kgcrm.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+        uvicorn.run(create_app(settings), host=host, port=port, **UVICORN_OPTIONS)
     else:  # each worker builds its own app (and services) from the environment
         uvicorn.run(
             "kgcrm.api.app:app_from_environment",
@@ -61,8 +63,7 @@ def serve_command(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=False,
-            server_header=False,
+            **UVICORN_OPTIONS,
         )
 
 

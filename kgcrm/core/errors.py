@@ -51,7 +51,12 @@ class ConfigurationError(KgcrmError):
 
 
 class ServiceError(KgcrmError):
-    """A backing service (Neo4j, the SQL database, the LLM) is unavailable."""
+    """A backing service (Neo4j, the SQL database, the LLM) is unavailable.
+
+    ``retry_after_s``: when known (a circuit breaker is open), the seconds after which a retry may succeed.
+    """
+
+    retry_after_s: int | None = None
 
 
 class Neo4jUnavailable(ServiceError):

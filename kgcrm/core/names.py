@@ -71,9 +71,10 @@ def org_core(name: str | None) -> list[str]:
         words = words[1:]
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
-    # "Foo, Inc." leaves "foo"; "B.V." leaves "b", "v": drop one-letter leftovers of a suffix
-    while len(words) > 1 and len(words[-1]) == 1 and words[-2] in {"b", "n", "s"}:
-        words = words[:-2] or words
+    # "Foo, Inc." leaves "foo"; "Foo B.V." leaves "foo", "b", "v": drop one-letter leftovers of a suffix.
+    # Each turn removes two words and needs a third to remain, so the loop ends ("S.A." alone stays "s", "a").
+    while len(words) > 2 and len(words[-1]) == 1 and words[-2] in {"b", "n", "s"}:
+        words = words[:-2]
     return words
 
 

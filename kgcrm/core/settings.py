@@ -119,10 +119,25 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
+    # The API fails fast: a request answers 503 in about a second when a backing service is down (the CLI and
+    # the sync use neo4j_retry_s, made for batch work).
+    api_neo4j_connect_timeout_s: float = Field(default=2.0, gt=0, description="The API's Bolt connection timeout.")
+    api_neo4j_acquisition_timeout_s: float = Field(
+        default=2.0, gt=0, description="How long an API request waits for a free Neo4j connection of the pool."
+    )
     api_neo4j_retry_s: float = Field(
-        default=5.0,
-        ge=0,
-        description="The API's (and MCP server's) neo4j_retry_s: short, so that a request fails fast (503).",
+        default=0.3, ge=0, description="How long the API retries a Neo4j transaction that did not get through."
+    )
+    api_database_connect_timeout_s: int = Field(
+        default=2, ge=1, description="The API's PostgreSQL connection timeout (whole seconds, libpq's unit)."
+    )
+    api_database_pool_timeout_s: float = Field(
+        default=2.0, gt=0, description="How long an API request waits for a free PostgreSQL connection of the pool."
+    )
+    api_breaker_open_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="After Neo4j or the database failed, the API answers 503 at once for this long, then probes.",
     )
 
     # --- the Neo4j Browser guide server (static pages; loopback only) ------------

@@ -215,6 +215,9 @@ def test_in_process_every_tool_validates_and_answers(world):
                     "log_interaction",
                     {"kind": "call", "participants": [{"individual_id": ""}], "prompt": "p", "reasoning": "r"},
                 ),
+                "number_as_time": await client.call_tool(
+                    "create_task", {"title": "x", "due_at": 1, "prompt": "p", "reasoning": "r"}
+                ),
                 "unknown": await client.call_tool("drop_database", {}),
             }
 
@@ -229,6 +232,7 @@ def test_in_process_every_tool_validates_and_answers(world):
         ("bad_limit", "limit"),
         ("extra", "colour"),
         ("bad_participant", "participants.0.individual_id"),
+        ("number_as_time", "due_at"),
     ):
         failure = error(got[name])
         assert (failure["code"], failure["field"], failure["location"]) == ("invalid_input", field, "arguments"), name

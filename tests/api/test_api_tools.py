@@ -316,6 +316,28 @@ def test_invalid_input_is_422_naming_the_field(post, body, field):
     assert_error(post("create_note", body), 422, "invalid_input", field)
 
 
+@pytest.mark.parametrize(
+    ("tool", "field", "value"),
+    [
+        ("create_task", "due_at", 1),  # stored 1970-01-01 before
+        ("create_task", "due_at", 1764579600.5),
+        ("create_task", "due_at", "1764579600"),  # a number in a string: still a Unix time to pydantic
+        ("create_task", "due_at", True),
+        ("create_task", "due_at", "2026-12-01T09:00:00"),  # no time zone
+        ("create_task", "due_at", "2026-12-01"),  # a date is not a point in time
+        ("create_task", "due_at", "tomorrow"),
+        ("log_interaction", "occurred_at", 0),
+        ("log_interaction", "occurred_at", "2026-11-24 15:00"),
+    ],
+)
+def test_a_time_field_refuses_numbers_and_zone_less_times(world, crew, post, tool, field, value):
+    before = last_seq(world.engine)
+    body = {"title": "x"} if tool == "create_task" else {"kind": "call", "participants": []}
+
+    assert_error(post(tool, why(**body, **{field: value})), 422, "invalid_input", field)
+    assert last_seq(world.engine) == before  # nothing written
+
+
 # --- who writes -------------------------------------------------------------------------------------
 
 

@@ -219,3 +219,22 @@ def test_isolation_holds_inside_one_transaction(engine, two_tenants):
         connection.execute(insert, {"id": "p-mine", "t": mine})
         connection.execute(insert, {"id": "p-theirs", "t": theirs})
         connection.execute(relate, {"t": mine})
+
+
+@pytest.mark.parametrize("subtype", ["opportunity", "job", "partnership"])
+def test_a_subtype_row_without_tenant_id_is_told_tenant_id_is_required(rows, two_tenants, subtype):
+    mine, _ = two_tenants
+    lead = rows.insert("lead", tenant_id=mine, lead_type=subtype)
+
+    with pytest.raises(IntegrityError) as refused:
+        rows.insert(subtype, id=lead)  # plain SQL that forgot tenant_id
+    error = data_error_from(refused.value)
+
+    assert type(error) is DataError  # not a tenant isolation refusal: nothing of another tenant is involved
+    assert (error.table, error.field) == (subtype, "tenant_id")
+    assert "required" in str(error) and "another tenant" not in str(error)
+
+
+def test_any_row_without_tenant_id_is_told_tenant_id_is_required(rows, two_tenants):
+    with pytest.raises(IntegrityError, match=r"individual\.tenant_id: required"):
+        rows.insert("individual", first_name="Ann")
