@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
 from kgcrm.retrieval.connections import ConnectionFinder

@@ -214,7 +214,9 @@ class SyncVerifier:
     def _scope(alias: str, tenant_id: str | None) -> str:
         return "" if tenant_id is None else f" AND {alias}.tenant_id = :tenant"
 
-    def _sql_about(self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str | None]]) -> dict[str, str]:
+    def _sql_about(
+        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str | None]]
+    ) -> dict[str, str]:
         """Task or note id → its subject's id, when the subject row is in the same tenant (and mirrored)."""
         expected: dict[str, str] = {}
         for table in ("task", "note"):
