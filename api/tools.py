@@ -459,10 +459,10 @@ def run_tool(engine: sa.Engine, caller: Caller, name: str, request: AgentRequest
 def inline_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A model's JSON schema with its ``$defs`` inlined and without its examples and title:
     function-calling clients want one plain object."""
-    schema = copy.deepcopy(dict(schema))
-    defs = schema.pop("$defs", {})
-    schema.pop("examples", None)
-    schema.pop("title", None)
+    plain = copy.deepcopy(dict(schema))
+    defs = plain.pop("$defs", {})
+    plain.pop("examples", None)
+    plain.pop("title", None)
 
     def expand(node: Any) -> Any:
         if isinstance(node, dict):
@@ -475,7 +475,7 @@ def inline_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
             return [expand(item) for item in node]
         return node
 
-    return expand(schema)  # type: ignore[no-any-return]
+    return expand(plain)
 
 
 def tool_parameters(model: type[BaseModel]) -> dict[str, Any]:

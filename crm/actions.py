@@ -289,12 +289,14 @@ def create_task(
         task.subject_type, task.subject_id, subject_ref = table, subject.id, row_ref(table, subject)
     assignee = user
     if assignee_id is not None:
-        assignee = _in_tenant(session, AppUser, assignee_id, tenant_id)
-        if assignee is None or assignee.is_active is False:
+        member: AppUser | None = _in_tenant(session, AppUser, assignee_id, tenant_id)
+        if member is None or member.is_active is False:
             raise NotFoundError(
                 f"assignee_id: no active team member {assignee_id[:64]} in this tenant", field="assignee_id"
             )
+        assignee = member
     task.assignee_id = assignee.id
+    found: Status | None
     if status is not None:
         found = find_status(session, tenant_id, status, ["task"], "tasks")
     else:

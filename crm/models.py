@@ -38,7 +38,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
-from sqlalchemy.schema import FetchedValue
+from sqlalchemy.schema import FetchedValue, SchemaItem
 
 from kgcrm.core.errors import DataError
 from kgcrm.crm.types import UTCDateTime, utcnow
@@ -324,7 +324,7 @@ class Lead(TenantScoped, Audited, Base):
     """Base of joined-table inheritance: load a ``Lead`` and get a Job/Opportunity/Partnership."""
 
     __tablename__ = "lead"
-    __table_args__ = (
+    __table_args__: tuple[SchemaItem, ...] = (
         enum_check("lead_type", LeadType),
         sa.Index("ix_lead_tenant_id_lead_type", "tenant_id", "lead_type"),
     )
@@ -435,9 +435,7 @@ class Opportunity(LeadSubtype, Lead):
     """A lead of type opportunity (a deal)."""
 
     __tablename__ = "opportunity"
-    __table_args__: tuple[sa.SchemaItem, ...] = (
-        sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
-    )
+    __table_args__: tuple[SchemaItem, ...] = (sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),)
     __mapper_args__ = {"polymorphic_identity": LeadType.OPPORTUNITY.value}  # noqa: RUF012
 
     id: Mapped[str] = _subtype_id()

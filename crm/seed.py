@@ -58,6 +58,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
 
 from kgcrm.core.errors import DataError
 from kgcrm.core.settings import Settings
@@ -102,7 +103,7 @@ class _Buffers:
         if connection.dialect.name == "sqlite":
             # With RETURNING, SQLAlchemy sends an executemany as multi-row VALUES pages
             # ("insertmanyvalues"): a third faster than row-by-row on SQLite (slower on PostgreSQL).
-            self.inserts: dict[str, sa.Insert | sa.ReturningInsert[Any]] = {
+            self.inserts: dict[str, sa.Insert | ReturningInsert[Any]] = {
                 name: tables[name].insert().returning(tables[name].c.id) for name in TABLES
             }
         else:

@@ -310,22 +310,30 @@ class CrmWriter:
 
     def _flush(self, conn: sa.Connection, chunk: _Chunk) -> None:
         tables = {
-            "individual": Individual.__table__,
-            "organization": Organization.__table__,
-            "contact": Contact.__table__,
-            "interaction": Interaction.__table__,
-            "interaction_participant": InteractionParticipant.__table__,
+            "individual": _table(Individual),
+            "organization": _table(Organization),
+            "contact": _table(Contact),
+            "interaction": _table(Interaction),
+            "interaction_participant": _table(InteractionParticipant),
         }
         for name, rows in chunk.inserts.items():
             if rows:
                 for group in _same_keys(rows):
                     conn.execute(sa.insert(tables[name]), group)
         if chunk.user_links:
-            _update(conn, AppUser.__table__, chunk.user_links)
+            _update(conn, _table(AppUser), chunk.user_links)
         for group in _same_keys(chunk.interaction_updates):
-            _update(conn, Interaction.__table__, group)
+            _update(conn, _table(Interaction), group)
         if chunk.role_updates:
-            _update(conn, InteractionParticipant.__table__, chunk.role_updates)
+            _update(conn, _table(InteractionParticipant), chunk.role_updates)
+
+
+def _table(model: type[Any]) -> sa.Table:
+    """A mapped class's table (SQLAlchemy types ``__table__`` as any FromClause; a declarative one is a Table)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):  # pragma: no cover - every CRM model is declared with __tablename__
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 def _update(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
+from kgcrm.retrieval.connections import ConnectionFinder
 from kgcrm.retrieval.entities import EntityReader
+from kgcrm.retrieval.llm import ChatModel
+from kgcrm.retrieval.resolve import EntityResolver
 from kgcrm.retrieval.semantic import SemanticSearch
 
 
@@ -23,8 +25,8 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class RetrievalStack:
-    resolver: Any  # retrieval.resolve.EntityResolver
-    connections: Any  # retrieval.connections.ConnectionFinder
+    resolver: EntityResolver
+    connections: ConnectionFinder
     search: SemanticSearch
     ask: AskPipeline
     entities: EntityReader
@@ -35,12 +37,10 @@ def build_stack(
     *,
     embed: Callable[[str], Sequence[float]] | None,
     clock: Callable[[], datetime] = utc_now,
-    chat_model: Any | None = None,
+    chat_model: ChatModel | None = None,
     conversations: Conversations | None = None,
 ) -> RetrievalStack:
     from kgcrm.retrieval.cache import GraphVersion
-    from kgcrm.retrieval.connections import ConnectionFinder
-    from kgcrm.retrieval.resolve import EntityResolver
     from kgcrm.retrieval.semantic_layer import SemanticLayer
     from kgcrm.retrieval.semantic_layer.values import ValueIndexCache
 

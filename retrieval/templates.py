@@ -172,6 +172,12 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime | date) else str(value)
 
 
+def _day(value: Any) -> str:
+    """A date or time as its day (YYYY-MM-DD); "no date" for a missing one."""
+    iso = _iso(value)
+    return iso[:10] if iso is not None else "no date"
+
+
 def _source(row: dict[str, Any], type_: str, table: str) -> SourceRow:
     return SourceRow(
         id=row["id"],
@@ -239,7 +245,7 @@ class TemplateAnswerer:
         }
         rows, query = self._run("ask_deals", params)
         groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "cents": defaultdict(int), "order": 0})
-        total = {"count": 0, "cents": defaultdict(int)}
+        total: dict[str, Any] = {"count": 0, "cents": defaultdict(int)}
         sources: dict[str, SourceRow] = {}
         found = rows[0] if rows else {"groups": [], "sample": []}
         for item in found["sample"]:
@@ -289,7 +295,7 @@ class TemplateAnswerer:
         else:
             rows, query = self._run("ask_open_tasks_about", {**params, "subject_id": entity.id})
             whose = f"about {entity.name}"
-        listing = "; ".join(f"{r['name']}" + (f" (due {_iso(r['due_at'])[:10]})" if r["due_at"] else "") for r in rows)
+        listing = "; ".join(f"{r['name']}" + (f" (due {_day(r['due_at'])})" if r["due_at"] else "") for r in rows)
         text = f"{len(rows)} open task{'s' if len(rows) != 1 else ''} {whose}" + (f": {listing}" if rows else "")
         return Answer(
             answer=text + ".",
@@ -319,7 +325,7 @@ class TemplateAnswerer:
         last = rows[0]
         who = ", ".join(p for p in last["participants"] if p)
         text = (
-            f"The last interaction with {entity.name} was a {last['kind']} on {_iso(last['occurred_at'])[:10]}"
+            f"The last interaction with {entity.name} was a {last['kind']} on {_day(last['occurred_at'])}"
             f" (“{last['name']}”, with {who})."
         )
         return Answer(
@@ -350,7 +356,7 @@ class TemplateAnswerer:
 
     def _notes_about(self, tenant_id: str, entity: Candidate, slots: dict[str, Any]) -> Answer:
         rows, query = self._run("ask_notes_about", {"tenant": tenant_id, "id": entity.id, "limit": self.limit})
-        listing = " | ".join(f"{_iso(r['created_at'])[:10]}: {r['body']}" for r in rows[:5])
+        listing = " | ".join(f"{_day(r['created_at'])}: {r['body']}" for r in rows[:5])
         text = f"{len(rows)} note{'s' if len(rows) != 1 else ''} about {entity.name}" + (
             f". Latest: {listing}" if rows else "."
         )

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from neo4j import ManagedTransaction
@@ -234,10 +234,7 @@ class GraphSync:
             for rows in extract.iter_batches(conn, mapping, batch_size=self.batch_size, tenant_id=tenant_id):
                 batch = _Batch()
                 batch.add(mapping, rows, SyncReport(mode="links"))
-                self.gateway.write_transaction(
-                    f"links:{mapping.table}",
-                    lambda tx, b=batch: [load.write_links(tx, recs, NODES_BY_TABLE[t]) for t, recs in b.nodes.items()],
-                )
+                self.gateway.write_transaction(f"links:{mapping.table}", _bound(_write_batch_links, batch))
 
     def _labels_and_types_present(self) -> set[str]:
         """The mapping's labels and mirrored relationship types that have any node or relationship (count store)."""
@@ -270,7 +267,7 @@ class GraphSync:
                     True,
                     report,
                     dry_run,
-                    lambda tx, g, e=edge: load.delete_edges(tx, e.type, g),
+                    _deleting(load.delete_edges, edge.type),
                 )
         for mapping in reversed(NODES):  # the tenants last: a report names them by their slug in the graph
             if mapping.label in candidates:
@@ -283,7 +280,7 @@ class GraphSync:
                     mapping.tenant_scoped,
                     report,
                     dry_run,
-                    lambda tx, g, m=mapping: load.delete_nodes(tx, m.label, g),
+                    _deleting(load.delete_nodes, mapping.label),
                 )
 
     def _remove_stale(
@@ -311,7 +308,7 @@ class GraphSync:
             report.deleted[what] += len(gone)
             if not dry_run:
                 gone_ids = sorted(row["id"] for row in gone)
-                self.gateway.write_transaction(f"cleanup:{what}", lambda tx, g=gone_ids: delete(tx, g))
+                self.gateway.write_transaction(f"cleanup:{what}", _bound(delete, gone_ids))
 
     def _graph_tenant_slug(self, tenant_id: str | None) -> str | None:
         if tenant_id is None:
@@ -343,7 +340,7 @@ class GraphSync:
         """Recompute WORKS_AT and INTERACTED for every contact and person (of one tenant)."""
         for label, refresh in (("Contact", self._derive_contacts), ("Person", self._derive_people)):
             for ids in self._graph_ids(f"MATCH (n:`{label}`)", "n", tenant_id, True):
-                self.gateway.write_transaction(f"derive:{label}", lambda tx, i=ids, f=refresh: f(tx, i))
+                self.gateway.write_transaction(f"derive:{label}", _bound(refresh, ids))
                 self._progress(f"derive {label}", len(ids))
 
     # --- incremental ---------------------------------------------------------------------------
@@ -567,7 +564,7 @@ class GraphSync:
         ):
             for start in range(0, len(ids), self.batch_size):
                 chunk = ids[start : start + self.batch_size]
-                self.gateway.write_transaction(f"repair:{label}", lambda tx, c=chunk, f=refresh: f(tx, c))
+                self.gateway.write_transaction(f"repair:{label}", _bound(refresh, chunk))
         return report
 
     @staticmethod
@@ -578,6 +575,27 @@ class GraphSync:
     def _derive_people(tx: ManagedTransaction, ids: Sequence[str]) -> None:
         tx.run(cypher.load("derive_interacted_clear"), ids=list(ids)).consume()
         tx.run(cypher.load("derive_interacted"), ids=list(ids)).consume()
+
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+def _bound(work: Callable[[ManagedTransaction, A], R], arg: A) -> Callable[[ManagedTransaction], R]:
+    """``work`` with its second argument fixed now (a loop's current value), as a transaction function."""
+    return lambda tx: work(tx, arg)
+
+
+def _deleting(
+    delete: Callable[[ManagedTransaction, str, Sequence[str]], None], name: str
+) -> Callable[[ManagedTransaction, list[str]], None]:
+    """``delete(tx, name, ids)`` with the label or relationship type fixed now."""
+    return lambda tx, ids: delete(tx, name, ids)
+
+
+def _write_batch_links(tx: ManagedTransaction, batch: _Batch) -> None:
+    for table, records in batch.nodes.items():
+        load.write_links(tx, records, NODES_BY_TABLE[table])
 
 
 def _ids(tx: ManagedTransaction, name: str, params: dict[str, Any]) -> set[str]:

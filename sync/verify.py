@@ -214,7 +214,9 @@ class SyncVerifier:
     def _scope(alias: str, tenant_id: str | None) -> str:
         return "" if tenant_id is None else f" AND {alias}.tenant_id = :tenant"
 
-    def _sql_about(self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str]]) -> dict[str, str]:
+    def _sql_about(
+        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str | None]]
+    ) -> dict[str, str]:
         """Task or note id → its subject's id, when the subject row is in the same tenant (and mirrored)."""
         expected: dict[str, str] = {}
         for table in ("task", "note"):
@@ -239,7 +241,7 @@ class SyncVerifier:
         return {r["id"]: ",".join(sorted(r["subjects"])) for r in rows}
 
     def _sql_works_at(
-        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str]]
+        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str | None]]
     ) -> dict[str, str]:
         """Contact id → (person, organization, title, since, until, current) of its WORKS_AT."""
         query = (
@@ -275,7 +277,7 @@ class SyncVerifier:
         return found
 
     def _sql_interacted(
-        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str]]
+        self, conn: sa.Connection, tenant_id: str | None, skipped: set[tuple[str, str | None]]
     ) -> dict[str, str]:
         """ "smaller id>larger id" → (interactions, first, last, kinds) of each pair of people who met."""
         query = (

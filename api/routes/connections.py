@@ -68,7 +68,7 @@ class CachedResolver:
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
         key_types = tuple(types) if types else None
-        return self.cached(  # type: ignore[no-any-return]
+        return self.cached(
             ("resolve", tenant_id, text, key_types, limit),
             lambda: self.resolver.resolve(text, tenant_id, types=list(types) if types else None, limit=limit),
         )

@@ -214,9 +214,10 @@ class ActivityMixin(TenantBase):
             r = rng.random()
             if r < 0.45 or not (orgs and leads and account_orgs):
                 person = rng.choice(people)
+                current = person.current  # a person with an organization has a current role (else: the individual)
                 subject_type, subject_id = (
-                    ("individual", person.id) if rng.random() < 0.85 else ("contact", person.current.id)
-                )  # type: ignore[union-attr]
+                    ("individual", person.id) if rng.random() < 0.85 or current is None else ("contact", current.id)
+                )
                 body, mention = self.person_note(person)
                 after = person.created_at
             elif r < 0.7:
@@ -227,8 +228,8 @@ class ActivityMixin(TenantBase):
                 after = org.created_at
             elif r < 0.88:
                 lead = rng.choice(leads)
+                assert lead.person is not None  # leads are filtered to those with a person
                 person = lead.person
-                assert person is not None
                 subject_type, subject_id = "lead", lead.id
                 step = rng.choice(vocab.NEXT_STEPS).capitalize()
                 mention = self.call_name(person)

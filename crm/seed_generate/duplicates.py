@@ -27,8 +27,8 @@ class DuplicatesMixin(TenantBase):
         acme = self.anchor_orgs["acme"]
         m = max(2, round(len(self.ordinary_orgs) * 0.02))
         org_originals = [acme, *rng.sample(self.ordinary_orgs, k=min(m - 1, len(self.ordinary_orgs)))]
-        for i, original in enumerate(org_originals):
-            self.duplicate_org(original, "suffix_case" if original is acme else org_kinds[i % len(org_kinds)])
+        for i, original_org in enumerate(org_originals):
+            self.duplicate_org(original_org, "suffix_case" if original_org is acme else org_kinds[i % len(org_kinds)])
 
     def duplicate_person(self, original: Person, kind: str) -> None:
         rng = self.rng

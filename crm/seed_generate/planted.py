@@ -5,7 +5,7 @@ yesterday and last week, mentions for entity resolution, and the tenant's truth.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -109,7 +109,10 @@ class PlantedMixin(ActivityMixin):
         }
         return hops, rows
 
-    def planted_relationship(self, a: Person, b: Person, kind: str, strength: float) -> Iterator[tuple[str, Row]]:
+    def planted_relationship(
+        self, a: Person, b: Person, kind: str, strength: float
+    ) -> Generator[tuple[str, Row], None, dict[str, Any]]:
+        """Yields the relationship row; returns its ground-truth record (``rel = yield from …``)."""
         rid = self.uuid()
         since = self.today - timedelta(days=self.rng.randint(400, 3000))
         created_at = max(a.created_at, b.created_at) + timedelta(hours=1)

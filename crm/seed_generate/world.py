@@ -209,11 +209,11 @@ class WorldMixin(DuplicatesMixin):
                 org.created_at = max(org.created_at, org.parent.created_at)
             self.ordinary_orgs.append(org)
             self.orgs.append(org)
-        for a in vocab.ANCHOR_PEOPLE:
-            org = self.anchor_orgs[a.org]
-            first = a.nickname if a.nickname and self.index % 2 == 1 else a.first
+        for anchor in vocab.ANCHOR_PEOPLE:
+            org = self.anchor_orgs[anchor.org]
+            first = anchor.nickname if anchor.nickname and self.index % 2 == 1 else anchor.first
             self.anchor_people.append(
-                self.new_person(first=first, last=a.last, org=org, title=a.title, email_first=a.first)
+                self.new_person(first=first, last=anchor.last, org=org, title=anchor.title, email_first=anchor.first)
             )
         self.make_targets(reserved)
         # random people, employed mostly at ordinary and anchor organizations
@@ -223,12 +223,12 @@ class WorldMixin(DuplicatesMixin):
         for _ in range(self.n_people):
             first, last = self.random_name()
             r = rng.random()
-            org = None
+            employer: Org | None = None
             if r < 0.9:
-                org = pick(rng, employers, self.employer_cum)
-                if org.id in anchor_groups and vocab.name_group(first) & anchor_groups[org.id]:
-                    org = rng.choice(self.ordinary_orgs)
-            self.new_person(first=first, last=last, org=org, freelance=r >= 0.95)
+                employer = pick(rng, employers, self.employer_cum)
+                if employer.id in anchor_groups and vocab.name_group(first) & anchor_groups[employer.id]:
+                    employer = rng.choice(self.ordinary_orgs)
+            self.new_person(first=first, last=last, org=employer, freelance=r >= 0.95)
         self.plant_duplicates()
         for org in self.orgs:
             org.open_employees = [p for p in org.employees if not p.isolated and p.duplicate_of is None]

@@ -249,7 +249,8 @@ TITLES = [
     "Projectleider",
     "CFO",
 ]
-STATUSES = {  # entity_type → (name, category, is_terminal, weight, probability)
+# entity_type → (name, category, is_terminal, weight, probability)
+STATUSES: dict[str, list[tuple[str, str, bool, int, int | None]]] = {
     "opportunity": [
         ("Kwalificatie", "open", False, 9, 10),
         ("Bedarfsanalyse", "open", False, 7, 25),

@@ -200,7 +200,7 @@ def matches(expected: Expected, data: Any) -> bool:
             return set(ids) == expected.ids
         return set(ids) <= expected.ids
     if isinstance(expected, Top):
-        want = [_scalar(v) for _, v in expected.ordered[: expected.n]]
+        top = [_scalar(v) for _, v in expected.ordered[: expected.n]]
         value_of = {k: _scalar(v) for k, v in expected.ordered}
         if not expected.dims:
             if kind != "rows":
@@ -212,9 +212,9 @@ def matches(expected: Expected, data: Any) -> bool:
             keys = [_group_key(g, expected.dims, False, expected.aliases)[0] for g in data.get("groups") or []]
         keys = keys[: expected.n]
         return (
-            len(keys) == len(want)
+            len(keys) == len(top)
             and len(set(keys)) == len(keys)
-            and all(k in value_of and value_of[k] == w for k, w in zip(keys, want, strict=True))
+            and all(k in value_of and value_of[k] == w for k, w in zip(keys, top, strict=True))
         )
     raise TypeError(f"unknown expectation {expected!r}")
 

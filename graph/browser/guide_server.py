@@ -182,20 +182,22 @@ class GuideServer:
     def bind(self) -> ThreadingHTTPServer:
         """A bound server (not serving yet); its routes are rendered for the port it really got."""
         self.check_host()
-        handler = type("GuideHandler", (_Handler,), {})
         family_host = self.host.strip("[]")
-        server_class = type(
-            "GuideHTTPServer",
-            (ThreadingHTTPServer,),
-            {"address_family": socket_family(family_host), "daemon_threads": True},
-        )
+
+        class GuideHandler(_Handler):  # a class per server: the routes below are this server's
+            pass
+
+        class GuideHTTPServer(ThreadingHTTPServer):
+            address_family = socket_family(family_host)
+            daemon_threads = True
+
         try:
-            httpd = server_class((family_host, self.port), handler)
+            httpd = GuideHTTPServer((family_host, self.port), GuideHandler)
         except OSError as exc:
             raise GuideServerError(f"the guide server cannot listen on {self.host}:{self.port}: {exc}") from exc
         port = httpd.server_address[1]
         bound = GuideServer(self.settings.model_copy(update={"browser_guide_port": port}))
-        handler.routes = guide_routes(bound.base_url)
+        GuideHandler.routes = guide_routes(bound.base_url)
         return httpd
 
     def serve_forever(self) -> None:
@@ -214,7 +216,8 @@ class GuideServer:
     def answers(self, timeout_s: float = 2.0) -> bool:
         try:
             with urllib.request.urlopen(self.guide_url, timeout=timeout_s) as response:  # noqa: S310 (our URL)
-                return response.status == 200
+                status: int = response.status  # urlopen's result is untyped (Any)
+                return status == 200
         except OSError:
             return False
 

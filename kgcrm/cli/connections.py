@@ -19,6 +19,7 @@ from rich.table import Table
 
 from kgcrm import cypher
 from kgcrm.cli.context import settings_of
+from kgcrm.core import errors
 from kgcrm.crm.tenants import tenant_and_user
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.connections import (
@@ -95,7 +96,7 @@ class ExactNameResolver:
         return Resolution(text=text, candidates=candidates[:limit], ambiguous=len(candidates) > 1)
 
 
-def _print_candidates(text: str, candidates: list[Candidate]) -> None:
+def _print_candidates(text: str, candidates: Sequence[errors.Candidate]) -> None:
     console = Console(stderr=True)
     table = Table("id", "type", "name", "score", title=f"'{text}' could be any of these: name one by id", box=None)
     for c in candidates:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from kgcrm.cli.context import settings_of
@@ -24,6 +34,10 @@ from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
 from kgcrm.sync.repair import repair
 from kgcrm.sync.verify import SyncVerifier, VerifyReport
+
+if TYPE_CHECKING:  # the pipeline (and its model loader) is imported only when embeddings are on
+    from kgcrm.graph.gateway import GraphGateway
+    from kgcrm.sync.embeddings import EmbeddingPipeline
 
 sync_app = typer.Typer(help="Mirror the relational CRM into the graph.", invoke_without_command=True)
 console = Console(stderr=True)
@@ -71,7 +85,7 @@ def sync(
         _embedder(settings, gateway, embeddings) as embedder,
         _progress() as bar,
     ):
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(what: str, rows: int) -> None:
             if what not in tasks:
@@ -193,7 +207,7 @@ def _print_verify(report: VerifyReport, max_listed: int, title: str = "kgcrm syn
         table.add_column(kind, justify="right")
     by_kind = report.drift_by_kind()
     for what, count in report.checked.items():
-        kinds = by_kind.get(what, {})
+        kinds = by_kind.get(what, Counter())
         table.add_row(
             what,
             str(count),
@@ -269,7 +283,7 @@ def _database(settings: Settings) -> Iterator[sa.Engine]:
 
 
 @contextlib.contextmanager
-def _embedder(settings: Settings, gateway, enabled: bool) -> Iterator[object | None]:  # type: ignore[no-untyped-def]
+def _embedder(settings: Settings, gateway: GraphGateway, enabled: bool) -> Iterator[EmbeddingPipeline | None]:
     if not enabled:
         yield None
         return
@@ -304,12 +318,12 @@ def _totals(engine: sa.Engine, tenant: str | None) -> dict[str, int]:
         counts: dict[str, int] = {}
         with engine.connect() as conn:
             tenant_id = None if tenant is None else tenants.tenant_id(conn, tenant)
-            for mapping in (*NODES, *EDGES):
-                table = sa.table(mapping.table, sa.column("id"), sa.column("tenant_id"))
+            for name in (*(m.table for m in NODES), *(e.table for e in EDGES)):
+                table = sa.table(name, sa.column("id"), sa.column("tenant_id"))
                 query = sa.select(sa.func.count()).select_from(table)
-                if tenant_id is not None and mapping.table != "tenant":
+                if tenant_id is not None and name != "tenant":
                     query = query.where(table.c.tenant_id == tenant_id)
-                counts[mapping.table] = int(conn.execute(query).scalar_one())
+                counts[name] = int(conn.execute(query).scalar_one())
         _TOTALS[tenant] = counts
     return _TOTALS[tenant]
 

@@ -172,8 +172,10 @@ class Subgraph:
             if overlap is None:
                 return False
             pair = ((source, role_a), (target, role_b)) if source < target else ((target, role_b), (source, role_a))
-            fact = CoworkerFact(data["org_id"], data.get("org_name"), int(data.get("headcount") or 1), pair, overlap)
-            self.tie(source, target).coworkers[(pair[0][1].contact_id, pair[1][1].contact_id)] = fact
+            coworker = CoworkerFact(
+                data["org_id"], data.get("org_name"), int(data.get("headcount") or 1), pair, overlap
+            )
+            self.tie(source, target).coworkers[(pair[0][1].contact_id, pair[1][1].contact_id)] = coworker
         else:  # pragma: no cover - the query returns only these three
             raise KgcrmError(f"connections_ties returned an unknown tie type {kind!r}")
         return True

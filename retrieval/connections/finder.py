@@ -155,7 +155,7 @@ class ConnectionFinder:
                 best[person] = _Found(strength, (start, person))
         ties = self._paths(graph, target, team, list(best.values()), tenant_id, now, you=False)
         known: list[KnownPerson] = []
-        for (person, found), tie in zip(best.items(), ties, strict=True):
+        for (person, found), path in zip(best.items(), ties, strict=True):
             fact = max(roles[person], key=lambda f: (f.role.until is None, -f.distance, f.role.until or date.max))
             known.append(
                 KnownPerson(
@@ -164,7 +164,7 @@ class ConnectionFinder:
                     title=fact.role.title,
                     current=fact.role.until is None,
                     strength=round(found.score, 6),
-                    tie=tie,
+                    tie=path,
                 )
             )
         known.sort(key=lambda k: (-k.strength, k.person.name or "", k.person.id))
@@ -199,7 +199,8 @@ class ConnectionFinder:
                 "until": now,
             },
         )
-        times = {r["id"]: as_datetime(r["occurred_at"]) for r in rows}
+        # occurred_at is never null here: the query keeps only interactions inside [since, until)
+        times = {r["id"]: at for r in rows if (at := as_datetime(r["occurred_at"])) is not None}
         recent = sum(1 for t in times.values() if t >= now - window)
         report = TieReport(
             target=target,

@@ -270,7 +270,9 @@ class EntityResolver:
 
         def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
             rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch})
-            row = rows[0] if rows else {"fetched": 0, "matching": 0, "hits": []}
+            if not rows:
+                return [], 0, 0
+            row = rows[0]
             return row["hits"], row["fetched"], row["matching"]
 
         key = (name, params.get("index"), params["tenant"], tuple(params["labels"]))

@@ -353,6 +353,7 @@ def _word_matches(text: str) -> list[AmountMatch]:
     pos = 0
     while (m := _WORD_RUN.search(text, pos)) is not None:
         pos = m.end()
+        value: int | None
         if m.group("dozen"):
             start, end, value = m.start(), m.end(), 12
         else:

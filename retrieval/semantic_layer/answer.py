@@ -184,10 +184,10 @@ def _data(compiled: Compiled, rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {"kind": "value", "value": _measure_value(compiled, row), "currency": compiled.currency}
     groups = []
     for row in rows:
-        key = {k.key: _plain(row[k.alias]) for k in compiled.group_keys}
+        group_key = {k.key: _plain(row[k.alias]) for k in compiled.group_keys}
         names = {k.key: row[k.label_alias] for k in compiled.group_keys if k.label_alias}
         currency = row.get("currency") if compiled.money else compiled.currency
-        group: dict[str, Any] = {"key": key, "value": _measure_value(compiled, row), "currency": currency}
+        group: dict[str, Any] = {"key": group_key, "value": _measure_value(compiled, row), "currency": currency}
         if names:
             group["names"] = names
         groups.append(group)

@@ -17,6 +17,7 @@ that are counted or summed.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -64,7 +65,7 @@ class Dimension:
     label: str | None = None  # how the interpretation names it ("status category")
     currency: str | None = None  # money: the property holding its currency, on the same node
 
-    @property
+    @builtins.property  # the field ``property`` shadows the builtin in this class body
     def words(self) -> str:
         return self.label or self.key.replace("_", " ")
 

@@ -362,6 +362,7 @@ def _iso_day(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
 def _slash_day(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
     a, b = int(m.group("a")), int(m.group("b"))
     month, day_n = (b, a) if a > 12 else (a, b)  # month first unless the first part cannot be a month
+    day: date | None
     try:
         if m.group("y"):
             year = int(m.group("y"))
