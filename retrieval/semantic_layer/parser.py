@@ -46,23 +46,33 @@ class Resolver(Protocol):
 
 FILLERS = frozenset(
     """
-    a an the of in on at to for by with from is are was were be been do does did we  you our us
-     your what which who whom how whats what's there here any all some have has had got get show
+    a an the of in on at to for with from is are was were be been do does did we you our us
+    your what which who whom how whats what's there here any all some have has had got get show
     list give tell find please can could would should will currently right now just that those these
-    this it its they them their and or as so ever yet still today's much many number count total
+    this it its they them their and as so but ever yet still today's much many number count total
     currently exist existing sitting being stuck got theres there's kind sort one ones being are?
     please? thanks hey hi ok okay
-        quick check far time overall out curiosity like know together money amounts big back come came comes
-    coming where belong belongs track tracked located based every own owns owned written team crm added up even
-    though already passed altogether currently whole entire note ok total totals sum exactly roughly
+    quick check far time overall out curiosity like know together money amounts came
+    where belong belongs track tracked located based own owns owned written team crm added up even
+    though already altogether currently whole entire note ok total totals sum exactly roughly
     wondering wonder need want see look looking interested
-    write wrote written took place logged exchanged happened happen recorded attended held hold marked add added
-    offers offer break down into broken split grouped group for overall breakdown show shows showing linked
+    write wrote written took place logged exchanged happened happen recorded attended held marked add added
+    for overall show shows showing linked
     any anything anyone somebody someone
-    whose across every type types sort kinds
+    whose
     log sent received made scheduled logged booked
     among amongst
 """.split()  # noqa: SIM905
+)
+# Words that were fillers once and are NOT: each can change what is asked, so an unused one is reported.
+#   by / per / each / every / across / split / group / breakdown / into / type(s) / kind(s): a grouping
+#   big: a size qualifier; hold ("on hold"): a state; passed ("passed on"): an outcome; coming / come / back:
+#   a time direction ("coming up"); offer(s): a job stage; or: "over 50k or under 10k" is not both (an "or" is
+#   used only between two values of one field, which become one `in` filter).
+# Used only once a grouping was applied ("breakdown of deals by stage"):
+_GROUPING_WORDS = (
+    r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|split(?: up)?|grouped|group(?:ed)?|distribution"
+    r"|into|across|every|each|per|by"
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
@@ -387,12 +397,34 @@ def parse(
     # 4. status categories and special words
     category: str | None = None
     if entity.status_type:
+        # every category named: "won or lost deals", "deals won and lost" (a row has one category: either)
+        named: list[tuple[int, str, re.Match[str]]] = []
         for pattern, cat in _CATEGORY_WORDS:
-            m = t.find(pattern)
-            if m is not None:
-                category = cat
-                filters.append(Filter(field="status_category", op="=", value=cat))
-                break
+            while (m := t.find(pattern)) is not None:
+                named.append((m.start(), cat, m))
+        named.sort(key=lambda x: x[0])
+        cats = list(dict.fromkeys(cat for _, cat, _ in named))
+        if len(cats) == 1:
+            category = cats[0]
+            filters.append(Filter(field="status_category", op="=", value=category))
+        elif len(cats) > 1:
+            joined = all(
+                re.fullmatch(
+                    r"[\s,/]*(?:(?:and|or|and/or|&|\+)\s+)?(?:(?:either|both)\s+)?", t.low[a.end() : b.start()]
+                )
+                for (_, _, a), (_, _, b) in itertools.pairwise(named)
+            )
+            if joined:
+                category = "closed" if set(cats) == {"won", "lost"} else None
+                filters.append(Filter(field="status_category", op="in", value=cats))
+                for (_, _, a), (_, _, b) in itertools.pairwise(named):
+                    t.use((a.end(), b.start()))
+                t.find(r"either|both")
+            else:  # "won deals that were lost": not one question; say so
+                for _, _, m in named[1:]:
+                    t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+                category = cats[0]
+                filters.append(Filter(field="status_category", op="=", value=category))
     if plate is not None and category is None and entity.dimension("status_category"):
         category = "open"
         filters.append(Filter(field="status_category", op="=", value="open"))
@@ -602,7 +634,11 @@ def parse(
     if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
-    for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
+    # a lookahead, so that "per owner per stage" finds both groupings
+    grouping = r"\b(?=(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+))"
+    for m in re.finditer(grouping, t.low):
+        if not t.free((m.start(), m.start(1))):
+            continue
         rest = m.group(1)
         key = _dimension_word(entity, rest)
         dim = entity.dimension(key[0]) if key else None
@@ -715,7 +751,10 @@ def parse(
             m = t.find(pattern)
             if m is not None and entity.default_date:
                 n = _number_near(numbers, m.span(), t)
-                order = [Order(by=entity.default_date, direction=direction)]  # type: ignore[arg-type]
+                by_date = entity.default_date
+                if category in ("won", "lost", "closed") and entity.dimension("closed_at"):
+                    by_date = "closed_at"  # "the first deal we won": the first one closed, not the first created
+                order = [Order(by=by_date, direction=direction)]  # type: ignore[arg-type]
                 limit = n or 1
                 break
 
@@ -735,7 +774,13 @@ def parse(
             else (tm.start, tm.end)
         )
         label = tm.label
-        negated = re.search(r"\b(?:nobody|no one|not|no|untouched|haven't|hasn't|without|stale|idle)\b", t.low)
+        # "nobody touched", "no activity", "not updated", "untouched", "stale": only a negation of a *touch* turns the
+        # window into "nothing since"; "not won in the last 30 days" is another question (its "not" stays unapplied)
+        negated = re.search(
+            r"\b(?:nobody|no one|untouched|stale|idle)\b|\b(?:not|no|never|haven't|hasn't|havent|hasnt|without|n't)\s+"
+            r"(?:been\s+|had\s+|any\s+|an?\s+)?(?:touched|updated|update|updates|activity|modified|changed|touch)\b",
+            t.low,
+        )
         if negated and tm.direction == "window" and tm.start is not None and tm.end is not None and tm.end >= now:
             start, end = None, tm.start  # "nobody updated in the last six weeks": last update before its start
             label = f"before {tm.start.date().isoformat()} (nothing in {tm.label})"
@@ -746,9 +791,11 @@ def parse(
             and (negated or re.search(r"\b(?:for|touched|updated)\b", t.low))
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
+            if negated:
+                t.use(negated.span())
             while t.find(
-                r"nobody|no one|not|no|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|update|updates"
-                r"|activity|modified|changed|in"
+                r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
+                r"|changed|in"
             ):
                 pass
         if (
@@ -793,6 +840,8 @@ def parse(
     if group_by:
         while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
             pass
+        while t.find(_GROUPING_WORDS):
+            pass
 
     # 9. a name: an organization or a person, through the resolver
     focus: Candidate | None = None
@@ -825,6 +874,13 @@ def parse(
                         focus = best
                         t.use(span)
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
+
+    # "Prospecting or Qualification": an "or" between two values of one field (one `in` filter) is used
+    for m in re.finditer(r"\bor\b", t.low):
+        left = next((f for sp, f in value_spans if re.fullmatch(r"[\s,]*", t.low[sp[1] : m.start()])), None)
+        right = next((f for sp, f in value_spans if re.fullmatch(r"[\s,]*(?:the\s+)?", t.low[m.end() : sp[0]])), None)
+        if left is not None and right is not None and left.field == right.field:
+            t.use(m.span())
 
     # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
@@ -921,13 +977,27 @@ def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
 def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) -> str | None:
     low = t.low
     if (
-        category in ("won", "lost")
+        category in ("won", "lost", "closed")
         and entity.dimension("closed_at")
         and not re.search(r"\b(?:expected to close|closing|due to close|expected close)\b", low)
     ):
-        for m in re.finditer(r"\b(?:closed|close|won|win|wins|lost|lose|signed|landed|booked)\b", low):
+        for m in re.finditer(r"\b(?:closed|close|closes)\b", low):
             t.use(m.span())
         return "closed_at"
+    past_close = re.search(
+        r"\b(?:did|have|has|had|we|they|you|i)\s+(?:\w+\s+)?(?:actually\s+|already\s+)?close\b"
+        r"|\bclosed\b(?!\s+date)|\bclose[sd]? out\b",
+        low,
+    )
+    if (
+        past_close
+        and entity.dimension("closed_at")
+        and not re.search(
+            r"\b(?:will|going to|expected to|due to|set to|scheduled to|slated to|should|closing|expected close)\b", low
+        )
+    ):
+        t.use(past_close.span())
+        return "closed_at"  # "how many deals did we close last month": closed then, not expected to close then
     choices: list[tuple[str, str]] = [
         (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),

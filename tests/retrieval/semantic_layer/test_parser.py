@@ -190,3 +190,88 @@ def test_typos_of_everyday_words_are_corrected_but_not_names():
         == "number of open opportunities closing next quarter"
     )
     assert correct_typos("deals with Acme in Marhc") == "deals with Acme in March"
+
+
+# --- zero wrong: a word that changes the meaning is used or reported, never swallowed as filler ----------------
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("deals on hold", "hold"),  # a state the model has no field for
+        ("how many big deals are open", "big"),  # a size qualifier without a threshold
+        ("how many types of interactions", "type"),  # distinct kinds, not a count of rows
+        ("tasks coming up", "coming"),  # a time direction
+        ("deals we passed on", "passed"),
+        ("open deals across regions", "across regions"),  # a grouping the model cannot make
+        ("how many deals does every rep have", "every rep"),
+        ("deals not won in the last 30 days", "not"),  # a negation of the outcome, not "nothing touched"
+        ("tasks not completed this week", "not"),
+        ("open deals not closed in the last 30 days", "not"),
+        ("how many deals are not lost", "not"),
+        ("deals over 50k or under 10k", "or"),  # either, not both
+        ("how many main contacts", "main"),
+        ("primary deals", "primary"),
+        ("new deals", "new"),
+        ("average number of deals per rep", "average"),
+        ("how many deals were created per month", "per month"),
+        ("deals over 50k except lost ones", "except"),
+    ],
+)
+def test_a_word_that_changes_the_meaning_is_reported_not_dropped(question, left):
+    parsed = p(question)
+    assert parsed.query is not None
+    assert left in " ".join(parsed.unapplied), (parsed.unapplied, interpret(parsed.query))
+
+
+# --- coverage by grammar: the same meaning in other words, orders and forms ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("questions", "interpretation"),
+    [
+        (
+            ["won or lost deals", "how many deals are either won or lost", "deals we won and lost"],
+            None,  # checked below: one `in` filter
+        ),
+        (
+            ["deals per owner per stage", "deals by rep and stage", "number of deals for each owner per stage"],
+            "Counting opportunities, by owner and status",
+        ),
+        (
+            ["how many accts", "number of accounts", "how many clients are there", "customers: how many?"],
+            "Counting accounts",
+        ),
+        (["how many AEs", "how many team members are there", "number of colleagues"], "Counting team members"),
+        (
+            [
+                "breakdown of deals by stage",
+                "deals split by stage",
+                "deal count per stage",
+                "for each stage, how many deals",
+            ],
+            "Counting opportunities, by status",
+        ),
+        (
+            [
+                "how many deals did we close last month",
+                "deals closed last month: how many",
+                "number of opps closed last month",
+            ],
+            "Counting opportunities with close date in last month (2026-10-01 to 2026-10-31)",
+        ),
+        (
+            ["the first deal we won", "earliest won deal"],
+            "Listing opportunities with status category won, ordered by close date ascending, first 1",
+        ),
+    ],
+)
+def test_one_meaning_in_many_phrasings(questions, interpretation):
+    for question in questions:
+        parsed = p(question)
+        assert parsed.unapplied == [], (question, parsed.unapplied)
+        if interpretation is None:
+            got = [(f.field, f.op, f.value) for f in parsed.query.filters]
+            assert got == [("status_category", "in", ["won", "lost"])], (question, got)
+        else:
+            assert interpret(parsed.query) == interpretation, question
