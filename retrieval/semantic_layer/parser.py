@@ -60,7 +60,7 @@ FILLERS = frozenset(
     for overall show shows showing linked
     any anything anyone somebody someone
     whose
-    log sent received made scheduled logged booked
+    log sent received made scheduled logged booked offers
     among amongst
 """.split()  # noqa: SIM905
 )
@@ -70,6 +70,8 @@ FILLERS = frozenset(
 #   a time direction ("coming up"); offer(s): a job stage; or: "over 50k or under 10k" is not both (an "or" is
 #   used only between two values of one field, which become one `in` filter).
 # Used only once a grouping was applied ("breakdown of deals by stage"):
+#: never a fuzzy value on their own
+_ORDINARY = frozenset(["even", "ever", "event", "never", "over", "under", "about", "around"])
 _GROUPING_WORDS = (
     r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|split(?: up)?|grouped|group(?:ed)?|distribution"
     r"|into|across|every|each|per|by"
@@ -79,7 +81,7 @@ _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
     (r"closed[\s-]won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
     (r"closed[\s-]lost|lost|losses|lose|losing", "lost"),
     (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
-    (r"inactive|dormant", "inactive"),
+    (r"inactive|dormant|churned|paused", "inactive"),
     (r"active", "active"),
     (r"completed|done|finished", "done"),
 )
@@ -101,6 +103,10 @@ _RECENT = (
     (r"oldest|earliest|first|least recently", "asc"),
 )
 _PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
+_MONEY_UNIT = (
+    r"\s+(?:(?:us|american|swiss|danish|swedish|norwegian|canadian|australian)\s+)?"
+    r"(?:dollars?|euros?|pounds?|francs?|kron(?:er|or|a|e)|bucks|yen)\b"
+)  # a unit word, not a code: "how many EUR deals" counts deals
 
 
 @dataclass
@@ -367,7 +373,7 @@ def parse(
             t.use(span)
 
     # 3. "my", "me", "I" ("show me", "give me" are only polite)
-    while t.find(r"(?:show|give|tell|let|get|help|remind|send|list for|find) me"):
+    while t.find(r"(?:show|give|tell|let|get|help|remind|send|find) me|^\W*list for me"):
         pass
     while t.find(
         r"i'd like to know|i would like to know|i'd like|i would like|i want to know|i want|i need|i wonder|"
@@ -376,7 +382,9 @@ def parse(
     ):
         pass
     trailing = re.search(r"\bfor me\s*[?.!]*\s*$", t.low)
-    if trailing and re.search(r"\b(?:break|show|list|give|split|tell|count|pull|get)\b", t.low):
+    polite = r"^\W*(?:(?:please|hey|hi|ok|okay|quick one|so)\W+)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+    if trailing and re.search(polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch)\b", t.low):
+        # "list the open deals for me" is polite; "task list for me" asks for my tasks
         t.use(trailing.span())
     mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
@@ -395,6 +403,15 @@ def parse(
             t.used[mine.start() : mine.end()] = [False] * (mine.end() - mine.start())
 
     # 4. status categories and special words
+    if entity.dimension("ended_on") is not None and entity.key == "contact":  # a role is current or past
+        if t.find(
+            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
+            r"|hasn't ended(?: yet)?|has not ended(?: yet)?|still open|still ongoing|ongoing|still active"
+            r"|with no end date|without an end date|no end date"
+        ):
+            filters.append(Filter(field="ended_on", op="is_not_set"))
+        elif t.find(r"former|past|ended|previous"):
+            filters.append(Filter(field="ended_on", op="is_set"))
     category: str | None = None
     if entity.status_type:
         # every category named: "won or lost deals", "deals won and lost" (a row has one category: either)
@@ -457,18 +474,17 @@ def parse(
         t.low,
     ):
         key = _dimension_word(entity, m.group(1))
+        dim = entity.dimension(key[0]) if key is not None else None
+        if dim is not None and dim.type in ("date", "datetime") and times:
+            continue  # "no updates for the last 42 days": nothing in a window, not "never updated"
         if key is not None and t.free((m.start(), m.start(1))):
             filters.append(Filter(field=key[0], op="is_not_set"))
             t.use(m.span())
-    if entity.dimension("ended_on") is not None and entity.key == "contact":
-        if t.find(
-            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?|still open"
-        ):
-            filters.append(Filter(field="ended_on", op="is_not_set"))
-        elif t.find(r"former|past|ended|previous"):
-            filters.append(Filter(field="ended_on", op="is_set"))
     if entity.dimension("is_active") is not None:
-        if t.find(r"active or not|active or inactive|all"):
+        if t.find(
+            r"active or not|active or inactive|inactive or active|active and inactive|inactive and active"
+            r"|active as well as inactive|including (?:the )?inactive(?: ones)?|incl\.? inactive|all"
+        ):
             pass
         elif t.find(r"inactive|deactivated"):
             filters.append(Filter(field="is_active", op="=", value=False))
@@ -502,18 +518,35 @@ def parse(
         for v in values.link(text, exclude_spans=t.spans()):
             if not t.free(v.span):
                 continue
+            surface_words = re.findall(r"[\w'\u2019]+", t.low[v.span[0] : v.span[1]])
+            if v.score < 1 and all(w in FILLERS or w in _GRAMMAR_WORDS or w in _ORDINARY for w in surface_words):
+                continue  # an everyday word is not a typo of a value ("even" is not the source "event")
             before = t.low[: v.span[0]]
             if v.dimension == "kind" and re.search(
                 r"(?:from|via|source|sourced|came from|imported from|through|logged from)\s*(?:the\s+)?$", before
             ):
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)
             surface = text[v.span[0] : v.span[1]]
+            if (
+                v.dimension == "status"
+                and surface.islower()
+                and all(w in FILLERS for w in surface_words)
+                and primary is not None
+                and not re.fullmatch(r"\s*", t.low[v.span[1] : primary[0][0]] if v.span[1] <= primary[0][0] else "x")
+                and not re.fullmatch(
+                    r"\s*(?:(?:that are|which are|are|is)\s+)?(?:in|at|with|marked|marked as|as)?\s*"
+                    r"(?:(?:the|a)\s+)?(?:status|stage)?\s*",
+                    t.low[primary[0][1] : v.span[0]] if primary[0][1] <= v.span[0] else "x",
+                )
+                and not re.search(r"\b(?:status|stage)\s*(?:is|of|=|:)?\s*$", before)
+            ):
+                continue  # "what do I still have to do": not the status "To do" (but "to do tasks" is)
             if v.dimension == "status" and surface.islower() and surface.endswith("s") and not v.value.endswith("s"):
                 continue  # "offers" is a verb here, not the status "Offer"
             f = _value_filter(entity, v)
             negation = re.search(
                 r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|except|excluding|besides|"
-                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$",
+                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
                 before,
             )
             if f is not None and negation is not None and t.free((negation.start(), negation.end())):
@@ -533,8 +566,14 @@ def parse(
     number_field = money_field or ("probability" if entity.dimension("probability") else None)
     field_word = None
     for pattern, key in (
-        (r"(?:maximum|max|top of the) salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)", "salary_max"),
-        (r"(?:minimum|min|bottom of the|starting) salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)", "salary_min"),
+        (
+            r"(?:maximum|max|top of the|upper)[\s-]salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)",
+            "salary_max",
+        ),
+        (
+            r"(?:minimum|min|bottom of the|starting|lower)[\s-]salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)",
+            "salary_min",
+        ),
         (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
         (r"salar(?:y|ies)|pay|compensation", "salary_max"),
     ):
@@ -624,6 +663,8 @@ def parse(
             )  # type: ignore[arg-type]
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            elif m.group(0).startswith("how") and money_field and re.match(_MONEY_UNIT, t.low[m.end() :]):
+                measure = Measure(agg="sum", field=money_field)  # "how many dollars are in the pipeline": a sum
             break
     compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
     asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (
@@ -639,9 +680,19 @@ def parse(
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
             continue
-        rest = m.group(1)
+        rest, skip = m.group(1), 0
+        categories = "|".join(pattern for pattern, _ in _CATEGORY_WORDS)
+        while (w := re.match(rf"\s*(?:{categories})\s+", rest[skip:])) is not None and not t.free(
+            (m.start(1) + skip, m.start(1) + skip + len(w.group(0).strip()))
+        ):
+            skip += w.end()  # "by won amount": "won" was read as a category; the grouping word is "amount"
+        if skip:
+            rest = rest[skip:]
         key = _dimension_word(entity, rest)
+        key = (key[0], key[1] + skip) if key is not None else None
         dim = entity.dimension(key[0]) if key else None
+        if key is not None and dim is not None and dim.type in ("date", "datetime"):
+            continue  # "by won amount": "won" is a category here; "by close date" needs buckets the model lacks
         if key is not None and dim is not None and dim.type in ("number", "money"):
             by_field = key[0]  # "top 5 deals by amount": an order, not a grouping
             t.use((m.start(), m.start(1) + key[1]))
@@ -694,6 +745,8 @@ def parse(
                 group_by.append(f.field)
                 t.use(into.span())
                 break
+    if group_by and measure is None and field_word is not None and number_field == money_field and money_field:
+        measure = Measure(agg="sum", field=money_field)  # "open deal amount by stage"
     if group_by and measure is None:
         measure = Measure(agg="count")
     # top N / largest / latest
@@ -720,10 +773,20 @@ def parse(
                 start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
                 t.use((start, start + after[1]))
                 group_by.append(after[0])  # "top industry by number of orgs"
-                measure = measure or Measure(agg="count")
+                money_by = by_field is not None and entity.dimension(by_field).type == "money"  # type: ignore[union-attr]
+                measure = measure or (Measure(agg="sum", field=by_field) if money_by else Measure(agg="count"))
                 order, limit = [Order(by="measure", direction=direction)], n or 1  # type: ignore[arg-type]
                 break
-            if number_field and measure is None and not group_by and n is None and field_word and by_field is None:
+            asks_row = re.search(r"\b(?:which|who)\b", t.low) is not None  # "which deal has the highest amount"
+            if (
+                number_field
+                and measure is None
+                and not group_by
+                and n is None
+                and field_word
+                and by_field is None
+                and not asks_row
+            ):
                 measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
                 break
             if measure is not None and group_by:
@@ -819,6 +882,9 @@ def parse(
             if start is None and re.search(r"\b(?:end of|by the end|before the end)\b", t.low):
                 start = now.replace(hour=0, minute=0, second=0, microsecond=0)
                 label = f"{tm.label}, from {start.date().isoformat()}"
+        if any(tf.field == date_field for tf in time_filters) and tm.direction == "window":
+            t.used[tm.span[0] : tm.span[1]] = [False] * (tm.span[1] - tm.span[0])
+            continue  # "in the coming month (next 30 days)": two windows on one date; not silently both
         time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=label))
 
     # 10. the words naming a field the query uses ("the Qualification stage", "source referral", "type")
@@ -840,8 +906,29 @@ def parse(
     if group_by:
         while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
             pass
-        while t.find(_GROUPING_WORDS):
+        while t.find(_GROUPING_WORDS + r"|break|breaks|broken|down"):
             pass
+    # "across all job leads", "over every deal": the whole entity, already named
+    for m in re.finditer(
+        r"\b(?:across|over|among|for)\s+(?:all|every|each|the|our)?\s*(?:of\s+)?(?:the\s+|our\s+)?", t.low
+    ):
+        if primary is not None and m.end() == primary[0][0] and t.free(m.span()) and primary[0][1] > primary[0][0]:
+            t.use(m.span())
+    # "how big", "how large", "size": the amount, when the query measures or orders by it
+    if money_field and (
+        (measure is not None and measure.field == money_field) or any(o.by == money_field for o in order)
+    ):
+        while t.find(r"how big|how large|big|large|sized?"):
+            pass
+    if any(tf.field == "created_at" for tf in time_filters):
+        t.find(r"(?:have |has |had )?(?:come|comes|came|coming) in")
+    if not group_by:  # "of every type", "of all kinds": no filter on the type
+        t.find(r"(?:of|in) (?:every|all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)")
+    # "back in March": a time already read
+    for m in re.finditer(r"\bback\s+(?=(?:in|on|during|at)\b)", t.low):
+        rest = re.match(r"(?:in|on|during|at)\s+", t.low[m.end() :])
+        if rest and not t.free((m.end() + rest.end(), m.end() + rest.end() + 1)):
+            t.use(m.span())
 
     # 9. a name: an organization or a person, through the resolver
     focus: Candidate | None = None
@@ -1001,7 +1088,7 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
     choices: list[tuple[str, str]] = [
         (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
-        (r"created|added|new|opened|came in|entered", "created_at"),
+        (r"created|added|new|opened|came in|come in|comes in|coming in|entered", "created_at"),
         (r"due", "due_at"),
         (r"completed|complete|finished|finish|done|closed out", "completed_at"),
         (r"updated|touched|modified|changed", "updated_at"),
