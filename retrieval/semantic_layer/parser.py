@@ -61,7 +61,7 @@ FILLERS = frozenset(
     any anything anyone somebody someone
     whose
     log sent received made scheduled logged booked offers
-    among amongst
+    among amongst either am records record database db moment these days pull display bring
 """.split()  # noqa: SIM905
 )
 # Words that were fillers once and are NOT: each can change what is asked, so an unused one is reported.
@@ -95,14 +95,31 @@ _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"total|sum(?: of)?|how much|combined|worth|value of|total value(?: of)?", "sum"),
 )
 _SUPERLATIVE = (
-    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest", "desc"),
-    (r"smallest|lowest|min(?:imum)?|cheapest", "asc"),
+    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest|most common|most frequent|most popular", "desc"),
+    (r"smallest|lowest|min(?:imum)?|cheapest|least common|least frequent|rarest", "asc"),
 )
 _RECENT = (
     (r"most recently|latest|most recent|newest|last|recent|recently", "desc"),
     (r"oldest|earliest|first|least recently", "asc"),
 )
 _PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
+_FIELD_CUES: tuple[tuple[str, str], ...] = (
+    (
+        "source",
+        r"originated|originating|originate|sourced|came|come|comes|coming|as (?:their|its|the) (?:lead )?source",
+    ),
+    ("currency", r"denominated|priced|quoted|booked|valued"),
+    ("location", r"headquartered|hq'?d|located|based|sitting"),
+    ("organization", r"tied|tied to|attached|attached to|linked|linked to|associated|associated with"),
+    ("account", r"tied|attached|linked|associated"),
+    ("employer", r"employed|employed by|working|work|works|working for|work for"),
+    ("author", r"authored|authored by|written|wrote|created by"),
+    ("team_member", r"attend|attended|attending|took part in|take part in|part of|joined|sat in on"),
+    ("participant", r"attend|attended|attending|took part in|joined"),
+    ("due_at", r"fall|falls|falling|come|comes"),
+    ("tier", r"sit on|sits on|on"),
+    ("status_category", r"status|state"),
+)
 _MONEY_UNIT = (
     r"\s+(?:(?:us|american|swiss|danish|swedish|norwegian|canadian|australian)\s+)?"
     r"(?:dollars?|euros?|pounds?|francs?|kron(?:er|or|a|e)|bucks|yen)\b"
@@ -243,6 +260,9 @@ _SHORTHANDS = {
     "oppties": "opportunities",
     "opptys": "opportunities",
     "cos": "companies",
+    "mnay": "many",
+    "teir": "tier",
+    "hw": "how",
 }
 
 
@@ -282,6 +302,7 @@ def parse(
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
     text = correct_typos(" ".join(question.split())[:2000])
+    text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
     t = _Text(text)
     forced_latest: list[bool] = []
     notes: list[str] = []
@@ -386,7 +407,7 @@ def parse(
     if trailing and re.search(polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch)\b", t.low):
         # "list the open deals for me" is polite; "task list for me" asks for my tasks
         t.use(trailing.span())
-    mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
+    mine = t.find(r"in my name|my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
         if user_id and entity.mine:
             filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
@@ -448,7 +469,7 @@ def parse(
     if category == "open":
         t.find(r"pipeline")
     overdue = t.find(
-        r"overdue|late|past due|past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"overdue|late|past[\s-]due|past (?:the |their |its )?(?:expected )?close(?: date)?"
         r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
         r"|(?:an? |their |the )?expected close date (?:is |was |that is )?in the past"
     )
@@ -470,7 +491,7 @@ def parse(
     # presence: "deals without an account", "contacts whose role has not ended"
     for m in re.finditer(
         r"\b(?:without|missing|with no|lacking|not linked to|aren't linked to|isn't linked to|no)\s+"
-        r"(?:an?\s+|any\s+)?([a-z]+)",
+        r"(?:an?\s+|any\s+)?(?:linked\s+|attached\s+|associated\s+|assigned\s+)?([a-z]+)",
         t.low,
     ):
         key = _dimension_word(entity, m.group(1))
@@ -490,11 +511,18 @@ def parse(
             filters.append(Filter(field="is_active", op="=", value=False))
         elif t.find(r"active|current"):
             filters.append(Filter(field="is_active", op="=", value=True))
-    contains = re.search(
-        r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
-        r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
-        t.low,
-    ) or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    contains = (
+        re.search(
+            r"\b(?:with|having|has|have)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+in\s+(?:their|the|its|his|her)\s+(title)s?\b",
+            t.low,
+        )
+        or re.search(
+            r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
+            r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
+            t.low,
+        )
+        or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    )
     if contains is not None:
         groups = contains.groups()
         word_field, needle_span = (
@@ -676,7 +704,7 @@ def parse(
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
     # a lookahead, so that "per owner per stage" finds both groupings
-    grouping = r"\b(?=(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+))"
+    grouping = r"\b(?=(?:by|per|for each|for every|each|across|broken down by|split by|grouped by)\s+([a-z -]+))"
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
             continue
@@ -910,10 +938,17 @@ def parse(
             pass
     # "across all job leads", "over every deal": the whole entity, already named
     for m in re.finditer(
-        r"\b(?:across|over|among|for)\s+(?:all|every|each|the|our)?\s*(?:of\s+)?(?:the\s+|our\s+)?", t.low
+        r"\b(?:(?:across|over|among|for|per)\s+)?(?:all|every|each|the|our|a)?\s*(?:of\s+)?(?:the\s+|our\s+)?", t.low
     ):
-        if primary is not None and m.end() == primary[0][0] and t.free(m.span()) and primary[0][1] > primary[0][0]:
-            t.use(m.span())
+        if primary is None or primary[0][1] <= primary[0][0] or not m.group(0).strip() or not t.free(m.span()):
+            continue
+        between = t.low[m.end() : primary[0][0]]
+        if m.end() <= primary[0][0] and all(
+            not t.free((m.end() + w.start(), m.end() + w.end())) for w in re.finditer(r"\S+", between)
+        ):
+            if re.match(r"\s*(?:each|per)\b", m.group(0)) and (measure is None or measure.agg == "count"):
+                continue  # "deals per owner" is a grouping; only "average value per deal" is the whole entity
+            t.use(m.span())  # "every deal", "across all job leads", "avg value per won opp"
     # "how big", "how large", "size": the amount, when the query measures or orders by it
     if money_field and (
         (measure is not None and measure.field == money_field) or any(o.by == money_field for o in order)
@@ -923,7 +958,10 @@ def parse(
     if any(tf.field == "created_at" for tf in time_filters):
         t.find(r"(?:have |has |had )?(?:come|comes|came|coming) in")
     if not group_by:  # "of every type", "of all kinds": no filter on the type
-        t.find(r"(?:of|in) (?:every|all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)")
+        t.find(
+            r"(?:of|in|with|across) (?:every|all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)"
+            r"|(?<!for )(?<!per )(?<!by )(?:all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)"
+        )
     # "back in March": a time already read
     for m in re.finditer(r"\bback\s+(?=(?:in|on|during|at)\b)", t.low):
         rest = re.match(r"(?:in|on|during|at)\s+", t.low[m.end() :])
@@ -961,6 +999,18 @@ def parse(
                         focus = best
                         t.use(span)
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
+
+    # verbs and nouns that only name a field the query filters on ("originated from", "priced in", "employed at")
+    applied = {f.field for f in filters} | {tf.field for tf in time_filters} | set(group_by)
+    for key, cue in _FIELD_CUES:
+        if key in applied:
+            while t.find(cue):
+                pass
+    for f in filters:  # the words of a field a name was linked to ("Quellental as their subject")
+        dim = entity.dimension(f.field)
+        if dim is not None and dim.type == "ref":
+            for word in sorted({*dim.synonyms, dim.key}, key=len, reverse=True):
+                t.find(rf"(?:as (?:their|its|the) )?{re.escape(word)}")
 
     # "Prospecting or Qualification": an "or" between two values of one field (one `in` filter) is used
     for m in re.finditer(r"\bor\b", t.low):
