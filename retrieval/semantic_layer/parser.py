@@ -61,7 +61,7 @@ FILLERS = frozenset(
     any anything anyone somebody someone
     whose
     log sent received made scheduled logged booked offers
-    among amongst either am records record database db moment these days pull display bring
+    among amongst either am we've that's it's there're records record database db moment these days pull display bring
 """.split()  # noqa: SIM905
 )
 # Words that were fillers once and are NOT: each can change what is asked, so an unused one is reported.
@@ -85,9 +85,12 @@ _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
     (r"active", "active"),
     (r"completed|done|finished", "done"),
 )
-_GT = r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|>)"
+_GT = (
+    r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|exceeds?|north of|upwards of"
+    r"|in excess of|>)"
+)
 _GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
-_LT = r"(?:under|below|less than|smaller than|lower than|<)"
+_LT = r"(?:under|below|less than|smaller than|lower than|south of|<)"
 _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"how many|number of|count(?: of)?|# of|howmany", "count"),
@@ -118,7 +121,13 @@ _FIELD_CUES: tuple[tuple[str, str], ...] = (
     ("participant", r"attend|attended|attending|took part in|joined"),
     ("due_at", r"fall|falls|falling|come|comes"),
     ("tier", r"sit on|sits on|on"),
-    ("status_category", r"status|state"),
+    ("status_category", r"status|state|closed as|ended up|ended as|marked as|closed-"),
+    ("amount", r"sized|summed|in size"),
+    ("owner", r"working on|works on|handling|handles|managing|manages|as owner"),
+    ("assignee", r"on \w+'s plate|plate|on their plate"),
+    ("expected_close_on", r"set to|slated to|scheduled to|expected to|expected closes|expected"),
+    ("title", r"job title|job|titled"),
+    ("is_active", r"members|member"),
 )
 _MONEY_UNIT = (
     r"\s+(?:(?:us|american|swiss|danish|swedish|norwegian|canadian|australian)\s+)?"
@@ -180,7 +189,7 @@ class _Text:
         """Unused words: (span, word)."""
         return [
             (m.span(), m.group(0))
-            for m in re.finditer(r"[\w'\u2019$€£.,-]+", self.text)
+            for m in re.finditer(r"[\w'\u2019$€£.,]+", self.text)  # "probability-weighted": each part
             if self.free(m.span()) and m.group(0).strip(".,'\u2019-")
         ]
 
@@ -263,6 +272,7 @@ _SHORTHANDS = {
     "mnay": "many",
     "teir": "tier",
     "hw": "how",
+    "r": "are",
 }
 
 
@@ -275,7 +285,7 @@ def correct_typos(text: str) -> str:
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        if low in _SHORTHANDS:
+        if low in _SHORTHANDS and (len(low) > 1 or word.islower()):  # "r" is "are", "R" (as in R&D) is not
             return _SHORTHANDS[low]
         if len(low) < 5 or low in vocabulary or low in FILLERS or not low.isalpha():
             return word
@@ -434,7 +444,15 @@ def parse(
         elif t.find(r"former|past|ended|previous"):
             filters.append(Filter(field="ended_on", op="is_set"))
     category: str | None = None
+    compare_categories = False
     if entity.status_type:
+        if not times and entity.dimension("status_category") is not None:
+            neg = t.find(
+                r"(?:not|aren't|arent|isn't|isnt|haven't|havent|hasn't|hasnt)\s+(?:yet\s+)?(?:been\s+)?closed(?:\s+yet)?"
+            )
+            if neg is not None:  # "opps that aren't closed yet": still open
+                category = "open"
+                filters.append(Filter(field="status_category", op="=", value="open"))
         # every category named: "won or lost deals", "deals won and lost" (a row has one category: either)
         named: list[tuple[int, str, re.Match[str]]] = []
         for pattern, cat in _CATEGORY_WORDS:
@@ -442,13 +460,17 @@ def parse(
                 named.append((m.start(), cat, m))
         named.sort(key=lambda x: x[0])
         cats = list(dict.fromkeys(cat for _, cat, _ in named))
-        if len(cats) == 1:
+        if category is not None:
+            for _, _, m in named:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+        elif len(cats) == 1:
             category = cats[0]
             filters.append(Filter(field="status_category", op="=", value=category))
         elif len(cats) > 1:
             joined = all(
                 re.fullmatch(
-                    r"[\s,/]*(?:(?:and|or|and/or|&|\+)\s+)?(?:(?:either|both)\s+)?", t.low[a.end() : b.start()]
+                    r"[\s,/]*(?:(?:and|or|and/or|&|\+|vs\.?|versus)\s+)?(?:(?:either|both)\s+)?",
+                    t.low[a.end() : b.start()],
                 )
                 for (_, _, a), (_, _, b) in itertools.pairwise(named)
             )
@@ -456,6 +478,8 @@ def parse(
                 category = "closed" if set(cats) == {"won", "lost"} else None
                 filters.append(Filter(field="status_category", op="in", value=cats))
                 for (_, _, a), (_, _, b) in itertools.pairwise(named):
+                    if re.search(r"\b(?:vs\.?|versus)(?!\w)", t.low[a.end() : b.start()]):
+                        compare_categories = True  # "open vs won vs lost": one count each
                     t.use((a.end(), b.start()))
                 t.find(r"either|both")
             else:  # "won deals that were lost": not one question; say so
@@ -469,7 +493,9 @@ def parse(
     if category == "open":
         t.find(r"pipeline")
     overdue = t.find(
-        r"overdue|late|past[\s-]due|past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"overdue|late|past[\s-]due|(?:slipped|slipping|slid) past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"|(?:their |the )?expected close date (?:is |was )?(?:already )?behind us"
+        r"|past (?:the |their |its )?(?:expected )?close(?: date)?"
         r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
         r"|(?:an? |their |the )?expected close date (?:is |was |that is )?in the past"
     )
@@ -765,6 +791,8 @@ def parse(
             t.find(r"which|what|who|whose")
         else:
             t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
+    if compare_categories and "status_category" not in group_by:
+        group_by.append("status_category")
     into = re.search(r"\b(?:down into|broken into|split into|divided into|into)\b", t.low)
     filters = _dedupe(filters, entity)
     if into is not None:
@@ -883,7 +911,8 @@ def parse(
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
             if negated:
-                t.use(negated.span())
+                for n in re.finditer(negated.re, t.low):
+                    t.use(n.span())
             while t.find(
                 r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
                 r"|changed|in"
@@ -1091,7 +1120,9 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
     ):
         m = re.match(r"\w+", words)
         return ("organization", m.end() if m else 0)
-    if best is None and re.match(r"(?:rep|owner|seller|salesperson|person|user|team member)s?\b", words):
+    if best is None and re.match(
+        r"(?:rep|owner|seller|salesperson|person|user|team member|ae|account executive)s?\b", words
+    ):
         key = "owner" if entity.dimension("owner") else "assignee" if entity.dimension("assignee") else None
         if key:
             m = re.match(r"\w+", words)
@@ -1142,7 +1173,7 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
         (r"due", "due_at"),
         (r"completed|complete|finished|finish|done|closed out", "completed_at"),
         (r"updated|touched|modified|changed", "updated_at"),
-        (r"started|began|start", "started_on"),
+        (r"started|began|begun|start|kicked off|kick off|kicks off|commenced", "started_on"),
         (r"ended|end", "ended_on"),
     ]
     for pattern, key in choices:
