@@ -338,7 +338,8 @@ def parse(
             "person",
         ),
         (
-            r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|the team|team members?",
+            r"(?:who is |who are |who's |(?:people|persons|folks|members?|users?|reps?)(?: are| is)? |everyone )?"
+            r"on (?:our|the) team|our team|the team|team members?",
             "user",
         ),
         (
@@ -439,6 +440,16 @@ def parse(
             r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
             r"|hasn't ended(?: yet)?|has not ended(?: yet)?|still open|still ongoing|ongoing|still active"
             r"|with no end date|without an end date|no end date"
+        ) or (
+            (
+                still := re.search(
+                    r"\bstill (?:at|with|working at|working for|employed at|employed by) (?:their|the|that|his|her) "
+                    r"(?:company|companies|employer|organization|org|firm)\b",
+                    t.low,
+                )
+            )
+            and t.free((still.start(), still.start() + 5))
+            and not t.use(still.span())
         ):
             filters.append(Filter(field="ended_on", op="is_not_set"))
         elif t.find(r"former|past|ended|previous"):
