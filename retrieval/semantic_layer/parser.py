@@ -610,7 +610,9 @@ def parse(
                 continue  # "offers" is a verb here, not the status "Offer"
             f = _value_filter(entity, v)
             negation = re.search(
-                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|except|excluding|besides|"
+                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|"
+                r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
+                r"|besides|"
                 r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
                 before,
             )
@@ -728,8 +730,10 @@ def parse(
             )  # type: ignore[arg-type]
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
-            elif m.group(0).startswith("how") and money_field and re.match(_MONEY_UNIT, t.low[m.end() :]):
+            elif m.group(0).startswith("how") and money_field and (unit := re.match(_MONEY_UNIT, t.low[m.end() :])):
                 measure = Measure(agg="sum", field=money_field)  # "how many dollars are in the pipeline": a sum
+                if any(f.field == "currency" for f in filters):
+                    t.use((m.end(), m.end() + unit.end()))  # "Swiss francs": the currency the linker read
             break
     compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
     asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (

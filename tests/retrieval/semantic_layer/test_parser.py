@@ -275,3 +275,73 @@ def test_one_meaning_in_many_phrasings(questions, interpretation):
             assert got == [("status_category", "in", ["won", "lost"])], (question, got)
         else:
             assert interpret(parsed.query) == interpretation, question
+
+
+@pytest.mark.parametrize(
+    ("question", "interpretation"),
+    [
+        # "how many <currency unit>" is a sum; "which … has the highest" is the row, not the value
+        (
+            "how many Swiss francs are in the open pipeline?",
+            "Summing amount of opportunities with status category open, in CHF",
+        ),
+        (
+            "which open deal has the highest probability",
+            "Listing opportunities with status category open, ordered by probability descending, first 1",
+        ),
+        # the amount named with a grouping: a sum per group
+        (
+            "open deal amount by stage",
+            "Summing amount of opportunities with status category open, by status, per currency",
+        ),
+        # "no updates for 42 days" is a window, not "never updated"
+        (
+            "count of open deals with no updates for the last 42 days",
+            "Counting opportunities with status category open and last update in before 2026-10-07 "
+            "(nothing in the last 42 days)",
+        ),
+        ("how many contact roles are still ongoing?", "Counting contacts with end date not set"),
+        ("contacts still at their company", "Listing contacts with end date not set"),
+        ("how many users are on the team in total, active and inactive?", "Counting team members"),
+        ("how many people are on the team", "Counting team members"),
+        ("3 highest minimum-salary job leads", "Listing job leads, ordered by minimum salary descending, first 3"),
+        ("whats the number of opps that arent closed yet", "Counting opportunities with status category open"),
+        ("non-Platin accounts", "Listing accounts with tier not Platin"),
+        (
+            "open deals except those in Verhandlung",
+            "Listing opportunities with status category open and status not Verhandlung",
+        ),
+        ("task list for me", "Listing tasks with assignee you"),
+        (
+            "# of open opps w/ an amount over 50k",
+            "Counting opportunities with status category open and amount > 50,000.00",
+        ),
+        ("count every note in the crm", "Counting notes"),
+        ("how many opps are open vs won vs lost?", None),
+    ],
+)
+def test_grammar_rules_that_generalise(question, interpretation):
+    parsed = p(question)
+    assert parsed.unapplied == [], parsed.unapplied
+    if interpretation is None:
+        assert parsed.query.group_by == ["status_category"]
+    else:
+        assert interpret(parsed.query) == interpretation
+
+
+def test_a_status_made_of_everyday_words_needs_the_entity_next_to_it():
+    values = ValueIndex("t", statuses=[{"entity_type": "task", "name": "To do", "category": "open"}])
+    mine = parse("what do I still have to do? (my open tasks)", now=NOW, values=values, user_id=ME)
+    assert [f.field for f in mine.query.filters] == ["assignee", "status_category"]
+    todo = parse("how many to do tasks", now=NOW, values=values, user_id=ME)
+    assert [(f.field, f.value) for f in todo.query.filters] == [("status", "To do")]
+
+
+def test_an_everyday_word_is_never_a_fuzzy_value():
+    values = ValueIndex("t", properties=[{"dimension": "source", "entity_type": "opportunity", "value": "event"}])
+    parsed = parse(
+        "how many opportunities are still open even though their expected close date has already passed?",
+        now=NOW,
+        values=values,
+    )
+    assert "source" not in [f.field for f in parsed.query.filters]
