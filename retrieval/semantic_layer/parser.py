@@ -1036,6 +1036,15 @@ def parse(
                 elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
                     best = resolution.candidates[0]
                     dim = next((d for typ, d in dims if typ == best.type), None)
+                    member = _team_member(values, mention) if best.type == "Person" and entity.mine else None
+                    about = re.search(r"\b(?:about|regarding|involving|with|concerning|re)\s*$", t.low[: span[0]])
+                    if member is not None and about is None:
+                        # "open tasks for Jeoren de Wit": a team member's name, typed wrong, is the assignee/owner,
+                        # not the person the task is about
+                        filters.append(Filter(field=entity.mine, op="=", value=member.value, display=member.display))
+                        t.use(span)
+                        t.find(r"for|of|by|assigned to|owned by")
+                        dim = None
                     if dim is not None:
                         inside = [f for sp, f in value_spans if span[0] <= sp[0] and sp[1] <= span[1]]
                         filters = [f for f in filters if not any(f is g for g in inside)]
@@ -1236,6 +1245,20 @@ def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | 
         if all(usable(w) for w in words) and m.group(0).lower().strip(".") not in FILLERS:
             return m.span(), m.group(0).strip(".'\u2019")
     return None
+
+
+def _team_member(values: ValueLinker | None, mention: str) -> Any:
+    """The team member a name (maybe mistyped) names, when one matches closely (rapidfuzz ratio ≥ 85)."""
+    from rapidfuzz import fuzz
+
+    members = getattr(values, "values", None)
+    if members is None:
+        return None
+    scored = [(fuzz.ratio(mention.lower(), m.display.lower()), m) for m in members("user")]
+    scored = [(score, m) for score, m in scored if score >= 85]
+    if len(scored) != 1:
+        return None  # none, or several: the resolver's reading stands (or it asks)
+    return scored[0][1]
 
 
 def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:

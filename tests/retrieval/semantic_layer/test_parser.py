@@ -345,3 +345,22 @@ def test_an_everyday_word_is_never_a_fuzzy_value():
         values=values,
     )
     assert "source" not in [f.field for f in parsed.query.filters]
+
+
+class PersonNamedLikeATeamMember:
+    """The resolver finds the person record of a team member whose name was mistyped."""
+
+    def resolve(self, text, tenant_id, types=None, limit=5):
+        person = Candidate(id="person-jeroen", type="Person", name="Jeroen de Wit", score=0.9)
+        return Resolution(text=text, candidates=[person], ambiguous=False)
+
+
+def test_a_mistyped_team_member_is_the_assignee_not_the_subject():
+    def ask(question):
+        return parse(question, now=NOW, values=VALUES, resolver=PersonNamedLikeATeamMember(), tenant_id="t")
+
+    assigned = ask("# of open tasks for Jeoren de Wit")
+    assert assigned.unapplied == []
+    assert interpret(assigned.query) == "Counting tasks with status category open and assignee Jeroen de Wit"
+    about = ask("open tasks about Jeoren de Wit")
+    assert interpret(about.query) == "Listing tasks with status category open and subject Jeroen de Wit"
