@@ -434,7 +434,15 @@ def parse(
         else:
             t.used[mine.start() : mine.end()] = [False] * (mine.end() - mine.start())
 
-    # 4. status categories and special words
+    # 4. status categories and special words. A status of this entity named exactly ("In progress", "Active",
+    # "Former", "Churned") is the tenant's own word: it is read as that status (step 5), not as a category.
+    exact_status: list[Span] = []
+    status_type = _STATUS_TYPE.get(entity.key)
+    if values is not None and status_type is not None:
+        for v in values.link(text, dimensions=["status"], exclude_spans=t.spans()):
+            if v.score >= 1 and (status_type == "lead" or status_type in v.entity_types) and t.free(v.span):
+                exact_status.append(v.span)
+                t.use(v.span)
     if entity.dimension("ended_on") is not None and entity.key == "contact":  # a role is current or past
         if t.find(
             r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
@@ -576,6 +584,9 @@ def parse(
             filters.append(Filter(field=key, op="contains", value=needle))
             t.use(contains.span())
             t.find(r"whose|hold|holding|containing")
+
+    for a, b in exact_status:  # free again, for the value linker
+        t.used[a:b] = [False] * (b - a)
 
     # 5. the tenant's values
     value_spans: list[tuple[Span, Filter]] = []

@@ -364,3 +364,19 @@ def test_a_mistyped_team_member_is_the_assignee_not_the_subject():
     assert interpret(assigned.query) == "Counting tasks with status category open and assignee Jeroen de Wit"
     about = ask("open tasks about Jeoren de Wit")
     assert interpret(about.query) == "Listing tasks with status category open and subject Jeroen de Wit"
+
+
+def test_the_tenants_own_status_name_beats_a_category_word():
+    values = ValueIndex(
+        "t",
+        statuses=[
+            {"entity_type": "task", "name": "In progress", "category": "open"},
+            {"entity_type": "task", "name": "Waiting", "category": "open"},
+            {"entity_type": "contact", "name": "Former", "category": "inactive"},
+        ],
+    )
+    tasks = parse("how many tasks are in progress", now=NOW, values=values)
+    assert interpret(tasks.query) == "Counting tasks with status In progress"
+    contacts = parse("contacts marked former", now=NOW, values=values)
+    assert interpret(contacts.query) == "Listing contacts with status Former"
+    assert interpret(parse("open tasks", now=NOW, values=values).query) == "Listing tasks with status category open"
