@@ -1087,6 +1087,18 @@ def parse(
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
     leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
     unapplied = _phrases(leftovers, text)
+    if (
+        measure is None
+        and not order
+        and limit is None
+        and not group_by
+        and money_field
+        and field_word is not None
+        and number_field == money_field
+        and not compared
+        and not re.search(r"\b(?:list|show|which|display|each|their|its|with|having|has|have)\b", t.low)
+    ):
+        measure = Measure(agg="sum", field=money_field)  # "won amount ytd": the amount, not a list of deals
     if measure is None and not order and limit is None and _is_count_like(t.low):
         measure = Measure(agg="count")
     query = StructuredQuery(

@@ -317,6 +317,11 @@ def test_one_meaning_in_many_phrasings(questions, interpretation):
             "Counting opportunities with status category open and amount > 50,000.00",
         ),
         ("count every note in the crm", "Counting notes"),
+        (
+            "won amount ytd",
+            "Summing amount of opportunities with status category won and close date in year to date "
+            "(since 2026-01-01), per currency",
+        ),
         ("how many opps are open vs won vs lost?", None),
     ],
 )
