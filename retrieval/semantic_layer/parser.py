@@ -69,9 +69,9 @@ FILLERS = frozenset(
 #   big: a size qualifier; hold ("on hold"): a state; passed ("passed on"): an outcome; coming / come / back:
 #   a time direction ("coming up"); offer(s): a job stage; or: "over 50k or under 10k" is not both (an "or" is
 #   used only between two values of one field, which become one `in` filter).
-# Used only once a grouping was applied ("breakdown of deals by stage"):
 #: never a fuzzy value on their own
 _ORDINARY = frozenset(["even", "ever", "event", "never", "over", "under", "about", "around"])
+# Used only once a grouping was applied ("breakdown of deals by stage"):
 _GROUPING_WORDS = (
     r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|split(?: up)?|grouped|group(?:ed)?|distribution"
     r"|into|across|every|each|per|by"
@@ -506,6 +506,15 @@ def parse(
                     t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
                 category = cats[0]
                 filters.append(Filter(field="status_category", op="=", value=category))
+    # a category none of this entity's statuses has ("active deals" where deals are open/won/lost): not answered as 0
+    known = getattr(values, "values", None)
+    if category is not None and named and known is not None and status_type not in (None, "lead"):
+        carriers = {m.value: set(m.entity_types) for d in ("status_category", "category") for m in known(d)}
+        if carriers and not all(status_type in carriers.get(c, set()) for c in cats):
+            filters = [f for f in filters if f.field != "status_category"]
+            for _, _, m in named:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            category = None
     if plate is not None and category is None and entity.dimension("status_category"):
         category = "open"
         filters.append(Filter(field="status_category", op="=", value="open"))
@@ -1307,6 +1316,9 @@ def _value_filter(entity: Entity, v: Any) -> Filter | None:
             return None
         return Filter(field="status", op="=", value=v.value)
     if dimension == "status_category":
+        st = _STATUS_TYPE.get(entity.key)
+        if types and st not in (None, "lead") and st not in types:
+            return None  # no status of this entity has that category ("active deals")
         return Filter(field="status_category", op="=", value=v.value) if entity.dimension("status_category") else None
     if dimension == "user":
         key = entity.mine if entity.mine in ("owner", "assignee", "team_member") else None

@@ -385,3 +385,11 @@ def test_the_tenants_own_status_name_beats_a_category_word():
     contacts = parse("contacts marked former", now=NOW, values=values)
     assert interpret(contacts.query) == "Listing contacts with status Former"
     assert interpret(parse("open tasks", now=NOW, values=values).query) == "Listing tasks with status category open"
+
+
+def test_a_category_no_status_of_the_entity_has_is_reported_not_answered_as_zero():
+    # VALUES: "active" is a category of account statuses only; opportunities are open, won or lost
+    parsed = p("how many active deals")
+    assert "active" in parsed.unapplied
+    assert "status_category" not in [f.field for f in parsed.query.filters]
+    assert interpret(p("how many active accounts").query) == "Counting accounts with status category active"
