@@ -46,36 +46,51 @@ class Resolver(Protocol):
 
 FILLERS = frozenset(
     """
-    a an the of in on at to for by with from is are was were be been do does did we  you our us
-     your what which who whom how whats what's there here any all some have has had got get show
+    a an the of in on at to for with from is are was were be been do does did we you our us
+    your what which who whom how whats what's there here any all some have has had got get show
     list give tell find please can could would should will currently right now just that those these
-    this it its they them their and or as so ever yet still today's much many number count total
+    this it its they them their and as so but ever yet still today's much many number count total
     currently exist existing sitting being stuck got theres there's kind sort one ones being are?
     please? thanks hey hi ok okay
-        quick check far time overall out curiosity like know together money amounts big back come came comes
-    coming where belong belongs track tracked located based every own owns owned written team crm added up even
-    though already passed altogether currently whole entire note ok total totals sum exactly roughly
+    quick check far time overall out curiosity like know together money amounts came
+    where belong belongs track tracked located based own owns owned written team crm added up even
+    though already altogether currently whole entire note ok total totals sum exactly roughly
     wondering wonder need want see look looking interested
-    write wrote written took place logged exchanged happened happen recorded attended held hold marked add added
-    offers offer break down into broken split grouped group for overall breakdown show shows showing linked
+    write wrote written took place logged exchanged happened happen recorded attended held marked add added
+    for overall show shows showing linked
     any anything anyone somebody someone
-    whose across every type types sort kinds
-    log sent received made scheduled logged booked
-    among amongst
+    whose
+    log sent received made scheduled logged booked offers
+    among amongst either am we've that's it's there're records record database db moment these days pull display bring
 """.split()  # noqa: SIM905
+)
+# Words that were fillers once and are NOT: each can change what is asked, so an unused one is reported.
+#   by / per / each / every / across / split / group / breakdown / into / type(s) / kind(s): a grouping
+#   big: a size qualifier; hold ("on hold"): a state; passed ("passed on"): an outcome; coming / come / back:
+#   a time direction ("coming up"); offer(s): a job stage; or: "over 50k or under 10k" is not both (an "or" is
+#   used only between two values of one field, which become one `in` filter).
+#: never a fuzzy value on their own
+_ORDINARY = frozenset(["even", "ever", "event", "never", "over", "under", "about", "around"])
+# Used only once a grouping was applied ("breakdown of deals by stage"):
+_GROUPING_WORDS = (
+    r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|split(?: up)?|grouped|group(?:ed)?|distribution"
+    r"|into|across|every|each|per|by"
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
     (r"closed[\s-]won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
     (r"closed[\s-]lost|lost|losses|lose|losing", "lost"),
     (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
-    (r"inactive|dormant", "inactive"),
+    (r"inactive|dormant|churned|paused", "inactive"),
     (r"active", "active"),
     (r"completed|done|finished", "done"),
 )
-_GT = r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|>)"
+_GT = (
+    r"(?:over|above|more than|greater than|bigger than|larger than|higher than|exceeding|exceeds?|north of|upwards of"
+    r"|in excess of|>)"
+)
 _GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
-_LT = r"(?:under|below|less than|smaller than|lower than|<)"
+_LT = r"(?:under|below|less than|smaller than|lower than|south of|<)"
 _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"how many|number of|count(?: of)?|# of|howmany", "count"),
@@ -83,14 +98,41 @@ _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"total|sum(?: of)?|how much|combined|worth|value of|total value(?: of)?", "sum"),
 )
 _SUPERLATIVE = (
-    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest", "desc"),
-    (r"smallest|lowest|min(?:imum)?|cheapest", "asc"),
+    (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest|most common|most frequent|most popular", "desc"),
+    (r"smallest|lowest|min(?:imum)?|cheapest|least common|least frequent|rarest", "asc"),
 )
 _RECENT = (
     (r"most recently|latest|most recent|newest|last|recent|recently", "desc"),
     (r"oldest|earliest|first|least recently", "asc"),
 )
 _PREPOSITIONS = r"at|with|for|about|from|of|on|regarding|involving|to"
+_FIELD_CUES: tuple[tuple[str, str], ...] = (
+    (
+        "source",
+        r"originated|originating|originate|sourced|came|come|comes|coming|as (?:their|its|the) (?:lead )?source",
+    ),
+    ("currency", r"denominated|priced|quoted|booked|valued"),
+    ("location", r"headquartered|hq'?d|located|based|sitting"),
+    ("organization", r"tied|tied to|attached|attached to|linked|linked to|associated|associated with"),
+    ("account", r"tied|attached|linked|associated"),
+    ("employer", r"employed|employed by|working|work|works|working for|work for"),
+    ("author", r"authored|authored by|written|wrote|created by"),
+    ("team_member", r"attend|attended|attending|took part in|take part in|part of|joined|sat in on"),
+    ("participant", r"attend|attended|attending|took part in|joined"),
+    ("due_at", r"fall|falls|falling|come|comes"),
+    ("tier", r"sit on|sits on|on"),
+    ("status_category", r"status|state|closed as|ended up|ended as|marked as|closed-"),
+    ("amount", r"sized|summed|in size"),
+    ("owner", r"working on|works on|handling|handles|managing|manages|as owner"),
+    ("assignee", r"on \w+'s plate|plate|on their plate"),
+    ("expected_close_on", r"set to|slated to|scheduled to|expected to|expected closes|expected"),
+    ("title", r"job title|job|titled"),
+    ("is_active", r"members|member"),
+)
+_MONEY_UNIT = (
+    r"\s+(?:(?:us|american|swiss|danish|swedish|norwegian|canadian|australian)\s+)?"
+    r"(?:dollars?|euros?|pounds?|francs?|kron(?:er|or|a|e)|bucks|yen)\b"
+)  # a unit word, not a code: "how many EUR deals" counts deals
 
 
 @dataclass
@@ -147,7 +189,7 @@ class _Text:
         """Unused words: (span, word)."""
         return [
             (m.span(), m.group(0))
-            for m in re.finditer(r"[\w'\u2019$€£.,-]+", self.text)
+            for m in re.finditer(r"[\w'\u2019$€£.,]+", self.text)  # "probability-weighted": each part
             if self.free(m.span()) and m.group(0).strip(".,'\u2019-")
         ]
 
@@ -227,6 +269,10 @@ _SHORTHANDS = {
     "oppties": "opportunities",
     "opptys": "opportunities",
     "cos": "companies",
+    "mnay": "many",
+    "teir": "tier",
+    "hw": "how",
+    "r": "are",
 }
 
 
@@ -239,7 +285,7 @@ def correct_typos(text: str) -> str:
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        if low in _SHORTHANDS:
+        if low in _SHORTHANDS and (len(low) > 1 or word.islower()):  # "r" is "are", "R" (as in R&D) is not
             return _SHORTHANDS[low]
         if len(low) < 5 or low in vocabulary or low in FILLERS or not low.isalpha():
             return word
@@ -266,6 +312,7 @@ def parse(
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
     text = correct_typos(" ".join(question.split())[:2000])
+    text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
     t = _Text(text)
     forced_latest: list[bool] = []
     notes: list[str] = []
@@ -291,7 +338,8 @@ def parse(
             "person",
         ),
         (
-            r"(?:who is |who are |people |members? |everyone )?on (?:our|the) team|our team|the team|team members?",
+            r"(?:who is |who are |who's |(?:people|persons|folks|members?|users?|reps?)(?: are| is)? |everyone )?"
+            r"on (?:our|the) team|our team|the team|team members?",
             "user",
         ),
         (
@@ -357,7 +405,7 @@ def parse(
             t.use(span)
 
     # 3. "my", "me", "I" ("show me", "give me" are only polite)
-    while t.find(r"(?:show|give|tell|let|get|help|remind|send|list for|find) me"):
+    while t.find(r"(?:show|give|tell|let|get|help|remind|send|find) me|^\W*list for me"):
         pass
     while t.find(
         r"i'd like to know|i would like to know|i'd like|i would like|i want to know|i want|i need|i wonder|"
@@ -366,9 +414,11 @@ def parse(
     ):
         pass
     trailing = re.search(r"\bfor me\s*[?.!]*\s*$", t.low)
-    if trailing and re.search(r"\b(?:break|show|list|give|split|tell|count|pull|get)\b", t.low):
+    polite = r"^\W*(?:(?:please|hey|hi|ok|okay|quick one|so)\W+)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+    if trailing and re.search(polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch)\b", t.low):
+        # "list the open deals for me" is polite; "task list for me" asks for my tasks
         t.use(trailing.span())
-    mine = t.find(r"my|mine|me|i|assigned to me|i own|i'm on|owned by me")
+    mine = t.find(r"in my name|my|mine|me|i|assigned to me|i own|i'm on|owned by me")
     if plate is not None:
         if user_id and entity.mine:
             filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
@@ -384,22 +434,96 @@ def parse(
         else:
             t.used[mine.start() : mine.end()] = [False] * (mine.end() - mine.start())
 
-    # 4. status categories and special words
+    # 4. status categories and special words. A status of this entity named exactly ("In progress", "Active",
+    # "Former", "Churned") is the tenant's own word: it is read as that status (step 5), not as a category.
+    exact_status: list[Span] = []
+    status_type = _STATUS_TYPE.get(entity.key)
+    if values is not None and status_type is not None:
+        for v in values.link(text, dimensions=["status"], exclude_spans=t.spans()):
+            if v.score >= 1 and (status_type == "lead" or status_type in v.entity_types) and t.free(v.span):
+                exact_status.append(v.span)
+                t.use(v.span)
+    if entity.dimension("ended_on") is not None and entity.key == "contact":  # a role is current or past
+        if t.find(
+            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
+            r"|hasn't ended(?: yet)?|has not ended(?: yet)?|still open|still ongoing|ongoing|still active"
+            r"|with no end date|without an end date|no end date"
+        ) or (
+            (
+                still := re.search(
+                    r"\bstill (?:at|with|working at|working for|employed at|employed by) (?:their|the|that|his|her) "
+                    r"(?:company|companies|employer|organization|org|firm)\b",
+                    t.low,
+                )
+            )
+            and t.free((still.start(), still.start() + 5))
+            and not t.use(still.span())
+        ):
+            filters.append(Filter(field="ended_on", op="is_not_set"))
+        elif t.find(r"former|past|ended|previous"):
+            filters.append(Filter(field="ended_on", op="is_set"))
     category: str | None = None
+    compare_categories = False
     if entity.status_type:
+        if not times and entity.dimension("status_category") is not None:
+            neg = t.find(
+                r"(?:not|aren't|arent|isn't|isnt|haven't|havent|hasn't|hasnt)\s+(?:yet\s+)?(?:been\s+)?closed(?:\s+yet)?"
+            )
+            if neg is not None:  # "opps that aren't closed yet": still open
+                category = "open"
+                filters.append(Filter(field="status_category", op="=", value="open"))
+        # every category named: "won or lost deals", "deals won and lost" (a row has one category: either)
+        named: list[tuple[int, str, re.Match[str]]] = []
         for pattern, cat in _CATEGORY_WORDS:
-            m = t.find(pattern)
-            if m is not None:
-                category = cat
-                filters.append(Filter(field="status_category", op="=", value=cat))
-                break
+            while (m := t.find(pattern)) is not None:
+                named.append((m.start(), cat, m))
+        named.sort(key=lambda x: x[0])
+        cats = list(dict.fromkeys(cat for _, cat, _ in named))
+        if category is not None:
+            for _, _, m in named:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+        elif len(cats) == 1:
+            category = cats[0]
+            filters.append(Filter(field="status_category", op="=", value=category))
+        elif len(cats) > 1:
+            joined = all(
+                re.fullmatch(
+                    r"[\s,/]*(?:(?:and|or|and/or|&|\+|vs\.?|versus)\s+)?(?:(?:either|both)\s+)?",
+                    t.low[a.end() : b.start()],
+                )
+                for (_, _, a), (_, _, b) in itertools.pairwise(named)
+            )
+            if joined:
+                category = "closed" if set(cats) == {"won", "lost"} else None
+                filters.append(Filter(field="status_category", op="in", value=cats))
+                for (_, _, a), (_, _, b) in itertools.pairwise(named):
+                    if re.search(r"\b(?:vs\.?|versus)(?!\w)", t.low[a.end() : b.start()]):
+                        compare_categories = True  # "open vs won vs lost": one count each
+                    t.use((a.end(), b.start()))
+                t.find(r"either|both")
+            else:  # "won deals that were lost": not one question; say so
+                for _, _, m in named[1:]:
+                    t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+                category = cats[0]
+                filters.append(Filter(field="status_category", op="=", value=category))
+    # a category none of this entity's statuses has ("active deals" where deals are open/won/lost): not answered as 0
+    known = getattr(values, "values", None)
+    if category is not None and named and known is not None and status_type not in (None, "lead"):
+        carriers = {m.value: set(m.entity_types) for d in ("status_category", "category") for m in known(d)}
+        if carriers and not all(status_type in carriers.get(c, set()) for c in cats):
+            filters = [f for f in filters if f.field != "status_category"]
+            for _, _, m in named:
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            category = None
     if plate is not None and category is None and entity.dimension("status_category"):
         category = "open"
         filters.append(Filter(field="status_category", op="=", value="open"))
     if category == "open":
         t.find(r"pipeline")
     overdue = t.find(
-        r"overdue|late|past due|past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"overdue|late|past[\s-]due|(?:slipped|slipping|slid) past (?:the |their |its )?(?:expected )?close(?: date)?"
+        r"|(?:their |the )?expected close date (?:is |was )?(?:already )?behind us"
+        r"|past (?:the |their |its )?(?:expected )?close(?: date)?"
         r"|(?:their |the )?expected close date (?:has |have )?(?:already )?passed"
         r"|(?:an? |their |the )?expected close date (?:is |was |that is )?in the past"
     )
@@ -421,32 +545,38 @@ def parse(
     # presence: "deals without an account", "contacts whose role has not ended"
     for m in re.finditer(
         r"\b(?:without|missing|with no|lacking|not linked to|aren't linked to|isn't linked to|no)\s+"
-        r"(?:an?\s+|any\s+)?([a-z]+)",
+        r"(?:an?\s+|any\s+)?(?:linked\s+|attached\s+|associated\s+|assigned\s+)?([a-z]+)",
         t.low,
     ):
         key = _dimension_word(entity, m.group(1))
+        dim = entity.dimension(key[0]) if key is not None else None
+        if dim is not None and dim.type in ("date", "datetime") and times:
+            continue  # "no updates for the last 42 days": nothing in a window, not "never updated"
         if key is not None and t.free((m.start(), m.start(1))):
             filters.append(Filter(field=key[0], op="is_not_set"))
             t.use(m.span())
-    if entity.dimension("ended_on") is not None and entity.key == "contact":
-        if t.find(
-            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?|still open"
-        ):
-            filters.append(Filter(field="ended_on", op="is_not_set"))
-        elif t.find(r"former|past|ended|previous"):
-            filters.append(Filter(field="ended_on", op="is_set"))
     if entity.dimension("is_active") is not None:
-        if t.find(r"active or not|active or inactive|all"):
+        if t.find(
+            r"active or not|active or inactive|inactive or active|active and inactive|inactive and active"
+            r"|active as well as inactive|including (?:the )?inactive(?: ones)?|incl\.? inactive|all"
+        ):
             pass
         elif t.find(r"inactive|deactivated"):
             filters.append(Filter(field="is_active", op="=", value=False))
         elif t.find(r"active|current"):
             filters.append(Filter(field="is_active", op="=", value=True))
-    contains = re.search(
-        r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
-        r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
-        t.low,
-    ) or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    contains = (
+        re.search(
+            r"\b(?:with|having|has|have)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+in\s+(?:their|the|its|his|her)\s+(title)s?\b",
+            t.low,
+        )
+        or re.search(
+            r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
+            r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
+            t.low,
+        )
+        or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
+    )
     if contains is not None:
         groups = contains.groups()
         word_field, needle_span = (
@@ -464,24 +594,46 @@ def parse(
             t.use(contains.span())
             t.find(r"whose|hold|holding|containing")
 
+    for a, b in exact_status:  # free again, for the value linker
+        t.used[a:b] = [False] * (b - a)
+
     # 5. the tenant's values
     value_spans: list[tuple[Span, Filter]] = []
     if values is not None:
         for v in values.link(text, exclude_spans=t.spans()):
             if not t.free(v.span):
                 continue
+            surface_words = re.findall(r"[\w'\u2019]+", t.low[v.span[0] : v.span[1]])
+            if v.score < 1 and all(w in FILLERS or w in _GRAMMAR_WORDS or w in _ORDINARY for w in surface_words):
+                continue  # an everyday word is not a typo of a value ("even" is not the source "event")
             before = t.low[: v.span[0]]
             if v.dimension == "kind" and re.search(
                 r"(?:from|via|source|sourced|came from|imported from|through|logged from)\s*(?:the\s+)?$", before
             ):
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)
             surface = text[v.span[0] : v.span[1]]
+            if (
+                v.dimension == "status"
+                and surface.islower()
+                and all(w in FILLERS for w in surface_words)
+                and primary is not None
+                and not re.fullmatch(r"\s*", t.low[v.span[1] : primary[0][0]] if v.span[1] <= primary[0][0] else "x")
+                and not re.fullmatch(
+                    r"\s*(?:(?:that are|which are|are|is)\s+)?(?:in|at|with|marked|marked as|as)?\s*"
+                    r"(?:(?:the|a)\s+)?(?:status|stage)?\s*",
+                    t.low[primary[0][1] : v.span[0]] if primary[0][1] <= v.span[0] else "x",
+                )
+                and not re.search(r"\b(?:status|stage)\s*(?:is|of|=|:)?\s*$", before)
+            ):
+                continue  # "what do I still have to do": not the status "To do" (but "to do tasks" is)
             if v.dimension == "status" and surface.islower() and surface.endswith("s") and not v.value.endswith("s"):
                 continue  # "offers" is a verb here, not the status "Offer"
             f = _value_filter(entity, v)
             negation = re.search(
-                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|except|excluding|besides|"
-                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$",
+                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|"
+                r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
+                r"|besides|"
+                r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
                 before,
             )
             if f is not None and negation is not None and t.free((negation.start(), negation.end())):
@@ -501,8 +653,14 @@ def parse(
     number_field = money_field or ("probability" if entity.dimension("probability") else None)
     field_word = None
     for pattern, key in (
-        (r"(?:maximum|max|top of the) salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)", "salary_max"),
-        (r"(?:minimum|min|bottom of the|starting) salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)", "salary_min"),
+        (
+            r"(?:maximum|max|top of the|upper)[\s-]salar(?:y|ies)(?: range)?|salar(?:y|ies) (?:max(?:imum)?|ceiling)",
+            "salary_max",
+        ),
+        (
+            r"(?:minimum|min|bottom of the|starting|lower)[\s-]salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)",
+            "salary_min",
+        ),
         (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
         (r"salar(?:y|ies)|pay|compensation", "salary_max"),
     ):
@@ -592,6 +750,10 @@ def parse(
             )  # type: ignore[arg-type]
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+            elif m.group(0).startswith("how") and money_field and (unit := re.match(_MONEY_UNIT, t.low[m.end() :])):
+                measure = Measure(agg="sum", field=money_field)  # "how many dollars are in the pipeline": a sum
+                if any(f.field == "currency" for f in filters):
+                    t.use((m.end(), m.end() + unit.end()))  # "Swiss francs": the currency the linker read
             break
     compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
     asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (
@@ -602,10 +764,24 @@ def parse(
     if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
-    for m in re.finditer(r"\b(?:by|per|for each|each|across|broken down by|split by|grouped by)\s+([a-z -]+)", t.low):
-        rest = m.group(1)
+    # a lookahead, so that "per owner per stage" finds both groupings
+    grouping = r"\b(?=(?:by|per|for each|for every|each|across|broken down by|split by|grouped by)\s+([a-z -]+))"
+    for m in re.finditer(grouping, t.low):
+        if not t.free((m.start(), m.start(1))):
+            continue
+        rest, skip = m.group(1), 0
+        categories = "|".join(pattern for pattern, _ in _CATEGORY_WORDS)
+        while (w := re.match(rf"\s*(?:{categories})\s+", rest[skip:])) is not None and not t.free(
+            (m.start(1) + skip, m.start(1) + skip + len(w.group(0).strip()))
+        ):
+            skip += w.end()  # "by won amount": "won" was read as a category; the grouping word is "amount"
+        if skip:
+            rest = rest[skip:]
         key = _dimension_word(entity, rest)
+        key = (key[0], key[1] + skip) if key is not None else None
         dim = entity.dimension(key[0]) if key else None
+        if key is not None and dim is not None and dim.type in ("date", "datetime"):
+            continue  # "by won amount": "won" is a category here; "by close date" needs buckets the model lacks
         if key is not None and dim is not None and dim.type in ("number", "money"):
             by_field = key[0]  # "top 5 deals by amount": an order, not a grouping
             t.use((m.start(), m.start(1) + key[1]))
@@ -650,6 +826,8 @@ def parse(
             t.find(r"which|what|who|whose")
         else:
             t.used[most.start() : most.end()] = [False] * (most.end() - most.start())
+    if compare_categories and "status_category" not in group_by:
+        group_by.append("status_category")
     into = re.search(r"\b(?:down into|broken into|split into|divided into|into)\b", t.low)
     filters = _dedupe(filters, entity)
     if into is not None:
@@ -658,6 +836,8 @@ def parse(
                 group_by.append(f.field)
                 t.use(into.span())
                 break
+    if group_by and measure is None and field_word is not None and number_field == money_field and money_field:
+        measure = Measure(agg="sum", field=money_field)  # "open deal amount by stage"
     if group_by and measure is None:
         measure = Measure(agg="count")
     # top N / largest / latest
@@ -684,10 +864,20 @@ def parse(
                 start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
                 t.use((start, start + after[1]))
                 group_by.append(after[0])  # "top industry by number of orgs"
-                measure = measure or Measure(agg="count")
+                money_by = by_field is not None and entity.dimension(by_field).type == "money"  # type: ignore[union-attr]
+                measure = measure or (Measure(agg="sum", field=by_field) if money_by else Measure(agg="count"))
                 order, limit = [Order(by="measure", direction=direction)], n or 1  # type: ignore[arg-type]
                 break
-            if number_field and measure is None and not group_by and n is None and field_word and by_field is None:
+            asks_row = re.search(r"\b(?:which|who)\b", t.low) is not None  # "which deal has the highest amount"
+            if (
+                number_field
+                and measure is None
+                and not group_by
+                and n is None
+                and field_word
+                and by_field is None
+                and not asks_row
+            ):
                 measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
                 break
             if measure is not None and group_by:
@@ -715,7 +905,10 @@ def parse(
             m = t.find(pattern)
             if m is not None and entity.default_date:
                 n = _number_near(numbers, m.span(), t)
-                order = [Order(by=entity.default_date, direction=direction)]  # type: ignore[arg-type]
+                by_date = entity.default_date
+                if category in ("won", "lost", "closed") and entity.dimension("closed_at"):
+                    by_date = "closed_at"  # "the first deal we won": the first one closed, not the first created
+                order = [Order(by=by_date, direction=direction)]  # type: ignore[arg-type]
                 limit = n or 1
                 break
 
@@ -735,7 +928,13 @@ def parse(
             else (tm.start, tm.end)
         )
         label = tm.label
-        negated = re.search(r"\b(?:nobody|no one|not|no|untouched|haven't|hasn't|without|stale|idle)\b", t.low)
+        # "nobody touched", "no activity", "not updated", "untouched", "stale": only a negation of a *touch* turns the
+        # window into "nothing since"; "not won in the last 30 days" is another question (its "not" stays unapplied)
+        negated = re.search(
+            r"\b(?:nobody|no one|untouched|stale|idle)\b|\b(?:not|no|never|haven't|hasn't|havent|hasnt|without|n't)\s+"
+            r"(?:been\s+|had\s+|any\s+|an?\s+)?(?:touched|updated|update|updates|activity|modified|changed|touch)\b",
+            t.low,
+        )
         if negated and tm.direction == "window" and tm.start is not None and tm.end is not None and tm.end >= now:
             start, end = None, tm.start  # "nobody updated in the last six weeks": last update before its start
             label = f"before {tm.start.date().isoformat()} (nothing in {tm.label})"
@@ -746,9 +945,12 @@ def parse(
             and (negated or re.search(r"\b(?:for|touched|updated)\b", t.low))
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
+            if negated:
+                for n in re.finditer(negated.re, t.low):
+                    t.use(n.span())
             while t.find(
-                r"nobody|no one|not|no|haven't|hasn't|untouched|stale|idle|been|for|touched|updated|update|updates"
-                r"|activity|modified|changed|in"
+                r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
+                r"|changed|in"
             ):
                 pass
         if (
@@ -772,6 +974,9 @@ def parse(
             if start is None and re.search(r"\b(?:end of|by the end|before the end)\b", t.low):
                 start = now.replace(hour=0, minute=0, second=0, microsecond=0)
                 label = f"{tm.label}, from {start.date().isoformat()}"
+        if any(tf.field == date_field for tf in time_filters) and tm.direction == "window":
+            t.used[tm.span[0] : tm.span[1]] = [False] * (tm.span[1] - tm.span[0])
+            continue  # "in the coming month (next 30 days)": two windows on one date; not silently both
         time_filters.append(TimeFilter(field=date_field, start=start, end=end, label=label))
 
     # 10. the words naming a field the query uses ("the Qualification stage", "source referral", "type")
@@ -793,6 +998,39 @@ def parse(
     if group_by:
         while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
             pass
+        while t.find(_GROUPING_WORDS + r"|break|breaks|broken|down"):
+            pass
+    # "across all job leads", "over every deal": the whole entity, already named
+    for m in re.finditer(
+        r"\b(?:(?:across|over|among|for|per)\s+)?(?:all|every|each|the|our|a)?\s*(?:of\s+)?(?:the\s+|our\s+)?", t.low
+    ):
+        if primary is None or primary[0][1] <= primary[0][0] or not m.group(0).strip() or not t.free(m.span()):
+            continue
+        between = t.low[m.end() : primary[0][0]]
+        if m.end() <= primary[0][0] and all(
+            not t.free((m.end() + w.start(), m.end() + w.end())) for w in re.finditer(r"\S+", between)
+        ):
+            if re.match(r"\s*(?:each|per)\b", m.group(0)) and (measure is None or measure.agg == "count"):
+                continue  # "deals per owner" is a grouping; only "average value per deal" is the whole entity
+            t.use(m.span())  # "every deal", "across all job leads", "avg value per won opp"
+    # "how big", "how large", "size": the amount, when the query measures or orders by it
+    if money_field and (
+        (measure is not None and measure.field == money_field) or any(o.by == money_field for o in order)
+    ):
+        while t.find(r"how big|how large|big|large|sized?"):
+            pass
+    if any(tf.field == "created_at" for tf in time_filters):
+        t.find(r"(?:have |has |had )?(?:come|comes|came|coming) in")
+    if not group_by:  # "of every type", "of all kinds": no filter on the type
+        t.find(
+            r"(?:of|in|with|across) (?:every|all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)"
+            r"|(?<!for )(?<!per )(?<!by )(?:all|any) (?:types?|kinds?|sorts?|stages?|statuse?s?)"
+        )
+    # "back in March": a time already read
+    for m in re.finditer(r"\bback\s+(?=(?:in|on|during|at)\b)", t.low):
+        rest = re.match(r"(?:in|on|during|at)\s+", t.low[m.end() :])
+        if rest and not t.free((m.end() + rest.end(), m.end() + rest.end() + 1)):
+            t.use(m.span())
 
     # 9. a name: an organization or a person, through the resolver
     focus: Candidate | None = None
@@ -818,6 +1056,15 @@ def parse(
                 elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
                     best = resolution.candidates[0]
                     dim = next((d for typ, d in dims if typ == best.type), None)
+                    member = _team_member(values, mention) if best.type == "Person" and entity.mine else None
+                    about = re.search(r"\b(?:about|regarding|involving|with|concerning|re)\s*$", t.low[: span[0]])
+                    if member is not None and about is None:
+                        # "open tasks for Jeoren de Wit": a team member's name, typed wrong, is the assignee/owner,
+                        # not the person the task is about
+                        filters.append(Filter(field=entity.mine, op="=", value=member.value, display=member.display))
+                        t.use(span)
+                        t.find(r"for|of|by|assigned to|owned by")
+                        dim = None
                     if dim is not None:
                         inside = [f for sp, f in value_spans if span[0] <= sp[0] and sp[1] <= span[1]]
                         filters = [f for f in filters if not any(f is g for g in inside)]
@@ -826,10 +1073,41 @@ def parse(
                         t.use(span)
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
 
+    # verbs and nouns that only name a field the query filters on ("originated from", "priced in", "employed at")
+    applied = {f.field for f in filters} | {tf.field for tf in time_filters} | set(group_by)
+    for key, cue in _FIELD_CUES:
+        if key in applied:
+            while t.find(cue):
+                pass
+    for f in filters:  # the words of a field a name was linked to ("Quellental as their subject")
+        dim = entity.dimension(f.field)
+        if dim is not None and dim.type == "ref":
+            for word in sorted({*dim.synonyms, dim.key}, key=len, reverse=True):
+                t.find(rf"(?:as (?:their|its|the) )?{re.escape(word)}")
+
+    # "Prospecting or Qualification": an "or" between two values of one field (one `in` filter) is used
+    for m in re.finditer(r"\bor\b", t.low):
+        left = next((f for sp, f in value_spans if re.fullmatch(r"[\s,]*", t.low[sp[1] : m.start()])), None)
+        right = next((f for sp, f in value_spans if re.fullmatch(r"[\s,]*(?:the\s+)?", t.low[m.end() : sp[0]])), None)
+        if left is not None and right is not None and left.field == right.field:
+            t.use(m.span())
+
     # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
     leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
     unapplied = _phrases(leftovers, text)
+    if (
+        measure is None
+        and not order
+        and limit is None
+        and not group_by
+        and money_field
+        and field_word is not None
+        and number_field == money_field
+        and not compared
+        and not re.search(r"\b(?:list|show|which|display|each|their|its|with|having|has|have)\b", t.low)
+    ):
+        measure = Measure(agg="sum", field=money_field)  # "won amount ytd": the amount, not a list of deals
     if measure is None and not order and limit is None and _is_count_like(t.low):
         measure = Measure(agg="count")
     query = StructuredQuery(
@@ -898,7 +1176,9 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
     ):
         m = re.match(r"\w+", words)
         return ("organization", m.end() if m else 0)
-    if best is None and re.match(r"(?:rep|owner|seller|salesperson|person|user|team member)s?\b", words):
+    if best is None and re.match(
+        r"(?:rep|owner|seller|salesperson|person|user|team member|ae|account executive)s?\b", words
+    ):
         key = "owner" if entity.dimension("owner") else "assignee" if entity.dimension("assignee") else None
         if key:
             m = re.match(r"\w+", words)
@@ -921,21 +1201,35 @@ def _number_near(numbers: list[Any], span: Span, t: _Text) -> int | None:
 def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) -> str | None:
     low = t.low
     if (
-        category in ("won", "lost")
+        category in ("won", "lost", "closed")
         and entity.dimension("closed_at")
         and not re.search(r"\b(?:expected to close|closing|due to close|expected close)\b", low)
     ):
-        for m in re.finditer(r"\b(?:closed|close|won|win|wins|lost|lose|signed|landed|booked)\b", low):
+        for m in re.finditer(r"\b(?:closed|close|closes)\b", low):
             t.use(m.span())
         return "closed_at"
+    past_close = re.search(
+        r"\b(?:did|have|has|had|we|they|you|i)\s+(?:\w+\s+)?(?:actually\s+|already\s+)?close\b"
+        r"|\bclosed\b(?!\s+date)|\bclose[sd]? out\b",
+        low,
+    )
+    if (
+        past_close
+        and entity.dimension("closed_at")
+        and not re.search(
+            r"\b(?:will|going to|expected to|due to|set to|scheduled to|slated to|should|closing|expected close)\b", low
+        )
+    ):
+        t.use(past_close.span())
+        return "closed_at"  # "how many deals did we close last month": closed then, not expected to close then
     choices: list[tuple[str, str]] = [
         (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
-        (r"created|added|new|opened|came in|entered", "created_at"),
+        (r"created|added|new|opened|came in|come in|comes in|coming in|entered", "created_at"),
         (r"due", "due_at"),
         (r"completed|complete|finished|finish|done|closed out", "completed_at"),
         (r"updated|touched|modified|changed", "updated_at"),
-        (r"started|began|start", "started_on"),
+        (r"started|began|begun|start|kicked off|kick off|kicks off|commenced", "started_on"),
         (r"ended|end", "ended_on"),
     ]
     for pattern, key in choices:
@@ -985,6 +1279,20 @@ def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | 
     return None
 
 
+def _team_member(values: ValueLinker | None, mention: str) -> Any:
+    """The team member a name (maybe mistyped) names, when one matches closely (rapidfuzz ratio ≥ 85)."""
+    from rapidfuzz import fuzz
+
+    members = getattr(values, "values", None)
+    if members is None:
+        return None
+    scored = [(fuzz.ratio(mention.lower(), m.display.lower()), m) for m in members("user")]
+    scored = [(score, m) for score, m in scored if score >= 85]
+    if len(scored) != 1:
+        return None  # none, or several: the resolver's reading stands (or it asks)
+    return scored[0][1]
+
+
 def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
     """(graph type, dimension) a named organization or person filters on."""
     dims = []
@@ -1008,6 +1316,9 @@ def _value_filter(entity: Entity, v: Any) -> Filter | None:
             return None
         return Filter(field="status", op="=", value=v.value)
     if dimension == "status_category":
+        st = _STATUS_TYPE.get(entity.key)
+        if types and st not in (None, "lead") and st not in types:
+            return None  # no status of this entity has that category ("active deals")
         return Filter(field="status_category", op="=", value=v.value) if entity.dimension("status_category") else None
     if dimension == "user":
         key = entity.mine if entity.mine in ("owner", "assignee", "team_member") else None

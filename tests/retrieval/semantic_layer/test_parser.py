@@ -190,3 +190,206 @@ def test_typos_of_everyday_words_are_corrected_but_not_names():
         == "number of open opportunities closing next quarter"
     )
     assert correct_typos("deals with Acme in Marhc") == "deals with Acme in March"
+
+
+# --- zero wrong: a word that changes the meaning is used or reported, never swallowed as filler ----------------
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("deals on hold", "hold"),  # a state the model has no field for
+        ("how many big deals are open", "big"),  # a size qualifier without a threshold
+        ("how many types of interactions", "type"),  # distinct kinds, not a count of rows
+        ("tasks coming up", "coming"),  # a time direction
+        ("deals we passed on", "passed"),
+        ("open deals across regions", "across regions"),  # a grouping the model cannot make
+        ("how many deals does every rep have", "every rep"),
+        ("deals not won in the last 30 days", "not"),  # a negation of the outcome, not "nothing touched"
+        ("tasks not completed this week", "not"),
+        ("open deals not closed in the last 30 days", "not"),
+        ("how many deals are not lost", "not"),
+        ("deals over 50k or under 10k", "or"),  # either, not both
+        ("how many main contacts", "main"),
+        ("primary deals", "primary"),
+        ("new deals", "new"),
+        ("average number of deals per rep", "average"),
+        ("how many deals were created per month", "per month"),
+        ("deals over 50k except lost ones", "except"),
+    ],
+)
+def test_a_word_that_changes_the_meaning_is_reported_not_dropped(question, left):
+    parsed = p(question)
+    assert parsed.query is not None
+    assert left in " ".join(parsed.unapplied), (parsed.unapplied, interpret(parsed.query))
+
+
+# --- coverage by grammar: the same meaning in other words, orders and forms ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("questions", "interpretation"),
+    [
+        (
+            ["won or lost deals", "how many deals are either won or lost", "deals we won and lost"],
+            None,  # checked below: one `in` filter
+        ),
+        (
+            ["deals per owner per stage", "deals by rep and stage", "number of deals for each owner per stage"],
+            "Counting opportunities, by owner and status",
+        ),
+        (
+            ["how many accts", "number of accounts", "how many clients are there", "customers: how many?"],
+            "Counting accounts",
+        ),
+        (["how many AEs", "how many team members are there", "number of colleagues"], "Counting team members"),
+        (
+            [
+                "breakdown of deals by stage",
+                "deals split by stage",
+                "deal count per stage",
+                "for each stage, how many deals",
+            ],
+            "Counting opportunities, by status",
+        ),
+        (
+            [
+                "how many deals did we close last month",
+                "deals closed last month: how many",
+                "number of opps closed last month",
+            ],
+            "Counting opportunities with close date in last month (2026-10-01 to 2026-10-31)",
+        ),
+        (
+            ["the first deal we won", "earliest won deal"],
+            "Listing opportunities with status category won, ordered by close date ascending, first 1",
+        ),
+    ],
+)
+def test_one_meaning_in_many_phrasings(questions, interpretation):
+    for question in questions:
+        parsed = p(question)
+        assert parsed.unapplied == [], (question, parsed.unapplied)
+        if interpretation is None:
+            got = [(f.field, f.op, f.value) for f in parsed.query.filters]
+            assert got == [("status_category", "in", ["won", "lost"])], (question, got)
+        else:
+            assert interpret(parsed.query) == interpretation, question
+
+
+@pytest.mark.parametrize(
+    ("question", "interpretation"),
+    [
+        # "how many <currency unit>" is a sum; "which … has the highest" is the row, not the value
+        (
+            "how many Swiss francs are in the open pipeline?",
+            "Summing amount of opportunities with status category open, in CHF",
+        ),
+        (
+            "which open deal has the highest probability",
+            "Listing opportunities with status category open, ordered by probability descending, first 1",
+        ),
+        # the amount named with a grouping: a sum per group
+        (
+            "open deal amount by stage",
+            "Summing amount of opportunities with status category open, by status, per currency",
+        ),
+        # "no updates for 42 days" is a window, not "never updated"
+        (
+            "count of open deals with no updates for the last 42 days",
+            "Counting opportunities with status category open and last update in before 2026-10-07 "
+            "(nothing in the last 42 days)",
+        ),
+        ("how many contact roles are still ongoing?", "Counting contacts with end date not set"),
+        ("contacts still at their company", "Listing contacts with end date not set"),
+        ("how many users are on the team in total, active and inactive?", "Counting team members"),
+        ("how many people are on the team", "Counting team members"),
+        ("3 highest minimum-salary job leads", "Listing job leads, ordered by minimum salary descending, first 3"),
+        ("whats the number of opps that arent closed yet", "Counting opportunities with status category open"),
+        ("non-Platin accounts", "Listing accounts with tier not Platin"),
+        (
+            "open deals except those in Verhandlung",
+            "Listing opportunities with status category open and status not Verhandlung",
+        ),
+        ("task list for me", "Listing tasks with assignee you"),
+        (
+            "# of open opps w/ an amount over 50k",
+            "Counting opportunities with status category open and amount > 50,000.00",
+        ),
+        ("count every note in the crm", "Counting notes"),
+        (
+            "won amount ytd",
+            "Summing amount of opportunities with status category won and close date in year to date "
+            "(since 2026-01-01), per currency",
+        ),
+        ("how many opps are open vs won vs lost?", None),
+    ],
+)
+def test_grammar_rules_that_generalise(question, interpretation):
+    parsed = p(question)
+    assert parsed.unapplied == [], parsed.unapplied
+    if interpretation is None:
+        assert parsed.query.group_by == ["status_category"]
+    else:
+        assert interpret(parsed.query) == interpretation
+
+
+def test_a_status_made_of_everyday_words_needs_the_entity_next_to_it():
+    values = ValueIndex("t", statuses=[{"entity_type": "task", "name": "To do", "category": "open"}])
+    mine = parse("what do I still have to do? (my open tasks)", now=NOW, values=values, user_id=ME)
+    assert [f.field for f in mine.query.filters] == ["assignee", "status_category"]
+    todo = parse("how many to do tasks", now=NOW, values=values, user_id=ME)
+    assert [(f.field, f.value) for f in todo.query.filters] == [("status", "To do")]
+
+
+def test_an_everyday_word_is_never_a_fuzzy_value():
+    values = ValueIndex("t", properties=[{"dimension": "source", "entity_type": "opportunity", "value": "event"}])
+    parsed = parse(
+        "how many opportunities are still open even though their expected close date has already passed?",
+        now=NOW,
+        values=values,
+    )
+    assert "source" not in [f.field for f in parsed.query.filters]
+
+
+class PersonNamedLikeATeamMember:
+    """The resolver finds the person record of a team member whose name was mistyped."""
+
+    def resolve(self, text, tenant_id, types=None, limit=5):
+        person = Candidate(id="person-jeroen", type="Person", name="Jeroen de Wit", score=0.9)
+        return Resolution(text=text, candidates=[person], ambiguous=False)
+
+
+def test_a_mistyped_team_member_is_the_assignee_not_the_subject():
+    def ask(question):
+        return parse(question, now=NOW, values=VALUES, resolver=PersonNamedLikeATeamMember(), tenant_id="t")
+
+    assigned = ask("# of open tasks for Jeoren de Wit")
+    assert assigned.unapplied == []
+    assert interpret(assigned.query) == "Counting tasks with status category open and assignee Jeroen de Wit"
+    about = ask("open tasks about Jeoren de Wit")
+    assert interpret(about.query) == "Listing tasks with status category open and subject Jeroen de Wit"
+
+
+def test_the_tenants_own_status_name_beats_a_category_word():
+    values = ValueIndex(
+        "t",
+        statuses=[
+            {"entity_type": "task", "name": "In progress", "category": "open"},
+            {"entity_type": "task", "name": "Waiting", "category": "open"},
+            {"entity_type": "contact", "name": "Former", "category": "inactive"},
+        ],
+    )
+    tasks = parse("how many tasks are in progress", now=NOW, values=values)
+    assert interpret(tasks.query) == "Counting tasks with status In progress"
+    contacts = parse("contacts marked former", now=NOW, values=values)
+    assert interpret(contacts.query) == "Listing contacts with status Former"
+    assert interpret(parse("open tasks", now=NOW, values=values).query) == "Listing tasks with status category open"
+
+
+def test_a_category_no_status_of_the_entity_has_is_reported_not_answered_as_zero():
+    # VALUES: "active" is a category of account statuses only; opportunities are open, won or lost
+    parsed = p("how many active deals")
+    assert "active" in parsed.unapplied
+    assert "status_category" not in [f.field for f in parsed.query.filters]
+    assert interpret(p("how many active accounts").query) == "Counting accounts with status category active"
