@@ -68,6 +68,9 @@ class CircuitBreaker:
         with self._lock:
             return self._remaining(self.clock())
 
+    def _closed(self) -> bool:
+        return self._state is BreakerState.CLOSED
+
     def _remaining(self, now: float) -> float:
         if self._state is BreakerState.CLOSED:
             return 0.0
@@ -75,11 +78,11 @@ class CircuitBreaker:
 
     def allow(self) -> None:
         """Return when a call may go through; raise ``unavailable`` (with ``retry_after_s``) when not."""
-        if self._state is BreakerState.CLOSED:  # the common case, without the lock (a stale read is harmless)
+        if self._closed():  # the common case, without the lock (a stale read is harmless)
             return
         with self._lock:
             now = self.clock()
-            if self._state is BreakerState.CLOSED:
+            if self._closed():  # read again: another thread may have closed it meanwhile
                 return
             if now - self._opened_at >= self.open_s:
                 # open long enough, or a probe that never reported: this call is the (new) probe
