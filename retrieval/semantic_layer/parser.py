@@ -389,10 +389,10 @@ def parse(
         if span == (primary[0] if primary else None):
             continue
         if _kind is not None and entity.key == "interaction" and t.free(span):
-            cue = re.search(
+            source_cue = re.search(
                 r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:the\s+)?$", t.low[: span[0]]
             )
-            filters.append(Filter(field="source" if cue else "kind", op="=", value=_kind))
+            filters.append(Filter(field="source" if source_cue else "kind", op="=", value=_kind))
             t.use(span)
             continue
         word = t.low[span[0] : span[1]]
@@ -427,8 +427,8 @@ def parse(
     if mine is not None:
         if user_id and entity.mine:
             filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
-            for w in (r"on my plate", r"my plate", r"plate", r"assigned to", r"own", r"owned by"):
-                t.find(w)
+            for phrase in (r"on my plate", r"my plate", r"plate", r"assigned to", r"own", r"owned by"):
+                t.find(phrase)
             while t.find(r"my|mine|me|i"):
                 pass
         else:
@@ -444,21 +444,24 @@ def parse(
                 exact_status.append(v.span)
                 t.use(v.span)
     if entity.dimension("ended_on") is not None and entity.key == "contact":  # a role is current or past
-        if t.find(
-            r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
-            r"|hasn't ended(?: yet)?|has not ended(?: yet)?|still open|still ongoing|ongoing|still active"
-            r"|with no end date|without an end date|no end date"
-        ) or (
-            (
-                still := re.search(
-                    r"\bstill (?:at|with|working at|working for|employed at|employed by) (?:their|the|that|his|her) "
-                    r"(?:company|companies|employer|organization|org|firm)\b",
-                    t.low,
-                )
+        role_current = (
+            t.find(
+                r"current|currently active|not ended(?: yet)?|have not ended(?: yet)?|haven't ended(?: yet)?"
+                r"|hasn't ended(?: yet)?|has not ended(?: yet)?|still open|still ongoing|ongoing|still active"
+                r"|with no end date|without an end date|no end date"
             )
-            and t.free((still.start(), still.start() + 5))
-            and not t.use(still.span())
-        ):
+            is not None
+        )
+        if not role_current:
+            still = re.search(
+                r"\bstill (?:at|with|working at|working for|employed at|employed by) (?:their|the|that|his|her) "
+                r"(?:company|companies|employer|organization|org|firm)\b",
+                t.low,
+            )
+            if still is not None and t.free((still.start(), still.start() + 5)):
+                t.use(still.span())
+                role_current = True
+        if role_current:
             filters.append(Filter(field="ended_on", op="is_not_set"))
         elif t.find(r"former|past|ended|previous"):
             filters.append(Filter(field="ended_on", op="is_set"))
@@ -496,10 +499,10 @@ def parse(
             if joined:
                 category = "closed" if set(cats) == {"won", "lost"} else None
                 filters.append(Filter(field="status_category", op="in", value=cats))
-                for (_, _, a), (_, _, b) in itertools.pairwise(named):
-                    if re.search(r"\b(?:vs\.?|versus)(?!\w)", t.low[a.end() : b.start()]):
+                for (_, _, earlier), (_, _, later) in itertools.pairwise(named):
+                    if re.search(r"\b(?:vs\.?|versus)(?!\w)", t.low[earlier.end() : later.start()]):
                         compare_categories = True  # "open vs won vs lost": one count each
-                    t.use((a.end(), b.start()))
+                    t.use((earlier.end(), later.start()))
                 t.find(r"either|both")
             else:  # "won deals that were lost": not one question; say so
                 for _, _, m in named[1:]:
@@ -548,12 +551,12 @@ def parse(
         r"(?:an?\s+|any\s+)?(?:linked\s+|attached\s+|associated\s+|assigned\s+)?([a-z]+)",
         t.low,
     ):
-        key = _dimension_word(entity, m.group(1))
-        dim = entity.dimension(key[0]) if key is not None else None
+        presence_key = _dimension_word(entity, m.group(1))
+        dim = entity.dimension(presence_key[0]) if presence_key is not None else None
         if dim is not None and dim.type in ("date", "datetime") and times:
             continue  # "no updates for the last 42 days": nothing in a window, not "never updated"
-        if key is not None and t.free((m.start(), m.start(1))):
-            filters.append(Filter(field=key[0], op="is_not_set"))
+        if presence_key is not None and t.free((m.start(), m.start(1))):
+            filters.append(Filter(field=presence_key[0], op="is_not_set"))
             t.use(m.span())
     if entity.dimension("is_active") is not None:
         if t.find(
@@ -594,8 +597,8 @@ def parse(
             t.use(contains.span())
             t.find(r"whose|hold|holding|containing")
 
-    for a, b in exact_status:  # free again, for the value linker
-        t.used[a:b] = [False] * (b - a)
+    for free_start, free_end in exact_status:  # free again, for the value linker
+        t.used[free_start:free_end] = [False] * (free_end - free_start)
 
     # 5. the tenant's values
     value_spans: list[tuple[Span, Filter]] = []
@@ -699,35 +702,35 @@ def parse(
         if currency and entity.dimension("currency"):
             filters.append(Filter(field="currency", op="=", value=currency))
         used_amounts += [lo, hi]
-    for a in amounts:
-        if a in used_amounts or number_field is None:
+    for amount in amounts:
+        if amount in used_amounts or number_field is None:
             continue
-        before = t.low[: a.span[0]].rstrip()
+        before = t.low[: amount.span[0]].rstrip()
         op = None
         for pattern, symbol in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
             m = re.search(rf"(?:{pattern})\s*$", before)
             if m:
                 op = symbol
-                t.use((m.start(), a.span[0]))
+                t.use((m.start(), amount.span[0]))
                 break
         field_name = number_field
         if op is None:
-            after = t.low[a.span[1] :]
+            after = t.low[amount.span[1] :]
             m = re.match(r"\s*(?:[a-z]+\s+)?(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
             if m:
                 op = ">="
-                t.use((a.span[1], a.span[1] + m.end()))
+                t.use((amount.span[1], amount.span[1] + m.end()))
             m2 = re.match(r"\s*(?:or less|or under|or below|or lower|or fewer)", after)
             if m2:
                 op = "<="
-                t.use((a.span[1], a.span[1] + m2.end()))
+                t.use((amount.span[1], amount.span[1] + m2.end()))
         if op is None:
             continue
-        filters.append(Filter(field=field_name, op=op, value=a.value))
-        t.use(a.span)
-        if a.currency and entity.dimension("currency"):
-            filters.append(Filter(field="currency", op="=", value=a.currency))
-        used_amounts.append(a)
+        filters.append(Filter(field=field_name, op=op, value=amount.value))
+        t.use(amount.span)
+        if amount.currency and entity.dimension("currency"):
+            filters.append(Filter(field="currency", op="=", value=amount.currency))
+        used_amounts.append(amount)
     # words naming the amount field itself
     # 7. measure, grouping, ordering, limit
     measure: Measure | None = None
@@ -747,7 +750,7 @@ def parse(
                 else Measure(agg=agg, field=number_field)
                 if number_field
                 else None
-            )  # type: ignore[arg-type]
+            )
             if measure is None:
                 t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
             elif m.group(0).startswith("how") and money_field and (unit := re.match(_MONEY_UNIT, t.low[m.end() :])):
@@ -777,47 +780,47 @@ def parse(
             skip += w.end()  # "by won amount": "won" was read as a category; the grouping word is "amount"
         if skip:
             rest = rest[skip:]
-        key = _dimension_word(entity, rest)
-        key = (key[0], key[1] + skip) if key is not None else None
-        dim = entity.dimension(key[0]) if key else None
-        if key is not None and dim is not None and dim.type in ("date", "datetime"):
+        group_key = _dimension_word(entity, rest)
+        group_key = (group_key[0], group_key[1] + skip) if group_key is not None else None
+        dim = entity.dimension(group_key[0]) if group_key else None
+        if group_key is not None and dim is not None and dim.type in ("date", "datetime"):
             continue  # "by won amount": "won" is a category here; "by close date" needs buckets the model lacks
-        if key is not None and dim is not None and dim.type in ("number", "money"):
-            by_field = key[0]  # "top 5 deals by amount": an order, not a grouping
-            t.use((m.start(), m.start(1) + key[1]))
+        if group_key is not None and dim is not None and dim.type in ("number", "money"):
+            by_field = group_key[0]  # "top 5 deals by amount": an order, not a grouping
+            t.use((m.start(), m.start(1) + group_key[1]))
             continue
-        if key is not None:
-            group_by.append(key[0])
-            t.use((m.start(), m.start(1) + key[1]))
-            more = re.match(r"\s+(?:and|&|then)\s+(?:by\s+)?([a-z -]+)", t.low[m.start(1) + key[1] :])
+        if group_key is not None:
+            group_by.append(group_key[0])
+            t.use((m.start(), m.start(1) + group_key[1]))
+            more = re.match(r"\s+(?:and|&|then)\s+(?:by\s+)?([a-z -]+)", t.low[m.start(1) + group_key[1] :])
             second = _dimension_word(entity, more.group(1)) if more else None
             if more and second and (d2 := entity.dimension(second[0])) is not None and d2.type in ("text", "ref"):
                 group_by.append(second[0])  # "by owner and stage"
-                t.use((m.start(1) + key[1], m.start(1) + key[1] + more.start(1) + second[1]))
+                t.use((m.start(1) + group_key[1], m.start(1) + group_key[1] + more.start(1) + second[1]))
     # "which rep has the most …", "who has the most open deals"
     if most is not None:
         who = re.search(
             r"\b(which|what|who|whose)\s+([a-z -]+?)\s+(?:has|have|had|with|owns|is|are|got)\b", t.low
         ) or re.search(r"\b(which|what|who|whose)\b", t.low)
-        key = None
+        group_key = None
         if who is not None and who.lastindex and who.lastindex >= 2:
-            key = _dimension_word(entity, who.group(2))
-            if key is not None:
-                t.use((who.start(2), who.start(2) + key[1]))
-        if key is None:
+            group_key = _dimension_word(entity, who.group(2))
+            if group_key is not None:
+                t.use((who.start(2), who.start(2) + group_key[1]))
+        if group_key is None:
             for w in re.finditer(r"\b[a-z]+", t.low[: most.start()]):
                 rest = t.low[w.start() : most.start()]
                 found = _dimension_word(entity, rest)
                 if found is not None and t.free((w.start(), w.start() + found[1])):
                     dim = entity.dimension(found[0])
                     if dim is not None and dim.type in ("text", "ref"):
-                        key = found
+                        group_key = found
                         t.use((w.start(), w.start() + found[1]))
                         break
-        if key is None and who is not None and who.group(1) == "who" and entity.dimension(entity.mine or ""):
-            key = (entity.mine or "", 0)
-        if key is not None:
-            group_by.append(key[0])
+        if group_key is None and who is not None and who.group(1) == "who" and entity.dimension(entity.mine or ""):
+            group_key = (entity.mine or "", 0)
+        if group_key is not None:
+            group_by.append(group_key[0])
             measure = measure or Measure(agg="count")
             order = [
                 Order(by="measure", direction="asc" if "fe" in most.group(0) or "least" in most.group(0) else "desc")
@@ -858,15 +861,15 @@ def parse(
                     if n is not None and t.free(x.span) and x.value == n:
                         t.use(x.span)
                         break
-            after = _dimension_word(entity, t.low[m.end() :].strip())
-            after_dim = entity.dimension(after[0]) if after else None
-            if after and after_dim is not None and after_dim.type in ("text", "ref") and not group_by:
-                start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
-                t.use((start, start + after[1]))
-                group_by.append(after[0])  # "top industry by number of orgs"
+            after_key = _dimension_word(entity, t.low[m.end() :].strip())
+            after_dim = entity.dimension(after_key[0]) if after_key else None
+            if after_key and after_dim is not None and after_dim.type in ("text", "ref") and not group_by:
+                word_start = m.end() + (len(t.low[m.end() :]) - len(t.low[m.end() :].lstrip()))
+                t.use((word_start, word_start + after_key[1]))
+                group_by.append(after_key[0])  # "top industry by number of orgs"
                 money_by = by_field is not None and entity.dimension(by_field).type == "money"  # type: ignore[union-attr]
                 measure = measure or (Measure(agg="sum", field=by_field) if money_by else Measure(agg="count"))
-                order, limit = [Order(by="measure", direction=direction)], n or 1  # type: ignore[arg-type]
+                order, limit = [Order(by="measure", direction=direction)], n or 1
                 break
             asks_row = re.search(r"\b(?:which|who)\b", t.low) is not None  # "which deal has the highest amount"
             if (
@@ -878,13 +881,13 @@ def parse(
                 and by_field is None
                 and not asks_row
             ):
-                measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)  # type: ignore[arg-type]
+                measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
                 break
             if measure is not None and group_by:
-                order = [Order(by="measure", direction=direction)]  # type: ignore[arg-type]
+                order = [Order(by="measure", direction=direction)]
                 limit = n or 1
             elif number_field:
-                order = [Order(by=by_field or number_field, direction=direction)]  # type: ignore[arg-type]
+                order = [Order(by=by_field or number_field, direction=direction)]
                 limit = n or 1
                 if measure is not None and measure.agg != "count":
                     measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
@@ -908,7 +911,7 @@ def parse(
                 by_date = entity.default_date
                 if category in ("won", "lost", "closed") and entity.dimension("closed_at"):
                     by_date = "closed_at"  # "the first deal we won": the first one closed, not the first created
-                order = [Order(by=by_date, direction=direction)]  # type: ignore[arg-type]
+                order = [Order(by=by_date, direction=direction)]
                 limit = n or 1
                 break
 
@@ -946,8 +949,8 @@ def parse(
         ):
             date_field = "updated_at" if entity.dimension("updated_at") else date_field
             if negated:
-                for n in re.finditer(negated.re, t.low):
-                    t.use(n.span())
+                for negation_match in re.finditer(negated.re, t.low):
+                    t.use(negation_match.span())
             while t.find(
                 r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
                 r"|changed|in"
@@ -1037,25 +1040,25 @@ def parse(
     clarification: Resolution | None = None
     mention: str | None = None
     if resolver is not None and tenant_id is not None:
-        found = _name_mention(t, [span for span, _ in value_spans])
-        if found is not None and not any(
-            t.free((w.start() + found[0][0], w.end() + found[0][0]))
-            for w in re.finditer(r"[\w&'\u2019-]+", t.text[found[0][0] : found[0][1]])
+        name_found = _name_mention(t, [span for span, _ in value_spans])
+        if name_found is not None and not any(
+            t.free((w.start() + name_found[0][0], w.end() + name_found[0][0]))
+            for w in re.finditer(r"[\w&'\u2019-]+", t.text[name_found[0][0] : name_found[0][1]])
         ):
-            found = None  # only words already linked to values ("Manufacturing companies")
-        if found is not None:
-            span, mention = found
+            name_found = None  # only words already linked to values ("Manufacturing companies")
+        if name_found is not None:
+            span, mention = name_found
             dims = _name_dimensions(entity)
             if dims:
                 types = sorted({typ for typ, _ in dims})
                 resolution = resolver.resolve(mention, tenant_id, types=types, limit=5)
-                named = any(c.isupper() for c in mention)
-                if resolution.candidates and resolution.ambiguous and named and resolution.candidates[0].score >= 0.5:
+                caps = any(c.isupper() for c in mention)
+                if resolution.candidates and resolution.ambiguous and caps and resolution.candidates[0].score >= 0.5:
                     clarification = resolution
                     t.use(span)
-                elif resolution.candidates and resolution.candidates[0].score >= (0.5 if named else 0.8):
+                elif resolution.candidates and resolution.candidates[0].score >= (0.5 if caps else 0.8):
                     best = resolution.candidates[0]
-                    dim = next((d for typ, d in dims if typ == best.type), None)
+                    name_field = next((d for typ, d in dims if typ == best.type), None)
                     member = _team_member(values, mention) if best.type == "Person" and entity.mine else None
                     about = re.search(r"\b(?:about|regarding|involving|with|concerning|re)\s*$", t.low[: span[0]])
                     if member is not None and about is None:
@@ -1064,11 +1067,11 @@ def parse(
                         filters.append(Filter(field=entity.mine, op="=", value=member.value, display=member.display))
                         t.use(span)
                         t.find(r"for|of|by|assigned to|owned by")
-                        dim = None
-                    if dim is not None:
+                        name_field = None
+                    if name_field is not None:
                         inside = [f for sp, f in value_spans if span[0] <= sp[0] and sp[1] <= span[1]]
                         filters = [f for f in filters if not any(f is g for g in inside)]
-                        filters.append(Filter(field=dim, op="=", value=best.id, display=best.name))
+                        filters.append(Filter(field=name_field, op="=", value=best.id, display=best.name))
                         focus = best
                         t.use(span)
                         t.find(r"at|with|for|about|from|of|on|regarding|involving|to")
@@ -1235,9 +1238,9 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
     for pattern, key in choices:
         if entity.dimension(key) is None:
             continue
-        m = re.search(rf"\b(?:{pattern})\b", low)
-        if m:
-            t.use(m.span())
+        word_match = re.search(rf"\b(?:{pattern})\b", low)
+        if word_match:
+            t.use(word_match.span())
             return key
     return entity.default_date
 
@@ -1273,8 +1276,8 @@ def _name_mention(t: _Text, value_spans: list[Span] = ()) -> tuple[Span, str] | 
             return (first, last), " ".join(words).strip(".'\u2019")
     # no preposition: a run of capitalised words nothing else used ("Northwind Traders Inc. deals")
     for m in re.finditer(r"[A-Z][\w&'\u2019-]*\.?(?:\s+[A-Z][\w&'\u2019-]*\.?){0,4}", t.text):
-        words = [(m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"[\w&'\u2019-]+", m.group(0))]
-        if all(usable(w) for w in words) and m.group(0).lower().strip(".") not in FILLERS:
+        word_spans = [(m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"[\w&'\u2019-]+", m.group(0))]
+        if all(usable(w) for w in word_spans) and m.group(0).lower().strip(".") not in FILLERS:
             return m.span(), m.group(0).strip(".'\u2019")
     return None
 
