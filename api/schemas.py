@@ -416,5 +416,9 @@ AMBIGUOUS = _error(
     candidates=[{"id": "6f1c…", "type": "Person", "name": "Bob Smith", "score": 0.61, "reasons": ["first name"]}],
 )
 
+TOO_LARGE = _error("payload_too_large", "the request body is larger than 65536 bytes")
+
 #: The errors every authenticated endpoint may answer.
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {401: UNAUTHORIZED, 422: INVALID, 503: UNAVAILABLE}
+#: ... and those of an endpoint that takes a body (refused over the size limit, counted as received).
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {**COMMON_ERRORS, 413: TOO_LARGE}

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from kgcrm.api.deps import StackDep, TenantDep
-from kgcrm.api.schemas import COMMON_ERRORS, AskRequest, AskResponse
+from kgcrm.api.schemas import BODY_ERRORS, AskRequest, AskResponse
 from kgcrm.retrieval.json_values import jsonable
 
 router = APIRouter(tags=["retrieval"])
@@ -21,7 +21,7 @@ _EXAMPLES = {
 }
 
 
-@router.post("/v1/ask", summary="Answer a question about the tenant's CRM", responses=COMMON_ERRORS)
+@router.post("/v1/ask", summary="Answer a question about the tenant's CRM", responses=BODY_ERRORS)
 def ask(
     request: Annotated[AskRequest, Body(openapi_examples=_EXAMPLES)], caller: TenantDep, stack: StackDep
 ) -> AskResponse:

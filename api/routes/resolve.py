@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from kgcrm.api.deps import CachedDep, StackDep, TenantDep
-from kgcrm.api.schemas import COMMON_ERRORS, ResolveRequest, ResolveResponse
+from kgcrm.api.schemas import BODY_ERRORS, ResolveRequest, ResolveResponse
 
 router = APIRouter(tags=["retrieval"])
 
@@ -21,7 +21,7 @@ _EXAMPLES = {
 @router.post(
     "/v1/resolve",
     summary="Resolve a free-text mention to ranked entities",
-    responses=COMMON_ERRORS,
+    responses=BODY_ERRORS,
 )
 def resolve(
     request: Annotated[ResolveRequest, Body(openapi_examples=_EXAMPLES)],

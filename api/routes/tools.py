@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from kgcrm.api.deps import EngineDep, TenantDep
-from kgcrm.api.schemas import COMMON_ERRORS, NOT_FOUND, _error
+from kgcrm.api.schemas import BODY_ERRORS, COMMON_ERRORS, NOT_FOUND, _error
 from kgcrm.api.tools import (
     AGENT_TOOLS,
     CreateNoteRequest,
@@ -39,7 +39,7 @@ TERMINAL = _error(
     "lead 2b0e… is in the terminal status 'Closed Won': it does not move any more (reopen it in the CRM)",
     "status",
 )
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**COMMON_ERRORS, 404: NOT_FOUND}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**BODY_ERRORS, 404: NOT_FOUND}
 
 
 def _example(model: type[Any]) -> dict[str, Any]:
