@@ -554,10 +554,10 @@ def main() -> None:
     workload = draw_workload(engine, tenants, args.queries, args.seed)
     settings = Settings()
     model = load_embedding_model(settings)
-    texts = [m.text for m in workload.mentions] + [q.text for q in workload.questions]
+    texts = [q.text for q in workload.questions] + ([m.text for m in workload.mentions] if embedded else [])
     texts += [parse_mention(t, now=SEED_NOW).text for t in texts]  # what the resolver embeds
     encode = Run("encode one mention (sentence-transformers, CPU)")
-    for text in texts[:100]:
+    for text in texts[:100] if "encode" in tasks else []:
         encode.timed(lambda t=text: model.encode([t], normalize_embeddings=True))
     cache = CachedEmbedding(model, texts)
 
