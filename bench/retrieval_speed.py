@@ -16,9 +16,16 @@ the relational rows (deterministic, ``--seed``), across every tenant:
 - **vector**: tenant-filtered nearest-neighbour search (``SemanticSearch.nearest``) for the same
   mentions.
 - **connections**: warm paths (``max_hops`` 4) to people and organizations drawn at random.
-- **templates**: everyday CRM questions through ``AskPipeline.ask`` (deal counts by stage and
-  owner, wins this quarter, open tasks for a person, the last interaction with, contacts at and
-  notes about an organization); entity slots go through the resolver.
+- **ask**: everyday questions (``ASK_FAMILIES``: deals in a stage, by stage, by category, open pipeline per
+  currency, wins this quarter, the top rep, the largest deal, closing this month, a rep's and my deals,
+  overdue tasks, my and someone's tasks, meetings last week, companies by industry and city, accounts by
+  tier, contacts at / notes about / the last talk with an organization), instantiated with each tenant's
+  own stage, industry, city, tier, main currency, team member and organization, asked as the tenant's
+  busiest team member, through ``AskPipeline.ask`` (the semantic layer) and, on the same questions, through
+  yesterday's ``TemplateAnswerer`` (``retrieval/templates.py``); p50/p95/max per path and per family, and
+  how many the semantic layer answered (method ``semantic_layer``, nothing unapplied). The per-tenant value
+  index is loaded before the timed runs and timed apart. ``--tasks ask`` runs only this (no embeddings
+  needed: ``kgcrm sync --full --no-embeddings`` is enough).
 
 The baseline, on the same graph and the same mentions: LlamaIndex's ``PGRetriever`` over
 ``Neo4jPropertyGraphStore`` with its two default sub-retrievers, ``VectorContextRetriever``
@@ -30,8 +37,8 @@ returns other tenants' entities: the share is printed).
 
 Query embeddings are computed once before the timed runs and served from a dict to every
 contender, so the figures are retrieval time; the embedding of one short mention is timed
-separately (``encode``). Goals (issue 4): resolve p95 <= 50 ms, connections <= 100 ms,
-templates <= 100 ms, tenant-filtered vector search <= 20 ms.
+separately (``encode``). Goals (issues 4, 17): resolve p95 <= 50 ms, connections <= 100 ms,
+ask <= 100 ms, tenant-filtered vector search <= 20 ms.
 
 Neo4j: ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` when set, else the tests' local server.
 """
@@ -72,7 +79,7 @@ from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.retrieval.mentions import parse_mention
 from kgcrm.retrieval.stack import build_stack
 
-GOALS_MS = {"resolve": 50.0, "connections": 100.0, "templates": 100.0, "vector": 20.0}
+GOALS_MS = {"resolve": 50.0, "connections": 100.0, "ask": 100.0, "vector": 20.0}
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,18 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Question:
+    tenant_id: str
+    family: str
+    text: str
+    user_id: str  # the asker: "my", "me", "I"
+
+
+@dataclass(frozen=True)
 class Workload:
     mentions: list[Mention]
     targets: list[tuple[str, str]]  # (tenant id, person or organization id)
-    questions: list[tuple[str, str]]  # (tenant id, question)
+    questions: list[Question]
 
 
 @dataclass
@@ -101,6 +116,8 @@ class Run:
     leaks: int = 0  # results of another tenant
     results: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    samples: list[tuple[str, float, bool, str, str, tuple[str, ...]]] = field(default_factory=list)
+    # per call: (family, ms, answered, question, method, unapplied)
 
     def timed(self, call: Callable[[], Any]) -> Any:
         started = time.perf_counter()
@@ -112,11 +129,89 @@ class Run:
 # --- the workload, from the relational rows ------------------------------------------------------------
 
 
+# Everyday questions for the ask pipeline, by family; {placeholders} are filled with each tenant's own values
+# (``tenant_values``), and every question is asked as the tenant's busiest team member ("my", "me", "I").
+ASK_FAMILIES: dict[str, tuple[str, ...]] = {
+    "deals in a stage": ("How many deals are in {stage}?", "number of opportunities in the {stage} stage"),
+    "deals by stage": ("How many deals are there per stage?", "deals by stage"),
+    "deals by category": ("deals by status category", "count of opportunities per status category"),
+    "open pipeline per currency": (
+        "sum of open opportunity amounts",
+        "What is the total amount of open deals in {main}?",
+    ),
+    "won this quarter": ("How many deals did we win this quarter?", "total won amount this year"),
+    "top rep": ("the seller with the most open deals", "Which rep won the most deals this year?"),
+    "largest deal": ("What is the largest open deal?", "biggest open opp"),
+    "closing this month": ("open deals closing this month", "opps closing this month"),
+    "a rep's deals": ("How many open deals does {user} have?", "open deals owned by {user}"),
+    "my deals": ("my open opps", "How many deals do I own?"),
+    "overdue tasks": ("How many tasks are overdue?", "overdue tasks"),
+    "my tasks": ("What's on my plate?", "my open tasks"),
+    "someone's tasks": ("open tasks for {user}", "How many open tasks does {user} have?"),
+    "meetings last week": ("How many meetings did we have last week?", "meetings last week"),
+    "companies in an industry": ("How many companies are in {industry}?", "number of {industry} companies"),
+    "companies in a city": ("list firms in {city}", "companies in {city}, how many?"),
+    "companies by industry": ("companies by industry", "the industry with the most organizations"),
+    "accounts by tier": ("How many accounts are there per tier?", "how many accounts are in the {tier} tier?"),
+    "contacts at": ("contacts at {org}", "who works at {org}"),
+    "notes about": ("notes about {org}", "How many notes are there about {org}?"),
+    "last talk to": ("When did we last talk to {org}?", "last interaction with {org}"),
+}
+# Status names that are also a category word: "active accounts" would be ambiguous (the eval skips them too).
+_CATEGORY_WORDS = ("open", "won", "lost", "active", "inactive", "done", "closed")
+
+
+def tenant_values(conn: sa.Connection, tenant: str, rng: random.Random) -> dict[str, str]:
+    """One tenant's own values for ASK_FAMILIES: a common open deal stage, industry, city, tier, main
+    currency, a team member, an organization with deals; and the asker ("me": the user owning most leads)."""
+
+    def ranked(sql: str) -> list[str]:
+        rows = conn.execute(sa.text(sql), {"t": tenant}).all()
+        return [r[0] for r in sorted(rows, key=lambda r: (-r[1], str(r[0]))) if r[0]]
+
+    users = ranked(
+        "SELECT u.id, count(l.id) FROM app_user u LEFT JOIN lead l ON l.owner_id = u.id "
+        "WHERE u.tenant_id = :t AND u.is_active GROUP BY u.id"
+    )
+    names = dict(conn.execute(sa.text("SELECT id, full_name FROM app_user WHERE tenant_id = :t"), {"t": tenant}).all())
+    firsts = [str(names[u] or "").split(" ")[0].lower() for u in users]
+    others = [u for u in users[1:] if names.get(u) and firsts.count(str(names[u]).split(" ")[0].lower()) == 1]
+    stages = [
+        s
+        for s in ranked(
+            "SELECT s.name, count(*) FROM lead l JOIN status s ON s.id = l.status_id "
+            "WHERE l.tenant_id = :t AND l.lead_type = 'opportunity' AND s.category = 'open' GROUP BY s.name"
+        )
+        if s.lower() not in _CATEGORY_WORDS
+    ]
+    orgs = conn.execute(
+        sa.text(
+            "SELECT o.name FROM organization o WHERE o.tenant_id = :t AND o.name IS NOT NULL AND o.id IN "
+            "(SELECT organization_id FROM lead WHERE tenant_id = :t AND organization_id IS NOT NULL "
+            "ORDER BY id LIMIT 200)"
+        ),
+        {"t": tenant},
+    ).all()
+    pick = lambda values: rng.choice(values[:3])  # noqa: E731 - one of the three commonest
+    return {
+        "me": users[0],
+        "user": str(names[rng.choice(others[:5] or users[:1])]),
+        "stage": pick(stages),
+        "industry": pick(ranked("SELECT industry, count(*) FROM organization WHERE tenant_id = :t GROUP BY industry")),
+        "city": pick(
+            ranked("SELECT location, count(*) FROM organization WHERE tenant_id = :t GROUP BY location")
+        ).split(",")[0],
+        "tier": pick(ranked("SELECT tier, count(*) FROM account WHERE tenant_id = :t GROUP BY tier")),
+        "main": ranked("SELECT o.currency, count(*) FROM opportunity o WHERE o.tenant_id = :t GROUP BY o.currency")[0],
+        "org": str(rng.choice(orgs)[0]),
+    }
+
+
 def draw_workload(engine: sa.Engine, tenants: Sequence[str], per_tenant: int, seed: int) -> Workload:
     rng = random.Random(seed)
     mentions: list[Mention] = []
     targets: list[tuple[str, str]] = []
-    questions: list[tuple[str, str]] = []
+    questions: list[Question] = []
     with engine.connect() as conn:
         for tenant in tenants:
             people = conn.execute(
@@ -148,23 +243,10 @@ def draw_workload(engine: sa.Engine, tenants: Sequence[str], per_tenant: int, se
                     mentions.append(Mention(tenant, name, "organization", oid))
             targets += [(tenant, p[0]) for p in rng.sample(people, min(per_tenant // 2, len(people)))]
             targets += [(tenant, o[0]) for o in rng.sample(orgs, min(per_tenant // 2, len(orgs)))]
-            named_people = [p for p in people if p[1] and p[2]]
-            named_orgs = [o for o in orgs if o[1]]
-            fixed = [
-                "How many deals by stage?",
-                "What is the pipeline by owner?",
-                "How many deals did we win this quarter?",
-            ]
-            for i in range(max(1, per_tenant // 10)):
-                person = rng.choice(named_people)
-                org = rng.choice(named_orgs)[1]
-                questions += [
-                    (tenant, fixed[i % len(fixed)]),
-                    (tenant, f"open tasks for {person[1]} {person[2]}"),
-                    (tenant, f"When did we last talk to {org}?"),
-                    (tenant, f"contacts at {org}"),
-                    (tenant, f"notes about {org}"),
-                ]
+            values = tenant_values(conn, tenant, rng)
+            for family, phrasings in ASK_FAMILIES.items():
+                for phrasing in phrasings:
+                    questions.append(Question(tenant, family, phrasing.format(**values), values["me"]))
     rng.shuffle(mentions)
     rng.shuffle(targets)
     rng.shuffle(questions)
@@ -338,26 +420,79 @@ def run_connections(stack: Any, targets: Sequence[tuple[str, str]]) -> Run:
     return run
 
 
-def run_templates(stack: Any, questions: Sequence[tuple[str, str]]) -> Run:
-    """The ask pipeline (the semantic layer since issue 17): a hit is an exact answer with nothing unapplied."""
+def run_ask(stack: Any, questions: Sequence[Question]) -> Run:
+    """The ask pipeline (the semantic layer since issue 17): answered = method semantic_layer, nothing unapplied."""
     run = Run("kgcrm ask (semantic layer)")
-    for tenant_id, question in questions:
-        answer = run.timed(lambda t=tenant_id, q=question: stack.ask.ask(q, t))
-        run.hits += answer.method in ("template", "semantic_layer") and not answer.unapplied
+    for q in questions:
+        answer = run.timed(lambda q=q: stack.ask.ask(q.text, q.tenant_id, user_id=q.user_id))
+        answered = answer.method == "semantic_layer" and not answer.unapplied
+        run.hits += answered
         run.extra[answer.method] = run.extra.get(answer.method, 0) + 1
+        run.samples.append((q.family, run.latencies[-1], answered, q.text, answer.method, tuple(answer.unapplied)))
     return run
 
 
-def run_template_path(stack: Any, questions: Sequence[tuple[str, str]]) -> Run:
-    """Yesterday's template intents on the same questions, side by side."""
+def run_template_path(stack: Any, questions: Sequence[Question]) -> Run:
+    """Yesterday's template intents (retrieval/templates.py) on the same questions, side by side.
+
+    'Matched' is not 'right': a template that recognises "deals" answers with all deals (issue 17)."""
     from kgcrm.retrieval.templates import TemplateAnswerer
 
     answerer = TemplateAnswerer(stack.ask.gateway, stack.resolver, stack.ask.clock)
-    run = Run("kgcrm ask (templates, before issue 17)")
-    for tenant_id, question in questions:
-        answer = run.timed(lambda t=tenant_id, q=question: answerer.answer(q, t))
+    run = Run("kgcrm templates (before issue 17)")
+    for q in questions:
+        answer = run.timed(lambda q=q: answerer.answer(q.text, q.tenant_id))
         run.hits += answer is not None
+        run.samples.append((q.family, run.latencies[-1], answer is not None, q.text, "", ()))
     return run
+
+
+def load_value_indexes(gateway: GraphGateway, tenants: Sequence[str]) -> Run:
+    """The semantic layer's per-tenant value index, read from the graph (once per tenant and sync checkpoint)."""
+    from kgcrm.retrieval.semantic_layer.values import ValueIndex
+
+    run = Run("value index load (once per tenant and checkpoint)")
+    for tenant in tenants:
+        run.timed(lambda t=tenant: ValueIndex.load(gateway, t))
+    return run
+
+
+def family_table(layer: Run, templates: Run) -> tuple[list[str], list[list[str]]]:
+    """p50/p95/max per question family, the semantic layer beside the templates."""
+    header = [
+        "family",
+        "n",
+        "layer p50",
+        "layer p95",
+        "layer max",
+        "answered",
+        "templates p50",
+        "templates p95",
+        "templates max",
+        "template matched",
+    ]
+    rows = []
+    for family in ASK_FAMILIES:
+        mine = [s for s in layer.samples if s[0] == family]
+        theirs = [s for s in templates.samples if s[0] == family]
+        if not mine:
+            continue
+        ms, ts = [s[1] for s in mine], [s[1] for s in theirs]
+        rows.append(
+            [
+                family,
+                str(len(mine)),
+                f"{percentile(ms, 50):.1f}",
+                f"{percentile(ms, 95):.1f}",
+                f"{max(ms):.1f}",
+                f"{sum(s[2] for s in mine)}/{len(mine)}",
+                f"{percentile(ts, 50):.1f}",
+                f"{percentile(ts, 95):.1f}",
+                f"{max(ts):.1f}",
+                f"{sum(s[2] for s in theirs)}/{len(theirs)}",
+            ]
+        )
+    return header, rows
 
 
 # --- main ----------------------------------------------------------------------------------------------
@@ -368,8 +503,8 @@ def bench_tenants(engine: sa.Engine, count: int) -> list[str]:
         return [r[0] for r in conn.execute(sa.text("SELECT id FROM tenant ORDER BY id LIMIT :n"), {"n": count})]
 
 
-def check_graph(engine: sa.Engine, gateway: GraphGateway, tenants: Sequence[str]) -> None:
-    """The graph mirrors the CRM, and the bench tenants' people and organizations have embeddings."""
+def check_graph(engine: sa.Engine, gateway: GraphGateway, tenants: Sequence[str], *, embedded: bool = True) -> None:
+    """The graph mirrors the CRM, and (``embedded``) the bench tenants' people have embeddings."""
     with engine.connect() as conn:
         people = conn.execute(sa.text("SELECT count(*) FROM individual")).scalar_one()
     rows = gateway.read(
@@ -378,12 +513,15 @@ def check_graph(engine: sa.Engine, gateway: GraphGateway, tenants: Sequence[str]
         "count(CASE WHEN p.tenant_id IN $tenants AND p.embedding IS NULL THEN 1 END) AS unembedded",
         {"tenants": list(tenants)},
     )
-    if rows[0]["people"] != people or rows[0]["unembedded"]:
+    if rows[0]["people"] != people or (embedded and rows[0]["unembedded"]):
         raise SystemExit(
             f"the graph holds {rows[0]['people']:,} Person nodes ({rows[0]['unembedded']:,} of the bench tenants "
             f"without an embedding), the CRM {people:,} individuals: sync the CRM with its embeddings first "
             "(see this script's docstring)"
         )
+
+
+TASKS = ("resolve", "vector", "connections", "ask", "encode")
 
 
 def main() -> None:
@@ -397,8 +535,18 @@ def main() -> None:
     )
     parser.add_argument("--baseline-queries", type=int, default=60, help="mentions given to the LlamaIndex runs")
     parser.add_argument("--no-baselines", action="store_true", help="kgcrm only (the LlamaIndex runs take minutes)")
+    parser.add_argument(
+        "--tasks",
+        default=",".join(TASKS),
+        help="comma-separated subset of " + ",".join(TASKS) + " ('ask' alone needs no embeddings in the graph)",
+    )
     parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
     args = parser.parse_args()
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if unknown := set(tasks) - set(TASKS):
+        parser.error(f"unknown tasks {sorted(unknown)}: choose from {', '.join(TASKS)}")
+    embedded = bool({"resolve", "vector"} & set(tasks))
+    base = not args.no_baselines and embedded
 
     crm = seeded_crm(args.rows, tenants=args.tenants, seed=args.seed)
     engine = make_engine(f"sqlite:///{crm}")
@@ -406,56 +554,75 @@ def main() -> None:
     workload = draw_workload(engine, tenants, args.queries, args.seed)
     settings = Settings()
     model = load_embedding_model(settings)
-    texts = [m.text for m in workload.mentions] + [q for _, q in workload.questions]
+    texts = [q.text for q in workload.questions] + ([m.text for m in workload.mentions] if embedded else [])
     texts += [parse_mention(t, now=SEED_NOW).text for t in texts]  # what the resolver embeds
     encode = Run("encode one mention (sentence-transformers, CPU)")
-    for text in texts[:100]:
+    for text in texts[:100] if "encode" in tasks else []:
         encode.timed(lambda t=text: model.encode([t], normalize_embeddings=True))
     cache = CachedEmbedding(model, texts)
 
     credentials = neo4j_credentials()
     driver = make_driver(credentials)
-    store = llamaindex_store(credentials)
+    store = llamaindex_store(credentials) if base else None
+    runs: dict[str, list[Run]] = {}
     try:
         gateway = GraphGateway(driver)
-        check_graph(engine, gateway, tenants)
+        check_graph(engine, gateway, tenants, embedded=embedded)
         nodes, rels = graph_size(driver)
         stack = build_stack(gateway, embed=cache, clock=lambda: SEED_NOW)
-        embed_model = cached_llamaindex_embedding(model, cache, settings.embedding_model)
+        embed_model = cached_llamaindex_embedding(model, cache, settings.embedding_model) if base else None
         warm = workload.mentions[:20]
-        (
-            run_resolve(stack, warm),
-            run_vector(stack, warm, gateway),
-            run_llamaindex_pipeline(store, embed_model, warm[:5], gateway),
-        )
-        (
-            run_connections(stack, workload.targets[:10]),
-            run_templates(stack, workload.questions[:10]),
-        )
-        run_template_path(stack, workload.questions[:10])
+        if embedded:
+            run_resolve(stack, warm), run_vector(stack, warm, gateway)
+        if base:
+            run_llamaindex_pipeline(store, embed_model, warm[:5], gateway)
+        if "connections" in tasks:
+            run_connections(stack, workload.targets[:10])
+        if "ask" in tasks:
+            index_loads = load_value_indexes(gateway, tenants)
+            for tenant in tenants:  # the layer's own cache: one index per tenant, as a server holds them
+                stack.ask.semantic_layer.values.get(tenant)
+            run_ask(stack, workload.questions[:20]), run_template_path(stack, workload.questions[:20])
 
         baseline = workload.mentions[: args.baseline_queries]
-        base = not args.no_baselines
-        runs = {
-            "resolve": [run_resolve(stack, workload.mentions)]
-            + ([run_llamaindex_pipeline(store, embed_model, baseline, gateway)] if base else []),
-            "vector": [run_vector(stack, workload.mentions, gateway)]
-            + (
+        if "resolve" in tasks:
+            runs["resolve"] = [run_resolve(stack, workload.mentions)] + (
+                [run_llamaindex_pipeline(store, embed_model, baseline, gateway)] if base else []
+            )
+        if "vector" in tasks:
+            runs["vector"] = [run_vector(stack, workload.mentions, gateway)] + (
                 [
                     run_llamaindex_vector(store, cache, baseline, filtered=True, gateway=gateway),
                     run_llamaindex_vector(store, cache, workload.mentions, filtered=False, gateway=gateway),
                 ]
                 if base
                 else []
-            ),
-            "connections": [run_connections(stack, workload.targets)],
-            "templates": [run_templates(stack, workload.questions), run_template_path(stack, workload.questions)],
-            "encode": [encode],
-        }
+            )
+        if "connections" in tasks:
+            runs["connections"] = [run_connections(stack, workload.targets)]
+        if "ask" in tasks:
+            # interleaved in halves, so that a load spike on the shared machine hits both paths alike
+            half = len(workload.questions) // 2
+            layer, templates = (
+                run_ask(stack, workload.questions[:half]),
+                run_template_path(stack, workload.questions[:half]),
+            )
+            templates2 = run_template_path(stack, workload.questions[half:])  # the other one first this time
+            layer2 = run_ask(stack, workload.questions[half:])
+            for mine, more in ((layer, layer2), (templates, templates2)):
+                mine.latencies += more.latencies
+                mine.samples += more.samples
+                mine.hits += more.hits
+                for k, v in more.extra.items():
+                    mine.extra[k] = mine.extra.get(k, 0) + v
+            runs["ask"] = [layer, templates, index_loads]
+        if "encode" in tasks:
+            runs["encode"] = [encode]
         version = neo4j_version(driver)
     finally:
-        store.close()
-        asyncio.run(store._async_driver.close())
+        if store is not None:
+            store.close()
+            asyncio.run(store._async_driver.close())
         driver.close()
 
     header = [
@@ -476,8 +643,16 @@ def main() -> None:
             n = len(run.latencies)
             p95 = percentile(run.latencies, 95)
             goal = GOALS_MS.get(task)
-            met = "" if goal is None or not run.name.startswith("kgcrm") else ("met" if p95 <= goal else "SHORT")
+            timed_goal = run.name.startswith("kgcrm") and "templates" not in run.name
+            met = "" if goal is None or not timed_goal else ("met" if p95 <= goal else "SHORT")
             top = task in ("resolve", "vector")
+            outcome = ""
+            if top:
+                outcome = f"{run.hits / n:.0%}"
+            elif task == "connections":
+                outcome = f"{run.hits / n:.0%} with a path"
+            elif task == "ask" and run.samples:
+                outcome = f"{run.hits}/{n} " + ("answered" if "semantic" in run.name else "matched")
             table.append(
                 [
                     task,
@@ -486,30 +661,50 @@ def main() -> None:
                     f"{percentile(run.latencies, 50):.1f}",
                     f"{p95:.1f}",
                     f"{max(run.latencies):.1f}",
-                    f"{run.hits / n:.0%}"
-                    if top
-                    else (
-                        f"{run.hits / n:.0%} with a path"
-                        if task == "connections"
-                        else (f"{run.hits / n:.0%} answered" if task == "templates" else "")
-                    ),
+                    outcome,
                     f"{run.hits3 / n:.0%}" if top else "",
                     f"{run.leaks}/{run.results}" if run.results else "",
                     f"≤ {goal:.0f} ms {met}" if goal is not None and met else "",
                 ]
             )
-    print_table(f"retrieval on {args.rows:,} seeded rows ({args.tenants} tenants)", header, table)
+    title = f"retrieval on {args.rows:,} seeded rows ({args.tenants} tenants)"
+    print_table(title, header, table)
+    sections = [markdown_table(header, table)]
+    if "ask" in runs:
+        layer, templates = runs["ask"][0], runs["ask"][1]
+        fheader, frows = family_table(layer, templates)
+        print_table("ask: per question family", fheader, frows)
+        methods = ", ".join(f"{k} {v}" for k, v in sorted(layer.extra.items(), key=lambda kv: -kv[1]))
+        slowest = sorted(layer.samples, key=lambda s: -s[1])[:8]
+        not_answered = [s for s in layer.samples if not s[2]]
+        lines = [f"- {s[1]:.0f} ms · {s[0]} · “{s[3]}” ({s[4]})" for s in slowest]
+        misses = [f"- {s[0]} · “{s[3]}” → {s[4]}, unapplied {list(s[5])}" for s in not_answered[:12]]
+        detail = (
+            f"Ask: {len(layer.samples)} questions ({len(ASK_FAMILIES)} families, 2 phrasings each, "
+            f"{len(tenants)} tenants, each tenant's own stage, industry, city, tier, currency, team member and "
+            f"organization; asked as the tenant's busiest team member). Methods: {methods}. "
+            "'answered' = method semantic_layer with nothing unapplied; a template 'matched' when it "
+            "returned anything (right or not). Value indexes loaded before the timed runs (row "
+            "'value index load').\n\nSlowest semantic-layer questions:\n\n" + "\n".join(lines)
+        )
+        if misses:
+            detail += "\n\nNot answered by the semantic layer:\n\n" + "\n".join(misses)
+        print(detail)
+        sections += [markdown_table(fheader, frows), detail]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
-        f"### Retrieval speed, {args.rows:,} seeded rows ({args.tenants} tenants), side by side with LlamaIndex\n\n"
-        f"{stamp} · {machine()} · Neo4j {version} · graph {nodes:,} nodes + {rels:,} relationships · "
+        f"### Retrieval speed, {args.rows:,} seeded rows ({args.tenants} tenants)"
+        + (", side by side with LlamaIndex" if base else "")
+        + f"\n\n{stamp} · {machine()} · Neo4j {version} · graph {nodes:,} nodes + {rels:,} relationships · "
         f"`bench/retrieval_speed.py --rows {args.rows} --queries {args.queries} "
-        f"--bench-tenants {args.bench_tenants}`\n\n"
+        f"--bench-tenants {args.bench_tenants} --tasks {','.join(tasks)}`\n\n"
         "Query embeddings computed once and served to every contender (timed apart: `encode`). "
-        "LlamaIndex's synonym LLM is a scripted stand-in (no network LLM).\n\n" + markdown_table(header, table)
+        + ("LlamaIndex's synonym LLM is a scripted stand-in (no network LLM).\n\n" if base else "\n\n")
+        + "\n\n".join(sections)
     )
     if args.record:
-        record_results(f"retrieval_speed_{args.rows}", body)
+        suffix = "" if set(tasks) == set(TASKS) else "_" + "_".join(tasks)
+        record_results(f"retrieval_speed_{args.rows}{suffix}", body)
     else:
         print(body)
 

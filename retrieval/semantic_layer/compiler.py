@@ -205,6 +205,30 @@ def _where(query: StructuredQuery, entity: Entity, expr: _Expr, params: _Params)
     return conditions
 
 
+def _anchored(query: StructuredQuery, entity: Entity, expr: _Expr, params: _Params) -> list[str] | None:
+    """Start from the one node a filter names, when one does: ``organization = <id>``, ``owner = <id>``.
+
+    Otherwise every node of the tenant's entity is scanned and its path walked (at 1M rows, 15,000
+    interactions and 300,000 db hits for "the last interaction with X"). The anchor reaches the
+    candidates from the named node (its id is unique), ``WITH DISTINCT n`` drops the path's variables
+    and duplicates, and the filters stay as they are, so the result is the same.
+    """
+    for f in query.filters:
+        dim = entity.dimension(f.field)
+        relation = expr.relation(dim) if dim is not None else None
+        if dim is None or relation is None or dim.property != "id":
+            continue
+        if f.op == "=" and isinstance(f.value, str):
+            test = f"x.id = {params.add(f.value)}"
+        elif f.op == "in" and isinstance(f.value, list) and f.value:
+            test = f"x.id IN {params.add(list(f.value))}"
+        else:
+            continue
+        pattern, where = _path(relation, f"n{_labels(entity.labels)} {{tenant_id: {TENANT}}}")
+        return [f"MATCH {pattern}", f"WHERE {test}" + (f" AND {where}" if where else ""), "WITH DISTINCT n"]
+    return None
+
+
 def _money_measure(query: StructuredQuery, entity: Entity) -> Dimension | None:
     if query.measure is None or query.measure.field is None:
         return None
@@ -229,7 +253,7 @@ def compile_query(query: StructuredQuery, tenant_id: str, *, shown: int = DEFAUL
     entity = entity_of(query)
     expr = _Expr(entity)
     params = _Params(tenant_id)
-    lines = [f"MATCH (n{_labels(entity.labels)} {{tenant_id: {TENANT}}})"]
+    lines = _anchored(query, entity, expr, params) or [f"MATCH (n{_labels(entity.labels)} {{tenant_id: {TENANT}}})"]
     conditions = _where(query, entity, expr, params)
     if conditions:
         lines.append("WHERE " + "\n  AND ".join(conditions))

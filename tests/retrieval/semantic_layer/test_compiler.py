@@ -272,3 +272,21 @@ def test_another_tenant_sees_nothing(crm):
     owner = deals(engine, second)[0]["owner_id"]
     assert run_query(gateway, count("deal", ("owner", "=", owner)), first).data["value"] == 0
     assert run_query(gateway, count("deal"), "no-such-tenant").data["value"] == 0
+
+
+def test_a_filter_naming_one_node_starts_there_and_counts_the_same(crm):
+    """owner = X / owner in [X, Y] anchor the MATCH at the named user (no scan of the tenant's deals):
+    the counts still equal SQL's, a node reached by several paths counts once, and the rows are the same."""
+    engine, gateway, tenants = crm
+    for tenant in tenants:
+        rows = deals(engine, tenant)
+        owners = Counter(r["owner_id"] for r in rows if r["owner_id"])
+        (first, n1), (second, _) = owners.most_common(2)
+        one = compile_query(count("deal", ("owner", "=", first)), tenant)
+        assert one.cypher.splitlines()[1].startswith("WHERE x.id = $") and "WITH DISTINCT n" in one.cypher
+        assert run_query(gateway, count("deal", ("owner", "=", first)), tenant).data["value"] == n1
+        both = count("deal", ("owner", "in", [first, second]), ("status_category", "=", "open"))
+        expected = sum(1 for r in rows if r["owner_id"] in (first, second) and r["category"] == "open")
+        assert run_query(gateway, both, tenant).data["value"] == expected
+        listed = run_query(gateway, q("deal", ("owner", "=", first), limit=500), tenant)
+        assert sorted(r["id"] for r in listed.data["rows"]) == sorted(r["id"] for r in rows if r["owner_id"] == first)
