@@ -8,7 +8,8 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$repo/.venv/bin/python}"
-bin="$(dirname "$python")"
+bin="$(cd "$(dirname "$python")" && pwd)"  # absolute: the tools run from a scratch directory
+python="$bin/$(basename "$python")"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
