@@ -432,15 +432,19 @@ class EmbeddingPipeline:
             thread.join()
 
     def _entity_ids(self, tenant_id: str | None) -> Iterator[list[str]]:
-        after = ""
-        while True:
-            rows = self.gateway.read(
-                "embedding_entity_ids",
-                cypher.load("embedding_entity_ids"),
-                {"after": after, "tenant_id": tenant_id, "limit": ENTITY_PAGE_SIZE},
-            )
-            if not rows:
-                return
-            ids = [row["id"] for row in rows]
-            yield ids
-            after = ids[-1]
+        return entity_id_pages(self.gateway, tenant_id, page_size=ENTITY_PAGE_SIZE)
+
+
+def entity_id_pages(
+    gateway: GraphGateway, tenant_id: str | None, *, page_size: int, query_name: str = "embedding_entity_ids"
+) -> Iterator[list[str]]:
+    """The ids of the tenant's entities (every tenant's with ``None``), page by page in id order."""
+    after = ""
+    while True:
+        params = {"after": after, "tenant_id": tenant_id, "limit": page_size}
+        rows = gateway.read(query_name, cypher.load("embedding_entity_ids"), params)
+        if not rows:
+            return
+        ids = [row["id"] for row in rows]
+        yield ids
+        after = ids[-1]

@@ -37,7 +37,7 @@ from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import EDGES, NODES, SUBJECT_TYPES, EdgeMapping, NodeMapping
 from kgcrm.sync import extract
-from kgcrm.sync.embeddings import DEFAULT_MAX_CHARS, content_hash
+from kgcrm.sync.embeddings import DEFAULT_MAX_CHARS, content_hash, entity_id_pages
 from kgcrm.sync.engine import MISSING_END
 from kgcrm.sync.transform import (
     EdgeRecord,
@@ -345,18 +345,7 @@ class SyncVerifier:
         self._compare_maps(report, EMBEDDING, expected, actual, max_listed)
 
     def _entity_pages(self, tenant_id: str | None) -> Iterable[list[str]]:
-        after = ""
-        while True:
-            rows = self.gateway.read(
-                "verify:entity_ids",
-                cypher.load("embedding_entity_ids"),
-                {"after": after, "tenant_id": tenant_id, "limit": _EMBEDDING_PAGE},
-            )
-            if not rows:
-                return
-            ids = [r["id"] for r in rows]
-            yield ids
-            after = ids[-1]
+        return entity_id_pages(self.gateway, tenant_id, page_size=_EMBEDDING_PAGE, query_name="verify:entity_ids")
 
     @classmethod
     def _compare_maps(
