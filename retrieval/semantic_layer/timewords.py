@@ -138,6 +138,8 @@ _NEXT = r"(?:next|the\s+next|coming|the\s+coming|upcoming|the\s+upcoming|followi
 _ROLL = r"(?:last|past|previous|prior|trailing|recent)"
 _LEAD = r"(?:(?:in|during|on|for|within|over|throughout|at|of)\s+)?(?:the\s+)?"
 _B = r"(?<![\w$€£-])"  # a word starts here (and is not a negative number or money)
+#: The prepositions that may lead a month or a year ("in March", "since 2025"); the rule keeps them in ``lead``.
+_LEADING_PREPOSITIONS = r"(?:in|during|for|of|throughout|since|before|after|until|till|by|from|through)"
 _E = r"(?![\w%$€£]|[.,/-]\d)"  # a word ends here (and is not followed by more of a number)
 
 _CLOSING_WORDS = re.compile(
@@ -550,7 +552,7 @@ def _half(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 
 
 @_rule(
-    rf"(?<![\w$€£])(?P<lead>(?:in|during|for|of|throughout|since|before|after|until|till|by|from|through)\s+"
+    rf"(?<![\w$€£])(?P<lead>{_LEADING_PREPOSITIONS}\s+"
     rf"(?:the\s+month\s+of\s+)?|(?P<which>this|last|next|past|previous|coming)\s+|(?:early|mid|late|end\s+of)[\s-]+)?"
     rf"(?P<month>{_MONTH})(?:\s*(?:of\s+)?,?\s*(?P<y>(?:19|20)\d{{2}})|\s*'(?P<y2>\d{{2}})|{_REL_YEAR})?(?![\w])"
 )
@@ -648,7 +650,7 @@ def _iso_month(m: re.Match[str], cal: _Calendar, text: str) -> _Found:
 
 
 @_rule(
-    rf"{_B}(?P<lead>(?:in|during|for|of|throughout|since|before|after|until|till|by|from|through)\s+"
+    rf"{_B}(?P<lead>{_LEADING_PREPOSITIONS}\s+"
     rf"(?:the\s+year\s+|fiscal\s+year\s+|calendar\s+year\s+)?)?(?:fy\s*'?(?P<fy>\d{{2}}(?:\d{{2}})?)|(?P<y>(?:19|20)\d{{2}}))"
     rf"(?![\w%$€£]|[.,/-]\d|\s*(?:k|m|bn|thousand|million|usd|eur|gbp|dollars|euros|percent|%)\b)"
 )
