@@ -17,6 +17,7 @@ figures equal SQL's to the cent.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -103,7 +104,9 @@ def interpret(query: StructuredQuery) -> str:
     parts = [describe_filter(entity, f, currency) for f in query.filters if f.field != "currency" or f.op != "="]
     for t in query.time:
         dim = entity.dimension(t.field)
-        parts.append(f"{dim.words if dim else t.field} in {t.label or _window(t.start, t.end)}")
+        window = t.label or _window(t.start, t.end)
+        bounded = re.match(r"(?:before|after|since|until|up to|from|more than|less than|older than)\b", window)
+        parts.append(f"{dim.words if dim else t.field} {'' if bounded else 'in '}{window}")
     text = head + (" with " + " and ".join(parts) if parts else "")
     if currency:
         text += f", in {currency}"

@@ -39,6 +39,8 @@ class ValueLinker(Protocol):
         self, text: str, *, dimensions: Iterable[str] | None = None, exclude_spans: Iterable[Span] = ()
     ) -> list[Any]: ...
 
+    def words(self) -> frozenset[str]: ...
+
 
 class Resolver(Protocol):
     def resolve(self, text: str, tenant_id: str, types: list[str] | None = None, limit: int = 5) -> Resolution: ...
@@ -95,7 +97,7 @@ _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"how many|number of|count(?: of)?|# of|howmany", "count"),
     (r"average|avg|mean|typical", "avg"),
-    (r"total|sum(?: of)?|how much|combined|worth|value of|total value(?: of)?", "sum"),
+    (r"total|sum(?:med)?(?: up)?(?: of)?|how much|combined|worth|value of|total value(?: of)?|aggregated?", "sum"),
 )
 _SUPERLATIVE = (
     (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest|most common|most frequent|most popular", "desc"),
@@ -276,8 +278,10 @@ _SHORTHANDS = {
 }
 
 
-def correct_typos(text: str) -> str:
-    """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names are left alone."""
+def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names, and the words of
+    the tenant's own values in ``keep`` ("integration" is a partnership type, not "interaction" mistyped), are left
+    alone."""
     from rapidfuzz.distance import DamerauLevenshtein
 
     vocabulary = _GRAMMAR_WORDS | {w for e in ENTITIES for w in e.synonyms if " " not in w}
@@ -287,7 +291,7 @@ def correct_typos(text: str) -> str:
         low = word.lower()
         if low in _SHORTHANDS and (len(low) > 1 or word.islower()):  # "r" is "are", "R" (as in R&D) is not
             return _SHORTHANDS[low]
-        if len(low) < 5 or low in vocabulary or low in FILLERS or not low.isalpha():
+        if len(low) < 5 or low in vocabulary or low in FILLERS or low in keep or not low.isalpha():
             return word
         limit = 1 if len(low) <= 8 else 2
         best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
@@ -311,7 +315,7 @@ def parse(
     previous: StructuredQuery | None = None,
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
-    text = correct_typos(" ".join(question.split())[:2000])
+    text = correct_typos(" ".join(question.split())[:2000], values.words() if values is not None else frozenset())
     text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
     t = _Text(text)
     forced_latest: list[bool] = []
@@ -333,8 +337,9 @@ def parse(
     mentions = _entity_mentions(t)
     for pattern, key in (
         (
-            r"who (?:works|worked|is working) (?:at|for)|(?:current )?employees of"
-            r"|people (?:working )?at|staff (?:at|of)",
+            r"who (?:(?:currently|now|still) )?(?:works|worked|is working|is employed|are employed) (?:at|for)"
+            r"|(?:who's|who is|who are|whos) (?:(?:currently|now|still) )?(?:at|with)"
+            r"|(?:current )?employees of|people (?:working )?at|staff (?:at|of)",
             "person",
         ),
         (
@@ -343,7 +348,8 @@ def parse(
             "user",
         ),
         (
-            r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear)\w*(?: (?:to|with|from))?"
+            r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear|interact|engage|connect|touch base)"
+            r"\w*(?: (?:to|with|from))?"
             r"|last (?:talked|spoke|met)|(?:talked|spoke|met) (?:to|with)",
             "interaction",
         ),
@@ -374,6 +380,8 @@ def parse(
         else:
             return Parsed(None)
     entity = ENTITY[primary[1]] if primary else ENTITY[previous.entity]  # type: ignore[union-attr]
+    if primary is not None and (every := re.search(r"\b(?:every|each)(?: single)?\s+$", t.low[: primary[0][0]])):
+        t.use(every.span())  # "count every team member": all of them, not a grouping
     filters: list[Filter] = []
     if follow_up and previous is not None and (primary is None or primary[1] == previous.entity):
         filters = list(previous.filters)
@@ -384,6 +392,16 @@ def parse(
         t.use(primary[0])
         if primary[2]:
             filters.append(Filter(field="kind", op="=", value=primary[2]))
+    # "leads (jobs, opportunities and partnerships)": the lead types named as a list are the leads' kinds
+    lead_kind_grouping = False
+    lead_types = _lead_type_list(t) if entity.key == "lead" else None
+    if lead_types is not None:
+        span, kinds = lead_types
+        t.use(span)
+        if len(kinds) < 3:
+            filters.append(Filter(field="kind", op="in", value=sorted(kinds)))
+        elif re.search(r"\b(?:into|down|per|by|breakdown|split|each)\b", t.low):
+            lead_kind_grouping = True
     # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
     for span, key, _kind in mentions:
         if span == (primary[0] if primary else None):
@@ -632,6 +650,9 @@ def parse(
             if v.dimension == "status" and surface.islower() and surface.endswith("s") and not v.value.endswith("s"):
                 continue  # "offers" is a verb here, not the status "Offer"
             f = _value_filter(entity, v)
+            if f is None:  # "referral" names a partnership type and a lead source: take the one this entity has
+                applicable = ((a, _value_filter(entity, a)) for a in v.alternatives)
+                v, f = next(((a, af) for a, af in applicable if af is not None), (v, None))
             negation = re.search(
                 r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|"
                 r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
@@ -735,7 +756,7 @@ def parse(
     # 7. measure, grouping, ordering, limit
     measure: Measure | None = None
     by_field: str | None = None
-    group_by: list[str] = []
+    group_by: list[str] = ["kind"] if lead_kind_grouping else []
     order: list[Order] = []
     limit: int | None = None
     most = t.find(
@@ -757,6 +778,9 @@ def parse(
                 measure = Measure(agg="sum", field=money_field)  # "how many dollars are in the pipeline": a sum
                 if any(f.field == "currency" for f in filters):
                     t.use((m.end(), m.end() + unit.end()))  # "Swiss francs": the currency the linker read
+            if measure is not None:
+                while t.find(pattern) is not None:
+                    pass  # "how much did we win, summed?": the same aggregation said twice
             break
     compared = any(f.field == number_field and f.op not in ("=", "is_set", "is_not_set") for f in filters)
     asks_value = re.search(r"\b(?:what is|what's|whats|how much)\b", t.low) or (
@@ -768,9 +792,16 @@ def parse(
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
     # a lookahead, so that "per owner per stage" finds both groupings
-    grouping = r"\b(?=(?:by|per|for each|for every|each|across|broken down by|split by|grouped by)\s+([a-z -]+))"
+    grouping = r"\b(?=(?:by|per|for each|for every|each|every|across|broken down by|split by|grouped by)\s+([a-z -]+))"
+    # "every" groups ("how many deals does every rep have") unless it only says "all" ("of every type"); after a
+    # preposition it groups only when the question also asks for a breakdown ("in every stage, broken down")
+    asks_breakdown = re.search(r"\b(?:breakdown|broken down|break(?:s)?(?: \w+)? down|split)\b", t.low)
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
+            continue
+        if t.low.startswith("every", m.start()) and not asks_breakdown and re.search(
+            r"\b(?:of|in|with|across|over|among|at|for)\s+$", t.low[: m.start()]
+        ):
             continue
         rest, skip = m.group(1), 0
         categories = "|".join(pattern for pattern, _ in _CATEGORY_WORDS)
@@ -1308,6 +1339,33 @@ def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
                 dims.append((typ, key))
                 break
     return dims
+
+
+_LEAD_TYPE_WORDS = (
+    (r"jobs?|job leads?|roles?|positions?|hires?|hiring", "job"),
+    (r"opportunit(?:y|ies)|opps?|deals?", "opportunity"),
+    (r"partnerships?|partners?", "partnership"),
+)
+_LEAD_TYPE = "|".join(f"(?:{pattern})" for pattern, _ in _LEAD_TYPE_WORDS)
+
+
+def _lead_type_list(t: _Text) -> tuple[Span, set[str]] | None:
+    """Two or three lead types named as a list ("jobs, opportunities and partnerships", "job/opportunity"): the
+    span of the list and the types it names; None unless at least two distinct types are listed."""
+    for m in re.finditer(
+        rf"\b(?:{_LEAD_TYPE})(?:\s*(?:,|/|\bor\b|\band\b|&|\+)\s*(?:(?:and|or)\s+)?(?:{_LEAD_TYPE}))+\b"
+        r"(?:\s+(?:together|combined|alike|included|all))?",
+        t.low,
+    ):
+        kinds = {
+            kind
+            for word in re.findall(r"[a-z]+", m.group(0))
+            for pattern, kind in _LEAD_TYPE_WORDS
+            if re.fullmatch(pattern, word)
+        }
+        if len(kinds) >= 2 and t.free(m.span()):
+            return m.span(), kinds
+    return None
 
 
 def _value_filter(entity: Entity, v: Any) -> Filter | None:

@@ -779,7 +779,7 @@ _SINCE = re.compile(
 _AFTER = re.compile(r"\b(?:after|later\s+than|newer\s+than)\s+(?:the\s+)?$", re.I)
 _BEFORE = re.compile(
     r"(?:\b(?:before|prior\s+to|earlier\s+than|older\s+than|until|till|til|up\s+to|through|thru|"
-    r"by|no\s+later\s+than|ending|not\s+after)(?:\s+(?:the\s+)?end(?:\s+of)?)?\s+(?:the\s+)?|(?:\b|^)"
+    r"by|no\s+later\s+than|ending|not\s+after)(?:\s+(?:the\s+)?(?:end|start|beginning)(?:\s+of)?)?\s+(?:the\s+)?|(?:\b|^)"
     r"(?:by\s+)?(?:the\s+)?end(?:\s+of)?\s+(?:the\s+)?)$",
     re.I,
 )

@@ -234,6 +234,7 @@ class ValueIndex:
                 continue
             self._fuzzy[(len(key), joined[0])].append(joined)
             self._fuzzy_keys[joined] = key
+        self._words = frozenset(word for key in self._aliases for word in key)
         self._max_ngram = min(_MAX_NGRAM, max((len(k) for k in self._aliases), default=1))
 
     # --- reading ----------------------------------------------------------------------------------------------------
@@ -252,6 +253,10 @@ class ValueIndex:
     def values(self, dimension: str) -> list[ValueMatch]:
         """Every value of one dimension (span ``(0, 0)``, score 1), in stored order: for menus and validation."""
         return [self._match(e, (0, 0), 1.0) for (d, _), e in sorted(self._entries.items()) if d == dimension]
+
+    def words(self) -> frozenset[str]:
+        """Every word of every value and alias, folded: words the typo corrector must not "correct"."""
+        return self._words
 
     def dimensions(self) -> set[str]:
         return {d for d, _ in self._entries}
