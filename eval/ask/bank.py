@@ -25,11 +25,12 @@ from kgcrm.eval.ask.truth import TRUTHS, Ctx
 from kgcrm.eval.ask.verdict import Accept, Expected
 
 BANK_DIR = Path(__file__).parent / "bank"
-SPLITS = ("dev", "heldout", "dev2")
+SPLITS = ("dev", "heldout", "dev2", "dev3")
 #: what ``kgcrm eval ask --split`` accepts; "both" stays dev + held-out, as before dev2 existed
 SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
     "dev": ("dev",),
     "dev2": ("dev2",),
+    "dev3": ("dev3",),
     "heldout": ("heldout",),
     "both": ("dev", "heldout"),
     "all": SPLITS,
@@ -68,11 +69,7 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
     unknown = set(heldout) - {f["id"] for f in families}
     if unknown:
         raise DataError(f"held-out phrasings of unknown families: {sorted(unknown)}", field="heldout")
-    dev2_file = directory / "dev2.yaml"
-    dev2: dict[str, list[str]] = yaml.safe_load(dev2_file.read_text())["dev2"] if dev2_file.is_file() else {}
-    unknown = set(dev2) - {f["id"] for f in families}
-    if unknown:
-        raise DataError(f"dev2 phrasings of unknown families: {sorted(unknown)}", field="dev2")
+    extra = {split: _development_split(directory, split, {f["id"] for f in families}) for split in ("dev2", "dev3")}
     out = []
     for f in families:
         if f["truth"] not in TRUTHS:
@@ -87,11 +84,21 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
                 phrasings={
                     "dev": tuple(f["phrasings"]),
                     "heldout": tuple(heldout.get(f["id"], ())),
-                    "dev2": tuple(dev2.get(f["id"], ())),
+                    **{split: tuple(phrasings.get(f["id"], ())) for split, phrasings in extra.items()},
                 },
             )
         )
     return out
+
+
+def _development_split(directory: Path, split: str, family_ids: set[str]) -> dict[str, list[str]]:
+    """``bank/<split>.yaml`` (dev2, dev3): more development phrasings, keyed by family id."""
+    path = directory / f"{split}.yaml"
+    phrasings: dict[str, list[str]] = yaml.safe_load(path.read_text())[split] if path.is_file() else {}
+    unknown = set(phrasings) - family_ids
+    if unknown:
+        raise DataError(f"{split} phrasings of unknown families: {sorted(unknown)}", field=split)
+    return phrasings
 
 
 def render(template: str, values: Mapping[str, Param]) -> str:
