@@ -22,16 +22,20 @@ import yaml
 from kgcrm.core.errors import DataError
 from kgcrm.eval.ask.params import Param, Params
 from kgcrm.eval.ask.truth import TRUTHS, Ctx
-from kgcrm.eval.ask.verdict import Accept, Expected
+from kgcrm.eval.ask.verdict import Accept, Expected, Trap
 
 BANK_DIR = Path(__file__).parent / "bank"
-SPLITS = ("dev", "heldout", "dev2", "dev3")
+#: the splits of the families' phrasings, then "traps" (questions the semantic model cannot fully express,
+#: ``bank/traps.yaml``, judged by :func:`~kgcrm.eval.ask.verdict.trap_verdict` and reported on their own)
+SPLITS = ("dev", "heldout", "dev2", "dev3", "traps")
+FAMILY_SPLITS = SPLITS[:-1]
 #: what ``kgcrm eval ask --split`` accepts; "both" stays dev + held-out, as before dev2 existed
 SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
     "dev": ("dev",),
     "dev2": ("dev2",),
     "dev3": ("dev3",),
     "heldout": ("heldout",),
+    "traps": ("traps",),
     "both": ("dev", "heldout"),
     "all": SPLITS,
 }
@@ -46,6 +50,16 @@ class Family:
     args: Mapping[str, Any]
     also_accept: tuple[Mapping[str, Any], ...]
     phrasings: Mapping[str, tuple[str, ...]]  # split → phrasings
+
+
+@dataclass(frozen=True)
+class TrapQuestion:
+    """One trap of ``bank/traps.yaml``: a question with a constraint the semantic model cannot express."""
+
+    id: str
+    text: str
+    missing: str
+    params: Mapping[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,19 @@ def _development_split(directory: Path, split: str, family_ids: set[str]) -> dic
     return phrasings
 
 
+def load_traps(directory: Path = BANK_DIR) -> list[TrapQuestion]:
+    path = directory / "traps.yaml"
+    if not path.is_file():
+        return []
+    out = [
+        TrapQuestion(t["id"], t["text"], t["missing"], t.get("params") or {})
+        for t in yaml.safe_load(path.read_text())["traps"]
+    ]
+    if len({t.id for t in out}) != len(out):
+        raise DataError("two traps share an id", field="traps")
+    return out
+
+
 def render(template: str, values: Mapping[str, Param]) -> str:
     def one(m: re.Match[str]) -> str:
         name, how = m.group(1), m.group(2)
@@ -140,8 +167,10 @@ def instantiate(
     now: datetime,
     *,
     splits: tuple[str, ...] = SPLIT_CHOICES["both"],
+    traps: list[TrapQuestion] | None = None,
 ) -> Iterator[Question | tuple[str, str]]:
-    """Questions for one tenant; a family whose values the CRM lacks yields ``(family id, reason)`` instead."""
+    """Questions for one tenant; a family whose values the CRM lacks yields ``(family id, reason)`` instead.
+    With the "traps" split, the traps (``traps`` or ``bank/traps.yaml``) follow, each expecting a :class:`Trap`."""
     params = Params(conn, tenant_id)
     builtins = params.builtins(now.year)
     ctx = Ctx(conn, tenant_id, now, params.me)
@@ -154,5 +183,15 @@ def instantiate(
             continue
         shown = {k: v.display for k, v in values.items() if k not in builtins}
         for split in splits:
-            for template in family.phrasings[split]:
+            for template in family.phrasings.get(split, ()):
                 yield Question(family.id, split, template, render(template, values), expected, shown)
+    if "traps" not in splits:
+        return
+    for trap in load_traps() if traps is None else traps:
+        try:
+            values = {**builtins, **{name: params.resolve(spec) for name, spec in trap.params.items()}}
+        except LookupError as exc:
+            yield trap.id, str(exc)
+            continue
+        shown = {k: v.display for k, v in values.items() if k not in builtins}
+        yield Question(trap.id, "traps", trap.text, render(trap.text, values), Trap(trap.missing), shown)
