@@ -22,15 +22,20 @@ import yaml
 from kgcrm.core.errors import DataError
 from kgcrm.eval.ask.params import Param, Params
 from kgcrm.eval.ask.truth import TRUTHS, Ctx
-from kgcrm.eval.ask.verdict import Accept, Expected
+from kgcrm.eval.ask.verdict import Accept, Expected, Trap
 
 BANK_DIR = Path(__file__).parent / "bank"
-SPLITS = ("dev", "heldout", "dev2")
+#: the splits of the families' phrasings, then "traps" (questions the semantic model cannot fully express,
+#: ``bank/traps.yaml``, judged by :func:`~kgcrm.eval.ask.verdict.trap_verdict` and reported on their own)
+SPLITS = ("dev", "heldout", "dev2", "dev3", "traps")
+FAMILY_SPLITS = SPLITS[:-1]
 #: what ``kgcrm eval ask --split`` accepts; "both" stays dev + held-out, as before dev2 existed
 SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
     "dev": ("dev",),
     "dev2": ("dev2",),
+    "dev3": ("dev3",),
     "heldout": ("heldout",),
+    "traps": ("traps",),
     "both": ("dev", "heldout"),
     "all": SPLITS,
 }
@@ -45,6 +50,16 @@ class Family:
     args: Mapping[str, Any]
     also_accept: tuple[Mapping[str, Any], ...]
     phrasings: Mapping[str, tuple[str, ...]]  # split → phrasings
+
+
+@dataclass(frozen=True)
+class TrapQuestion:
+    """One trap of ``bank/traps.yaml``: a question with a constraint the semantic model cannot express."""
+
+    id: str
+    text: str
+    missing: str
+    params: Mapping[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,11 +83,7 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
     unknown = set(heldout) - {f["id"] for f in families}
     if unknown:
         raise DataError(f"held-out phrasings of unknown families: {sorted(unknown)}", field="heldout")
-    dev2_file = directory / "dev2.yaml"
-    dev2: dict[str, list[str]] = yaml.safe_load(dev2_file.read_text())["dev2"] if dev2_file.is_file() else {}
-    unknown = set(dev2) - {f["id"] for f in families}
-    if unknown:
-        raise DataError(f"dev2 phrasings of unknown families: {sorted(unknown)}", field="dev2")
+    extra = {split: _development_split(directory, split, {f["id"] for f in families}) for split in ("dev2", "dev3")}
     out = []
     for f in families:
         if f["truth"] not in TRUTHS:
@@ -87,10 +98,33 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
                 phrasings={
                     "dev": tuple(f["phrasings"]),
                     "heldout": tuple(heldout.get(f["id"], ())),
-                    "dev2": tuple(dev2.get(f["id"], ())),
+                    **{split: tuple(phrasings.get(f["id"], ())) for split, phrasings in extra.items()},
                 },
             )
         )
+    return out
+
+
+def _development_split(directory: Path, split: str, family_ids: set[str]) -> dict[str, list[str]]:
+    """``bank/<split>.yaml`` (dev2, dev3): more development phrasings, keyed by family id."""
+    path = directory / f"{split}.yaml"
+    phrasings: dict[str, list[str]] = yaml.safe_load(path.read_text())[split] if path.is_file() else {}
+    unknown = set(phrasings) - family_ids
+    if unknown:
+        raise DataError(f"{split} phrasings of unknown families: {sorted(unknown)}", field=split)
+    return phrasings
+
+
+def load_traps(directory: Path = BANK_DIR) -> list[TrapQuestion]:
+    path = directory / "traps.yaml"
+    if not path.is_file():
+        return []
+    out = [
+        TrapQuestion(t["id"], t["text"], t["missing"], t.get("params") or {})
+        for t in yaml.safe_load(path.read_text())["traps"]
+    ]
+    if len({t.id for t in out}) != len(out):
+        raise DataError("two traps share an id", field="traps")
     return out
 
 
@@ -133,8 +167,10 @@ def instantiate(
     now: datetime,
     *,
     splits: tuple[str, ...] = SPLIT_CHOICES["both"],
+    traps: list[TrapQuestion] | None = None,
 ) -> Iterator[Question | tuple[str, str]]:
-    """Questions for one tenant; a family whose values the CRM lacks yields ``(family id, reason)`` instead."""
+    """Questions for one tenant; a family whose values the CRM lacks yields ``(family id, reason)`` instead.
+    With the "traps" split, the traps (``traps`` or ``bank/traps.yaml``) follow, each expecting a :class:`Trap`."""
     params = Params(conn, tenant_id)
     builtins = params.builtins(now.year)
     ctx = Ctx(conn, tenant_id, now, params.me)
@@ -147,5 +183,15 @@ def instantiate(
             continue
         shown = {k: v.display for k, v in values.items() if k not in builtins}
         for split in splits:
-            for template in family.phrasings[split]:
+            for template in family.phrasings.get(split, ()):
                 yield Question(family.id, split, template, render(template, values), expected, shown)
+    if "traps" not in splits:
+        return
+    for trap in load_traps() if traps is None else traps:
+        try:
+            values = {**builtins, **{name: params.resolve(spec) for name, spec in trap.params.items()}}
+        except LookupError as exc:
+            yield trap.id, str(exc)
+            continue
+        shown = {k: v.display for k, v in values.items() if k not in builtins}
+        yield Question(trap.id, "traps", trap.text, render(trap.text, values), Trap(trap.missing), shown)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from kgcrm.core.errors import KgcrmError
-from kgcrm.eval.ask.bank import SPLIT_CHOICES, SPLITS, Question
+from kgcrm.eval.ask.bank import FAMILY_SPLITS, SPLIT_CHOICES, SPLITS, Question
 from kgcrm.eval.ask.verdict import legacy_verdict, verdict
 
 Asker = Callable[[str], Mapping[str, Any]]
@@ -45,8 +45,11 @@ class CrmReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, why its values are missing)
 
     def counts(self, split: str | None = None, *, legacy: bool = False) -> dict[str, int]:
+        """Per split; ``None``: every family question (the traps, judged by another rule, only in their own row)."""
         c = Counter(
-            o.legacy if legacy else o.verdict for o in self.outcomes if split is None or o.question.split == split
+            o.legacy if legacy else o.verdict
+            for o in self.outcomes
+            if (o.question.split == split if split is not None else o.question.split in FAMILY_SPLITS)
         )
         return {v: c.get(v, 0) for v in VERDICTS} | {"asked": sum(c.values())}
 
@@ -160,9 +163,11 @@ def render_reports(reports: list[CrmReport], *, show_wrong: int = 50) -> Any:
         latencies = sorted(o.latency_ms for o in r.outcomes)
         for split in (*r.splits(), None):
             c = _with_shares(r.counts(split))
+            if split is None and not c["asked"]:
+                continue  # traps only
             table.add_row(
                 f"{r.crm} ({r.tenant})",
-                split or "all",
+                split or "all families",
                 str(c["asked"]),
                 f"{c['exact']} ({c['exact_pct']}%)",
                 f"{c['wrong']} ({c['wrong_pct']}%)",
@@ -171,6 +176,14 @@ def render_reports(reports: list[CrmReport], *, show_wrong: int = 50) -> Any:
                 f"{_percentile(latencies, 0.95):.0f}" if split is None else "",
             )
     parts: list[Any] = [table]
+    if any(o.question.split == "traps" for r in reports for o in r.outcomes):
+        parts.append(
+            Text(
+                "traps (questions with a constraint the semantic model cannot express): exact = declined or said "
+                "what it did not apply; wrong = answered by the semantic layer with nothing unapplied.",
+                style="dim",
+            )
+        )
     legacy = [r for r in reports if any(o.legacy != "declined" for o in r.outcomes)]
     if legacy:
         parts.append(
@@ -223,12 +236,14 @@ def evaluate_ask(
     ``make_pipeline(now).ask`` as the CRM's asking user."""
     import sqlalchemy as sa
 
-    from kgcrm.eval.ask.bank import instantiate, load_bank
+    from kgcrm.eval.ask.bank import instantiate, load_bank, load_traps
     from kgcrm.eval.ask.params import Params
 
     bank = families if families is not None else load_bank()
-    if family_ids is not None:
+    traps = load_traps() if "traps" in splits else []
+    if family_ids is not None:  # family ids, or trap ids
         bank = [f for f in bank if f.id in family_ids]
+        traps = [t for t in traps if t.id in family_ids]
     reports = []
     for target in targets:
         with engine.connect() as conn:
@@ -238,7 +253,7 @@ def evaluate_ask(
             if tenant_id is None:
                 raise LookupError(f"no tenant '{target.tenant_slug}' in the CRM")
             me = Params(conn, str(tenant_id)).me
-            items = list(instantiate(bank, conn, str(tenant_id), target.now, splits=splits))
+            items = list(instantiate(bank, conn, str(tenant_id), target.now, splits=splits, traps=traps))
         report = CrmReport(target.name, target.tenant_slug, target.now, f"{me['full_name']} <{me['email']}>")
         report.skipped = [i for i in items if isinstance(i, tuple)]
         questions = [i for i in items if isinstance(i, Question)]

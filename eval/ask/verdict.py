@@ -9,6 +9,10 @@ SQL truth, else **wrong**; anything else is **declined**. Comparison rules:
 - lists as sets of ids with their ``total`` (when only the first N are shown, they must be among the truth);
 - top-N by the ordering values, ties allowed: the i-th item returned must have the i-th truth value;
 - a family may accept several readings (:class:`Accept`): any one equal is exact.
+
+A **trap** (:class:`Trap`, ``bank/traps.yaml``) carries a constraint the semantic model cannot express: it is
+**exact** when the answer is declined or names what it left out (a non-empty ``unapplied``), **wrong** when it
+answers with ``method == "semantic_layer"`` and an empty ``unapplied`` (the silent drop); never declined.
 """
 
 from __future__ import annotations
@@ -106,7 +110,17 @@ class Accept:
         return [o.plain() for o in self.options]
 
 
-Expected = Value | Groups | Rows | Top | Accept
+@dataclass(frozen=True)
+class Trap:
+    """A question the semantic model cannot fully express; ``missing`` says what (for the reader only)."""
+
+    missing: str
+
+    def plain(self) -> Any:
+        return {"trap": self.missing}
+
+
+Expected = Value | Groups | Rows | Top | Accept | Trap
 
 
 def _canonical(dim: str, raw: Any, aliases: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -152,6 +166,8 @@ def matches(expected: Expected, data: Any) -> bool:
     """Does an answer's ``data`` equal the expected answer?"""
     if isinstance(expected, Accept):
         return any(matches(option, data) for option in expected.options)
+    if isinstance(expected, Trap):
+        raise TypeError("a trap has no answer to match: use trap_verdict")
     if not isinstance(data, Mapping):
         return False
     kind = data.get("kind")
@@ -219,8 +235,17 @@ def matches(expected: Expected, data: Any) -> bool:
     raise TypeError(f"unknown expectation {expected!r}")
 
 
+def trap_verdict(answer: Mapping[str, Any]) -> str:
+    """A trap's verdict: ``exact`` when declined or when ``unapplied`` names something, else ``wrong``."""
+    if answer.get("method") != "semantic_layer" or answer.get("unapplied"):
+        return "exact"
+    return "wrong"
+
+
 def verdict(expected: Expected, answer: Mapping[str, Any]) -> str:
     """``exact``, ``wrong`` or ``declined`` for one answer (a dict as ``/v1/ask`` returns it)."""
+    if isinstance(expected, Trap):
+        return trap_verdict(answer)
     if answer.get("method") != "semantic_layer" or answer.get("unapplied"):
         return "declined"
     return "exact" if matches(expected, answer.get("data")) else "wrong"
@@ -258,6 +283,9 @@ def _legacy_data(expected: Expected, data: Any) -> Any:
 def legacy_verdict(expected: Expected, answer: Mapping[str, Any]) -> str:
     """Today's answers (before issue 17), for the baseline only: a ``template`` answer counts as answered
     (it says nothing about what it left out), read as above; every other method is declined."""
+    if isinstance(expected, Trap):  # a template answer says nothing about what it left out: a silent answer
+        silent = answer.get("method") in ("semantic_layer", "template") and not answer.get("unapplied")
+        return "wrong" if silent else "exact"
     if answer.get("method") == "semantic_layer":
         return verdict(expected, answer)
     if answer.get("method") != "template":
