@@ -243,7 +243,7 @@ _GRAMMAR_WORDS = frozenset(
     organization accounts account contacts contact tasks task notes note people person leads lead jobs job
     referral strategic enterprise quarterly weekly monthly each per every current currently former roles role
     people members member employees staff users user team active stale state sent made received booked email
-    phone hours house meets meant tasked title titles stake start
+    phone hours house meets meant tasked title titles stake start counts numbers respectively
     """.split()  # noqa: SIM905
     + _MONTHS
 )
@@ -275,7 +275,36 @@ _SHORTHANDS = {
     "teir": "tier",
     "hw": "how",
     "r": "are",
+    "rn": "right now",
+    "atm": "at the moment",
+    "amt": "amount",
+    "amts": "amounts",
+    "prob": "probability",
+    "probs": "probabilities",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "pct": "percent",
+    "incl": "including",
+    "acct": "account",
+    "accts": "accounts",
+    "w": "with",
 }
+
+
+def _expand_shorthand_periods(text: str) -> str:
+    """A rep's shorthand for periods, written out for the time grammar: "this q" → "this quarter", "q3 26" →
+    "Q3 2026", "30d" → "30 days", "6 wks" → "6 weeks"."""
+    text = re.sub(r"(?i)\b(this|next|last|previous|prior|current|the following|following)\s+q\b", r"\1 quarter", text)
+    text = re.sub(r"(?i)\bq([1-4])\s*(?:'|\u2019)?(\d{2})\b(?!\d)", r"Q\1 20\2", text)
+    text = re.sub(r"(?i)\b(\d{1,3})\s*d\b", r"\1 days", text)
+    text = re.sub(r"(?i)\b(\d{1,3})\s*(?:wks?|w)\b", r"\1 weeks", text)
+    # "no update 6 weeks": the length of the silence, as "no update in 6 weeks" says it
+    return re.sub(
+        r"(?i)\b((?:no|not|without)\s+(?:updates?|activity|touch(?:es)?|changes?|contact))\s+"
+        r"(?=(?:\d+|[a-z]+)\s+(?:days?|weeks?|months?)\b)",
+        r"\1 in ",
+        text,
+    )
 
 
 def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
@@ -317,9 +346,20 @@ def parse(
     """The structured query of ``question``, with the words it could not use."""
     text = correct_typos(" ".join(question.split())[:2000], values.words() if values is not None else frozenset())
     text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
+    text = _expand_shorthand_periods(text)
     t = _Text(text)
     forced_latest: list[bool] = []
     notes: list[str] = []
+
+    # 0. "whatever their status", "all currencies", "no type filter", "on file": saying there is no filter
+    no_filter: list[tuple[Span, str | None]] = []
+    for m in re.finditer(_NO_FILTER, t.low):
+        said = m.group("field") or m.group("field2") or ""
+        field_name = next((key for pattern, key in _NO_FILTER_FIELDS if re.fullmatch(pattern, said)), None)
+        if m.group("both"):
+            field_name = "active" if "active" in m.group("both") else "status"
+        t.use(m.span())
+        no_filter.append((m.span(), field_name))
 
     # 1. time, amounts, numbers
     times = find_time_expressions(text, now)
@@ -368,6 +408,21 @@ def parse(
         t.use(plate.span())
         mentions.insert(0, ((plate.start(), plate.start()), "task", None))
     candidates = [m for m in mentions if not any(g[0] < m[0][0] < g[1] for g in grouping_spans)]
+    # a compound names its last noun ("strategic account deals" are deals, "contact tasks" are tasks)
+    candidates = [
+        m
+        for i, m in enumerate(candidates)
+        if not (
+            i + 1 < len(candidates)
+            and m[0][1] < candidates[i + 1][0][0]
+            and re.fullmatch(r"[\s-]+", t.low[m[0][1] : candidates[i + 1][0][0]])
+            and m[1] != candidates[i + 1][1]
+            and m[0][1] > m[0][0]
+            and not re.fullmatch(  # "partnership leads", "contact roles": the first word is the head
+                r"leads?|roles?|records?|entries|items?|rows?", t.low[candidates[i + 1][0][0] : candidates[i + 1][0][1]]
+            )
+        )
+    ]
     if len({m[1] for m in candidates}) > 1:
         candidates = [m for m in candidates if m[1] != "user"] or candidates
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
@@ -507,13 +562,20 @@ def parse(
             category = cats[0]
             filters.append(Filter(field="status_category", op="=", value=category))
         elif len(cats) > 1:
-            joined = all(
-                re.fullmatch(
-                    r"[\s,/]*(?:(?:and|or|and/or|&|\+|vs\.?|versus)\s+)?(?:(?:either|both)\s+)?",
-                    t.low[a.end() : b.start()],
-                )
-                for (_, _, a), (_, _, b) in itertools.pairwise(named)
+            # one count per category: "open won lost deal counts", "how many open, how many won and how many lost"
+            each_asked = len(re.findall(r"\bhow (?:many|much)\b", t.low)) > 1
+            one_each = each_asked or bool(
+                re.search(r"\b(?:counts|numbers|respectively|each|breakdown|split)\b", t.low)
             )
+            joiner = r"[\s,/:;]*(?:(?:and|or|and/or|&|\+|vs\.?|versus)\s+)?(?:(?:either|both)\s+)?"
+            if one_each:
+                joiner += r"(?:(?:how (?:many|much)|number of|count of)\s+(?:\w+\s+)?(?:are\s+|were\s+|is\s+)?)?"
+            joined = all(
+                re.fullmatch(joiner, t.low[a.end() : b.start()]) for (_, _, a), (_, _, b) in itertools.pairwise(named)
+            )
+            if joined and one_each:
+                compare_categories = True
+                t.find(r"counts|numbers|respectively|each")
             if joined:
                 category = "closed" if set(cats) == {"won", "lost"} else None
                 filters.append(Filter(field="status_category", op="in", value=cats))
@@ -654,7 +716,7 @@ def parse(
                 applicable = ((a, _value_filter(entity, a)) for a in v.alternatives)
                 v, f = next(((a, af) for a, af in applicable if af is not None), (v, None))
             negation = re.search(
-                r"(?:other than|isn't|is not|aren't|are not|not in|not at|outside(?: of)?|"
+                r"(?:!=|<>|\u2260|other than|isn't|is not|aren't|are not|not in|not at|not equal to|outside(?: of)?|"
                 r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
                 r"|besides|"
                 r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
@@ -765,6 +827,8 @@ def parse(
     for pattern, agg in _AGG_WORDS:
         m = t.find(pattern)
         if m is not None:
+            if agg == "sum" and _how_much_of_a_plural(t.low, m, primary, number_field):
+                agg = "count"  # "how much deals are open": how many (a non-native "much"), not their amount
             measure = (
                 Measure(agg="count")
                 if agg == "count"
@@ -793,15 +857,13 @@ def parse(
     # groupings: "by stage", "per rep", "for each industry"
     # a lookahead, so that "per owner per stage" finds both groupings
     grouping = r"\b(?=(?:by|per|for each|for every|each|every|across|broken down by|split by|grouped by)\s+([a-z -]+))"
-    # "every" groups ("how many deals does every rep have") unless it only says "all" ("of every type"); after a
-    # preposition it groups only when the question also asks for a breakdown ("in every stage, broken down")
-    asks_breakdown = re.search(r"\b(?:breakdown|broken down|break(?:s)?(?: \w+)? down|split)\b", t.low)
+    # "every" groups ("how many deals does every rep have", "tasks in every status") unless the question asks
+    # for one total ("how many leads in total, of every type")
+    asks_total = re.search(r"\b(?:in total|total|altogether|all together|together|overall|combined|in all)\b", t.low)
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
             continue
-        if t.low.startswith("every", m.start()) and not asks_breakdown and re.search(
-            r"\b(?:of|in|with|across|over|among|at|for)\s+$", t.low[: m.start()]
-        ):
+        if t.low.startswith("every", m.start()) and asks_total:
             continue
         rest, skip = m.group(1), 0
         categories = "|".join(pattern for pattern, _ in _CATEGORY_WORDS)
@@ -903,6 +965,11 @@ def parse(
                 order, limit = [Order(by="measure", direction=direction)], n or 1
                 break
             asks_row = re.search(r"\b(?:which|who)\b", t.low) is not None  # "which deal has the highest amount"
+            if asks_row and re.search(  # "which is the smallest amount of a deal": the amount is asked, not the deal
+                r"\bwhich\s*(?:'s|is|was)\s+(?:the\s+)?\w+\s+(?:amount|value|size|deal size|probability|salary)\b",
+                t.low,
+            ):
+                asks_row = False
             if (
                 number_field
                 and measure is None
@@ -984,7 +1051,7 @@ def parse(
                     t.use(negation_match.span())
             while t.find(
                 r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
-                r"|changed|in"
+                r"|changed|in|gone|sat|sitting|left"
             ):
                 pass
         if (
@@ -1126,6 +1193,15 @@ def parse(
         if left is not None and right is not None and left.field == right.field:
             t.use(m.span())
 
+    # 10b. "whatever their status", "no type filter" said no filter: reported after all if there is one
+    filtered = {f.field for f in filters} | {"status" for f in filters if f.field == "status_category"}
+    for span, field_name in no_filter:
+        if field_name in filtered:
+            t.used[span[0] : span[1]] = [False] * (span[1] - span[0])
+
+    while t.find(_UP_TO_NOW):
+        pass
+
     # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
     leftovers = [(span, w) for span, w in leftovers if not re.fullmatch(r"[?!.,;:'\u2019\"-]+", w)]
@@ -1266,8 +1342,14 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
         (r"started|began|begun|start|kicked off|kick off|kicks off|commenced", "started_on"),
         (r"ended|end", "ended_on"),
     ]
+    field_changed = re.search(  # "whose amount changed": a field's history, which the graph does not keep
+        r"\b(?:amount|value|stage|status|owner|probability|price|title|tier|close date|salary)s?\s+"
+        r"(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+|has\s+|have\s+)?"
+        r"(?:changed|updated|modified|edited|increased|decreased|went up|went down|moved)\b",
+        low,
+    )
     for pattern, key in choices:
-        if entity.dimension(key) is None:
+        if entity.dimension(key) is None or (key == "updated_at" and field_changed):
             continue
         word_match = re.search(rf"\b(?:{pattern})\b", low)
         if word_match:
@@ -1339,6 +1421,47 @@ def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
                 dims.append((typ, key))
                 break
     return dims
+
+
+def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field: str | None) -> bool:
+    """"how much" that counts: it is followed, within a few words, by the entity named in the plural ("how much
+    open opportunities", "how much job leads") and no word asks for money ("worth", "value", "revenue", "dollars")."""
+    if not m.group(0).startswith("how much") or primary is None or primary[0][0] < m.end():
+        return False
+    between = low[m.end() : primary[0][0]].split()
+    noun = low[primary[0][0] : primary[0][1]]
+    if len(between) > 4 or not noun.endswith("s") or re.fullmatch(r"\w+ss", noun):
+        return False
+    verbs = ("is", "was", "are", "were", "'s", "in", "of", "do", "did", "does", "have", "has", "we")
+    if any(w in verbs for w in between):
+        return False  # "how much is in the open deals": an amount
+    asks_money = re.search(
+        r"\b(?:worth|value|valued|revenue|pipeline|bookings|dollars?|euros?|pounds?|money|salar(?:y|ies)"
+        r"|pay)\b|[$€£]",
+        low,
+    )
+    return asks_money is None or (number_field is None)
+
+
+_NO_FILTER_FIELDS = (
+    (r"status(?:es)?|stages?", "status"),
+    (r"types?|kinds?", "kind"),
+    (r"currenc(?:y|ies)", "currency"),
+    (r"active", "active"),
+)
+# Phrases that say a field is NOT filtered on (used only when the query indeed has no filter on it) or that add
+# nothing ("on file", "in the system", "so far"): they are read, not reported.
+_NO_FILTER = (
+    r"\b(?:(?:no|without(?: an?)?|with no)(?: (?P<field>status(?:es)?|stages?|types?|kinds?|currenc(?:y|ies)|active))?"
+    r" filters?"
+    r"|(?:whatever|regardless of|irrespective of|any|of any|in any)"
+    r" (?:(?:their|the|its|of) )?(?P<field2>status(?:es)?|stages?|types?|kinds?|currenc(?:y|ies))|all currencies"
+    r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including(?: the)? inactive(?: ones)?)"
+    r"|(?:on file|on the books|in (?:the |our )?(?:system|crm|database|db)|in the records)"
+    r"|since we started|since (?:the )?beginning of time|all time|of all time|ever)\b"
+)
+# Said after a window or on its own: "until now", "so far" (read last, when no time pass took them)
+_UP_TO_NOW = r"(?:until|up to|up till|till) (?:now|today)|so far"
 
 
 _LEAD_TYPE_WORDS = (

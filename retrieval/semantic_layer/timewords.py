@@ -772,25 +772,28 @@ def _for_n(m: re.Match[str], cal: _Calendar, text: str) -> _Found | None:
 
 _AS_OF = re.compile(r"\bas\s+(?:(?:of|at)\s+)?$", re.I)
 _SINCE = re.compile(
-    r"(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|later\s+than|newer\s+than)"
+    r"(?:(?:\b(?:since|after|from|starting(?:\s+from)?|beginning|later\s+than|newer\s+than)|>=?|\u2265|=>)"
     r"(?:\s+(?:the\s+)?(?:start|beginning)(?:\s+of)?)?\s+(?:the\s+)?)$",
     re.I,
 )
-_AFTER = re.compile(r"\b(?:after|later\s+than|newer\s+than)\s+(?:the\s+)?$", re.I)
+_AFTER = re.compile(r"(?:\b(?:after|later\s+than|newer\s+than)|>(?!=))\s*(?:the\s+)?$", re.I)
 _BEFORE = re.compile(
-    r"(?:\b(?:before|prior\s+to|earlier\s+than|older\s+than|until|till|til|up\s+to|through|thru|"
+    r"(?:(?:<=?|\u2264|=<)\s*(?:the\s+)?|\b(?:before|prior\s+to|earlier\s+than|older\s+than|until|till|til|up\s+to|through|thru|"
     r"by|no\s+later\s+than|ending|not\s+after)(?:\s+(?:the\s+)?(?:end|start|beginning)(?:\s+of)?)?\s+(?:the\s+)?|(?:\b|^)"
     r"(?:by\s+)?(?:the\s+)?end(?:\s+of)?\s+(?:the\s+)?)$",
     re.I,
 )
 _INCLUSIVE_BEFORE = re.compile(
-    r"\b(?:until|till|til|up\s+to|through|thru|by|no\s+later\s+than|end\s+of|not\s+after)"
+    r"(?:<=|\u2264|=<|\b(?:until|till|til|up\s+to|through|thru|by|no\s+later\s+than|end\s+of|not\s+after))"
     r"(?:\s+of)?\s+(?:the\s+)?$",
     re.I,
 )
 _RANGE_HEAD = re.compile(r"\b(?:from|between)\s+(?:the\s+)?$", re.I)
 _RANGE_JOIN = re.compile(r"\s*(?:to|until|till|through|thru|and|-|\u2013|\u2014)\s*(?:the\s+)?", re.I)
-_ON_WARDS = re.compile(r"\s+(?:on(?:wards?)?|and\s+later|or\s+later)\b", re.I)
+_ON_WARDS = re.compile(
+    r"\s+(?:on(?:wards?)?|and\s+later|or\s+later|(?:until|till|to|up\s+to|through)\s+(?:now|today|date|the\s+present))\b",
+    re.I,
+)
 
 
 def _bounds(found: list[_Found], text: str, cal: _Calendar) -> list[_Found]:
