@@ -63,6 +63,8 @@ FILLERS = frozenset(
     any anything anyone somebody someone
     whose
     log sent received made scheduled logged booked offers
+    carrying carries carry having brought bring brings going tracking tracked offering flagged belonging belong
+    everyone everybody everything counted single only
     among amongst either am we've that's it's there're records record database db moment these days pull display bring
 """.split()  # noqa: SIM905
 )
@@ -75,7 +77,8 @@ FILLERS = frozenset(
 _ORDINARY = frozenset(["even", "ever", "event", "never", "over", "under", "about", "around"])
 # Used only once a grouping was applied ("breakdown of deals by stage"):
 _GROUPING_WORDS = (
-    r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|split(?: up)?|grouped|group(?:ed)?|distribution"
+    r"breakdown|break(?:s)?(?: it| them| that)? down|broken down|splits?(?: up)?|grouped|group(?:ed)?|distribution"
+    r"|spread|distributed|counted"
     r"|into|across|every|each|per|by"
 )
 
@@ -243,7 +246,7 @@ _GRAMMAR_WORDS = frozenset(
     organization accounts account contacts contact tasks task notes note people person leads lead jobs job
     referral strategic enterprise quarterly weekly monthly each per every current currently former roles role
     people members member employees staff users user team active stale state sent made received booked email
-    phone hours house meets meant tasked title titles stake start counts numbers respectively
+    phone hours house meets meant tasked title titles titled stake start counts numbers respectively
     """.split()  # noqa: SIM905
     + _MONTHS
 )
@@ -457,16 +460,43 @@ def parse(
             filters.append(Filter(field="kind", op="in", value=sorted(kinds)))
         elif re.search(r"\b(?:into|down|per|by|breakdown|split|each)\b", t.low):
             lead_kind_grouping = True
+    # 2b. written as a filter: "account is not set", "ended on is null", "active = true"
+    for m in re.finditer(_EXPLICIT_TEST, t.low):
+        head = re.search(r"((?:\w+\s+){0,2}\w+)\s*$", t.low[: m.start()])
+        if head is None or not t.free(m.span()):
+            continue
+        for start in [head.start(1) + w.start() for w in re.finditer(r"\w+", head.group(1))]:
+            found = _dimension_word(entity, t.low[start : m.start()].rstrip())
+            if found is None or start + found[1] != len(t.low[: m.start()].rstrip()) or not t.free((start, m.end())):
+                continue
+            dim = entity.dimension(found[0])
+            test = m.group(0)
+            truthy = re.search(r"true|yes", test) is not None
+            if dim is not None and dim.type == "bool" and re.search(r"true|yes|false|no\b", test):
+                filters.append(Filter(field=dim.key, op="=", value=truthy))
+            elif dim is not None and dim.type != "bool" and not re.search(r"true|yes|false", test):
+                unset = re.search(r"not set|null|empty|blank|missing|unset", test) and not re.search(
+                    r"not (?:null|empty|blank)", test
+                )
+                filters.append(Filter(field=dim.key, op="is_not_set" if unset else "is_set"))
+            else:
+                continue
+            t.use((start, m.end()))
+            break
+
     # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
     for span, key, _kind in mentions:
         if span == (primary[0] if primary else None):
             continue
         if _kind is not None and entity.key == "interaction" and t.free(span):
             source_cue = re.search(
-                r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:the\s+)?$", t.low[: span[0]]
+                r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:=|:|is|was)?\s*(?:the\s+)?$",
+                t.low[: span[0]],
             )
             filters.append(Filter(field="source" if source_cue else "kind", op="=", value=_kind))
             t.use(span)
+            if source_cue:
+                _use_free_words(t, source_cue.span())
             continue
         word = t.low[span[0] : span[1]]
         if (
@@ -650,32 +680,36 @@ def parse(
             filters.append(Filter(field="is_active", op="=", value=True))
     contains = (
         re.search(
-            r"\b(?:with|having|has|have)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+in\s+(?:their|the|its|his|her)\s+(title)s?\b",
+            r"\b(?:with|having|has|have)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(?:(?:somewhere|anywhere)\s+)?in\s+"
+            r"(?:(?:their|the|its|his|her)\s+)?(?:job\s+)?(title)s?\b",
             t.low,
         )
         or re.search(
             r"\b(title|name|subject)s?\s+(?:that\s+)?(?:contain(?:s|ing)?|includ(?:es|ing)|with|like|has|having)\s+"
-            r"[\"'\u201c]?([\w.&-]+)[\"'\u201d]?",
+            r"[\"'\u201c%*]*([\w.&-]+?)[\"'\u201d%*]*(?=\s|$|[,.?!;:])",
             t.low,
         )
+        or re.search(r"\b(titled)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?", t.low)
         or re.search(r"\b(?:with\s+)?[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(title)s?\b", t.low)
     )
     if contains is not None:
         groups = contains.groups()
         word_field, needle_span = (
             (groups[0], contains.span(2))
-            if groups[0] in ("title", "name", "subject")
+            if groups[0] in ("title", "name", "subject", "titled")
             else (
                 groups[1],
                 contains.span(1),
             )
         )
-        key = "title" if entity.dimension("title") is not None and word_field == "title" else "name"
+        key = "title" if entity.dimension("title") is not None and word_field in ("title", "titled") else "name"
         if entity.dimension(key) is not None and t.free(contains.span()):
             needle = text[needle_span[0] : needle_span[1]]
+            needle = re.sub(r"(?i)[-\s]*(?:something|anything|whatever|ish|\.\.\.)$", "", needle)  # "VP-something"
             filters.append(Filter(field=key, op="contains", value=needle))
             t.use(contains.span())
             t.find(r"whose|hold|holding|containing")
+            t.find(r"job(?=\s+titles?\b)")
 
     for free_start, free_end in exact_status:  # free again, for the value linker
         t.used[free_start:free_end] = [False] * (free_end - free_start)
@@ -690,10 +724,15 @@ def parse(
             if v.score < 1 and all(w in FILLERS or w in _GRAMMAR_WORDS or w in _ORDINARY for w in surface_words):
                 continue  # an everyday word is not a typo of a value ("even" is not the source "event")
             before = t.low[: v.span[0]]
-            if v.dimension == "kind" and re.search(
-                r"(?:from|via|source|sourced|came from|imported from|through|logged from)\s*(?:the\s+)?$", before
-            ):
+            source_cue = re.search(
+                r"(?:from|via|source|sourced|came in through|came from|imported from|through|logged from)"
+                r"\s*(?:=|:|is|was)?\s*(?:the\s+)?$",
+                before,
+            )
+            if v.dimension == "kind" and source_cue:
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)
+                if v.dimension == "source":
+                    _use_free_words(t, source_cue.span())
             surface = text[v.span[0] : v.span[1]]
             if (
                 v.dimension == "status"
@@ -860,6 +899,25 @@ def parse(
     # "every" groups ("how many deals does every rep have", "tasks in every status") unless the question asks
     # for one total ("how many leads in total, of every type")
     asks_total = re.search(r"\b(?:in total|total|altogether|all together|together|overall|combined|in all)\b", t.low)
+    # "broken down by who they're assigned to", "by whoever owns them"
+    by_who = re.search(
+        r"\bby (?:who|whom|whoever)(?: (?:they're|they are|it's|it is|each is|they were|is|was))?"
+        r" (?:assigned(?: to)?|owned(?: by)?|owns? (?:it|them)|working on (?:it|them))",
+        t.low,
+    )
+    owner_key = next((k for k in ("assignee", "owner") if entity.dimension(k) is not None), None)
+    if by_who is not None and owner_key is not None and t.free(by_who.span()):
+        group_by.append(owner_key)
+        t.use(by_who.span())
+    # "a status breakdown", "a stage-by-stage breakdown", "tier split"
+    for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?)(?:[\s-]+by[\s-]+\1)?[\s-]+(?:breakdown|split|distribution)\b", t.low):
+        for start in (m.start(1), m.start(1) + (m.group(1).find(" ") + 1 if " " in m.group(1) else 0)):
+            named = t.low[start : m.end(1)]
+            found = _dimension_word(entity, named)
+            if found is not None and found[1] == len(named) and t.free((start, m.end())):
+                group_by.append(found[0])
+                t.use((start, m.end()))
+                break
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
             continue
@@ -1089,7 +1147,7 @@ def parse(
             continue
         words = {dim.key.replace("_", " "), *dim.synonyms, *((dim.label,) if dim.label else ())}
         for word in sorted(words, key=len, reverse=True):
-            while t.find(re.escape(word) + r"s?(?: dates?)?"):
+            while t.find(re.escape(word) + r"s?(?: dates?| names?| fields?| columns?| values?)?"):
                 pass
     if used_fields & {"expected_close_on", "closed_at", "created_at", "due_at", "occurred_at", "started_on"}:
         while t.find(r"dates?|day"):
@@ -1272,6 +1330,14 @@ def _phrases(leftovers: list[tuple[Span, str]], text: str) -> list[str]:
     return [p.strip(" ?.!,") for p in phrases if p.strip(" ?.!,")]
 
 
+def _use_free_words(t: _Text, span: Span) -> None:
+    """Mark the words of ``span`` no pass used yet as used (a cue some of whose words another pass read)."""
+    for w in re.finditer(r"\S+", t.low[span[0] : span[1]]):
+        word_span = (span[0] + w.start(), span[0] + w.end())
+        if t.free(word_span):
+            t.use(word_span)
+
+
 def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
     """The dimension named at the start of ``words`` ("stage", "rep", "industry"), and the length used."""
     best: tuple[str, int] | None = None
@@ -1443,6 +1509,11 @@ def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field
     return asks_money is None or (number_field is None)
 
 
+# A field's test written out: "is not set", "is null", "= true"; the field is the words before it.
+_EXPLICIT_TEST = (
+    r"(?<![\w])(?:is\s+not\s+set|is\s+(?:null|empty|blank|missing|unset)|(?:=|==)\s*null|is\s+set"
+    r"|is\s+not\s+(?:null|empty|blank)|(?:=|==|is)\s*(?:true|yes|false))(?![\w])"
+)
 _NO_FILTER_FIELDS = (
     (r"status(?:es)?|stages?", "status"),
     (r"types?|kinds?", "kind"),
