@@ -1,10 +1,12 @@
-"""The bank as data: families (``bank/families.yaml``), the frozen held-out phrasings (``bank/heldout*.yaml``)
-and a second development split (``bank/dev2.yaml``: fresh phrasings for tuning, written after the parser was
-tuned on the dev phrasings and without reading the held-out ones).
+"""The bank as data: families (``bank/families.yaml``), the frozen held-out phrasings (``bank/heldout*.yaml``),
+two more development splits (``bank/dev2.yaml``, ``bank/dev3.yaml``: fresh phrasings for tuning, written after
+the parser was tuned on the dev phrasings and without reading the held-out ones) and the traps
+(``bank/traps.yaml``: questions with one constraint the semantic model cannot express).
 
-:func:`load_bank` reads both; :func:`instantiate` turns every phrasing into a :class:`Question` for one
-CRM tenant (values from :class:`~kgcrm.eval.ask.params.Params`) with its expected answer from
-:mod:`kgcrm.eval.ask.truth`, computed once per family.
+:func:`load_bank` reads the families and their phrasings, :func:`load_traps` the traps; :func:`instantiate` turns
+every phrasing into a :class:`Question` for one CRM tenant (values from :class:`~kgcrm.eval.ask.params.Params`)
+with its expected answer from :mod:`kgcrm.eval.ask.truth`, computed once per family (a trap expects a
+:class:`~kgcrm.eval.ask.verdict.Trap`: to be declined, or answered with what was left out).
 """
 
 from __future__ import annotations

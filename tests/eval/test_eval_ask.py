@@ -527,6 +527,14 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     dev2 = CliRunner().invoke(eval_app, [*args, "--split", "dev2"], obj=settings)
     assert dev2.exit_code == 0, dev2.output
     assert [set(r["splits"]) for r in json.loads(dev2.output)["reports"]] == [{"dev2"}, {"dev2"}]
+    dev3 = CliRunner().invoke(eval_app, [*args, "--split", "dev3", "--crm", "seed"], obj=settings)
+    assert dev3.exit_code == 0, dev3.output
+    assert json.loads(dev3.output)["reports"][0]["splits"]["dev3"]["asked"] == 4
+    trap = ["--family", "open_above_champion_left", "--split", "traps", "--crm", "seed"]
+    traps = CliRunner().invoke(eval_app, [*args, *trap], obj=settings)
+    assert traps.exit_code == 0, traps.output
+    (report,) = json.loads(traps.output)["reports"]
+    assert report["splits"]["traps"]["asked"] == 1 and report["all"]["asked"] == 0
     bad = CliRunner().invoke(eval_app, ["ask", "--split", "dev9"], obj=settings)
     assert bad.exit_code != 0 and "--split" in bad.output
 
