@@ -410,7 +410,16 @@ def _longest_parsable(text: str, m: re.Match[str]) -> tuple[int, int, int | None
     run_start = m.start("run")
     tokens = list(re.finditer(r"[A-Za-z]+", text[run_start : m.end("run")]))
     lead = (m.group("lead") or "").lower().split()
-    for count in range(len(tokens), 0, -1):
+    words_low = [t.group(0).lower() for t in tokens]
+    scales = {"thousand": 3, "million": 6, "billion": 9}
+    longest = len(tokens)
+    for i, word in enumerate(words_low):  # "ten thousand and fifty thousand": two numbers, not 10,050 thousand
+        left = [scales[w] for w in words_low[:i] if w in scales]
+        right = [scales[w] for w in words_low[i + 1 :] if w in scales]
+        if word == "and" and left and right and max(right) >= left[-1]:
+            longest = i
+            break
+    for count in range(longest, 0, -1):
         last = tokens[count - 1]
         if last.group(0).lower() == "and":
             continue

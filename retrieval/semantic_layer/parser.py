@@ -98,7 +98,7 @@ _GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
 _LT = r"(?:under|below|less than|smaller than|lower than|south of|<)"
 _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
-    (r"how many|number of|count(?: of)?|# of|howmany", "count"),
+    (r"how many|number of|count(?: of)?|# of|howmany|#(?=\s*[a-z])", "count"),
     (r"average|avg|mean|typical", "avg"),
     (r"total|sum(?:med)?(?: up)?(?: of)?|how much|combined|worth|value of|total value(?: of)?|aggregated?", "sum"),
 )
@@ -294,12 +294,44 @@ _SHORTHANDS = {
 }
 
 
+_MONTH_WORDS = (
+    "january|february|march|april|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+
+
 def _expand_shorthand_periods(text: str) -> str:
     """A rep's shorthand for periods, written out for the time grammar: "this q" → "this quarter", "q3 26" →
     "Q3 2026", "30d" → "30 days", "6 wks" → "6 weeks"."""
     text = re.sub(r"(?i)\b(this|next|last|previous|prior|current|the following|following)\s+q\b", r"\1 quarter", text)
     text = re.sub(r"(?i)\bq([1-4])\s*(?:'|\u2019)?(\d{2})\b(?!\d)", r"Q\1 20\2", text)
     text = re.sub(r"(?i)\b(\d{1,3})\s*d\b", r"\1 days", text)
+    # "the quarter before this one": last quarter; "of year 2026": of 2026; "March month": March
+    text = re.sub(
+        r"(?i)\b(?:the\s+)?(week|month|quarter|year)\s+before\s+(?:this|the\s+current)(?:\s+(?:one|\1))?\b",
+        r"last \1",
+        text,
+    )
+    text = re.sub(r"(?i)\b(?:the\s+)?year\s+(\d{4})\b", r"\1", text)
+    text = re.sub(rf"(?i)\b({_MONTH_WORDS})\s+month\b", r"\1", text)
+    text = re.sub(
+        r"(?i)\bbefore\s+the\s+(week|month|quarter|year)\s+is\s+(?:out|over|done|through|up)\b",
+        r"by the end of this \1",
+        text,
+    )
+    text = re.sub(  # "in previous years, before 2026": said twice
+        r"(?i)\b(?:in\s+)?(?:previous|prior|earlier|past)\s+years\b",
+        "" if re.search(r"(?i)\bbefore\b", text) else "before this year",
+        text,
+    )
+    # a month named last with no preposition ("won deals march"): that month
+    text = re.sub(
+        r"(?i)(?<!\bin )(?<!\bof )(?<!\bsince )(?<!\bbefore )(?<!\bafter )(?<!\buntil )(?<!\bby )(?<!\bfrom )"
+        r"(?<!\bto )(?<!\bduring )(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )(?<!\bthe )"
+        rf"\b({_MONTH_WORDS})(\s*[?.!]*\s*)$",
+        r"in \1\2",
+        text,
+    )
     text = re.sub(r"(?i)\b(\d{1,3})\s*(?:wks?|w)\b", r"\1 weeks", text)
     # "no update 6 weeks": the length of the silence, as "no update in 6 weeks" says it
     return re.sub(
@@ -801,20 +833,31 @@ def parse(
     if number_field is not None and entity.dimension(number_field).type != "money":  # type: ignore[union-attr]
         amounts = [n for n in find_numbers(text, exclude_spans=time_spans) if t.free(n.span)]
     used_amounts: list[Any] = []
+    range_start = r"(?:between|from|betwen|btw|sized|size|in the|within the|in|within|range of)\s*$"
     pair = next(
         (
             (x, y)
             for x, y in itertools.pairwise(amounts)
-            if re.fullmatch(r"\s*(?:[a-z]{3}\s+)?(?:and|to|-|\u2013)\s*", t.low[x.span[1] : y.span[0]])
-            and re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: x.span[0]])
+            if re.fullmatch(r"\s*(?:[a-z]{3}\s+)?(?:and|to|-|\u2013|\u2014)\s*", t.low[x.span[1] : y.span[0]])
+            and (
+                re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: x.span[0]])
+                or (  # "$10k to $50k", "10 thousand to 50 thousand dollars": plainly a range of money
+                    not re.search(r"\band\s*$", t.low[x.span[1] : y.span[0]])
+                    and (x.currency or x.magnitude)
+                    and (y.currency or y.magnitude)
+                    and x.value < y.value
+                )
+            )
         ),
         None,
     )
     if pair is not None and number_field:
         lo, hi = pair
-        start_kw = re.search(r"(?:between|from|betwen|btw)\s*$", t.low[: lo.span[0]])
-        assert start_kw is not None
-        t.use((start_kw.start(), hi.span[1]))
+        start_kw = re.search(range_start, t.low[: lo.span[0]])
+        t.use((start_kw.start() if start_kw else lo.span[0], hi.span[1]))
+        if (rng := re.match(r"\s*(?:range|bracket|band)\b", t.low[hi.span[1] :])) is not None:
+            t.use((hi.span[1], hi.span[1] + rng.end()))
+            t.find(r"fall(?:s|ing)?")
         tail = re.match(r"\s+([a-z]{3})\b", t.low[hi.span[1] :])
         if tail and tail.group(1).upper() in ("USD", "EUR", "GBP", "CHF", "DKK", "SEK", "NOK", "JPY", "CAD", "AUD"):
             t.use((hi.span[1], hi.span[1] + tail.end()))
@@ -838,11 +881,17 @@ def parse(
         field_name = number_field
         if op is None:
             after = t.low[amount.span[1] :]
-            m = re.match(r"\s*(?:[a-z]+\s+)?(?:or more|and up|\+|or above|plus|or higher|or greater|or over)", after)
+            m = re.match(
+                r"\s*(?:[a-z]+\s+)?(?:or more|and up|\+|or above|and above|plus|or higher|or greater|or over|or bigger"
+                r"|or better|or larger)",
+                after,
+            )
             if m:
                 op = ">="
                 t.use((amount.span[1], amount.span[1] + m.end()))
-            m2 = re.match(r"\s*(?:or less|or under|or below|or lower|or fewer)", after)
+            m2 = re.match(
+                r"\s*(?:[a-z]+\s+)?(?:or less|or under|or below|and below|or lower|or fewer|or smaller)", after
+            )
             if m2:
                 op = "<="
                 t.use((amount.span[1], amount.span[1] + m2.end()))
@@ -861,7 +910,8 @@ def parse(
     order: list[Order] = []
     limit: int | None = None
     most = t.find(
-        r"the (?:largest|biggest|highest|greatest) (?:number|count) of|the most|most|the fewest|fewest|the least|least"
+        r"the (?:largest|biggest|highest|greatest) (?:number|count) of|the most|(?<!at )most|the fewest|fewest"
+        r"|the least|(?<!at )least"
     )
     for pattern, agg in _AGG_WORDS:
         m = t.find(pattern)
@@ -891,7 +941,9 @@ def parse(
     )
     if measure is None and field_word is not None and number_field == money_field and not compared and asks_value:
         measure = Measure(agg="sum", field=money_field)  # "what is the value of all open deals"
-    if measure is None and re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low) and money_field:
+    lists_rows = re.search(r"\b(?:everything|list|which|each deal|every deal|all (?:the |our )?(?:deals|opps))\b", t.low)
+    asks_pipeline = re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low)
+    if measure is None and asks_pipeline and money_field and not lists_rows:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
     # a lookahead, so that "per owner per stage" finds both groupings
@@ -1073,7 +1125,11 @@ def parse(
 
     # 8. time windows, on the date the question's verb names
     time_filters: list[TimeFilter] = []
+    windows_seen: set[tuple[Any, Any, str]] = set()
     for tm in times:
+        if (tm.start, tm.end, tm.direction) in windows_seen:
+            continue  # "in Q3 2026 (jul to sep)": the same window said twice
+        windows_seen.add((tm.start, tm.end, tm.direction))
         date_field = _date_field(entity, t, tm, category)
         if date_field is None:
             notes.append(tm.label)
@@ -1399,7 +1455,11 @@ def _date_field(entity: Entity, t: _Text, tm: Any, category: str | None = None) 
         t.use(past_close.span())
         return "closed_at"  # "how many deals did we close last month": closed then, not expected to close then
     choices: list[tuple[str, str]] = [
-        (r"clos(?:e|es|ing)|expected to close|due to close|expected close", "expected_close_on"),
+        (
+            r"(?:expect(?:ed|ing)?|forecast(?:ed)?|projected|slated|set|going|likely) to (?:close|land|sign)"
+            r"|clos(?:e|es|ing)|due to close|expected close|expected closes?|land(?:s|ing)?",
+            "expected_close_on",
+        ),
         (r"closed|won|win|wins|lost|lose|signed|landed|booked", "closed_at"),
         (r"created|added|new|opened|came in|come in|comes in|coming in|entered", "created_at"),
         (r"due", "due_at"),
