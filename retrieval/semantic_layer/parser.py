@@ -941,7 +941,9 @@ def parse(
     )
     if measure is None and field_word is not None and number_field == money_field and not compared and asks_value:
         measure = Measure(agg="sum", field=money_field)  # "what is the value of all open deals"
-    lists_rows = re.search(r"\b(?:everything|list|which|each deal|every deal|all (?:the |our )?(?:deals|opps))\b", t.low)
+    lists_rows = re.search(
+        r"\b(?:everything|list|which|each deal|every deal|all (?:the |our )?(?:deals|opps))\b", t.low
+    )
     asks_pipeline = re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low)
     if measure is None and asks_pipeline and money_field and not lists_rows:
         measure = Measure(agg="sum", field=money_field)
