@@ -119,6 +119,8 @@ def interpret(query: StructuredQuery) -> str:
         o = query.order[0]
         what = "the measure" if o.by == "measure" else entity.dimension(o.by).words  # type: ignore[union-attr]
         text += f", ordered by {what} {'descending' if o.direction == 'desc' else 'ascending'}"
+        if o.by == "measure" and o.direction == "asc" and query.group_by:
+            text += " (among the groups that have at least one)"  # a group with none has no row to rank
     if query.limit:
         text += f", first {query.limit}"
     return text

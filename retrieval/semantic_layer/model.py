@@ -127,7 +127,13 @@ def _status_dims() -> tuple[Dimension, ...]:
 
 def _audit_dims() -> tuple[Dimension, ...]:
     return (
-        Dimension("created_at", "datetime", "created_at", label="creation date", synonyms=("created", "added", "new")),
+        Dimension(
+            "created_at",
+            "datetime",
+            "created_at",
+            label="creation date",
+            synonyms=("created", "added", "new", "entered", "made"),
+        ),
         Dimension(
             "updated_at", "datetime", "updated_at", label="last update", synonyms=("updated", "touched", "modified")
         ),
@@ -299,7 +305,13 @@ ENTITIES: tuple[Entity, ...] = (
         (
             Dimension("name", "text", "name", synonyms=("name",)),
             Dimension("location", "text", "location", synonyms=("location", "city", "place", "based")),
-            Dimension("employer", "ref", "id", via="employer", synonyms=("employer", "works at", "company")),
+            Dimension(
+                "employer",
+                "ref",
+                "id",
+                via="employer",
+                synonyms=("employer", "works at", "company", "current employer", "current company"),
+            ),
             Dimension("industry", "text", "industry", via="employer", synonyms=("industry", "sector")),
             Dimension("source", "text", "source", synonyms=("source",)),
             *_audit_dims(),
@@ -439,6 +451,8 @@ ENTITIES: tuple[Entity, ...] = (
             "interaction",
             "interactions",
             "touchpoint",
+            "touch",
+            "touches",
             "touchpoints",
             "touch point",
             "touch points",

@@ -64,7 +64,7 @@ FILLERS = frozenset(
     whose
     log sent received made scheduled logged booked offers
     carrying carries carry having brought bring brings going tracking tracked offering flagged belonging belong
-    everyone everybody everything counted single only
+    everyone everybody everything counted single only we're i'm they're
     among amongst either am we've that's it's there're records record database db moment these days pull display bring
 """.split()  # noqa: SIM905
 )
@@ -83,7 +83,11 @@ _GROUPING_WORDS = (
 )
 
 _CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
-    (r"closed[\s-]won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed|booked", "won"),
+    (
+        r"closed[\s-]won|closed and won|won|wins|winning|win(?! probability| rate| chance| likelihood)|signed|landed"
+        r"|booked",
+        "won",
+    ),
     (r"closed[\s-]lost|lost|losses|lose|losing", "lost"),
     (r"open|in progress|ongoing|pending|outstanding|in flight|in the pipeline|pipeline|live", "open"),
     (r"inactive|dormant|churned|paused", "inactive"),
@@ -291,6 +295,7 @@ _SHORTHANDS = {
     "acct": "account",
     "accts": "accounts",
     "w": "with",
+    "pipe": "pipeline",
 }
 
 
@@ -323,6 +328,29 @@ def _expand_shorthand_periods(text: str) -> str:
         r"(?i)\b(?:in\s+)?(?:previous|prior|earlier|past)\s+years\b",
         "" if re.search(r"(?i)\bbefore\b", text) else "before this year",
         text,
+    )
+    # "past due", "due date < now", "close date already gone": what the grammar calls overdue / before today
+    text = re.sub(
+        r"(?i)\b(?:past\s+(?:their\s+|the\s+|its\s+)?due(?:\s+dates?)?"
+        r"|due(?:\s+dates?)?\s*(?:<|is\s+before|before|earlier\s+than)\s*(?:now|today|the\s+present))\b",
+        "overdue",
+        text,
+    )
+    text = re.sub(
+        r"(?i)\b(expected\s+close\s+dates?|close\s+dates?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:already\s+)?"
+        r"(?:gone(?:\s+by)?|passed|past|lapsed|elapsed|in\s+the\s+past|behind\s+us)\b",
+        r"\1 before today",
+        text,
+    )
+    text = re.sub(r"(?i)\b(?:under|in|on)\s+my\s+name\b", "owned by me", text)
+    text = re.sub(
+        r"(?i)\b(?:aren't|are\s+not|isn't|is\s+not|not)\s+(?:attached|tied|linked|connected|associated|assigned)"
+        r"\s+(?:to|with)\s+(?:an?\s+|any\s+)?",
+        "without an ",
+        text,
+    )
+    text = re.sub(
+        r"(?i)\b(?:wrapped\s+up|wrapped|knocked\s+out|ticked\s+off|checked\s+off|crossed\s+off)\b", "completed", text
     )
     # a month named last with no preposition ("won deals march"): that month
     text = re.sub(
@@ -381,6 +409,11 @@ def parse(
     """The structured query of ``question``, with the words it could not use."""
     text = correct_typos(" ".join(question.split())[:2000], values.words() if values is not None else frozenset())
     text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
+    text = re.sub(  # "avg(salary_max)": the same words said plainly
+        r"(?i)\b(avg|average|sum|total|min|max|count)\s*\(\s*([a-z_]+|\*)?\s*\)",
+        lambda m: f"{m.group(1)} {(m.group(2) or '').replace('_', ' ').replace('*', '')}".rstrip(),
+        text,
+    )
     text = _expand_shorthand_periods(text)
     t = _Text(text)
     forced_latest: list[bool] = []
@@ -423,7 +456,10 @@ def parse(
             "user",
         ),
         (
-            r"when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear|interact|engage|connect|touch base)"
+            r"(?:how many )?times (?:have |did )?(?:we|i|anyone) "
+            r"(?:interact|meet|met|talk|speak|spoke|engage|connect)\w*"
+            r"(?: (?:to|with))?"
+            r"|when did (?:we|i|anyone) last (?:talk|speak|meet|email|call|hear|interact|engage|connect|touch base)"
             r"\w*(?: (?:to|with|from))?"
             r"|last (?:talked|spoke|met)|(?:talked|spoke|met) (?:to|with)",
             "interaction",
@@ -453,6 +489,7 @@ def parse(
             and re.fullmatch(r"[\s-]+", t.low[m[0][1] : candidates[i + 1][0][0]])
             and m[1] != candidates[i + 1][1]
             and m[0][1] > m[0][0]
+            and not t.low[m[0][0] : m[0][1]].endswith("s")  # "notes people logged": two nouns, not a compound
             and not re.fullmatch(  # "partnership leads", "contact roles": the first word is the head
                 r"leads?|roles?|records?|entries|items?|rows?", t.low[candidates[i + 1][0][0] : candidates[i + 1][0][1]]
             )
@@ -463,7 +500,10 @@ def parse(
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
     follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
     if primary is None and not follow_up:
-        if re.search(r"\b(?:pipeline|revenue|bookings|won|win|lost|lose|close won|closed won|deal size|sold)\b", t.low):
+        if re.search(
+            r"\b(?:pipeline|revenue|bookings|won|win|wins|lost|lose|losses|close won|closed won|deal size|sold)\b",
+            t.low,
+        ):
             primary = ((0, 0), "deal", None)
         elif re.search(r"\bsalar(?:y|ies)\b", t.low):
             primary = ((0, 0), "job", None)
@@ -684,6 +724,8 @@ def parse(
             t.used[overdue.start() : overdue.end()] = [False] * (overdue.end() - overdue.start())
         else:
             filters.append(Filter(field=date_field, op="<", value=now if date_field == "due_at" else now.date()))
+            while t.find(r"overdue|late|past[\s-]due"):
+                pass  # "late, past due": said twice
             if category is None and entity.status_type:
                 filters.append(Filter(field="status_category", op="=", value="open"))
 
@@ -787,7 +829,8 @@ def parse(
                 applicable = ((a, _value_filter(entity, a)) for a in v.alternatives)
                 v, f = next(((a, af) for a, af in applicable if af is not None), (v, None))
             negation = re.search(
-                r"(?:!=|<>|\u2260|other than|isn't|is not|aren't|are not|not in|not at|not equal to|outside(?: of)?|"
+                r"(?:!=|<>|\u2260|other than|(?:in\s+)?(?:an?\s+|any\s+)?other (?:stage|status) than|isn't|is not|"
+                r"aren't|are not|not in|not at|not equal to|outside(?: of)?|anywhere (?:but|except|other than)|"
                 r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
                 r"|besides|"
                 r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
@@ -910,14 +953,14 @@ def parse(
     order: list[Order] = []
     limit: int | None = None
     most = t.find(
-        r"the (?:largest|biggest|highest|greatest) (?:number|count) of|the most|(?<!at )most|the fewest|fewest"
-        r"|the least|(?<!at )least"
+        r"(?:the )?(?:largest|biggest|highest|greatest|max(?:imum)?) (?:number|count) of|the most|(?<!at )most"
+        r"|(?:the )?(?:smallest|lowest|min(?:imum)?) (?:number|count) of|the fewest|fewest|the least|(?<!at )least"
     )
     for pattern, agg in _AGG_WORDS:
         m = t.find(pattern)
         if m is not None:
             if agg == "sum" and _how_much_of_a_plural(t.low, m, primary, number_field):
-                agg = "count"  # "how much deals are open": how many (a non-native "much"), not their amount
+                agg = "count"  # "how much deals are open", "total deals": how many, not their amount
             measure = (
                 Measure(agg="count")
                 if agg == "count"
@@ -1028,7 +1071,10 @@ def parse(
             group_by.append(group_key[0])
             measure = measure or Measure(agg="count")
             order = [
-                Order(by="measure", direction="asc" if "fe" in most.group(0) or "least" in most.group(0) else "desc")
+                Order(
+                    by="measure",
+                    direction="asc" if re.search(r"fe|least|smallest|lowest|min", most.group(0)) else "desc",
+                )
             ]
             limit = 1
             t.find(r"which|what|who|whose")
@@ -1048,6 +1094,25 @@ def parse(
         measure = Measure(agg="sum", field=money_field)  # "open deal amount by stage"
     if group_by and measure is None:
         measure = Measure(agg="count")
+    # written as a query: "order by amount desc limit 5"
+    order_by = re.search(r"\b(?:order(?:ed)?|sort(?:ed)?|rank(?:ed)?)\s+by\s+", t.low)
+    if order_by is not None and t.free((order_by.start(), order_by.start() + 4)):  # "by amount" may be read
+        found = _dimension_word(entity, t.low[order_by.end() :])
+        if found is not None:
+            end = order_by.end() + found[1]
+            tail = re.match(
+                r"(?:\s+(?:dates?|names?))?\s*(?P<dir>desc(?:ending)?|asc(?:ending)?)?\s*,?\s*(?:limit\s+(?P<n>\d{1,4}))?",
+                t.low[end:],
+            )
+            direction = "asc" if tail and (tail.group("dir") or "").startswith("asc") else "desc"
+            order = [Order(by=found[0], direction=direction)]
+            if tail and tail.group("n"):
+                limit = int(tail.group("n"))
+            t.use((order_by.start(), end + (tail.end() if tail else 0)))
+            if limit is not None:
+                for x in numbers:
+                    if x.span[0] >= end and x.value == limit:
+                        t.use(x.span)
     # top N / largest / latest
     for pattern, direction in _SUPERLATIVE:
         m = t.find(pattern)
@@ -1207,7 +1272,17 @@ def parse(
         for word in sorted(words, key=len, reverse=True):
             while t.find(re.escape(word) + r"s?(?: dates?| names?| fields?| columns?| values?)?"):
                 pass
-    if used_fields & {"expected_close_on", "closed_at", "created_at", "due_at", "occurred_at", "started_on"}:
+    if used_fields & {
+        "expected_close_on",
+        "closed_at",
+        "created_at",
+        "due_at",
+        "occurred_at",
+        "started_on",
+        "completed_at",
+        "updated_at",
+        "ended_on",
+    }:
         while t.find(r"dates?|day"):
             pass
     if entity.key in ("job", "partnership"):
@@ -1317,6 +1392,30 @@ def parse(
 
     while t.find(_UP_TO_NOW):
         pass
+    if measure is not None:
+        t.find(r"combined|in total|altogether|all together")
+    if any(f.field == "team_member" for f in filters):  # "meetings I sat in on"
+        while t.find(r"sat|sit|took part|take part|attended|joined"):
+            pass
+    if any(f.field in ("account", "tier", "organization") for f in filters):  # "opps that sit under our accounts"
+        t.find(r"sit(?:s|ting)? (?:under|in|on|with|at)|(?:fall|falls|come|comes) under")
+    # "across the team", "across our open pipeline", "across jobs, opportunities and partnerships": all of them
+    for m in re.finditer(r"\bacross\s+(?:the\s+|our\s+|all\s+)?(?:whole\s+|entire\s+)?(\w+)", t.low):
+        if t.free((m.start(), m.start() + 6)) and (
+            m.group(1) in ("team", "board", "company", "org", "organization", "crm")
+            or not t.free((m.start(1), m.end(1)))
+        ):
+            t.use((m.start(), m.start() + 6))
+            _use_free_words(t, (m.start() + 6, m.start(1)))
+            if m.group(1) in ("team", "board", "company", "org", "organization", "crm"):
+                t.use((m.start(1), m.end(1)))
+    # "vp contacts": a title word before the people it names
+    title_dim = entity.dimension("title")
+    if title_dim is not None and primary is not None and primary[0][1] > primary[0][0]:
+        head = re.search(rf"\b({_TITLE_WORDS})\s+$", t.low[: primary[0][0]])
+        if head is not None and t.free(head.span(1)) and not any(f.field == "title" for f in filters):
+            filters.append(Filter(field="title", op="contains", value=text[head.start(1) : head.end(1)].rstrip("s")))
+            t.use(head.span(1))
 
     # 11. the rest of the words: fillers, or unapplied
     leftovers = [(span, w) for span, w in t.leftovers() if w.lower().strip(".,?!'\u2019") not in FILLERS]
@@ -1552,9 +1651,9 @@ def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
 
 
 def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field: str | None) -> bool:
-    """"how much" that counts: it is followed, within a few words, by the entity named in the plural ("how much
-    open opportunities", "how much job leads") and no word asks for money ("worth", "value", "revenue", "dollars")."""
-    if not m.group(0).startswith("how much") or primary is None or primary[0][0] < m.end():
+    """"how much" or "total" that counts: it is followed, within a few words, by the entity named in the plural ("how
+    much open opportunities", "total deals under my name") and no word asks for money ("worth", "value", "dollars")."""
+    if not re.match(r"how much|total", m.group(0)) or primary is None or primary[0][0] < m.end():
         return False
     between = low[m.end() : primary[0][0]].split()
     noun = low[primary[0][0] : primary[0][1]]
@@ -1565,6 +1664,8 @@ def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field
         return False  # "how much is in the open deals": an amount
     asks_money = re.search(
         r"\b(?:worth|value|valued|revenue|pipeline|bookings|dollars?|euros?|pounds?|money|salar(?:y|ies)"
+        r"|(?:amount|size)s?(?!\s+(?:of\s+)?(?:is\s+)?(?:over|above|more|greater|bigger|larger|higher|less|smaller|"
+        r"lower|under|below|at least|at most|between|from|>|<|\u2265|\u2264|=))"
         r"|pay)\b|[$€£]",
         low,
     )
@@ -1575,6 +1676,11 @@ def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field
 _EXPLICIT_TEST = (
     r"(?<![\w])(?:is\s+not\s+set|is\s+(?:null|empty|blank|missing|unset)|(?:=|==)\s*null|is\s+set"
     r"|is\s+not\s+(?:null|empty|blank)|(?:=|==|is)\s*(?:true|yes|false))(?![\w])"
+)
+# Job titles written before "contacts" or "people" ("vp contacts", "cto contacts"): a title filter.
+_TITLE_WORDS = (
+    r"vps?|svps?|evps?|ceos?|ctos?|cfos?|coos?|cmos?|cios?|cros?|directors?|managers?|founders?|engineers?"
+    r"|presidents?|chiefs?|heads? of \w+"
 )
 _NO_FILTER_FIELDS = (
     (r"status(?:es)?|stages?", "status"),
