@@ -39,6 +39,7 @@ def build_stack(
     clock: Callable[[], datetime] = utc_now,
     chat_model: ChatModel | None = None,
     conversations: Conversations | None = None,
+    values_refresh_s: float = 0.0,
 ) -> RetrievalStack:
     from kgcrm.retrieval.cache import GraphVersion
     from kgcrm.retrieval.semantic_layer import SemanticLayer
@@ -47,7 +48,7 @@ def build_stack(
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
     connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
     search = SemanticSearch(gateway, embed)
-    values = ValueIndexCache(gateway, GraphVersion(gateway))
+    values = ValueIndexCache(gateway, GraphVersion(gateway), refresh_every_s=values_refresh_s)
     layer = SemanticLayer(gateway, clock, resolver=resolver, values=values)
     text2cypher = filler = None
     if chat_model is not None:

@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
+    ask_values_refresh_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "The ask parser's per-tenant index of values (stage names, industries, users) is reread when the sync "
+            "checkpoint moves, at most this often (0: on every move). Numbers are always computed live."
+        ),
+    )
     # The API fails fast: a request answers 503 in about a second when a backing service is down (the CLI and
     # the sync use neo4j_retry_s, made for batch work).
     api_neo4j_connect_timeout_s: float = Field(default=2.0, gt=0, description="The API's Bolt connection timeout.")
