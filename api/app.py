@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -132,7 +133,9 @@ async def _send_json(send: Send, status: int, body: dict[str, object], *, close:
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """The API for ``settings``; ``services``: use these (the caller closes them) instead of building them."""
-    app = FastAPI(
+    # /docs and /redoc from Swagger UI's and ReDoc's files shipped in the fastapi-offline wheel (served under
+    # /static-offline-docs), not from a CDN: the API reference works on a machine without internet.
+    app = FastAPIOffline(
         title="kgcrm",
         version=_version(),
         description=DESCRIPTION,
