@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -63,7 +63,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services = given if given is not None else await run_in_threadpool(build_services, app.state.settings)
     app.state.services = services
     try:
-        yield
+        async with app.state.mcp.run() if app.state.mcp is not None else nullcontext():  # remote MCP (/mcp)
+            yield
     finally:
         app.state.services = None
         if given is None:
@@ -160,6 +161,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
         app.include_router(module.router)
     install_contract_schema(app)  # every error answer documented with the contract's body (api/openapi.py)
+    app.state.mcp = None
+    if settings.api_mcp_enabled:  # remote MCP at /mcp: the stdio server's tools, the /v1 keys (api/mcp_http.py)
+        from kgcrm.api.mcp_http import McpHttp, McpRoute  # here: it imports the MCP server, which imports this module
+
+        app.state.mcp = McpHttp(app.state.metrics.registry)
+        app.router.routes.append(McpRoute(app.state.mcp))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app
