@@ -17,6 +17,9 @@ SDK's metadata model requires an authorization server to point to.
 The transport runs **stateless** with JSON answers: every POST stands alone (no
 ``Mcp-Session-Id`` to keep), so any worker of ``kgcrm serve --workers N`` can answer any
 request, and there is no session table to grow. kgcrm's tools never call back to the client.
+The SDK's DNS-rebinding protection (Host/Origin allow-lists) is left off: it would refuse a
+reverse proxy's Host, and every request needs the bearer key anyway, which a page of another
+origin cannot attach without a CORS preflight that kgcrm never grants.
 
 Every request is counted in ``/metrics`` under the route ``/mcp``
 (``kgcrm_http_requests_total``), and every tool call in
