@@ -16,16 +16,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
+from kgcrm.api.openapi import install_contract_schema
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
 from kgcrm.core.settings import Settings, load_settings
 from kgcrm.services import Services, build_services
@@ -61,7 +63,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services = given if given is not None else await run_in_threadpool(build_services, app.state.settings)
     app.state.services = services
     try:
-        yield
+        async with app.state.mcp.run() if app.state.mcp is not None else nullcontext():  # remote MCP (/mcp)
+            yield
     finally:
         app.state.services = None
         if given is None:
@@ -131,7 +134,9 @@ async def _send_json(send: Send, status: int, body: dict[str, object], *, close:
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """The API for ``settings``; ``services``: use these (the caller closes them) instead of building them."""
-    app = FastAPI(
+    # /docs and /redoc from Swagger UI's and ReDoc's files shipped in the fastapi-offline wheel (served under
+    # /static-offline-docs), not from a CDN: the API reference works on a machine without internet.
+    app = FastAPIOffline(
         title="kgcrm",
         version=_version(),
         description=DESCRIPTION,
@@ -155,6 +160,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
         app.include_router(module.router)
+    install_contract_schema(app)  # every error answer documented with the contract's body (api/openapi.py)
+    app.state.mcp = None
+    if settings.api_mcp_enabled:  # remote MCP at /mcp: the stdio server's tools, the /v1 keys (api/mcp_http.py)
+        from kgcrm.api.mcp_http import McpHttp, McpRoute  # here: it imports the MCP server, which imports this module
+
+        app.state.mcp = McpHttp(app.state.metrics.registry)
+        app.router.routes.append(McpRoute(app.state.mcp))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app

@@ -385,10 +385,26 @@ class Readiness(BaseModel):
 # --- errors ------------------------------------------------------------------------------------------
 
 
-class ErrorDetail(BaseModel):
-    code: str
+class ErrorItem(BaseModel):
+    """One invalid value of an ``invalid_input`` error."""
+
+    location: str | None = Field(default=None, description="Where: query, body, path, header or arguments.")
+    field: str = Field(description="The value's dotted path inside its location: limit, text, types.0.")
     message: str
-    field: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="Machine-readable: unauthorized, not_found, invalid_input, ambiguous, terminal_status, "
+        "sync_in_progress, graph_conflict, payload_too_large, service_unavailable, internal_error …"
+    )
+    message: str = Field(description="For a person; never a stack trace, a query or a driver message.")
+    field: str | None = Field(default=None, description="The input the error is about, when there is one.")
+    location: str | None = Field(default=None, description="invalid_input: where the first invalid value is.")
+    details: list[ErrorItem] | None = Field(default=None, description="invalid_input: every invalid value.")
+    candidates: list[dict[str, Any]] | None = Field(
+        default=None, description="ambiguous: the entities the text could mean, best first."
+    )
 
     model_config = ConfigDict(extra="allow")
 
@@ -417,6 +433,8 @@ AMBIGUOUS = _error(
 )
 
 TOO_LARGE = _error("payload_too_large", "the request body is larger than 65536 bytes")
+INTERNAL = _error("internal_error", "internal error (reference 3f9c0a1b2c4d)")
+SYNC_RUNNING = _error("sync_in_progress", "a sync is already running: try again shortly")
 
 #: The errors every authenticated endpoint may answer.
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {401: UNAUTHORIZED, 422: INVALID, 503: UNAVAILABLE}

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Body
 
 from kgcrm.api.deps import ServicesDep, TenantDep
 from kgcrm.api.errors import RETRY_AFTER_S, ApiError
-from kgcrm.api.schemas import BODY_ERRORS, COMMON_ERRORS, SyncRequest, SyncResponse, SyncStatus
+from kgcrm.api.schemas import BODY_ERRORS, COMMON_ERRORS, SYNC_RUNNING, SyncRequest, SyncResponse, SyncStatus
 from kgcrm.retrieval.sync_status import read_sync_status
 from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import GraphSync
@@ -55,7 +55,14 @@ _SYNC_EXAMPLES = {
 @router.post(
     "/v1/sync",
     summary="Run an incremental sync, or a full sync of the caller's tenant",
-    responses={**BODY_ERRORS, 409: {"description": "A sync is already running (retry later)."}},
+    responses={
+        **BODY_ERRORS,
+        409: {
+            **SYNC_RUNNING,
+            "description": "A sync is already running (retry later), or the graph's data blocks "
+            "a full sync (graph_conflict, the message names the fix).",
+        },
+    },
 )
 def run_sync(
     caller: TenantDep,

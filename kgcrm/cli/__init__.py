@@ -19,6 +19,7 @@ from kgcrm.cli.eval import eval_app
 from kgcrm.cli.graph import graph_app, neo4j_app
 from kgcrm.cli.ingest import ingest_app
 from kgcrm.cli.mcp import mcp_command
+from kgcrm.cli.openapi import openapi_command
 from kgcrm.cli.retrieval import dedupe_command, resolve_command
 from kgcrm.cli.serve import keys_app, serve_command
 from kgcrm.cli.sync import sync_app
@@ -46,6 +47,7 @@ app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.command("mcp")(mcp_command)
 app.add_typer(ingest_app, name="ingest")
+app.command("openapi")(openapi_command)
 
 
 @app.callback()

@@ -52,6 +52,8 @@ def serve_command(
             f"[yellow]warning:[/yellow] listening on {host}, reachable from other machines: "
             "every /v1 endpoint needs an API key; put TLS in front of it"
         )
+    if settings.api_mcp_enabled:
+        err.print(f"remote MCP: http://{host}:{port}/mcp (the API keys; off: KGCRM_API_MCP_ENABLED=false)")
     if workers == 1:
         from kgcrm.api.app import create_app
 

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         description="After Neo4j or the database failed, the API answers 503 at once for this long, then probes.",
     )
 
+    api_mcp_enabled: bool = Field(
+        default=True,
+        description="Serve remote MCP at /mcp (Streamable HTTP; the same API keys as /v1). false: no /mcp.",
+    )
+
     # --- the Neo4j Browser guide server (static pages; loopback only) ------------
     browser_guide_host: str = "127.0.0.1"
     browser_guide_port: int = Field(default=7478, ge=0, le=65535, description="0: any free port")

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import threading
 import time
 import urllib.parse
@@ -35,42 +33,10 @@ from kgcrm.graph.browser.guide_server import GuideServer
 from kgcrm.graph.browser.queries import FAVORITES_FOLDER, QUERIES, SETUP_TITLE, favorites_zip
 from kgcrm.graph.browser.style import grass, node_style, style_command
 from tests.support.browser_fixtures import SeededGraph
+from tests.support.chromium import CHROMIUM_FLAGS, TIMEOUT_MS, artifacts_dir, chromium_path, unavailable
 from tests.support.neo4j_fixtures import Neo4jTestServer
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("KGCRM_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (KGCRM_REQUIRE_SERVICES=1: the browser test must run)")
-    pytest.skip(reason)
-
-
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("KGCRM_TEST_ARTIFACTS") or REPO / "test-artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("KGCRM_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
 
 class BrowserSession:
     """One Neo4j Browser tab, logged in."""
@@ -153,13 +119,13 @@ def browser_session(
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
+        unavailable("playwright is not installed (pip install -e '.[test]')")
     chromium = chromium_path()
     if chromium is None:
-        _unavailable("Chromium is not installed (apt-get install chromium)")
+        unavailable("Chromium is not installed (apt-get install chromium)")
     http_url = neo4j_test_server.http_url
     if not http_url:
-        _unavailable("the Browser's URL of this Neo4j is unknown: set NEO4J_HTTP_URL with NEO4J_URI")
+        unavailable("the Browser's URL of this Neo4j is unknown: set NEO4J_HTTP_URL with NEO4J_URI")
     credentials = neo4j_test_server.credentials
     bolt = urllib.parse.urlsplit(credentials.uri)
     connect_url = f"{bolt.scheme}://{urllib.parse.quote(credentials.user)}@{bolt.netloc}"
