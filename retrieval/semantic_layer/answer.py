@@ -25,7 +25,7 @@ from typing import Any
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.semantic_layer.compiler import Compiled, compile_query
 from kgcrm.retrieval.semantic_layer.model import ENTITY, Entity
-from kgcrm.retrieval.semantic_layer.query import Filter, StructuredQuery
+from kgcrm.retrieval.semantic_layer.query import Filter, StructuredQuery, TimeFilter
 from kgcrm.retrieval.types import Answer, SourceRow
 
 METHOD = "semantic_layer"
@@ -101,13 +101,13 @@ def interpret(query: StructuredQuery) -> str:
     else:
         dim = entity.dimension(m.field or "")
         head = f"{_AGG[m.agg]} {dim.words if dim else m.field} of {entity.plural}"
-    parts = [describe_filter(entity, f, currency) for f in query.filters if f.field != "currency" or f.op != "="]
-    for t in query.time:
-        dim = entity.dimension(t.field)
-        window = t.label or _window(t.start, t.end)
-        bounded = re.match(r"(?:before|after|since|until|up to|from|more than|less than|older than)\b", window)
-        parts.append(f"{dim.words if dim else t.field} {'' if bounded else 'in '}{window}")
+    parts = _conditions(entity, query.filters, query.time, currency)
     text = head + (" with " + " and ".join(parts) if parts else "")
+    for related in query.related:  # "… that have opportunities with status category open"
+        other = ENTITY[related.entity]
+        inner = _conditions(other, related.filters, related.time, None, skip_currency=False)
+        text += f" that have {'no ' if not related.exists else ''}{other.plural}"
+        text += " with " + " and ".join(inner) if inner else ""
     if currency:
         text += f", in {currency}"
     if query.group_by:
@@ -124,6 +124,20 @@ def interpret(query: StructuredQuery) -> str:
     if query.limit:
         text += f", first {query.limit}"
     return text
+
+
+def _conditions(
+    entity: Entity, filters: list[Filter], times: list[TimeFilter], currency: str | None, *, skip_currency: bool = True
+) -> list[str]:
+    """The filters and time windows in words (a fixed currency is said once, after them, unless not skipped)."""
+    shown = [f for f in filters if not (skip_currency and f.field == "currency" and f.op == "=")]
+    parts = [describe_filter(entity, f, currency) for f in shown]
+    for t in times:
+        dim = entity.dimension(t.field)
+        window = t.label or _window(t.start, t.end)
+        bounded = re.match(r"(?:before|after|since|until|up to|from|more than|less than|older than)\b", window)
+        parts.append(f"{dim.words if dim else t.field} {'' if bounded else 'in '}{window}")
+    return parts
 
 
 def _window(start: datetime | None, end: datetime | None) -> str:

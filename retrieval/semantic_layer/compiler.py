@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from kgcrm.retrieval.semantic_layer.model import DATE_TYPES, Dimension, Entity, Relation
+from kgcrm.retrieval.semantic_layer.model import DATE_TYPES, ENTITY, Dimension, Entity, Relation
 from kgcrm.retrieval.semantic_layer.query import StructuredQuery, entity_of, validate_query
 
 DEFAULT_SHOWN = 10
@@ -94,16 +94,32 @@ def _path(relation: Relation, start: str = "n") -> tuple[str, str]:
     return "".join(parts), " AND ".join(conditions)
 
 
-def _comprehension(relation: Relation, projection: str) -> str:
-    pattern, where = _path(relation)
+def _comprehension(relation: Relation, projection: str, start: str = "n") -> str:
+    pattern, where = _path(relation, start)
     return f"[{pattern}{' WHERE ' + where if where else ''} | {projection}]"
 
 
-class _Expr:
-    """Expressions of an entity's dimensions over the variable ``n``."""
+def _path_into(relation: Relation, start: str, end: str) -> tuple[str, str]:
+    """``(pattern, where)`` of a relation from ``start`` whose far node is the bound variable ``end`` (its own
+    variables are ``q<i>``/``e<i>``, so that the pattern comprehensions of ``start``'s filters never capture them)."""
+    parts = [f"({start})"]
+    conditions = []
+    for i, hop in enumerate(relation.hops):
+        node = f"({end})" if i == len(relation.hops) - 1 else f"(e{i}:{hop.label} {{tenant_id: {TENANT}}})"
+        rel = f"q{i}"
+        left, right = ("-", "->") if hop.direction == "out" else ("<-", "-")
+        parts.append(f"{left}[{rel}:{hop.type}]{right}{node}")
+        if hop.where:
+            conditions.append(hop.where.replace("r.", f"{rel}."))
+    return "".join(parts), " AND ".join(conditions)
 
-    def __init__(self, entity: Entity) -> None:
+
+class _Expr:
+    """Expressions of an entity's dimensions over the variable ``var`` (``n``, or ``m`` for a related row)."""
+
+    def __init__(self, entity: Entity, var: str = "n") -> None:
         self.entity = entity
+        self.var = var
 
     def relation(self, dim: Dimension) -> Relation | None:
         if dim.via is None:
@@ -120,18 +136,18 @@ class _Expr:
         """A scalar (to-one) or a list (many-valued) expression of the dimension's value."""
         relation = self.relation(dim)
         if relation is None:
-            return f"n.{dim.property}"
-        comprehension = _comprehension(relation, f"x.{dim.property}")
+            return f"{self.var}.{dim.property}"
+        comprehension = _comprehension(relation, f"x.{dim.property}", self.var)
         return comprehension if relation.many else f"head({comprehension})"
 
     def ref(self, dim: Dimension) -> str:
         """For a reference: a ``{id, name}`` map (to-one) or a list of them."""
         relation = self.relation(dim)
         if relation is None:  # an id held in a property (a note's created_by)
-            prop = f"n.{dim.property}"
+            prop = f"{self.var}.{dim.property}"
             user = f"(u:User {{tenant_id: {TENANT}, id: {prop}}})"
             return f"{{id: {prop}, name: COLLECT {{ MATCH {user} RETURN u.name }}[0]}}"
-        comprehension = _comprehension(relation, f"{{id: x.{dim.property}, name: x.name}}")
+        comprehension = _comprehension(relation, f"{{id: x.{dim.property}, name: x.name}}", self.var)
         return comprehension if relation.many else f"head({comprehension})"
 
 
@@ -202,6 +218,15 @@ def _where(query: StructuredQuery, entity: Entity, expr: _Expr, params: _Params)
             conditions.append(f"{target} >= {params.add(_date_bound(t.start, dim.type))}")
         if t.end is not None:
             conditions.append(f"{target} < {params.add(_date_bound(t.end, dim.type))}")
+    for related in query.related:  # "companies with open deals": an EXISTS over the related rows, in the tenant
+        other = ENTITY[related.entity]
+        relation = other.relation(related.via)
+        assert relation is not None
+        pattern, path_where = _path_into(relation, f"m{_labels(other.labels)} {{tenant_id: {TENANT}}}", expr.var)
+        inner = StructuredQuery(entity=related.entity, filters=related.filters, time=related.time)
+        tests = ([path_where] if path_where else []) + _where(inner, other, _Expr(other, "m"), params)
+        where = f" WHERE {' AND '.join(tests)}" if tests else ""
+        conditions.append(f"{'' if related.exists else 'NOT '}EXISTS {{ MATCH {pattern}{where} }}")
     return conditions
 
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from kgcrm.retrieval.semantic_layer.amounts import find_amounts, find_numbers
 from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
-from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, StructuredQuery, TimeFilter
+from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, Related, StructuredQuery, TimeFilter
 from kgcrm.retrieval.semantic_layer.timewords import find_time_expressions
 from kgcrm.retrieval.types import Candidate, Resolution
 
@@ -407,6 +407,101 @@ def parse(
     previous: StructuredQuery | None = None,
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
+    if previous is None:
+        split = _parse_related(
+            question, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id
+        )
+        if split is not None:
+            return split
+    return _parse(
+        question, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id, previous=previous
+    )
+
+
+# "companies with open deals", "reps that have overdue tasks", "people with no interactions last quarter": the asked
+# rows, then a cue, then a question about related rows (which must reach the asked entity through a relation).
+_RELATED_CUE = re.compile(
+    r"\b(?P<cue>(?:that|which|who|whom)\s+(?:currently\s+|still\s+)?(?:have|has|had|hold|holds|own|owns)"
+    r"|(?:that|which|who)\s+(?:don't|do not|doesn't|does not|didn't|did not)\s+have"
+    r"|with(?:out)?|having|(?:have|has|had)(?=\s+(?:no|any|some|an?|\w+\s+)?\w+)"
+    r")(?P<neg>\s+(?:no|zero|not\s+a\s+single|not\s+any))?(?:\s+(?:any|some|an?|at\s+least\s+one))?\s+",
+    re.IGNORECASE,
+)
+
+
+def _parse_related(
+    question: str,
+    *,
+    now: datetime,
+    values: ValueLinker | None,
+    resolver: Resolver | None,
+    tenant_id: str | None,
+    user_id: str | None,
+) -> Parsed | None:
+    """``question`` as asked rows with a condition on related rows, when it reads so; None otherwise."""
+    low = " ".join(question.split()).lower()
+    if re.search(r"\b(?:most|fewest|least|max(?:imum)? (?:count|number)|highest number|lowest number)\b", low):
+        return None  # "the rep with the most open deals" is a ranking, not a condition
+    t = _Text(low)
+    mentions = _entity_mentions(t)
+    if len(mentions) < 2:
+        return None
+    (first_span, first_key, _), rest = mentions[0], mentions[1:]
+    for span, key, _kind in rest:
+        if key == first_key:
+            continue
+        cue = None
+        for m in _RELATED_CUE.finditer(low, first_span[1], span[0] + 1):
+            if m.end() <= span[0] and re.fullmatch(r"[\w\s-]*", low[m.end() : span[0]]):
+                cue = m
+        if cue is None:
+            continue
+        relation = next((r for r in ENTITY[key].relations if r.target == first_key), None)
+        if relation is None:
+            return None
+        sub_text = " ".join(question.split())[cue.end() :]
+        counted = re.search(
+            r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|several|many|multiple)\b",
+            low[cue.end() : span[0]],
+        )
+        if counted:
+            return None  # "companies with more than 3 open deals": a count of related rows, which is not modelled
+        main_text = " ".join(question.split())[: cue.start()]
+        negated = bool(cue.group("neg")) or bool(re.search(r"\bwithout\b|n't|\bnot\b", cue.group("cue").lower()))
+        main = _parse(main_text, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id)
+        sub = _parse(sub_text, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id)
+        if main.query is None or main.query.entity != first_key or sub.clarification is not None:
+            return sub if sub.clarification is not None else None
+        if sub.query is None or sub.query.entity != key:
+            return None
+        measured = sub.query.measure is not None and sub.query.measure.agg != "count"
+        if measured or sub.query.group_by or sub.query.order or sub.query.limit is not None:
+            return None
+        related = Related(
+            entity=key, via=relation.key, exists=not negated, filters=sub.query.filters, time=sub.query.time
+        )
+        query = main.query.model_copy(update={"related": [*main.query.related, related]})
+        return Parsed(
+            query,
+            [*main.unapplied, *sub.unapplied],
+            main.clarification,
+            main.mention or sub.mention,
+            main.focus or sub.focus,
+            [*main.notes, *sub.notes],
+        )
+    return None
+
+
+def _parse(
+    question: str,
+    *,
+    now: datetime,
+    values: ValueLinker | None = None,
+    resolver: Resolver | None = None,
+    tenant_id: str | None = None,
+    user_id: str | None = None,
+    previous: StructuredQuery | None = None,
+) -> Parsed:
     text = correct_typos(" ".join(question.split())[:2000], values.words() if values is not None else frozenset())
     text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
     text = re.sub(  # "avg(salary_max)": the same words said plainly

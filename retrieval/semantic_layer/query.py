@@ -58,6 +58,19 @@ class Order(BaseModel):
     direction: Literal["asc", "desc"] = "desc"
 
 
+class Related(BaseModel):
+    """Rows that have (or have no) related rows of another entity: "companies with open deals" is organizations
+    that some deal with status category open reaches through its ``organization`` relation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str = Field(description="the related entity, e.g. deal in 'companies with open deals'")
+    via: str = Field(description="the related entity's relation that reaches the asked entity, e.g. organization")
+    exists: bool = Field(default=True, description="false: the rows with none ('companies with no open deals')")
+    filters: list[Filter] = Field(default_factory=list)
+    time: list[TimeFilter] = Field(default_factory=list)
+
+
 class StructuredQuery(BaseModel):
     """One question about the CRM, as data: entity, filters, time windows, measure, grouping, order, limit."""
 
@@ -74,6 +87,9 @@ class StructuredQuery(BaseModel):
     order: list[Order] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
     fields: list[str] = Field(default_factory=list, description="fields to return with each row")
+    related: list[Related] = Field(
+        default_factory=list, max_length=2, description="conditions on related rows ('companies with open deals')"
+    )
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...], limit: int = 3) -> list[str]:
@@ -214,4 +230,29 @@ def validate_query(query: StructuredQuery) -> StructuredQuery:
                 )
     for n, key in enumerate(query.fields):
         dimension_of(entity, key, f"fields[{n}]")
-    return query.model_copy(update={"filters": filters})
+    related = [_validate_related(entity, r, f"related[{n}]") for n, r in enumerate(query.related)]
+    return query.model_copy(update={"filters": filters, "related": related})
+
+
+def _validate_related(entity: Entity, related: Related, where: str) -> Related:
+    """The related entity must reach ``entity`` through ``via``; its filters are checked as its own query's."""
+    other = ENTITY.get(related.entity)
+    if other is None:
+        raise QueryError(
+            f"unknown entity '{related.entity}'",
+            field=f"{where}.entity",
+            suggestions=suggest(related.entity, list(ENTITY)),
+        )
+    relation = other.relation(related.via)
+    if relation is None or relation.target != entity.key:
+        reaching = [r.key for r in other.relations if r.target == entity.key]
+        raise QueryError(
+            f"{other.plural} do not reach {entity.plural} through '{related.via}'",
+            field=f"{where}.via",
+            suggestions=reaching,
+        )
+    try:
+        checked = validate_query(StructuredQuery(entity=related.entity, filters=related.filters, time=related.time))
+    except QueryError as exc:
+        raise QueryError(str(exc), field=f"{where}.{exc.field}" if getattr(exc, "field", None) else where) from exc
+    return related.model_copy(update={"filters": checked.filters, "time": checked.time})
