@@ -440,7 +440,7 @@ def _parse_related(
 ) -> Parsed | None:
     """``question`` as asked rows with a condition on related rows, when it reads so; None otherwise."""
     low = " ".join(question.split()).lower()
-    if re.search(r"\b(?:most|fewest|least|max(?:imum)? (?:count|number)|highest number|lowest number)\b", low):
+    if re.search(r"\b(?:most|fewest|(?<!at )least|max(?:imum)? (?:count|number)|highest number|lowest number)\b", low):
         return None  # "the rep with the most open deals" is a ranking, not a condition
     t = _Text(low)
     mentions = _entity_mentions(t)
@@ -481,9 +481,10 @@ def _parse_related(
             entity=key, via=relation.key, exists=not negated, filters=sub.query.filters, time=sub.query.time
         )
         query = main.query.model_copy(update={"related": [*main.query.related, related]})
+        unapplied = [w for w in main.unapplied if w.lower() not in ("distinct", "unique", "different")]
         return Parsed(
             query,
-            [*main.unapplied, *sub.unapplied],
+            [*unapplied, *sub.unapplied],  # "distinct companies with deals": each company is counted once anyway
             main.clarification,
             main.mention or sub.mention,
             main.focus or sub.focus,
