@@ -370,6 +370,13 @@ def _expand_shorthand_periods(text: str) -> str:
     )
 
 
+# Everyday words one letter from a grammar word, never corrected to it ("match" is not "March").
+_NOT_TYPOS = frozenset(
+    "match matches matched matching watch catch batch patch latch mayor clothes closer closers closet coses "  # noqa: SIM905
+    "notice nodes noted lasts waste ended owned owners' tanks masks weeks' yearn".split()
+)
+
+
 def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
     """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names, and the words of
     the tenant's own values in ``keep`` ("integration" is a partnership type, not "interaction" mistyped), are left
@@ -384,6 +391,8 @@ def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
         if low in _SHORTHANDS and (len(low) > 1 or word.islower()):  # "r" is "are", "R" (as in R&D) is not
             return _SHORTHANDS[low]
         if len(low) < 5 or low in vocabulary or low in FILLERS or low in keep or not low.isalpha():
+            return word
+        if low in _NOT_TYPOS:
             return word
         limit = 1 if len(low) <= 8 else 2
         best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
@@ -439,7 +448,8 @@ def _parse_related(
     user_id: str | None,
 ) -> Parsed | None:
     """``question`` as asked rows with a condition on related rows, when it reads so; None otherwise."""
-    low = " ".join(question.split()).lower()
+    question = " ".join(question.split())[:2000]  # as _parse reads it
+    low = question.lower()
     if re.search(r"\b(?:most|fewest|(?<!at )least|max(?:imum)? (?:count|number)|highest number|lowest number)\b", low):
         return None  # "the rep with the most open deals" is a ranking, not a condition
     t = _Text(low)
@@ -459,14 +469,14 @@ def _parse_related(
         relation = next((r for r in ENTITY[key].relations if r.target == first_key), None)
         if relation is None:
             return None
-        sub_text = " ".join(question.split())[cue.end() :]
+        sub_text = question[cue.end() :]
         counted = re.search(
             r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|several|many|multiple)\b",
             low[cue.end() : span[0]],
         )
         if counted:
             return None  # "companies with more than 3 open deals": a count of related rows, which is not modelled
-        main_text = " ".join(question.split())[: cue.start()]
+        main_text = question[: cue.start()]
         negated = bool(cue.group("neg")) or bool(re.search(r"\bwithout\b|n't|\bnot\b", cue.group("cue").lower()))
         main = _parse(main_text, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id)
         sub = _parse(sub_text, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id)
@@ -517,13 +527,13 @@ def _parse(
 
     # 0. "whatever their status", "all currencies", "no type filter", "on file": saying there is no filter
     no_filter: list[tuple[Span, str | None]] = []
-    for m in re.finditer(_NO_FILTER, t.low):
-        said = m.group("field") or m.group("field2") or ""
+    for nf in re.finditer(_NO_FILTER, t.low):
+        said = nf.group("field") or nf.group("field2") or ""
         field_name = next((key for pattern, key in _NO_FILTER_FIELDS if re.fullmatch(pattern, said)), None)
-        if m.group("both"):
-            field_name = "active" if "active" in m.group("both") else "status"
-        t.use(m.span())
-        no_filter.append((m.span(), field_name))
+        if nf.group("both"):
+            field_name = "active" if "active" in nf.group("both") else "status"
+        t.use(nf.span())
+        no_filter.append((nf.span(), field_name))
 
     # 1. time, amounts, numbers
     times = find_time_expressions(text, now)
@@ -629,16 +639,18 @@ def _parse(
         elif re.search(r"\b(?:into|down|per|by|breakdown|split|each)\b", t.low):
             lead_kind_grouping = True
     # 2b. written as a filter: "account is not set", "ended on is null", "active = true"
-    for m in re.finditer(_EXPLICIT_TEST, t.low):
-        head = re.search(r"((?:\w+\s+){0,2}\w+)\s*$", t.low[: m.start()])
-        if head is None or not t.free(m.span()):
+    for test_m in re.finditer(_EXPLICIT_TEST, t.low):
+        head = re.search(r"((?:\w+\s+){0,2}\w+)\s*$", t.low[: test_m.start()])
+        if head is None or not t.free(test_m.span()):
             continue
-        for start in [head.start(1) + w.start() for w in re.finditer(r"\w+", head.group(1))]:
-            found = _dimension_word(entity, t.low[start : m.start()].rstrip())
-            if found is None or start + found[1] != len(t.low[: m.start()].rstrip()) or not t.free((start, m.end())):
+        for word_start in [head.start(1) + w.start() for w in re.finditer(r"\w+", head.group(1))]:
+            found = _dimension_word(entity, t.low[word_start : test_m.start()].rstrip())
+            if found is None or not t.free((word_start, test_m.end())):
+                continue
+            if word_start + found[1] != len(t.low[: test_m.start()].rstrip()):
                 continue
             dim = entity.dimension(found[0])
-            test = m.group(0)
+            test = test_m.group(0)
             truthy = re.search(r"true|yes", test) is not None
             if dim is not None and dim.type == "bool" and re.search(r"true|yes|false|no\b", test):
                 filters.append(Filter(field=dim.key, op="=", value=truthy))
@@ -649,7 +661,7 @@ def _parse(
                 filters.append(Filter(field=dim.key, op="is_not_set" if unset else "is_set"))
             else:
                 continue
-            t.use((start, m.end()))
+            t.use((word_start, test_m.end()))
             break
 
     # the other entity words: a path's target ("deals at companies in fintech") is context, not a new question
@@ -1103,13 +1115,14 @@ def _parse(
         group_by.append(owner_key)
         t.use(by_who.span())
     # "a status breakdown", "a stage-by-stage breakdown", "tier split"
-    for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?)(?:[\s-]+by[\s-]+\1)?[\s-]+(?:breakdown|split|distribution)\b", t.low):
-        for start in (m.start(1), m.start(1) + (m.group(1).find(" ") + 1 if " " in m.group(1) else 0)):
-            named = t.low[start : m.end(1)]
-            found = _dimension_word(entity, named)
-            if found is not None and found[1] == len(named) and t.free((start, m.end())):
+    breakdown = r"\b([a-z]+(?: [a-z]+)?)(?:[\s-]+by[\s-]+\1)?[\s-]+(?:breakdown|split|distribution)\b"
+    for bm in re.finditer(breakdown, t.low):
+        for from_at in (bm.start(1), bm.start(1) + (bm.group(1).find(" ") + 1 if " " in bm.group(1) else 0)):
+            said_dim = t.low[from_at : bm.end(1)]
+            found = _dimension_word(entity, said_dim)
+            if found is not None and found[1] == len(said_dim) and t.free((from_at, bm.end())):
                 group_by.append(found[0])
-                t.use((start, m.end()))
+                t.use((from_at, bm.end()))
                 break
     for m in re.finditer(grouping, t.low):
         if not t.free((m.start(), m.start(1))):
@@ -1195,19 +1208,19 @@ def _parse(
     if order_by is not None and t.free((order_by.start(), order_by.start() + 4)):  # "by amount" may be read
         found = _dimension_word(entity, t.low[order_by.end() :])
         if found is not None:
-            end = order_by.end() + found[1]
+            field_end = order_by.end() + found[1]
             tail = re.match(
                 r"(?:\s+(?:dates?|names?))?\s*(?P<dir>desc(?:ending)?|asc(?:ending)?)?\s*,?\s*(?:limit\s+(?P<n>\d{1,4}))?",
-                t.low[end:],
+                t.low[field_end:],
             )
             direction = "asc" if tail and (tail.group("dir") or "").startswith("asc") else "desc"
             order = [Order(by=found[0], direction=direction)]
             if tail and tail.group("n"):
                 limit = int(tail.group("n"))
-            t.use((order_by.start(), end + (tail.end() if tail else 0)))
+            t.use((order_by.start(), field_end + (tail.end() if tail else 0)))
             if limit is not None:
                 for x in numbers:
-                    if x.span[0] >= end and x.value == limit:
+                    if x.span[0] >= field_end and x.value == limit:
                         t.use(x.span)
     # top N / largest / latest
     for pattern, direction in _SUPERLATIVE:
@@ -1496,15 +1509,15 @@ def _parse(
     if any(f.field in ("account", "tier", "organization") for f in filters):  # "opps that sit under our accounts"
         t.find(r"sit(?:s|ting)? (?:under|in|on|with|at)|(?:fall|falls|come|comes) under")
     # "across the team", "across our open pipeline", "across jobs, opportunities and partnerships": all of them
-    for m in re.finditer(r"\bacross\s+(?:the\s+|our\s+|all\s+)?(?:whole\s+|entire\s+)?(\w+)", t.low):
-        if t.free((m.start(), m.start() + 6)) and (
-            m.group(1) in ("team", "board", "company", "org", "organization", "crm")
-            or not t.free((m.start(1), m.end(1)))
+    for am in re.finditer(r"\bacross\s+(?:the\s+|our\s+|all\s+)?(?:whole\s+|entire\s+)?(\w+)", t.low):
+        if t.free((am.start(), am.start() + 6)) and (
+            am.group(1) in ("team", "board", "company", "org", "organization", "crm")
+            or not t.free((am.start(1), am.end(1)))
         ):
-            t.use((m.start(), m.start() + 6))
-            _use_free_words(t, (m.start() + 6, m.start(1)))
-            if m.group(1) in ("team", "board", "company", "org", "organization", "crm"):
-                t.use((m.start(1), m.end(1)))
+            t.use((am.start(), am.start() + 6))
+            _use_free_words(t, (am.start() + 6, am.start(1)))
+            if am.group(1) in ("team", "board", "company", "org", "organization", "crm"):
+                t.use((am.start(1), am.end(1)))
     # "vp contacts": a title word before the people it names
     title_dim = entity.dimension("title")
     if title_dim is not None and primary is not None and primary[0][1] > primary[0][0]:
