@@ -26,7 +26,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
-from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from kgcrm.api.routes import (  # issue 14
+    ask,
+    connections,
+    entities,
+    feedback,
+    health,
+    resolve,
+    search,
+    suggestions,
+    sync,
+    tools,
+)
 from kgcrm.core.settings import Settings, load_settings
 from kgcrm.services import Services, build_services
 
@@ -154,6 +165,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.metrics = Metrics()
     install_error_handlers(app)
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
+        app.include_router(module.router)
+    for module in (suggestions, feedback):  # issue 14
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer

@@ -42,6 +42,7 @@ from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
 
 log = logging.getLogger(__name__)
 
@@ -242,3 +243,22 @@ def build_services(
         embedding_error=error,
         closers=closers,
     )
+
+
+# --- suggestions (issue 14) ----------------------------------------------------------------------
+
+
+def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: RetrievalStack) -> SuggestionEngine:
+    """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
+    (no I/O: cheap enough to build per request)."""
+    thresholds = SuggestionSettings(
+        deal_silent_days=settings.suggest_deal_silent_days,
+        deal_stale_days=settings.suggest_deal_stale_days,
+        cooling_window_days=settings.suggest_cooling_window_days,
+        cooling_min_previous=settings.suggest_cooling_min_previous,
+        meeting_followup_days=settings.suggest_meeting_followup_days,
+        review_band_low=settings.suggest_review_band_low,
+        review_band_high=settings.suggest_review_band_high,
+        warm_intro_candidates=settings.suggest_warm_intro_candidates,
+    )
+    return SuggestionEngine(gateway, paths=stack.connections, settings=thresholds, clock=stack.connections.clock)
