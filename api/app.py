@@ -26,18 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
-from kgcrm.api.routes import (  # issue 14
-    ask,
-    connections,
-    entities,
-    feedback,
-    health,
-    resolve,
-    search,
-    suggestions,
-    sync,
-    tools,
-)
+from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from kgcrm.api.routes.feedback import router as feedback_router  # issue 14
+from kgcrm.api.routes.suggestions import router as suggestions_router  # issue 14
 from kgcrm.core.settings import Settings, load_settings
 from kgcrm.services import Services, build_services
 
@@ -166,8 +157,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
         app.include_router(module.router)
-    for module in (suggestions, feedback):  # issue 14
-        app.include_router(module.router)
+    for router in (suggestions_router, feedback_router):  # issue 14
+        app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app
