@@ -251,7 +251,14 @@ def build_services(
 def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: RetrievalStack) -> SuggestionEngine:
     """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
     (no I/O: cheap enough to build per request)."""
-    thresholds = SuggestionSettings(
+    return SuggestionEngine(
+        gateway, paths=stack.connections, settings=suggestion_settings(settings), clock=stack.connections.clock
+    )
+
+
+def suggestion_settings(settings: Settings) -> SuggestionSettings:
+    """The suggestions' thresholds, from the settings ``suggest_*``."""
+    return SuggestionSettings(
         deal_silent_days=settings.suggest_deal_silent_days,
         deal_stale_days=settings.suggest_deal_stale_days,
         cooling_window_days=settings.suggest_cooling_window_days,
@@ -261,4 +268,3 @@ def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: Retrieva
         review_band_high=settings.suggest_review_band_high,
         warm_intro_candidates=settings.suggest_warm_intro_candidates,
     )
-    return SuggestionEngine(gateway, paths=stack.connections, settings=thresholds, clock=stack.connections.clock)
