@@ -56,3 +56,5 @@ CREATE CONSTRAINT knows_id IF NOT EXISTS FOR ()-[r:KNOWS]-() REQUIRE r.id IS UNI
 CREATE INDEX works_at_contact IF NOT EXISTS FOR ()-[r:WORKS_AT]-() ON (r.contact_id);
 // a confirmed duplicate (feedback), keyed by its feedback row
 CREATE INDEX same_as_feedback IF NOT EXISTS FOR ()-[r:SAME_AS]-() ON (r.feedback_id);
+// suggestions: a tenant's duplicates to review (dedupe_write sets r.tenant_id)
+CREATE INDEX possibly_same_as_tenant IF NOT EXISTS FOR ()-[r:POSSIBLY_SAME_AS]-() ON (r.tenant_id);

@@ -7,7 +7,7 @@ WHERE u.tenant_id = $tenant AND coalesce(u.is_active, true) AND ($user IS NULL O
 MATCH (me)-[t:INTERACTED]-(q:Person)-[w:WORKS_AT]->(o:Organization)
 WHERE q.tenant_id = $tenant AND o.tenant_id = $tenant AND w.current
   AND ($org IS NULL OR o.id = $org)
-  AND t.last_at >= $now - duration({days: 2 * $window_days})
+  AND t.last_at >= $now - duration({days: 2 * $window_days}) AND coalesce(t.count, 0) >= $min_previous
   AND NOT EXISTS { MATCH (q)<-[:IS]-(:User) }
   AND (EXISTS {
          MATCH (o)<-[:FOR_ORGANIZATION]-(d:Opportunity)
@@ -16,8 +16,10 @@ WHERE q.tenant_id = $tenant AND o.tenant_id = $tenant AND w.current
        }
        OR EXISTS { MATCH (o)<-[:WITH]-(:Account)-[:HAS_STATUS]->(s:Status) WHERE s.category = 'active' })
 CALL (me, q) {
-  MATCH (me)-[:PARTICIPATED_IN]->(i:Interaction)<-[:PARTICIPATED_IN]-(q)
+  // from the contact's side: a team member takes part in far more interactions
+  MATCH (q)-[:PARTICIPATED_IN]->(i:Interaction)
   WHERE i.occurred_at >= $now - duration({days: 2 * $window_days}) AND i.occurred_at < $now
+    AND EXISTS { MATCH (i)<-[:PARTICIPATED_IN]-(me) }
   WITH DISTINCT i
   ORDER BY i.occurred_at DESC
   RETURN sum(CASE WHEN i.occurred_at >= $now - duration({days: $window_days}) THEN 1 ELSE 0 END) AS recent,

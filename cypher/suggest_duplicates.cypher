@@ -1,17 +1,11 @@
 // Suggestions, "duplicates to review": POSSIBLY_SAME_AS pairs of $tenant whose score lies in the
 // review band [$low, $high), that no feedback decision of the tenant has confirmed or rejected.
 // $org: pairs of that organization, or of people who work there.
-CALL () {
-  MATCH (a:Person)-[r:POSSIBLY_SAME_AS]->(b:Person)
-  WHERE a.tenant_id = $tenant AND b.tenant_id = $tenant
-  RETURN a, r, b
-  UNION
-  MATCH (a:Organization)-[r:POSSIBLY_SAME_AS]->(b:Organization)
-  WHERE a.tenant_id = $tenant AND b.tenant_id = $tenant
-  RETURN a, r, b
-}
-WITH a, r, b
-WHERE r.score >= $low AND r.score < $high
+// (The edges carry their tenant: the possibly_same_as_tenant index finds them.)
+MATCH (a)-[r:POSSIBLY_SAME_AS]->(b)
+WHERE r.tenant_id = $tenant AND a.tenant_id = $tenant AND b.tenant_id = $tenant
+  AND ((a:Person AND b:Person) OR (a:Organization AND b:Organization))
+  AND r.score >= $low AND r.score < $high
   AND ($org IS NULL OR $org IN [a.id, b.id]
        OR EXISTS { MATCH (a)-[:WORKS_AT]->(:Organization {id: $org}) }
        OR EXISTS { MATCH (b)-[:WORKS_AT]->(:Organization {id: $org}) })

@@ -41,6 +41,7 @@ from kgcrm.crm.database import guard_engine, make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.connections import ConnectionFinder, SearchLimits
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
 
@@ -251,9 +252,13 @@ def build_services(
 def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: RetrievalStack) -> SuggestionEngine:
     """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
     (no I/O: cheap enough to build per request)."""
-    return SuggestionEngine(
-        gateway, paths=stack.connections, settings=suggestion_settings(settings), clock=stack.connections.clock
-    )
+    # warm intros: a narrower search than /v1/connections' (a suggestion needs one good path, fast)
+    paths = ConnectionFinder(gateway, clock=stack.connections.clock, limits=SUGGESTION_SEARCH)
+    return SuggestionEngine(gateway, paths=paths, settings=suggestion_settings(settings), clock=stack.connections.clock)
+
+
+#: The warm-intro search's bounds (kgcrm.retrieval.connections.SearchLimits; defaults 40/25/10/300/300).
+SUGGESTION_SEARCH = SearchLimits(beam_width=15, per_kind=10, per_coworkers=5, org_people=100, bridge_width=100)
 
 
 def suggestion_settings(settings: Settings) -> SuggestionSettings:

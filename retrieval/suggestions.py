@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -93,7 +94,7 @@ class SuggestionSettings:
     meeting_followup_days: int = 14
     review_band_low: float = 0.8
     review_band_high: float = 0.99
-    warm_intro_candidates: int = 10
+    warm_intro_candidates: int = 3
 
 
 class PathFinder(Protocol):
@@ -194,10 +195,12 @@ class SuggestionEngine:
             else:
                 raise NotFoundError(f"{for_id[:64]}: no user or organization with this id in this tenant", field="for")
         params = {"tenant": tenant_id, "user": user, "org": org, "now": now, "today": now.date()}
-        found: list[Suggestion] = []
-        for kind in wanted:
-            found += getattr(self, f"_{kind}")(params, now)
-        dismissed = {(r["key"], r["evidence_hash"]) for r in self._read("suggest_dismissed", {"tenant": tenant_id})}
+        # the kinds are independent queries: run them side by side (the driver is thread-safe)
+        with ThreadPoolExecutor(max_workers=len(wanted) + 1, thread_name_prefix="suggest") as pool:
+            dismissed_rows = pool.submit(self._read, "suggest_dismissed", {"tenant": tenant_id})
+            per_kind = [pool.submit(getattr(self, f"_{kind}"), params, now) for kind in wanted]
+            found = [s for future in per_kind for s in future.result()]
+            dismissed = {(r["key"], r["evidence_hash"]) for r in dismissed_rows.result()}
         kept = [s for s in found if (s.key, s.evidence_hash) not in dismissed]
         kept.sort(key=lambda s: (-s.score, s.kind, s.key))
         return Suggestions(**{"for": target}, suggestions=kept[:limit], dismissed=len(found) - len(kept))
@@ -239,7 +242,10 @@ class SuggestionEngine:
 
     def _relationship_cooling(self, params: dict[str, Any], now: datetime) -> list[Suggestion]:
         s = self.settings
-        rows = self._read("suggest_cooling", {**params, "window_days": s.cooling_window_days})
+        rows = self._read(
+            "suggest_cooling",
+            {**params, "window_days": s.cooling_window_days, "min_previous": s.cooling_min_previous},
+        )
         best: dict[tuple[str, str], dict[str, Any]] = {}
         for r in rows:  # one per (user, person): their organization with the most at stake is as good as any
             if r["previous"] < s.cooling_min_previous or st.trend(r["recent"], r["previous"]) != "falling":

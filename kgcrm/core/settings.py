@@ -167,7 +167,7 @@ class Settings(BaseSettings):
         default=0.99, gt=0, le=1, description="... up to (not including) this auto-merge threshold."
     )
     suggest_warm_intro_candidates: int = Field(
-        default=10, ge=0, description="Warm intros: at most this many untied organizations searched for a path."
+        default=3, ge=0, description="Warm intros: at most this many untied organizations searched for a path."
     )
 
     # --- derived ---------------------------------------------------------------
