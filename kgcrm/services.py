@@ -258,7 +258,7 @@ def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: Retrieva
 
 
 #: The warm-intro search's bounds (kgcrm.retrieval.connections.SearchLimits; defaults 40/25/10/300/300).
-SUGGESTION_SEARCH = SearchLimits(beam_width=15, per_kind=10, per_coworkers=5, org_people=100, bridge_width=100)
+SUGGESTION_SEARCH = SearchLimits(beam_width=8, per_kind=8, per_coworkers=5, org_people=50, bridge_width=50)
 
 
 def suggestion_settings(settings: Settings) -> SuggestionSettings:

@@ -219,10 +219,9 @@ class SuggestionEngine:
             if r["overdue"]:
                 why.append(f"was expected to close on {r['close_on']}")
             if r["silent"]:
-                last = _iso(r["last_at"])
                 why.append(
                     f"has had no interaction with anyone at {_name(r['org_name'], 'its organization')} "
-                    + (f"since {last[:10]}" if last else "at all")
+                    f"in {self.settings.deal_silent_days} days"
                 )
             if r["stale"]:
                 why.append(f"has not been updated since {(_iso(r['updated_at']) or '')[:10]}")
@@ -233,10 +232,8 @@ class SuggestionEngine:
             evidence = [Evidence(table="lead", id=r["id"], updated_at=_iso(r["updated_at"]))]
             if r["org_id"]:
                 entities.append(EntityRef(id=r["org_id"], type="Organization", name=r["org_name"]))
-            if r["interaction_id"]:
-                evidence.append(
-                    Evidence(table="interaction", id=r["interaction_id"], updated_at=_iso(r["interaction_updated_at"]))
-                )
+            if r["silent"] and r["org_id"]:
+                evidence.append(Evidence(table="organization", id=r["org_id"], updated_at=_iso(r["org_updated_at"])))
             out.append(_suggestion(DEAL_AT_RISK, [r["id"]], reason, score, entities, evidence))
         return out
 
