@@ -187,8 +187,8 @@ class SuggestionsArguments(ApiRequest):
 class AgentFeedbackArguments(FeedbackRequest):
     """An agent's decision: always recorded with via_agent, the user's request and the agent's reasoning."""
 
-    prompt: LongText = Field(description="The user's request that led to this decision, verbatim.")  # type: ignore[assignment]
-    reasoning: LongText = Field(description="Why the agent decides so.")  # type: ignore[assignment]
+    prompt: LongText = Field(description="The user's request that led to this decision, verbatim.")
+    reasoning: LongText = Field(description="Why the agent decides so.")
 
 
 def _suggestions(services: Services, caller: keys.Caller, args: SuggestionsArguments) -> BaseModel:

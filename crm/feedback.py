@@ -129,13 +129,13 @@ def _write(session: Session, tenant_id: str, user: AppUser, data: FeedbackInput,
         for field, (table, _) in (("subject_id", subject), ("object_id", obj)):
             if table != "individual":
                 raise invalid_input(field, "a tie is between two people (individual ids)")
-    pair = sorted([data.subject_id, data.object_id]) if obj is not None and data.kind != "resolution" else None
-    first, second = (subject, obj) if pair is None or pair[0] == data.subject_id else (obj, subject)
+    # a pair is stored in id order: the same pair is one key whichever way it was given
+    swap = obj is not None and subject is not None and obj[1].id < subject[1].id
+    first, second = (obj, subject) if swap else (subject, obj)
     row = Feedback(
         tenant_id=tenant_id,
         kind=data.kind,
         decision=data.decision,
-        # a pair is stored in id order: the same pair is one key whichever way it was given
         subject_type=first[0] if first else None,
         subject_id=first[1].id if first else None,
         object_type=second[0] if second else None,

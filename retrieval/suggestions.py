@@ -43,7 +43,7 @@ from kgcrm import cypher
 from kgcrm.core.errors import DataError, NotFoundError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
-from kgcrm.retrieval.types import Connections, EntityRef
+from kgcrm.retrieval.types import Connections, EntityRef, RowEvidence
 
 DEAL_AT_RISK = "deal_at_risk"
 COOLING = "relationship_cooling"
@@ -302,7 +302,7 @@ class SuggestionEngine:
                     Evidence(table=e.table, id=e.id, updated_at=e.updated_at)
                     for hop in path.hops
                     for e in hop.evidence
-                    if hasattr(e, "table")
+                    if isinstance(e, RowEvidence)
                 ],
             ]
             score = 0.35 + 0.5 * path.score
