@@ -38,11 +38,29 @@ from kgcrm.api.deps import cached
 from kgcrm.api.errors import ApiError, error_body, translate, unauthorized
 from kgcrm.api.routes.ask import ask as ask_route
 from kgcrm.api.routes.connections import connections as connections_route
+from kgcrm.api.routes.feedback import FeedbackRequest  # issue 14
+from kgcrm.api.routes.feedback import post_feedback as feedback_route  # issue 14
 from kgcrm.api.routes.resolve import resolve as resolve_route
 from kgcrm.api.routes.search import search as search_route
-from kgcrm.api.schemas import MAX_HOPS, MAX_LIMIT, ApiRequest, AskRequest, ResolveRequest, Text
-from kgcrm.api.tools import AGENT_TOOLS, AgentRequest, run_tool, tool_parameters
+from kgcrm.api.routes.suggestions import get_suggestions as suggestions_route  # issue 14
+from kgcrm.api.schemas import (
+    MAX_HOPS,
+    MAX_ID,  # issue 14
+    MAX_LIMIT,
+    ApiRequest,
+    AskRequest,
+    ResolveRequest,
+    Text,
+)
+from kgcrm.api.tools import (
+    AGENT_TOOLS,
+    AgentRequest,
+    LongText,  # issue 14
+    run_tool,
+    tool_parameters,
+)
 from kgcrm.core.errors import KgcrmError
+from kgcrm.retrieval.suggestions import MAX_LIMIT as SUGGESTIONS_MAX_LIMIT  # issue 14
 from kgcrm.retrieval.types import ENTITY_TYPES, EntityType
 from kgcrm.services import Services
 
@@ -147,7 +165,60 @@ def mcp_tools() -> dict[str, McpTool]:
         ),
     ]
     writes = [McpTool(t.name, t.description, t.request, _agent(t.name), False) for t in AGENT_TOOLS.values()]
-    return {tool.name: tool for tool in reads + writes}
+    return {tool.name: tool for tool in reads + writes + _issue14_tools()}
+
+
+# --- suggestions and feedback (issue 14) ----------------------------------------------------------
+
+
+class SuggestionsArguments(ApiRequest):
+    for_: str | None = Field(
+        default=None,
+        alias="for",
+        min_length=1,
+        max_length=MAX_ID,
+        description="'me' (the key's user), a user id or an organization id; absent: the whole team.",
+    )
+    limit: int = Field(default=10, ge=1, le=SUGGESTIONS_MAX_LIMIT, description="At most this many suggestions.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AgentFeedbackArguments(FeedbackRequest):
+    """An agent's decision: always recorded with via_agent, the user's request and the agent's reasoning."""
+
+    prompt: LongText = Field(description="The user's request that led to this decision, verbatim.")
+    reasoning: LongText = Field(description="Why the agent decides so.")
+
+
+def _suggestions(services: Services, caller: keys.Caller, args: SuggestionsArguments) -> BaseModel:
+    return suggestions_route(caller, services, for_=args.for_, limit=args.limit)
+
+
+def _feedback(services: Services, caller: keys.Caller, args: AgentFeedbackArguments) -> BaseModel:
+    return feedback_route(args.model_copy(update={"via_agent": True}), caller, services.engine)
+
+
+def _issue14_tools() -> list[McpTool]:
+    return [
+        McpTool(
+            "suggestions",
+            "What to look at next: deals at risk, cooling relationships, warm intros, follow-ups owed, duplicates "
+            "to review, unowned deals and accounts; ranked, each with a reason, the entities and the evidence rows.",
+            SuggestionsArguments,
+            _suggestions,
+            True,
+        ),
+        McpTool(
+            "feedback",
+            "Record the user's decision so later answers honour it: confirm or reject a duplicate pair "
+            "(kind duplicate) or a mention's resolution (kind resolution), dismiss a suggestion (its key and "
+            "evidence_hash) or a tie between two people (kind tie). Pass the user's request as prompt.",
+            AgentFeedbackArguments,
+            _feedback,
+            False,
+        ),
+    ]
 
 
 class ToolFailure(KgcrmError):

@@ -129,6 +129,21 @@ class RelationshipKind(StrEnum):
     FAMILY = "family"
 
 
+class FeedbackKind(StrEnum):
+    """What a feedback decision is about (issue 14)."""
+
+    DUPLICATE = "duplicate"  # subject and object: two people (or organizations) that are / are not the same
+    RESOLUTION = "resolution"  # mention → subject: a free-text mention does / does not mean this entity
+    SUGGESTION = "suggestion"  # suggestion_key (+ evidence_hash): a suggestion the user dismissed
+    TIE = "tie"  # subject and object: two people who do not really know each other
+
+
+class FeedbackDecision(StrEnum):
+    CONFIRM = "confirm"
+    REJECT = "reject"
+    DISMISS = "dismiss"
+
+
 class ChangeOp(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
@@ -554,6 +569,45 @@ class Relationship(TenantScoped, Audited, Base):
     to_individual: Mapped[Individual] = relationship(foreign_keys=[to_individual_id])
 
 
+class Feedback(TenantScoped, Audited, Base):
+    """A user's decision that later runs honour (issue 14): confirm / reject a duplicate pair or a
+    mention's resolution, dismiss a suggestion or a tie. ``created_by`` is the user who decided,
+    ``via_agent`` says an agent made it on their behalf; deleting the row reverts the decision.
+
+    ``subject_*`` / ``object_*`` are polymorphic references (a ``subject_type`` value and a row id
+    of the tenant, checked by the triggers); a decision stays when its subject is deleted.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        enum_check("kind", FeedbackKind),
+        enum_check("decision", FeedbackDecision),
+        enum_check("subject_type", SubjectType),
+        enum_check("object_type", SubjectType),
+        sa.CheckConstraint("(subject_type IS NULL) = (subject_id IS NULL)", name="subject_pair"),
+        sa.CheckConstraint("(object_type IS NULL) = (object_id IS NULL)", name="object_pair"),
+        sa.CheckConstraint(
+            "(kind IN ('duplicate', 'resolution') AND decision IN ('confirm', 'reject'))"
+            " OR (kind IN ('suggestion', 'tie') AND decision = 'dismiss')",
+            name="kind_decision",
+        ),
+        sa.Index("ix_feedback_tenant_id_kind", "tenant_id", "kind"),
+        sa.Index("ix_feedback_subject_id", "subject_id"),
+        sa.Index("ix_feedback_object_id", "object_id"),
+    )
+
+    kind: Mapped[str] = mapped_column(nullable=False)
+    decision: Mapped[str] = mapped_column(nullable=False)
+    subject_type: Mapped[str | None]
+    subject_id: Mapped[str | None] = mapped_column(sa.String(ID_LENGTH))
+    object_type: Mapped[str | None]
+    object_id: Mapped[str | None] = mapped_column(sa.String(ID_LENGTH))
+    mention: Mapped[str | None]
+    suggestion_key: Mapped[str | None]
+    evidence_hash: Mapped[str | None]
+    reason: Mapped[str | None]
+
+
 class ChangeLog(Base):
     """The event log: one row per insert/update/delete of any business row.
 
@@ -604,6 +658,7 @@ BUSINESS_MODELS: dict[str, type[Base]] = {
         Interaction,
         InteractionParticipant,
         Relationship,
+        Feedback,
     )
 }
 
@@ -617,6 +672,10 @@ ENUM_COLUMNS: tuple[tuple[type[Base], str, type[StrEnum]], ...] = (
     (Interaction, "source", InteractionSource),
     (InteractionParticipant, "role", ParticipantRole),
     (Relationship, "kind", RelationshipKind),
+    (Feedback, "kind", FeedbackKind),
+    (Feedback, "decision", FeedbackDecision),
+    (Feedback, "subject_type", SubjectType),
+    (Feedback, "object_type", SubjectType),
 )
 
 

@@ -237,12 +237,18 @@ def seed_command(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing (exit 0) when these tenants were seeded before.")
     ] = False,
+    plant_suggestions: Annotated[
+        bool,
+        typer.Option("--plant-suggestions", help="Also plant the situations the suggestions are evaluated on."),
+    ] = False,
 ) -> None:
     """Fill the CRM with a realistic synthetic data set and write its ground truth."""
     settings = ctx.obj
     if not isinstance(settings, Settings):
         raise RuntimeError("kgcrm seed: the settings were not loaded (ctx.obj is not a Settings)")
-    config = SeedConfig(tenants=tenants, scale=scale, seed=seed, now=now or default_now())
+    config = SeedConfig(
+        tenants=tenants, scale=scale, seed=seed, now=now or default_now(), plant_suggestions=plant_suggestions
+    )
     console = Console()
     engine = database.make_engine(settings.sqlalchemy_url)
     try:

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Business tables, in creation order: every table but ``tenant`` and ``change_log``.
-LOGGED_TABLES: tuple[str, ...] = (
+#: The business tables of the initial schema (migrations 0001 and 0004 create their triggers).
+INITIAL_LOGGED_TABLES: tuple[str, ...] = (
     "app_user",
     "individual",
     "organization",
@@ -59,6 +59,10 @@ LOGGED_TABLES: tuple[str, ...] = (
     "interaction_participant",
     "relationship",
 )
+
+#: Business tables, in creation order: every table but ``tenant`` and ``change_log``.
+#: ``feedback`` (migration 0005): a user's confirm / reject / dismiss decisions (issue 14).
+LOGGED_TABLES: tuple[str, ...] = (*INITIAL_LOGGED_TABLES, "feedback")
 
 #: Tables whose ``updated_at`` a trigger keeps fresh.
 TOUCHED_TABLES: tuple[str, ...] = ("tenant", *LOGGED_TABLES)
@@ -94,10 +98,20 @@ TENANT_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "interaction": (),
     "interaction_participant": (("interaction_id", "interaction"), ("individual_id", "individual")),
     "relationship": (("from_individual_id", "individual"), ("to_individual_id", "individual")),
+    "feedback": (),
 }
 
 #: Tables with a polymorphic subject (``subject_type``, ``subject_id``).
 SUBJECT_TABLES: tuple[str, ...] = ("task", "note")
+
+#: Every polymorphic reference (type column, id column) that must name a row of the tenant:
+#: the subject of a task or note (deleting the subject deletes them), and the subject and
+#: object of a feedback decision (not deleted with them: a decision is history).
+POLYMORPHIC_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "task": (("subject_type", "subject_id"),),
+    "note": (("subject_type", "subject_id"),),
+    "feedback": (("subject_type", "subject_id"), ("object_type", "object_id")),
+}
 
 #: The values of ``subject_type``; each is the subject's table name.
 SUBJECT_TYPES: tuple[str, ...] = ("individual", "contact", "organization", "account", "lead")
@@ -131,6 +145,7 @@ class _Rule:
     table: str
     column: str
     target: str = ""  # the referenced table / subject type / lead_type / status entity type
+    type_column: str = "subject_type"  # a polymorphic reference's type column (``column`` is its id column)
 
     @property
     def message(self) -> str:
@@ -140,7 +155,7 @@ class _Rule:
         if self.kind in ("reference", "subject_tenant"):
             return f"{TENANT_ISOLATION}: {where}: the referenced {self.target} row belongs to another tenant"
         if self.kind == "subject_missing":
-            return f"{where}: no {self.target} row has this id (subject_type '{self.target}')"
+            return f"{where}: no {self.target} row has this id ({self.type_column} '{self.target}')"
         if self.kind == "lead_type":
             return f"{where}: the lead's lead_type is not '{self.target}'"
         if self.kind == "status":
@@ -158,10 +173,10 @@ def _rules(table: str) -> list[_Rule]:
     rules = [_Rule("tenant_required", table, "tenant_id"), _Rule("immutable", table, "tenant_id")]
     rules += [_Rule("immutable", table, column) for column in IMMUTABLE_COLUMNS.get(table, ())]
     rules += [_Rule("reference", table, column, target) for column, target in references(table)]
-    if table in SUBJECT_TABLES:
+    for type_column, id_column in POLYMORPHIC_REFERENCES.get(table, ()):
         for subject_type in SUBJECT_TYPES:
-            rules.append(_Rule("subject_missing", table, "subject_id", subject_type))
-            rules.append(_Rule("subject_tenant", table, "subject_id", subject_type))
+            rules.append(_Rule("subject_missing", table, id_column, subject_type, type_column))
+            rules.append(_Rule("subject_tenant", table, id_column, subject_type, type_column))
     if table in LEAD_SUBTYPES:
         rules.append(_Rule("lead_type", table, "id", table))
     if table in STATUS_OWNERS:
@@ -173,8 +188,8 @@ def _checked_columns(table: str) -> list[str]:
     """The columns whose change re-runs the checks of ``table``."""
     columns = ["tenant_id", *IMMUTABLE_COLUMNS.get(table, ())]
     columns += [column for column, _ in references(table) if column != "id"]
-    if table in SUBJECT_TABLES:
-        columns += ["subject_type", "subject_id"]
+    for type_column, id_column in POLYMORPHIC_REFERENCES.get(table, ()):
+        columns += [type_column, id_column]
     if table in LEAD_SUBTYPES:
         columns.append("id")
     return list(dict.fromkeys(columns))
@@ -198,13 +213,13 @@ def _sqlite_condition(rule: _Rule) -> str:
         return f"EXISTS (SELECT 1 FROM {rule.target} WHERE id = NEW.{rule.column} AND tenant_id IS NOT NEW.tenant_id)"
     if rule.kind == "subject_missing":
         return (
-            f"NEW.subject_type = '{rule.target}' AND NEW.subject_id IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {rule.target} WHERE id = NEW.subject_id)"
+            f"NEW.{rule.type_column} = '{rule.target}' AND NEW.{rule.column} IS NOT NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM {rule.target} WHERE id = NEW.{rule.column})"
         )
     if rule.kind == "subject_tenant":
         return (
-            f"NEW.subject_type = '{rule.target}' AND EXISTS (SELECT 1 FROM {rule.target}"
-            " WHERE id = NEW.subject_id AND tenant_id IS NOT NEW.tenant_id)"
+            f"NEW.{rule.type_column} = '{rule.target}' AND EXISTS (SELECT 1 FROM {rule.target}"
+            f" WHERE id = NEW.{rule.column} AND tenant_id IS NOT NEW.tenant_id)"
         )
     if rule.kind == "lead_type":
         return f"EXISTS (SELECT 1 FROM lead WHERE id = NEW.id AND lead_type IS NOT '{rule.target}')"
@@ -230,38 +245,53 @@ def _sqlite_log_insert(table: str, op: str, row: str, actor: str) -> str:
     )
 
 
-def sqlite_create_statements() -> list[str]:
-    """The CREATE TRIGGER statements for SQLite."""
+def _sqlite_table_statements(table: str) -> list[str]:
+    """The change-capture, touch and check triggers of one business table (SQLite)."""
+    touch = f"  UPDATE {table} SET updated_at = {_SQLITE_NOW} WHERE id = NEW.id AND NEW.updated_at IS OLD.updated_at;"
+    return [
+        f"CREATE TRIGGER kgcrm_{table}_after_insert AFTER INSERT ON {table} FOR EACH ROW\nBEGIN\n"
+        f"{_sqlite_log_insert(table, 'insert', 'NEW', 'coalesce(NEW.updated_by, NEW.created_by)')}\nEND",
+        # One trigger touches then logs: a separate touch trigger's UPDATE would be logged too.
+        f"CREATE TRIGGER kgcrm_{table}_after_update AFTER UPDATE ON {table} FOR EACH ROW\nBEGIN\n"
+        f"{touch}\n{_sqlite_log_insert(table, 'update', 'NEW', 'NEW.updated_by')}\nEND",
+        f"CREATE TRIGGER kgcrm_{table}_after_delete AFTER DELETE ON {table} FOR EACH ROW\nBEGIN\n"
+        f"{_sqlite_log_insert(table, 'delete', 'OLD', 'OLD.updated_by')}\nEND",
+    ]
+
+
+def _sqlite_check_statements(table: str) -> list[str]:
+    rules = _rules(table)
+    insert_rules = [rule for rule in rules if rule.kind != "immutable"]
+    columns = ", ".join(_checked_columns(table))
+    return [
+        f"CREATE TRIGGER kgcrm_{table}_check_insert BEFORE INSERT ON {table} FOR EACH ROW\nBEGIN\n"
+        f"{_sqlite_raises(insert_rules)}\nEND",
+        f"CREATE TRIGGER kgcrm_{table}_check_update BEFORE UPDATE OF {columns} ON {table} FOR EACH ROW\n"
+        f"BEGIN\n{_sqlite_raises(rules)}\nEND",
+    ]
+
+
+def _sqlite_table_trigger_names(table: str) -> list[str]:
+    return [
+        f"kgcrm_{table}_after_insert",
+        f"kgcrm_{table}_after_delete",
+        f"kgcrm_{table}_check_insert",
+        f"kgcrm_{table}_check_update",
+    ]
+
+
+def sqlite_create_statements(tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
+    """The CREATE TRIGGER statements for SQLite (``tables``: the business tables to log)."""
     statements: list[str] = []
-    for table in TOUCHED_TABLES:
-        touch = (
-            f"  UPDATE {table} SET updated_at = {_SQLITE_NOW} WHERE id = NEW.id AND NEW.updated_at IS OLD.updated_at;"
-        )
-        if table not in LOGGED_TABLES:
-            statements.append(
-                f"CREATE TRIGGER kgcrm_{table}_after_update AFTER UPDATE ON {table} FOR EACH ROW\n"
-                f"WHEN NEW.updated_at IS OLD.updated_at\nBEGIN\n{touch}\nEND"
-            )
-            continue
-        statements += [
-            f"CREATE TRIGGER kgcrm_{table}_after_insert AFTER INSERT ON {table} FOR EACH ROW\nBEGIN\n"
-            f"{_sqlite_log_insert(table, 'insert', 'NEW', 'coalesce(NEW.updated_by, NEW.created_by)')}\nEND",
-            # One trigger touches then logs: a separate touch trigger's UPDATE would be logged too.
-            f"CREATE TRIGGER kgcrm_{table}_after_update AFTER UPDATE ON {table} FOR EACH ROW\nBEGIN\n"
-            f"{touch}\n{_sqlite_log_insert(table, 'update', 'NEW', 'NEW.updated_by')}\nEND",
-            f"CREATE TRIGGER kgcrm_{table}_after_delete AFTER DELETE ON {table} FOR EACH ROW\nBEGIN\n"
-            f"{_sqlite_log_insert(table, 'delete', 'OLD', 'OLD.updated_by')}\nEND",
-        ]
-    for table in LOGGED_TABLES:
-        rules = _rules(table)
-        insert_rules = [rule for rule in rules if rule.kind != "immutable"]
-        columns = ", ".join(_checked_columns(table))
-        statements += [
-            f"CREATE TRIGGER kgcrm_{table}_check_insert BEFORE INSERT ON {table} FOR EACH ROW\nBEGIN\n"
-            f"{_sqlite_raises(insert_rules)}\nEND",
-            f"CREATE TRIGGER kgcrm_{table}_check_update BEFORE UPDATE OF {columns} ON {table} FOR EACH ROW\n"
-            f"BEGIN\n{_sqlite_raises(rules)}\nEND",
-        ]
+    touch = f"  UPDATE tenant SET updated_at = {_SQLITE_NOW} WHERE id = NEW.id AND NEW.updated_at IS OLD.updated_at;"
+    statements.append(
+        "CREATE TRIGGER kgcrm_tenant_after_update AFTER UPDATE ON tenant FOR EACH ROW\n"
+        f"WHEN NEW.updated_at IS OLD.updated_at\nBEGIN\n{touch}\nEND"
+    )
+    for table in tables:
+        statements += _sqlite_table_statements(table)
+    for table in tables:
+        statements += _sqlite_check_statements(table)
     for subject_type in SUBJECT_TYPES:
         deletes = "\n".join(
             f"  DELETE FROM {table} WHERE subject_type = '{subject_type}' AND subject_id = OLD.id;"
@@ -274,16 +304,11 @@ def sqlite_create_statements() -> list[str]:
     return statements
 
 
-def sqlite_drop_statements() -> list[str]:
+def sqlite_drop_statements(tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
     """DROP TRIGGER statements undoing :func:`sqlite_create_statements`."""
-    names = [f"kgcrm_{table}_after_update" for table in TOUCHED_TABLES]
-    for table in LOGGED_TABLES:
-        names += [
-            f"kgcrm_{table}_after_insert",
-            f"kgcrm_{table}_after_delete",
-            f"kgcrm_{table}_check_insert",
-            f"kgcrm_{table}_check_update",
-        ]
+    names = [f"kgcrm_{table}_after_update" for table in ("tenant", *tables)]
+    for table in tables:
+        names += _sqlite_table_trigger_names(table)
     names += [f"kgcrm_{subject_type}_delete_subject_rows" for subject_type in SUBJECT_TYPES]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
 
@@ -350,21 +375,22 @@ def _pg_check_function(table: str) -> str:
             )
             body.append(_pg_raise(rule, "status_id", "    "))
             body.append("  END IF;")
-    if table in SUBJECT_TABLES:
-        by_type = {rule.target: rule for rule in rules if rule.kind == "subject_missing"}
-        other_tenant = {rule.target: rule for rule in rules if rule.kind == "subject_tenant"}
+    for type_column, id_column in POLYMORPHIC_REFERENCES.get(table, ()):
+        by_type = {r.target: r for r in rules if r.kind == "subject_missing" and r.column == id_column}
+        other_tenant = {r.target: r for r in rules if r.kind == "subject_tenant" and r.column == id_column}
         keyword = "IF"
-        body.append("  IF NEW.subject_id IS NOT NULL THEN  -- (a NULL one breaks a CHECK: subject_pair)")
+        pair = type_column.removesuffix("_type")
+        body.append(f"  IF NEW.{id_column} IS NOT NULL THEN  -- (a NULL one breaks a CHECK: {pair}_pair)")
         for subject_type in SUBJECT_TYPES:
             # FOR KEY SHARE: a concurrent delete of the subject waits for this transaction,
             # then its cascade (kgcrm_delete_subject_rows) sees this row.
             body += [
-                f"  {keyword} NEW.subject_type = '{subject_type}' THEN",
-                f"    SELECT tenant_id INTO ref_tenant FROM {subject_type} WHERE id = NEW.subject_id FOR KEY SHARE;",
+                f"  {keyword} NEW.{type_column} = '{subject_type}' THEN",
+                f"    SELECT tenant_id INTO ref_tenant FROM {subject_type} WHERE id = NEW.{id_column} FOR KEY SHARE;",
                 "    IF NOT FOUND THEN",
-                _pg_raise(by_type[subject_type], "subject_id", "      "),
+                _pg_raise(by_type[subject_type], id_column, "      "),
                 "    ELSIF ref_tenant <> NEW.tenant_id THEN",
-                _pg_raise(other_tenant[subject_type], "subject_id", "      "),
+                _pg_raise(other_tenant[subject_type], id_column, "      "),
                 "    END IF;",
             ]
             keyword = "ELSIF"
@@ -412,22 +438,35 @@ def _pg_subject_function() -> str:
     )
 
 
-def postgresql_create_statements() -> list[str]:
+def _pg_table_statements(table: str) -> list[str]:
+    """The check function and the check and log triggers of one business table (PostgreSQL)."""
+    return [
+        _pg_check_function(table),
+        f"CREATE TRIGGER kgcrm_check BEFORE INSERT OR UPDATE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION kgcrm_check_{table}()",
+        f"CREATE TRIGGER kgcrm_log AFTER INSERT OR UPDATE OR DELETE ON {table}"
+        " FOR EACH ROW EXECUTE FUNCTION kgcrm_log_change()",
+    ]
+
+
+def _pg_touch_statement(table: str) -> str:
+    return f"CREATE TRIGGER kgcrm_touch BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION kgcrm_touch_updated_at()"
+
+
+def _pg_table_drop_statements(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS kgcrm_check ON {table}",
+        f"DROP TRIGGER IF EXISTS kgcrm_log ON {table}",
+        f"DROP FUNCTION IF EXISTS kgcrm_check_{table}()",
+    ]
+
+
+def postgresql_create_statements(tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
     """CREATE FUNCTION / CREATE TRIGGER statements for PostgreSQL (the schema is the search_path's)."""
     statements = [_PG_LOG_FUNCTION, _PG_TOUCH_FUNCTION, _pg_subject_function()]
-    for table in TOUCHED_TABLES:
-        statements.append(
-            f"CREATE TRIGGER kgcrm_touch BEFORE UPDATE ON {table}"
-            " FOR EACH ROW EXECUTE FUNCTION kgcrm_touch_updated_at()"
-        )
-    for table in LOGGED_TABLES:
-        statements += [
-            _pg_check_function(table),
-            f"CREATE TRIGGER kgcrm_check BEFORE INSERT OR UPDATE ON {table}"
-            f" FOR EACH ROW EXECUTE FUNCTION kgcrm_check_{table}()",
-            f"CREATE TRIGGER kgcrm_log AFTER INSERT OR UPDATE OR DELETE ON {table}"
-            " FOR EACH ROW EXECUTE FUNCTION kgcrm_log_change()",
-        ]
+    statements += [_pg_touch_statement(table) for table in ("tenant", *tables)]
+    for table in tables:
+        statements += _pg_table_statements(table)
     for subject_type in SUBJECT_TYPES:
         statements.append(
             f"CREATE TRIGGER kgcrm_delete_subject_rows AFTER DELETE ON {subject_type}"
@@ -436,15 +475,11 @@ def postgresql_create_statements() -> list[str]:
     return statements
 
 
-def postgresql_drop_statements() -> list[str]:
+def postgresql_drop_statements(tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
     """DROP statements undoing :func:`postgresql_create_statements`."""
-    statements = [f"DROP TRIGGER IF EXISTS kgcrm_touch ON {table}" for table in TOUCHED_TABLES]
-    for table in LOGGED_TABLES:
-        statements += [
-            f"DROP TRIGGER IF EXISTS kgcrm_check ON {table}",
-            f"DROP TRIGGER IF EXISTS kgcrm_log ON {table}",
-            f"DROP FUNCTION IF EXISTS kgcrm_check_{table}()",
-        ]
+    statements = [f"DROP TRIGGER IF EXISTS kgcrm_touch ON {table}" for table in ("tenant", *tables)]
+    for table in tables:
+        statements += _pg_table_drop_statements(table)
     statements += [f"DROP TRIGGER IF EXISTS kgcrm_delete_subject_rows ON {t}" for t in SUBJECT_TYPES]
     statements += [
         "DROP FUNCTION IF EXISTS kgcrm_log_change()",
@@ -454,19 +489,42 @@ def postgresql_drop_statements() -> list[str]:
     return statements
 
 
-def create_statements(dialect_name: str) -> list[str]:
-    """The trigger DDL for a dialect (``"sqlite"`` or ``"postgresql"``)."""
+def create_statements(dialect_name: str, tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
+    """The trigger DDL for a dialect (``"sqlite"`` or ``"postgresql"``); ``tables``: the business tables
+    (a migration passes the list of its own time, e.g. :data:`INITIAL_LOGGED_TABLES`)."""
     if dialect_name == "sqlite":
-        return sqlite_create_statements()
+        return sqlite_create_statements(tables)
     if dialect_name == "postgresql":
-        return postgresql_create_statements()
+        return postgresql_create_statements(tables)
     raise ValueError(f"no trigger DDL for the {dialect_name!r} database: kgcrm supports sqlite and postgresql")
 
 
-def drop_statements(dialect_name: str) -> list[str]:
+def drop_statements(dialect_name: str, tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
     """The DDL removing the triggers of :func:`create_statements`."""
     if dialect_name == "sqlite":
-        return sqlite_drop_statements()
+        return sqlite_drop_statements(tables)
     if dialect_name == "postgresql":
-        return postgresql_drop_statements()
+        return postgresql_drop_statements(tables)
+    raise ValueError(f"no trigger DDL for the {dialect_name!r} database: kgcrm supports sqlite and postgresql")
+
+
+def table_create_statements(dialect_name: str, table: str) -> list[str]:
+    """The triggers of ONE business table added after the initial schema (``feedback``, migration 0005):
+    change capture, ``updated_at`` and its checks; PostgreSQL's shared functions already exist."""
+    if dialect_name == "sqlite":
+        return [*_sqlite_table_statements(table), *_sqlite_check_statements(table)]
+    if dialect_name == "postgresql":
+        return [_pg_touch_statement(table), *_pg_table_statements(table)]
+    raise ValueError(f"no trigger DDL for the {dialect_name!r} database: kgcrm supports sqlite and postgresql")
+
+
+def table_drop_statements(dialect_name: str, table: str) -> list[str]:
+    """The DDL removing :func:`table_create_statements`."""
+    if dialect_name == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {name}"
+            for name in [f"kgcrm_{table}_after_update", *_sqlite_table_trigger_names(table)]
+        ]
+    if dialect_name == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS kgcrm_touch ON {table}", *_pg_table_drop_statements(table)]
     raise ValueError(f"no trigger DDL for the {dialect_name!r} database: kgcrm supports sqlite and postgresql")

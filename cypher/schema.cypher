@@ -19,6 +19,8 @@ CREATE CONSTRAINT interaction_id IF NOT EXISTS FOR (n:Interaction) REQUIRE n.id 
 CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:__Entity__) REQUIRE n.id IS UNIQUE;
 // The sync's checkpoint (last applied change_log seq), one node per source.
 CREATE CONSTRAINT sync_state_id IF NOT EXISTS FOR (n:SyncState) REQUIRE n.id IS UNIQUE;
+// A user's decisions (the feedback table, issue 14).
+CREATE CONSTRAINT feedback_id IF NOT EXISTS FOR (n:Feedback) REQUIRE n.id IS UNIQUE;
 
 // --- tenant scoping: every query starts inside one tenant --------------------
 CREATE INDEX user_tenant IF NOT EXISTS FOR (n:User) ON (n.tenant_id);
@@ -31,6 +33,7 @@ CREATE INDEX lead_tenant IF NOT EXISTS FOR (n:Lead) ON (n.tenant_id);
 CREATE INDEX task_tenant IF NOT EXISTS FOR (n:Task) ON (n.tenant_id);
 CREATE INDEX note_tenant IF NOT EXISTS FOR (n:Note) ON (n.tenant_id);
 CREATE INDEX interaction_tenant IF NOT EXISTS FOR (n:Interaction) ON (n.tenant_id);
+CREATE INDEX feedback_tenant_kind IF NOT EXISTS FOR (n:Feedback) ON (n.tenant_id, n.kind);
 
 // --- exact lookups used by entity resolution and templates ------------------
 CREATE INDEX person_tenant_email IF NOT EXISTS FOR (n:Person) ON (n.tenant_id, n.email);
@@ -51,3 +54,7 @@ CREATE CONSTRAINT participated_in_id IF NOT EXISTS FOR ()-[r:PARTICIPATED_IN]-()
 CREATE CONSTRAINT knows_id IF NOT EXISTS FOR ()-[r:KNOWS]-() REQUIRE r.id IS UNIQUE;
 // derived relationships
 CREATE INDEX works_at_contact IF NOT EXISTS FOR ()-[r:WORKS_AT]-() ON (r.contact_id);
+// a confirmed duplicate (feedback), keyed by its feedback row
+CREATE INDEX same_as_feedback IF NOT EXISTS FOR ()-[r:SAME_AS]-() ON (r.feedback_id);
+// suggestions: a tenant's duplicates to review (dedupe_write sets r.tenant_id)
+CREATE INDEX possibly_same_as_tenant IF NOT EXISTS FOR ()-[r:POSSIBLY_SAME_AS]-() ON (r.tenant_id);

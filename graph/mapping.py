@@ -238,6 +238,26 @@ NODES: tuple[NodeMapping, ...] = (
         "Interaction",
         ("kind", "subject", "summary", "occurred_at", "source", "external_id"),
     ),
+    # A user's decision (issue 14). Not an entity, and no edge to what it is about: readers find
+    # decisions by (tenant_id, kind) and the ids they name; a confirmed duplicate also becomes a
+    # derived SAME_AS edge (cypher/derive_same_as.cypher).
+    NodeMapping(
+        "feedback",
+        "Feedback",
+        (
+            "kind",
+            "decision",
+            "subject_type",
+            "subject_id",
+            "object_type",
+            "object_id",
+            "mention",
+            "suggestion_key",
+            "evidence_hash",
+            "reason",
+        ),
+        entity=False,
+    ),
 )
 
 EDGES: tuple[EdgeMapping, ...] = (

@@ -264,9 +264,25 @@ class Interaction(Entity):
     participants = RelationshipFrom("Person", "PARTICIPATED_IN", model=ParticipatedIn)
 
 
+class Feedback(_Audited):
+    """A user's decision (the feedback table, issue 14): not an entity; readers match its ids."""
+
+    row_id = _key()
+    kind = StringProperty()
+    decision = StringProperty()
+    subject_type = StringProperty()
+    subject_id = StringProperty()
+    object_type = StringProperty()
+    object_id = StringProperty()
+    mention = StringProperty()
+    suggestion_key = StringProperty()
+    evidence_hash = StringProperty()
+    reason = StringProperty()
+
+
 #: Every node class of the mirrored graph, by its primary label.
 NODE_CLASSES: dict[str, type[StructuredNode]] = {
     cls.__name__: cls
-    for cls in (Tenant, Status, Person, User, Organization, Contact, Account, Lead, Task, Note, Interaction)
+    for cls in (Tenant, Status, Person, User, Organization, Contact, Account, Lead, Task, Note, Interaction, Feedback)
 }
 SUBTYPE_CLASSES: dict[str, type[StructuredNode]] = {cls.__name__: cls for cls in (Job, Opportunity, Partnership)}

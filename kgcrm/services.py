@@ -41,7 +41,9 @@ from kgcrm.crm.database import guard_engine, make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.connections import ConnectionFinder, SearchLimits
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
+from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
 
 log = logging.getLogger(__name__)
 
@@ -247,4 +249,33 @@ def build_services(
         embedding_model=model,
         embedding_error=error,
         closers=closers,
+    )
+
+
+# --- suggestions (issue 14) ----------------------------------------------------------------------
+
+
+def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: RetrievalStack) -> SuggestionEngine:
+    """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
+    (no I/O: cheap enough to build per request)."""
+    # warm intros: a narrower search than /v1/connections' (a suggestion needs one good path, fast)
+    paths = ConnectionFinder(gateway, clock=stack.connections.clock, limits=SUGGESTION_SEARCH)
+    return SuggestionEngine(gateway, paths=paths, settings=suggestion_settings(settings), clock=stack.connections.clock)
+
+
+#: The warm-intro search's bounds (kgcrm.retrieval.connections.SearchLimits; defaults 40/25/10/300/300).
+SUGGESTION_SEARCH = SearchLimits(beam_width=8, per_kind=8, per_coworkers=5, org_people=50, bridge_width=50)
+
+
+def suggestion_settings(settings: Settings) -> SuggestionSettings:
+    """The suggestions' thresholds, from the settings ``suggest_*``."""
+    return SuggestionSettings(
+        deal_silent_days=settings.suggest_deal_silent_days,
+        deal_stale_days=settings.suggest_deal_stale_days,
+        cooling_window_days=settings.suggest_cooling_window_days,
+        cooling_min_previous=settings.suggest_cooling_min_previous,
+        meeting_followup_days=settings.suggest_meeting_followup_days,
+        review_band_low=settings.suggest_review_band_low,
+        review_band_high=settings.suggest_review_band_high,
+        warm_intro_candidates=settings.suggest_warm_intro_candidates,
     )

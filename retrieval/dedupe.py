@@ -575,6 +575,9 @@ class DuplicateFinder:
         """Find the pairs and (unless ``dry_run``) make the tenant's edges match them exactly."""
         report = DedupeReport(tenant_id=tenant_id, threshold=threshold, dry_run=dry_run)
         report.pairs = self.find(tenant_id, threshold=threshold, types=types, report=report)
+        # feedback (issue 14): a pair a user confirmed (now SAME_AS) or rejected is never proposed again
+        decided = self.decided_pairs(tenant_id)
+        report.pairs = [p for p in report.pairs if p.key not in decided]
         if not dry_run:
             report.written = self.write(tenant_id, report.pairs)
             report.removed = self._prune(tenant_id, [p.key for p in report.pairs], types)
@@ -600,6 +603,11 @@ class DuplicateFinder:
             )
             written += int(rows[0]["written"]) if rows else 0
         return written
+
+    def decided_pairs(self, tenant_id: str) -> dict[str, str]:
+        """Pairs a user decided (feedback, issue 14): ``"a|b"`` key → ``confirm`` or ``reject``."""
+        rows = self.gateway.read("feedback_pairs", cypher.load("feedback_pairs"), {"tenant": tenant_id})
+        return {r["key"]: r["decision"] for r in rows}
 
     def clear(self, tenant_id: str, types: Sequence[str] = DUPLICATE_TYPES, *, only_ours: bool = True) -> int:
         """Remove the tenant's ``POSSIBLY_SAME_AS`` edges (undo): those this finder wrote, or all of them."""

@@ -337,11 +337,17 @@ class GraphSync:
             yield [row["id"] for row in rows]
 
     def _derive_all(self, tenant_id: str | None) -> None:
-        """Recompute WORKS_AT and INTERACTED for every contact and person (of one tenant)."""
+        """Recompute WORKS_AT and INTERACTED for every contact and person (of one tenant), and SAME_AS."""
         for label, refresh in (("Contact", self._derive_contacts), ("Person", self._derive_people)):
             for ids in self._graph_ids(f"MATCH (n:`{label}`)", "n", tenant_id, True):
                 self.gateway.write_transaction(f"derive:{label}", _bound(refresh, ids))
                 self._progress(f"derive {label}", len(ids))
+        # feedback (issue 14): SAME_AS of every decision, and none for a decision that is gone
+        for ids in self._graph_ids("MATCH (n:Feedback)", "n", tenant_id, True):
+            self.gateway.write_transaction("derive:Feedback", _bound(self._derive_same_as, ids))
+        stale = self.gateway.read("derive_same_as_stale", cypher.load("derive_same_as_stale"), {"tenant": tenant_id})
+        if stale:
+            self.gateway.write_transaction("derive:Feedback", _bound(self._derive_same_as, [r["id"] for r in stale]))
 
     # --- incremental ---------------------------------------------------------------------------
 
@@ -488,6 +494,9 @@ class GraphSync:
                 self._derive_contacts(tx, sorted(contacts))
             if people:
                 self._derive_people(tx, sorted(people))
+            decisions = [r.id for r in batch.nodes.get("feedback", [])] + batch.deleted_nodes.get("Feedback", [])
+            if derive and decisions:  # feedback (issue 14): confirmed duplicates become SAME_AS
+                self._derive_same_as(tx, sorted(decisions))
             if checkpoint is not None:
                 tx.run(cypher.load("sync_checkpoint_write"), source=CHECKPOINT_SOURCE, last_seq=checkpoint).consume()
             return written_edges
@@ -570,6 +579,10 @@ class GraphSync:
     @staticmethod
     def _derive_contacts(tx: ManagedTransaction, ids: Sequence[str]) -> None:
         tx.run(cypher.load("derive_works_at"), ids=list(ids)).consume()
+
+    @staticmethod
+    def _derive_same_as(tx: ManagedTransaction, ids: Sequence[str]) -> None:
+        tx.run(cypher.load("derive_same_as"), ids=list(ids)).consume()
 
     @staticmethod
     def _derive_people(tx: ManagedTransaction, ids: Sequence[str]) -> None:

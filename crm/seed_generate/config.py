@@ -62,6 +62,8 @@ class SeedConfig:
     scale: int = 10_000
     seed: int = 42
     now: datetime = field(default_factory=default_now)
+    #: Append the situations the suggestions are evaluated on (crm/seed_generate/suggestions.py).
+    plant_suggestions: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.tenants <= MAX_TENANTS:

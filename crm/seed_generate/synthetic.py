@@ -35,8 +35,12 @@ class SyntheticCrm:
         self._started = True
         for index, (seed, budget) in enumerate(zip(self._seeds, self.config.budgets(), strict=True)):
             builder = TenantBuilder(index, random.Random(seed), self.config.now, budget)
+            builder.plant_suggestions = self.config.plant_suggestions
             yield from builder.items()
-            self._tenants.append(builder.truth())
+            truth = builder.truth()
+            if self.config.plant_suggestions:
+                truth["suggestions"] = builder.suggestion_truth
+            self._tenants.append(truth)
             self._anchors.append(builder.anchor_truth())
             yield Mark.COMMIT
 

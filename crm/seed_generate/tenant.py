@@ -8,11 +8,15 @@ from kgcrm.crm import seed_vocab as vocab
 from kgcrm.crm.seed_generate.config import Item, Mark
 from kgcrm.crm.seed_generate.deals import DealsMixin
 from kgcrm.crm.seed_generate.planted import PlantedMixin
+from kgcrm.crm.seed_generate.suggestions import SuggestionPlantsMixin
 from kgcrm.crm.seed_generate.world import WorldMixin
 
 
-class TenantBuilder(WorldMixin, DealsMixin, PlantedMixin):
+class TenantBuilder(WorldMixin, DealsMixin, PlantedMixin, SuggestionPlantsMixin):
     """Builds one tenant's world and streams its rows; records its ground truth."""
+
+    #: Append the suggestions' planted situations (SeedConfig.plant_suggestions; issue 14).
+    plant_suggestions: bool = False
 
     def items(self) -> Iterator[Item]:
         self.plan_sizes()
@@ -78,3 +82,5 @@ class TenantBuilder(WorldMixin, DealsMixin, PlantedMixin):
         yield from self.note_rows(round(left * 0.11))
         left = max(self.budget - sum(self.counts.values()), 0)
         yield from self.task_rows(max(left, 5))
+        if self.plant_suggestions:  # last, from a generator of its own: nothing above changes
+            yield from self.suggestion_rows()

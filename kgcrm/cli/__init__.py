@@ -22,6 +22,7 @@ from kgcrm.cli.mcp import mcp_command
 from kgcrm.cli.openapi import openapi_command
 from kgcrm.cli.retrieval import dedupe_command, resolve_command
 from kgcrm.cli.serve import keys_app, serve_command
+from kgcrm.cli.suggest import suggest_command  # issue 14
 from kgcrm.cli.sync import sync_app
 from kgcrm.core.errors import KgcrmError
 from kgcrm.core.settings import load_settings
@@ -48,6 +49,7 @@ app.add_typer(keys_app, name="keys")
 app.command("mcp")(mcp_command)
 app.add_typer(ingest_app, name="ingest")
 app.command("openapi")(openapi_command)
+app.command("suggest")(suggest_command)  # issue 14
 
 
 @app.callback()

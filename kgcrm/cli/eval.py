@@ -31,7 +31,9 @@ def eval_command(
     from kgcrm.eval.connections import evaluate_connections
     from kgcrm.eval.duplicates import evaluate_duplicates, evaluate_febrl
     from kgcrm.eval.resolution import evaluate_resolution
+    from kgcrm.eval.suggestions import evaluate_suggestions  # issue 14
     from kgcrm.eval.templates import evaluate_templates
+    from kgcrm.services import suggestion_settings  # issue 14
 
     settings = settings_of(ctx)
     path = truth or settings.data_dir / "seed-truth.json"
@@ -44,6 +46,7 @@ def eval_command(
         out.print(evaluate_duplicates(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_connections(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_templates(gateway, facts, tenant=tenant).summary())
+        out.print(evaluate_suggestions(gateway, facts, tenant=tenant, settings=suggestion_settings(settings)).summary())
     if febrl:
         for figures in evaluate_febrl():
             out.print(figures.summary())

@@ -157,6 +157,32 @@ class Settings(BaseSettings):
     browser_guide_host: str = "127.0.0.1"
     browser_guide_port: int = Field(default=7478, ge=0, le=65535, description="0: any free port")
 
+    # --- suggestions (GET /v1/suggestions, kgcrm suggest; issue 14) ------------------
+    suggest_deal_silent_days: int = Field(
+        default=30, ge=1, description="An open deal is at risk after this many days without an interaction at its org."
+    )
+    suggest_deal_stale_days: int = Field(
+        default=45, ge=1, description="An open deal is at risk when its row was not updated for this many days."
+    )
+    suggest_cooling_window_days: int = Field(
+        default=90, ge=1, description="Relationship cooling: interactions of the last window against the one before."
+    )
+    suggest_cooling_min_previous: int = Field(
+        default=3, ge=1, description="Relationship cooling: at least this many interactions in the earlier window."
+    )
+    suggest_meeting_followup_days: int = Field(
+        default=14, ge=1, description="Follow-up owed: a meeting of the last N days with no task or note after it."
+    )
+    suggest_review_band_low: float = Field(
+        default=0.8, gt=0, le=1, description="Duplicates to review: POSSIBLY_SAME_AS scores from this ..."
+    )
+    suggest_review_band_high: float = Field(
+        default=0.99, gt=0, le=1, description="... up to (not including) this auto-merge threshold."
+    )
+    suggest_warm_intro_candidates: int = Field(
+        default=3, ge=0, description="Warm intros: at most this many untied organizations searched for a path."
+    )
+
     # --- derived ---------------------------------------------------------------
     @property
     def manages_local_neo4j(self) -> bool:

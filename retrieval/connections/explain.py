@@ -14,6 +14,7 @@ from kgcrm.retrieval.connections.facts import (
     KNOWS,
     ORGANIZATION,
     PERSON,
+    SAME_AS_KIND,
     KnownPerson,
     Tie,
     TieReport,
@@ -29,6 +30,9 @@ def evidence(
     out: list[RowEvidence | EntityRef] = []
     for k in sorted(tie.knows.values(), key=lambda k: (-(k.strength or 0.0), k.id)):
         strength = f", strength {k.strength:g}" if k.strength is not None else ""
+        if k.kind == SAME_AS_KIND:  # feedback (issue 14): a confirmed duplicate, cited by its decision
+            out.append(RowEvidence(table="feedback", id=k.id, summary="the same person (confirmed duplicate)"))
+            continue
         out.append(RowEvidence(table="relationship", id=k.id, summary=f"{k.kind or 'knows'}{strength}"))
     out += interactions
     for c in sorted(tie.coworkers.values(), key=lambda c: (c.overlap.end, c.org_id), reverse=True):

@@ -20,6 +20,8 @@ KNOWS = "KNOWS"
 INTERACTED = "INTERACTED"
 COWORKER = "COWORKER"
 WORKS_AT = "WORKS_AT"
+#: The kind of the KNOWS tie a confirmed duplicate (SAME_AS, feedback of issue 14) becomes (its id: the feedback row).
+SAME_AS_KIND = "same_as"
 
 PERSON = "Person"
 ORGANIZATION = "Organization"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from kgcrm import cypher
 from kgcrm.core.errors import AmbiguousTargetError, DataError, KgcrmError, NotFoundError
@@ -18,8 +18,10 @@ from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
 from kgcrm.retrieval.connections.facts import (
+    KNOWS,
     ORGANIZATION,
     PERSON,
+    SAME_AS_KIND,
     TARGET_TYPES,
     USER,
     AffiliationFact,
@@ -283,7 +285,37 @@ class ConnectionFinder:
                 "team": list(team),
             },
         )
+        rows = self._honour_feedback(rows, ids, tenant_id, only)
         return {r["target"] for r in rows if graph.add_row(r, today, self.params)}
+
+    # --- feedback (issue 14): kept in one place, for the lead to port ----------------------------
+
+    def _honour_feedback(
+        self, rows: list[dict[str, Any]], ids: Sequence[str], tenant_id: str, only: Sequence[str] | None
+    ) -> list[dict[str, Any]]:
+        """Drop the ties a user dismissed; add a confirmed duplicate (SAME_AS) as a tie of full strength,
+        so that the two records act as one person and the path cites both (and the feedback row)."""
+        decisions = self.gateway.read(
+            "feedback_ties",
+            cypher.load("feedback_ties"),
+            {"ids": list(ids), "tenant": tenant_id, "only": list(only) if only is not None else None},
+        )
+        if not decisions:
+            return rows
+        dismissed = {tie_key(d["a"], d["b"]) for d in decisions if d["what"] == "dismissed"}
+        kept = [r for r in rows if tie_key(r["source"], r["target"]) not in dismissed]
+        kept += [
+            {
+                "source": d["a"],
+                "target": d["b"],
+                "name": d["name"],
+                "type": KNOWS,
+                "tie": {"id": d["id"], "kind": SAME_AS_KIND, "strength": 1.0, "since": None, "forward": True},
+            }
+            for d in decisions
+            if d["what"] == "same" and tie_key(d["a"], d["b"]) not in dismissed
+        ]
+        return kept
 
     # --- search -------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from kgcrm.retrieval.resolve.scoring import (
     rank,
     score_candidate,
 )
-from kgcrm.retrieval.types import ENTITY_TYPES, Resolution
+from kgcrm.retrieval.types import ENTITY_TYPES, Candidate, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,50 @@ class EntityResolver:
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
         """The entities of ``tenant_id`` that ``text`` may name, best first (at most ``limit``)."""
+        return self._honour_feedback(self._resolve(text, tenant_id, types, limit), text, tenant_id, types, limit)
+
+    # --- feedback (issue 14) ----------------------------------------------------------------------
+
+    def _honour_feedback(
+        self, found: Resolution, text: str, tenant_id: str, types: Sequence[str] | None, limit: int
+    ) -> Resolution:
+        """A user's decisions: a confirmed mention is an alias (its entity first, certain), a rejected
+        resolution is left out, and records confirmed as one (SAME_AS) are one candidate citing both."""
+        rows = self.gateway.read(
+            "feedback_resolutions",
+            cypher.load("feedback_resolutions"),
+            {"tenant": tenant_id, "text": text.strip().lower(), "ids": [c.id for c in found.candidates]},
+        )
+        if not rows:
+            return found
+        rejected = {r["id"] for r in rows if r["what"] == "reject"}
+        confirmed = [r for r in rows if r["what"] == "confirm" and r["id"] not in rejected]
+        candidates = [c for c in found.candidates if c.id not in rejected]
+        if types:
+            confirmed = [r for r in confirmed if r["type"] in types]
+        for r in confirmed:
+            candidates = [c for c in candidates if c.id != r["id"]]
+            reason = f"confirmed by a user: '{text.strip()}' means this (feedback {r['feedback_id']})"
+            candidates.insert(0, Candidate(id=r["id"], type=r["type"], name=r["name"], score=1.0, reasons=[reason]))
+        same: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r["what"] == "same":
+                same.setdefault(r["id"], []).append(r)
+        merged: list[Candidate] = []
+        dropped: set[str] = set()
+        for c in candidates:
+            if c.id in dropped:
+                continue
+            for r in same.get(c.id, []):
+                c = c.model_copy(
+                    update={"reasons": [*c.reasons, f"the same as {r['name'] or r['other']} ({r['other']}), confirmed"]}
+                )
+                dropped.add(r["other"])
+            merged.append(c)
+        ambiguous = found.ambiguous and not confirmed and len(merged) > 1
+        return Resolution(text=found.text, candidates=merged[:limit], ambiguous=ambiguous)
+
+    def _resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
         if not tenant_id:
             raise DataError("a tenant is required", field="tenant_id")
         if limit < 1:

@@ -345,13 +345,13 @@ def upgrade() -> None:
     op.create_index("ix_change_log_entity_type_entity_id", "change_log", ["entity_type", "entity_id"])
     op.create_index("ix_change_log_txid", "change_log", ["txid"])
 
-    for statement in triggers.create_statements(dialect):
+    for statement in triggers.create_statements(dialect, triggers.INITIAL_LOGGED_TABLES):
         op.execute(statement)
 
 
 def downgrade() -> None:
     dialect = op.get_context().dialect.name
-    for statement in triggers.drop_statements(dialect):
+    for statement in triggers.drop_statements(dialect, triggers.INITIAL_LOGGED_TABLES):
         op.execute(statement)
     if dialect != "sqlite":
         op.drop_constraint("fk_app_user_individual_id", "app_user", type_="foreignkey")

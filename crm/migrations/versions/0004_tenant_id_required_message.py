@@ -27,7 +27,10 @@ depends_on: str | Sequence[str] | None = None
 
 def _recreate() -> None:
     dialect = op.get_context().dialect.name
-    for statement in [*triggers.drop_statements(dialect), *triggers.create_statements(dialect)]:
+    for statement in [
+        *triggers.drop_statements(dialect, triggers.INITIAL_LOGGED_TABLES),
+        *triggers.create_statements(dialect, triggers.INITIAL_LOGGED_TABLES),
+    ]:
         op.execute(statement)
 
 
