@@ -67,11 +67,14 @@ from kgcrm.retrieval.connections.facts import (
 from kgcrm.retrieval.connections.finder import (
     MAX_HOPS,
     MAX_LIMIT,
+    STRATEGIES,
     ConnectionFinder,
     Resolver,
     SearchLimits,
+    Strategy,
     utc_now,
 )
+from kgcrm.retrieval.connections.weighted import TeamTies, WeightedLimits
 
 __all__ = [
     "COWORKER",
@@ -94,7 +97,11 @@ __all__ = [
     "PeopleWeKnow",
     "Resolver",
     "RoleFact",
+    "STRATEGIES",
     "SearchLimits",
+    "Strategy",
+    "TeamTies",
+    "WeightedLimits",
     "Subgraph",
     "Tie",
     "TieReport",
