@@ -16,8 +16,8 @@ from kgcrm import cypher
 from kgcrm.core.errors import AmbiguousTargetError, DataError, KgcrmError, NotFoundError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
-from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
 from kgcrm.retrieval.connections import weighted as wt
+from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
 from kgcrm.retrieval.connections.facts import (
     ORGANIZATION,
     PERSON,
@@ -94,7 +94,7 @@ class ConnectionFinder:
         limits: SearchLimits = SearchLimits(),
         resolver: Resolver | None = None,
         strategy: Strategy = "weighted",
-        weighted_limits: wt.WeightedLimits = wt.WeightedLimits(),
+        weighted_limits: wt.WeightedLimits = wt.DEFAULT_LIMITS,
         team_ties: wt.TeamTies | None = None,
     ) -> None:
         if strategy not in STRATEGIES:

@@ -58,7 +58,7 @@ class WeightedLimits:
     team_per_coworkers: int = 300  # co-workers per person and organization, on the team's side (cached)
     team_beam: int = 5000  # the team's neighbours expanded for the two-hop cache
     team_ways: int = 3  # team members kept per neighbour
-    bridges: int = 3  # team-side suffixes kept per node (the strongest)
+    bridges: int = 12  # team-side suffixes kept per node (the strongest)
     chains: int = 2  # candidate paths per chain of intermediaries scored exactly
     extra_chains: int = 3  # candidate chains scored exactly beyond the ``limit`` asked for
 
@@ -77,6 +77,9 @@ class TeamSide:
 
     one: dict[str, list[tuple[float, tuple[str, ...]]]]
     two: dict[str, list[tuple[float, tuple[str, ...]]]]
+
+
+DEFAULT_LIMITS = WeightedLimits()
 
 
 def strength_params(params: st.StrengthParams, now: datetime, today: date) -> dict[str, Any]:
@@ -166,9 +169,9 @@ def team_side(
         suffix = tuple(reversed(p.nodes))  # from the far node back to the member
         (one if len(p.nodes) == 2 else two)[p.nodes[-1]].append((p.score, suffix))
     for side in (one, two):
-        for node, items in side.items():
+        for items in side.values():
             items.sort(key=lambda i: (-i[0], i[1]))
-            del items[limits.bridges * 4 :]
+            del items[limits.bridges :]
     return TeamSide(dict(one), dict(two))
 
 
