@@ -223,7 +223,11 @@ def build_services(
     if chat_model is None and chat_from_settings:
         chat_model = _chat_model(settings)
     stack = build_stack(
-        gateway, embed=query_embedder(model) if model is not None else None, clock=clock, chat_model=chat_model
+        gateway,
+        embed=query_embedder(model) if model is not None else None,
+        clock=clock,
+        chat_model=chat_model,
+        connections_strategy=settings.connections_strategy,
     )
     cache = None
     if settings.api_cache_entries:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
-from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.connections import ConnectionFinder, Strategy, TeamTies
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.llm import ChatModel
 from kgcrm.retrieval.resolve import EntityResolver
@@ -39,13 +39,17 @@ def build_stack(
     clock: Callable[[], datetime] = utc_now,
     chat_model: ChatModel | None = None,
     conversations: Conversations | None = None,
+    connections_strategy: Strategy = "weighted",
 ) -> RetrievalStack:
     from kgcrm.retrieval.cache import GraphVersion
     from kgcrm.retrieval.semantic_layer import SemanticLayer
     from kgcrm.retrieval.semantic_layer.values import ValueIndexCache
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
-    connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
+    team_ties = TeamTies(GraphVersion(gateway).current)  # the team's ties, while the sync's checkpoint stands still
+    connections = ConnectionFinder(
+        gateway, clock=clock, resolver=resolver, strategy=connections_strategy, team_ties=team_ties
+    )
     search = SemanticSearch(gateway, embed)
     values = ValueIndexCache(gateway, GraphVersion(gateway))
     layer = SemanticLayer(gateway, clock, resolver=resolver, values=values)

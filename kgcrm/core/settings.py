@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
+    connections_strategy: Literal["weighted", "beam"] = Field(
+        default="weighted",
+        description="How /v1/connections finds paths: weighted (one graph query per call) or beam (the old search).",
+    )
     # The API fails fast: a request answers 503 in about a second when a backing service is down (the CLI and
     # the sync use neo4j_retry_s, made for batch work).
     api_neo4j_connect_timeout_s: float = Field(default=2.0, gt=0, description="The API's Bolt connection timeout.")

@@ -403,6 +403,7 @@ class ConnectionFinder:
             ("connections_team", tenant_id, tuple(team_ids), today),
             lambda: wt.team_side(self.gateway, tenant_id, team_ids, lim, weights, MAX_HOPS),
         )
+        roles: dict[str, list[AffiliationFact]] = {}
         if target.type == ORGANIZATION:
             roles = self._org_people(graph, target, tenant_id, today)
             scored = [(p, graph.ties[tie_key(p, target.id)].score(now, self.params)[0]) for p in roles]
@@ -439,7 +440,10 @@ class ConnectionFinder:
                 ways=lim.ways,
                 weights=weights,
             )
-        whole = wt.candidates(partials, side, members, max_hops=max_hops, limits=lim, limit=limit)
+        affiliated = frozenset(roles) if target.type == ORGANIZATION else frozenset()
+        whole = wt.candidates(
+            partials, side, members, max_hops=max_hops, limits=lim, limit=limit, affiliated=affiliated
+        )
         org = target.id if target.type == ORGANIZATION else None  # its hops' facts are in graph already
         pairs = sorted({tie_key(a, b) for _, nodes in whole for a, b in itertools.pairwise(nodes) if org not in (a, b)})
         self._pair_ties(graph, pairs, tenant_id, today)

@@ -179,8 +179,10 @@ class TeamTies:
     """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still.
 
     ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. At most
-    ``max_entries`` teams are kept (least recently used dropped). Thread-safe: two callers missing
-    at once both compute (the answers are equal), neither waits for the other.
+    ``max_entries`` teams are kept (least recently used dropped). Thread-safe, and one computation per
+    key at a time: the callers that miss while another computes the same key wait for its answer (a
+    burst of requests for one team asks the graph once); an error is raised to the computing caller
+    and the waiting ones compute again.
     """
 
     def __init__(self, version: Callable[[], Hashable] | None, *, max_entries: int = 64) -> None:
@@ -188,6 +190,7 @@ class TeamTies:
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, TeamSide] = OrderedDict()
+        self._computing: dict[Hashable, threading.Event] = {}
         self.hits = 0
         self.misses = 0
 
@@ -195,20 +198,31 @@ class TeamTies:
         if self.version is None:
             return compute()
         full_key = (key, self.version())
-        with self._lock:
-            found = self._entries.get(full_key)
-            if found is not None:
+        while True:
+            with self._lock:
+                found = self._entries.get(full_key)
+                if found is not None:
+                    self._entries.move_to_end(full_key)
+                    self.hits += 1
+                    return found
+                running = self._computing.get(full_key)
+                if running is None:
+                    self.misses += 1
+                    done = self._computing[full_key] = threading.Event()
+                    break
+            running.wait()
+        try:
+            value = compute()
+            with self._lock:
+                self._entries[full_key] = value
                 self._entries.move_to_end(full_key)
-                self.hits += 1
-                return found
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            self._entries[full_key] = value
-            self._entries.move_to_end(full_key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._computing[full_key]
+            done.set()
 
 
 def candidates(
@@ -219,8 +233,12 @@ def candidates(
     max_hops: int,
     limits: WeightedLimits,
     limit: int,
+    affiliated: frozenset[str] = frozenset(),
 ) -> list[tuple[float, tuple[str, ...]]]:
     """Whole paths (score, nodes from the target to a member): partials met with the team's suffixes.
+
+    ``affiliated``: the target organization's people, who may only be the first hop from it (the path
+    that ends at one of them is shorter and stronger than a detour through another).
 
     The strongest ``limit + extra_chains`` chains of intermediaries, ``chains`` paths each."""
     whole: list[tuple[float, tuple[str, ...]]] = []
@@ -235,7 +253,7 @@ def candidates(
                 continue
             for score, suffix in suffixes:
                 rest = suffix[1:]
-                if any(n in p.nodes for n in rest):
+                if any(n in p.nodes or n in affiliated for n in rest):
                     continue
                 whole.append((p.score * score, (*p.nodes, *rest)))
     whole.sort(key=lambda w: (-w[0], w[1]))
