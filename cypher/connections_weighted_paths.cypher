@@ -4,7 +4,8 @@
 // graph as retrieval/strength.py scores it (explicit ties, interactions at $now_ms, co-workers whose
 // tenures overlap, at $today; several kinds for one pair combined as a noisy-or).
 // Per node: its $per_node strongest ties (co-workers: $per_coworkers per organization, strongest first).
-// Between the levels: the $beam best level-1 people are expanded, each with its $ways best paths so far.
+// Between the levels: the $beam best level-1 people are expanded, each with its $ways best paths so far;
+// each level-2 person keeps its $ways best paths.
 // Never through $stop (the team: paths end there) nor into $exclude (the target's own people past the
 // first hop); $levels: 1 or 2. Every node passed through or returned belongs to $tenant.
 // Returns the partial paths (ids from the start, and the product of the weights) of level 1 and 2.
@@ -118,7 +119,11 @@ CALL (level1) {
   UNWIND ways AS way
   WITH p1, p2, w, way
   WHERE NOT p2.id IN way.path AND NOT p2.id IN $exclude
-  RETURN collect({path: way.path + [p1.id, p2.id], score: way.score * w}) AS level2
+  WITH p2, way.path + [p1.id, p2.id] AS path, way.score * w AS score
+  ORDER BY score DESC
+  WITH p2, collect({path: path, score: score})[..$ways] AS best
+  UNWIND best AS way
+  RETURN collect(way) AS level2
 }
 RETURN [entry IN level1 | [way IN entry.ways | {path: way.path + [entry.node.id], score: way.score}]] AS level1,
        level2

@@ -32,6 +32,7 @@ What the sync keeps is what the weight needs: ``INTERACTED {count, last_at}`` an
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
@@ -240,13 +241,30 @@ def candidates(
     ``affiliated``: the target organization's people, who may only be the first hop from it (the path
     that ends at one of them is shorter and stronger than a detour through another).
 
-    The strongest ``limit + extra_chains`` chains of intermediaries, ``chains`` paths each."""
+    The strongest ``limit + extra_chains`` chains of intermediaries, ``chains`` paths each. The partials are
+    met strongest first, and the meeting stops once no partial left can make the ``4 * chains * (limit +
+    extra_chains)`` strongest whole paths (a suffix scores at most the strongest suffix of all).
+    """
+    pool = 4 * limits.chains * (limit + limits.extra_chains)
+    best_suffix = max((items[0][0] for side_ in (side.one, side.two) for items in side_.values() if items), default=0.0)
+    bound = max(1.0, best_suffix)  # a partial that ends at a member is whole already (times 1)
+    floor: list[float] = []  # the `pool` strongest whole scores so far (a min-heap)
     whole: list[tuple[float, tuple[str, ...]]] = []
-    for p in partials:
+
+    def keep(score: float, nodes: tuple[str, ...]) -> None:
+        whole.append((score, nodes))
+        if len(floor) < pool:
+            heapq.heappush(floor, score)
+        elif score > floor[0]:
+            heapq.heapreplace(floor, score)
+
+    for p in sorted(partials, key=lambda p: (-p.score, p.nodes)):
+        if len(floor) == pool and p.score * bound < floor[0]:
+            break
         hops = len(p.nodes) - 1
         last = p.nodes[-1]
         if last in members:
-            whole.append((p.score, p.nodes))
+            keep(p.score, p.nodes)
             continue
         for suffixes, extra in ((side.one.get(last, ()), 1), (side.two.get(last, ()), 2)):
             if hops + extra > max_hops:
@@ -255,7 +273,7 @@ def candidates(
                 rest = suffix[1:]
                 if any(n in p.nodes or n in affiliated for n in rest):
                     continue
-                whole.append((p.score * score, (*p.nodes, *rest)))
+                keep(p.score * score, (*p.nodes, *rest))
     whole.sort(key=lambda w: (-w[0], w[1]))
     per_chain: dict[tuple[str, ...], int] = {}
     kept: list[tuple[float, tuple[str, ...]]] = []
