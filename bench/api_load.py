@@ -540,7 +540,10 @@ def main() -> None:
             f"Goal: zero errors and p99 ≤ {P99_GOAL_MS:.0f} ms.",
         ]
     )
-    common.record_results("api_load_cache" if args.cache_entries else "api_load", body)
+    section = "api_load_cache" if args.cache_entries else "api_load"
+    if len(strategies) > 1:  # the strategies compared: a section of their own, beside today's figures
+        section += "_strategies"
+    common.record_results(section, body)
 
 
 if __name__ == "__main__":
