@@ -410,7 +410,9 @@ class ConnectionFinder:
             partials = [wt.Partial((target.id, p), s) for p, s in scored if s > 0.0]
             if max_hops == 1:
                 partials = [p for p in partials if p.nodes[-1] in members]
-            starts = [(p, s) for p, s in scored if s > 0.0 and p not in members]
+            # the strongest affiliations are walked from (as the beam strategy expands its best people first)
+            starts = sorted(((p, s) for p, s in scored if s > 0.0 and p not in members), key=lambda e: (-e[1], e[0]))
+            starts = starts[: lim.beam]
             walked = wt.walk(
                 self.gateway,
                 tenant_id,
