@@ -46,7 +46,8 @@ def build_stack(
     from kgcrm.retrieval.semantic_layer.values import ValueIndexCache
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
-    team_ties = TeamTies(GraphVersion(gateway).current)  # the team's ties, while the sync's checkpoint stands still
+    # the team's ties, while the sync's checkpoint stands still (recomputed at most every 30 s when it moves)
+    team_ties = TeamTies(GraphVersion(gateway).current, refresh_every_s=30.0)
     connections = ConnectionFinder(
         gateway, clock=clock, resolver=resolver, strategy=connections_strategy, team_ties=team_ties
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -183,18 +184,29 @@ def team_side(
 class TeamTies:
     """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still.
 
-    ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. At most
-    ``max_entries`` teams are kept (least recently used dropped). Thread-safe, and one computation per
-    key at a time: the callers that miss while another computes the same key wait for its answer (a
-    burst of requests for one team asks the graph once); an error is raised to the computing caller
-    and the waiting ones compute again.
+    ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. ``refresh_every_s``
+    bounds the recomputations of a busy CRM, whose checkpoint moves every few seconds: a team's ties are
+    kept that long even when it moved (they only choose the candidates; the answer's paths are scored
+    again on their facts). At most ``max_entries`` teams are kept (least recently used dropped).
+    Thread-safe, and one computation per key at a time: the callers that miss while another computes the
+    same key wait for its answer (a burst of requests for one team asks the graph once); an error is
+    raised to the computing caller and the waiting ones compute again.
     """
 
-    def __init__(self, version: Callable[[], Hashable] | None, *, max_entries: int = 64) -> None:
+    def __init__(
+        self,
+        version: Callable[[], Hashable] | None,
+        *,
+        max_entries: int = 64,
+        refresh_every_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.version = version
         self.max_entries = max_entries
+        self.refresh_every_s = refresh_every_s
+        self.clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, TeamSide] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, float, TeamSide]] = OrderedDict()
         self._computing: dict[Hashable, threading.Event] = {}
         self.hits = 0
         self.misses = 0
@@ -202,31 +214,31 @@ class TeamTies:
     def get(self, key: Hashable, compute: Callable[[], TeamSide]) -> TeamSide:
         if self.version is None:
             return compute()
-        full_key = (key, self.version())
+        version = self.version()
         while True:
             with self._lock:
-                found = self._entries.get(full_key)
-                if found is not None:
-                    self._entries.move_to_end(full_key)
+                found = self._entries.get(key)
+                if found is not None and (found[0] == version or self.clock() - found[1] < self.refresh_every_s):
+                    self._entries.move_to_end(key)
                     self.hits += 1
-                    return found
-                running = self._computing.get(full_key)
+                    return found[2]
+                running = self._computing.get(key)
                 if running is None:
                     self.misses += 1
-                    done = self._computing[full_key] = threading.Event()
+                    done = self._computing[key] = threading.Event()
                     break
             running.wait()
         try:
             value = compute()
             with self._lock:
-                self._entries[full_key] = value
-                self._entries.move_to_end(full_key)
+                self._entries[key] = (version, self.clock(), value)
+                self._entries.move_to_end(key)
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
             return value
         finally:
             with self._lock:
-                del self._computing[full_key]
+                del self._computing[key]
             done.set()
 
 

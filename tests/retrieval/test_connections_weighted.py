@@ -103,6 +103,25 @@ def test_team_ties_are_kept_until_the_checkpoint_moves():
     assert len(computed) == 3
 
 
+def test_a_moving_checkpoint_recomputes_at_most_every_refresh_interval():
+    version, now = [1], [0.0]
+    cache = TeamTies(lambda: version[0], refresh_every_s=30.0, clock=lambda: now[0])
+    computed: list[int] = []
+
+    def compute() -> wt.TeamSide:
+        computed.append(1)
+        return wt.TeamSide({}, {})
+
+    cache.get("k", compute)
+    version[0], now[0] = 2, 10.0
+    cache.get("k", compute)  # moved, but computed 10 s ago: kept
+    now[0] = 31.0
+    cache.get("k", compute)  # moved and 31 s old: computed again
+    cache.get("k", compute)  # at version 2 now: kept
+
+    assert len(computed) == 2
+
+
 def test_a_burst_of_misses_computes_once():
     cache = TeamTies(lambda: 1)
     calls = []
