@@ -30,7 +30,8 @@ from typing import Any
 
 from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.cache import GraphVersion
+from kgcrm.retrieval.connections import ConnectionFinder, TeamTies
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def evaluate_connections(
 ) -> ConnectionsFigures:
     """Ask for paths to every planted target of ``tenant`` (slug or id; None: all) and measure."""
     now = seed_now(truth)
-    finder = finder or ConnectionFinder(gateway, clock=lambda: now)
+    finder = finder or ConnectionFinder(gateway, clock=lambda: now, team_ties=TeamTies(GraphVersion(gateway).current))
     tenants = [t for t in truth["tenants"] if tenant is None or tenant in (t["slug"], t["id"])]
     if not tenants:
         raise DataError(f"tenant '{tenant}' is not in the truth file", field="tenant")
@@ -147,7 +148,10 @@ def compare_strategies(
 ) -> StrategyAgreement:
     """Ask both strategies (clock at the seed's ``now``) for every planted target and compare their top ``k``."""
     now = seed_now(truth)
-    finders = {s: ConnectionFinder(gateway, clock=lambda: now, strategy=s) for s in ("beam", "weighted")}
+    team_ties = TeamTies(GraphVersion(gateway).current)
+    finders = {
+        s: ConnectionFinder(gateway, clock=lambda: now, strategy=s, team_ties=team_ties) for s in ("beam", "weighted")
+    }
     tenants = [t for t in truth["tenants"] if tenant is None or tenant in (t["slug"], t["id"])]
     if not tenants:
         raise DataError(f"tenant '{tenant}' is not in the truth file", field="tenant")

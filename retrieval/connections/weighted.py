@@ -189,8 +189,9 @@ class TeamTies:
     kept that long even when it moved (they only choose the candidates; the answer's paths are scored
     again on their facts). At most ``max_entries`` teams are kept (least recently used dropped).
     Thread-safe, and one computation per key at a time: the callers that miss while another computes the
-    same key wait for its answer (a burst of requests for one team asks the graph once); an error is
-    raised to the computing caller and the waiting ones compute again.
+    same key wait for its answer (a burst of requests for one team asks the graph once), or take the
+    previous answer when there is one (a whole team's ties take seconds on a large CRM: nobody waits for
+    a refresh); an error is raised to the computing caller and the waiting ones compute again.
     """
 
     def __init__(
@@ -223,6 +224,9 @@ class TeamTies:
                     self.hits += 1
                     return found[2]
                 running = self._computing.get(key)
+                if running is not None and found is not None:  # stale, and being recomputed: take the old one
+                    self.hits += 1
+                    return found[2]
                 if running is None:
                     self.misses += 1
                     done = self._computing[key] = threading.Event()

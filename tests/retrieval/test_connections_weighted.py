@@ -145,6 +145,29 @@ def test_a_burst_of_misses_computes_once():
     assert len(results) == 8 and all(r is EMPTY for r in results)
 
 
+def test_a_refresh_in_progress_serves_the_previous_ties():
+    version = [1]
+    cache = TeamTies(lambda: version[0])
+    old = cache.get("k", lambda: wt.TeamSide({"x": [(0.5, ("x", "m"))]}, {}))
+    version[0] = 2
+    gate, started = threading.Event(), threading.Event()
+
+    def slow() -> wt.TeamSide:
+        started.set()
+        gate.wait(5)
+        return EMPTY
+
+    refresher = threading.Thread(target=lambda: cache.get("k", slow))
+    refresher.start()
+    started.wait(5)
+    during = cache.get("k", lambda: pytest.fail("computed twice"))
+    gate.set()
+    refresher.join(5)
+
+    assert during is old
+    assert cache.get("k", lambda: pytest.fail("computed again")) is EMPTY
+
+
 def test_a_failed_computation_is_not_cached():
     cache = TeamTies(lambda: 1)
 
