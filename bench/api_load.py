@@ -22,6 +22,12 @@ What runs, all on this machine, loopback only:
   "First at Organization", emails and organization names to resolve; ids of people and
   organizations to connect to (from the key's user).
 
+``--strategies beam,weighted`` serves the connections runs once per strategy of ``ConnectionFinder``
+(``KGCRM_CONNECTIONS_STRATEGY``: a server per strategy, one after the other, in the same run), so the
+old search is the baseline of the new one; the resolve run is made once, with the first. Beside each
+run: the CPU seconds per request of the API's workers and of Neo4j (from ``/proc``; Neo4j's only when
+it is the tests' local server), which says which of them bounds the throughput.
+
 Every run's figures (requests, requests/s, latency p50/p90/p99/max, and errors: socket
 errors, timeouts and non-2xx answers) are printed and recorded in ``bench/RESULTS.md``
 (section ``api_load``). Goal: zero errors and p99 <= 250 ms.
@@ -295,6 +301,60 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=30)
 
 
+# --- CPU accounting -------------------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds these processes have used so far (``/proc/<pid>/stat``; 0 for a gone one)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The processes of one process group (the API: uvicorn's supervisor and its workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def neo4j_pids() -> list[int]:
+    """The local test server's JVM (none when NEO4J_URI points elsewhere)."""
+    if os.environ.get("NEO4J_URI"):
+        return []
+    from kgcrm.graph.scratch import scratch_server_settings
+    from kgcrm.graph.server import LocalNeo4jServer
+
+    try:
+        return [int(LocalNeo4jServer(scratch_server_settings()).pid_file.read_text().strip())]
+    except (OSError, ValueError):
+        return []
+
+
+def measured_run(base_url: str, script: Path, server_pgid: int, *, connections: int, seconds: int) -> dict[str, Any]:
+    """:func:`run_wrk`, with the CPU seconds per request of the API's processes and of Neo4j."""
+    api, graph = group_pids(server_pgid), neo4j_pids()
+    before = cpu_seconds(api), cpu_seconds(graph)
+    result = run_wrk(base_url, script, connections=connections, seconds=seconds)
+    after = cpu_seconds(api), cpu_seconds(graph)
+    done = max(1, result["requests"])
+    result["api_cpu_ms"] = (after[0] - before[0]) * 1000 / done
+    result["neo4j_cpu_ms"] = (after[1] - before[1]) * 1000 / done if graph else None
+    return result
+
+
 # --- main ------------------------------------------------------------------------------------------------------------
 
 
@@ -319,7 +379,15 @@ def main() -> None:
         default=4096,
         help="the API's answer cache (KGCRM_API_CACHE_ENTRIES); 0: every request computed",
     )
+    parser.add_argument(
+        "--strategies",
+        default="weighted",
+        help="connections strategies to serve in turn (beam: the old search, the baseline; weighted), comma-separated",
+    )
     args = parser.parse_args()
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if not strategies or any(s not in ("beam", "weighted") for s in strategies):
+        raise SystemExit("--strategies: a comma-separated list of beam, weighted")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     if not 1 <= args.duration <= 600 or not 1 <= args.connections <= 1000:
@@ -358,33 +426,58 @@ def main() -> None:
             "KGCRM_API_CACHE_ENTRIES": str(args.cache_entries),
             "PYTHONPATH": str(common.ROOT),
         }
-        log = scratch / "uvicorn.log"
-        server = start_server(env, port, args.workers, log)
         results: dict[str, dict[str, Any]] = {}
-        try:
-            wait_ready(base_url, server, log)
-            common.console.print(f"API on {base_url} ({args.workers} workers); {graph_note}; {embed_note}")
-            if args.warmup:
-                warm = wrk_script(requests["mixed"], key, scratch)
-                run_wrk(base_url, warm, connections=min(10, args.connections), seconds=args.warmup)
-            machine = common.machine()  # the load of the machine before the runs (the runs add their own)
-            if args.baseline:
-                for name in ("resolve", "connections"):
-                    common.console.print(f"baseline {name}: 1 client for {args.baseline} s …")
-                    script = wrk_script(requests[name], key, scratch)
-                    results[f"{name}, 1 client"] = run_wrk(base_url, script, connections=1, seconds=args.baseline)
-            for name in [n.strip() for n in args.runs.split(",") if n.strip()]:
-                common.console.print(f"run {name}: {args.connections} clients for {args.duration} s …")
-                script = wrk_script(requests[name], key, scratch)
-                results[f"{name}, {args.connections} clients"] = run_wrk(
-                    base_url, script, connections=args.connections, seconds=args.duration
+        loads: list[str] = []
+        machine = ""
+        for index, strategy in enumerate(strategies):
+            log = scratch / f"uvicorn-{strategy}.log"
+            server = start_server({**env, "KGCRM_CONNECTIONS_STRATEGY": strategy}, port, args.workers, log)
+            tag = f" [{strategy}]" if len(strategies) > 1 else ""
+            try:
+                wait_ready(base_url, server, log)
+                common.console.print(
+                    f"API on {base_url} ({args.workers} workers, connections: {strategy}); {graph_note}; {embed_note}"
                 )
-        finally:
-            stop_server(server)
+                if args.warmup:
+                    warm = wrk_script(requests["mixed"], key, scratch)
+                    run_wrk(base_url, warm, connections=min(10, args.connections), seconds=args.warmup)
+                here = common.machine()  # the load of the machine before the runs (the runs add their own)
+                machine = machine or here
+                loads.append(f"{strategy}: {here.split('load average ')[1].split(', Python')[0]}")
+                kinds = ("resolve", "connections") if index == 0 else ("connections",)
+                if args.baseline:
+                    for name in kinds:
+                        common.console.print(f"baseline {name}{tag}: 1 client for {args.baseline} s …")
+                        script = wrk_script(requests[name], key, scratch)
+                        results[f"{name}{'' if name == 'resolve' else tag}, 1 client"] = measured_run(
+                            base_url, script, server.pid, connections=1, seconds=args.baseline
+                        )
+                for name in [n.strip() for n in args.runs.split(",") if n.strip()]:
+                    if name == "resolve" and index > 0:
+                        continue
+                    common.console.print(f"run {name}{tag}: {args.connections} clients for {args.duration} s …")
+                    script = wrk_script(requests[name], key, scratch)
+                    results[f"{name}{'' if name == 'resolve' else tag}, {args.connections} clients"] = measured_run(
+                        base_url, script, server.pid, connections=args.connections, seconds=args.duration
+                    )
+            finally:
+                stop_server(server)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    header = ["run", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "p99 ≤ 250 ms"]
+    header = [
+        "run",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "p99 ≤ 250 ms",
+        "API CPU ms/req",
+        "Neo4j CPU ms/req",
+    ]
     rows = [
         [
             name,
@@ -401,9 +494,20 @@ def main() -> None:
                 else ""
             ),
             "yes" if r["p99_us"] / 1000 <= P99_GOAL_MS and not r["errors"] else "no",
+            f"{r['api_cpu_ms']:,.1f}",
+            "" if r["neo4j_cpu_ms"] is None else f"{r['neo4j_cpu_ms']:,.1f}",
         ]
         for name, r in results.items()
     ]
+    ratios = []
+    if {"beam", "weighted"} <= set(strategies):
+        for clients in (f"{args.connections} clients", "1 client"):
+            old, new = results.get(f"connections [beam], {clients}"), results.get(f"connections [weighted], {clients}")
+            if old and new:
+                ratios.append(
+                    f"connections, {clients}: weighted over beam throughput {new['rps'] / old['rps']:.1f} times, "
+                    f"p99 {new['p99_us'] / 1000:,.0f} ms against {old['p99_us'] / 1000:,.0f} ms"
+                )
     common.print_table("API load", header, rows)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     cache_note = (
@@ -419,7 +523,8 @@ def main() -> None:
             f"{when} · {machine} (before the runs) · Neo4j {version} · "
             f"`bench/api_load.py --rows {args.rows} --tenants {args.tenants}"
             f"{' --embeddings' if args.embeddings else ''} --workers {args.workers} "
-            f"--cache-entries {args.cache_entries}`",
+            f"--cache-entries {args.cache_entries} --strategies {','.join(strategies)}`"
+            + (f" · load average before each server's runs: {'; '.join(loads)}" if len(loads) > 1 else ""),
             "",
             f"CRM: {args.rows:,} seeded rows, {args.tenants} tenants (SQLite); graph {nodes:,} nodes + {rels:,} "
             f"relationships. API: uvicorn, {args.workers} workers, {embed_note}, "
@@ -431,10 +536,14 @@ def main() -> None:
             "",
             common.markdown_table(header, rows),
             "",
+            *([*ratios, ""] if ratios else []),
             f"Goal: zero errors and p99 ≤ {P99_GOAL_MS:.0f} ms.",
         ]
     )
-    common.record_results("api_load_cache" if args.cache_entries else "api_load", body)
+    section = "api_load_cache" if args.cache_entries else "api_load"
+    if len(strategies) > 1:  # the strategies compared: a section of their own, beside today's figures
+        section += "_strategies"
+    common.record_results(section, body)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ alternatives (``warm_paths`` of each tenant in the truth file, see :mod:`kgcrm.c
 share whose planted path is among the top ``k`` (the goal: at least 95% in the top
 3), its rank-1 share, the same for each target's organization (the planted path
 followed by the target's ``WORKS_AT``), and latency (p50, p95) over all calls.
+:func:`compare_strategies` reports the ranking agreement of the weighted strategy (the default) with
+the beam strategy it replaced, on the same targets.
 
 The graph must hold the seeded CRM, synced (``kgcrm seed`` then ``kgcrm sync``).
 
@@ -28,7 +30,8 @@ from typing import Any
 
 from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.cache import GraphVersion
+from kgcrm.retrieval.connections import ConnectionFinder, TeamTies
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def evaluate_connections(
 ) -> ConnectionsFigures:
     """Ask for paths to every planted target of ``tenant`` (slug or id; None: all) and measure."""
     now = seed_now(truth)
-    finder = finder or ConnectionFinder(gateway, clock=lambda: now)
+    finder = finder or ConnectionFinder(gateway, clock=lambda: now, team_ties=TeamTies(GraphVersion(gateway).current))
     tenants = [t for t in truth["tenants"] if tenant is None or tenant in (t["slug"], t["id"])]
     if not tenants:
         raise DataError(f"tenant '{tenant}' is not in the truth file", field="tenant")
@@ -111,6 +114,74 @@ def evaluate_connections(
                 rank = found.index(expected) + 1 if expected in found else None
                 outcomes.append(TargetOutcome(t["slug"], kind, target_id, name, rank, len(found), latency))
     return figures(outcomes, k)
+
+
+@dataclass(frozen=True)
+class StrategyAgreement:
+    """How the weighted strategy's answers compare with the beam strategy's (today's) on the planted targets.
+
+    ``identical``: the same top ``k`` paths (nodes and order); ``same_first``: the same strongest path;
+    ``not_weaker``: at every rank of the top ``k`` the weighted path scores at least the beam's (a
+    different answer that is a stronger path the beam did not reach); ``planted``: the planted path in
+    the top ``k``, per strategy.
+    """
+
+    targets: int
+    identical: float
+    same_first: float
+    not_weaker: float
+    planted_beam: float
+    planted_weighted: float
+    k: int = 3
+
+    def summary(self) -> str:
+        return (
+            f"weighted against beam on {self.targets} targets (planted people and their organizations): "
+            f"the same top {self.k} for {self.identical:.1%}, the same first path for {self.same_first:.1%}, "
+            f"never weaker at any rank for {self.not_weaker:.1%}; planted path in the top {self.k}: "
+            f"beam {self.planted_beam:.1%}, weighted {self.planted_weighted:.1%}"
+        )
+
+
+def compare_strategies(
+    gateway: GraphGateway, truth: Mapping[str, Any], *, tenant: str | None = None, k: int = 3
+) -> StrategyAgreement:
+    """Ask both strategies (clock at the seed's ``now``) for every planted target and compare their top ``k``."""
+    now = seed_now(truth)
+    team_ties = TeamTies(GraphVersion(gateway).current)
+    finders = {
+        s: ConnectionFinder(gateway, clock=lambda: now, strategy=s, team_ties=team_ties) for s in ("beam", "weighted")
+    }
+    tenants = [t for t in truth["tenants"] if tenant is None or tenant in (t["slug"], t["id"])]
+    if not tenants:
+        raise DataError(f"tenant '{tenant}' is not in the truth file", field="tenant")
+    identical = same_first = not_weaker = total = 0
+    planted = {"beam": 0, "weighted": 0}
+    for t in tenants:
+        for path in t["warm_paths"]:
+            org = path["target_organization"]["id"]
+            for target_id, expected in ((path["target"]["id"], path["nodes"]), (org, [*path["nodes"], org])):
+                answers = {s: f.connections(target_id, t["id"], limit=k).paths for s, f in finders.items()}
+                nodes = {s: [[n.id for n in p.nodes] for p in paths] for s, paths in answers.items()}
+                total += 1
+                identical += nodes["beam"] == nodes["weighted"]
+                same_first += nodes["beam"][:1] == nodes["weighted"][:1]
+                old, new = answers["beam"], answers["weighted"]
+                not_weaker += len(new) >= len(old) and all(
+                    b.score >= a.score - 1e-6 for a, b in zip(old, new, strict=False)
+                )
+                for s in planted:
+                    planted[s] += expected in nodes[s]
+    share = (lambda n: n / total) if total else (lambda n: 0.0)
+    return StrategyAgreement(
+        total,
+        share(identical),
+        share(same_first),
+        share(not_weaker),
+        share(planted["beam"]),
+        share(planted["weighted"]),
+        k,
+    )
 
 
 def figures(outcomes: Sequence[TargetOutcome], k: int = 3) -> ConnectionsFigures:
@@ -148,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gateway.read("warm_up", "RETURN 1 AS one")
         result = evaluate_connections(gateway, truth, tenant=args.tenant, k=args.k)
     print(result.summary())
+    with graph_gateway(load_settings()) as gateway:
+        print(compare_strategies(gateway, truth, tenant=args.tenant, k=args.k).summary())
     for miss in result.misses:
         print(f"  miss: {miss.tenant} {miss.kind} {miss.name} ({miss.target}): rank {miss.rank}, {miss.paths} paths")
     return 0 if result.top3 >= 0.95 else 1

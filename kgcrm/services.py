@@ -232,6 +232,7 @@ def build_services(
         clock=clock,
         chat_model=chat_model,
         values_refresh_s=settings.ask_values_refresh_s,
+        connections_strategy=settings.connections_strategy,
     )
     cache = None
     if settings.api_cache_entries:

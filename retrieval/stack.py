@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
-from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.connections import ConnectionFinder, Strategy, TeamTies
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.llm import ChatModel
 from kgcrm.retrieval.resolve import EntityResolver
@@ -40,13 +40,18 @@ def build_stack(
     chat_model: ChatModel | None = None,
     conversations: Conversations | None = None,
     values_refresh_s: float = 0.0,
+    connections_strategy: Strategy = "weighted",
 ) -> RetrievalStack:
     from kgcrm.retrieval.cache import GraphVersion
     from kgcrm.retrieval.semantic_layer import SemanticLayer
     from kgcrm.retrieval.semantic_layer.values import ValueIndexCache
 
     resolver = EntityResolver(gateway, embedder=embed, clock=clock)
-    connections = ConnectionFinder(gateway, clock=clock, resolver=resolver)
+    # the team's ties, while the sync's checkpoint stands still (recomputed at most every 30 s when it moves)
+    team_ties = TeamTies(GraphVersion(gateway).current, refresh_every_s=30.0)
+    connections = ConnectionFinder(
+        gateway, clock=clock, resolver=resolver, strategy=connections_strategy, team_ties=team_ties
+    )
     search = SemanticSearch(gateway, embed)
     values = ValueIndexCache(gateway, GraphVersion(gateway), refresh_every_s=values_refresh_s)
     layer = SemanticLayer(gateway, clock, resolver=resolver, values=values)

@@ -28,7 +28,7 @@ def eval_command(
     """Evaluate resolution, duplicates, connections and template answers against the seed's ground truth."""
     if ctx.invoked_subcommand is not None:
         return
-    from kgcrm.eval.connections import evaluate_connections
+    from kgcrm.eval.connections import compare_strategies, evaluate_connections
     from kgcrm.eval.duplicates import evaluate_duplicates, evaluate_febrl
     from kgcrm.eval.resolution import evaluate_resolution
     from kgcrm.eval.suggestions import evaluate_suggestions  # issue 14
@@ -45,6 +45,7 @@ def eval_command(
         out.print(evaluate_resolution(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_duplicates(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_connections(gateway, facts, tenant=tenant).summary())
+        out.print(compare_strategies(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_templates(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_suggestions(gateway, facts, tenant=tenant, settings=suggestion_settings(settings)).summary())
     if febrl:

@@ -127,6 +127,10 @@ class Settings(BaseSettings):
             "checkpoint moves, at most this often (0: on every move). Numbers are always computed live."
         ),
     )
+    connections_strategy: Literal["weighted", "beam"] = Field(
+        default="weighted",
+        description="How /v1/connections finds paths: weighted (one graph query per call) or beam (the old search).",
+    )
     # The API fails fast: a request answers 503 in about a second when a backing service is down (the CLI and
     # the sync use neo4j_retry_s, made for batch work).
     api_neo4j_connect_timeout_s: float = Field(default=2.0, gt=0, description="The API's Bolt connection timeout.")

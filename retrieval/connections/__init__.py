@@ -12,7 +12,14 @@ An Organization is reached through anyone who works there now or worked there,
 or at one of its subsidiaries or the groups it belongs to (``SUBSIDIARY_OF``); that
 last hop (``WORKS_AT``) counts as a hop.
 
-**Search.** The team is large and well connected (every user has hundreds of
+**Strategies.** ``weighted`` (the default, :mod:`~kgcrm.retrieval.connections.weighted`): the graph
+weighs the ties and walks two levels out from the target in one query, the team's own ties (one and two
+hops out) are cached while the sync's checkpoint stands still, the halves meet in the middle and the few
+strongest candidates are scored again exactly on their facts. ``beam`` (the search below, kept as the
+benchmarks' baseline): the subgraph grown round by round, every tie scored in Python. Both answer with
+the same models, evidence and explanations; the tests run every case with both.
+
+**Search (beam).** The team is large and well connected (every user has hundreds of
 interaction partners), the target usually is not, so the search grows from the
 target, one bounded query per round (``cypher/connections_ties.cypher``): round
 ``r`` fetches the ties of the ``beam_width`` people found so far with the best
@@ -38,7 +45,8 @@ returns or passes through; an id of another tenant (target or user) is a
 :class:`~kgcrm.core.errors.NotFoundError`.
 
 The modules: :mod:`~kgcrm.retrieval.connections.facts` (ties, facts, the subgraph, the answers'
-models), :mod:`~kgcrm.retrieval.connections.finder` (the search) and
+models), :mod:`~kgcrm.retrieval.connections.finder` (the search),
+:mod:`~kgcrm.retrieval.connections.weighted` (the weighted strategy's pieces) and
 :mod:`~kgcrm.retrieval.connections.explain` (evidence and explanations, pure).
 """
 
@@ -67,11 +75,14 @@ from kgcrm.retrieval.connections.facts import (
 from kgcrm.retrieval.connections.finder import (
     MAX_HOPS,
     MAX_LIMIT,
+    STRATEGIES,
     ConnectionFinder,
     Resolver,
     SearchLimits,
+    Strategy,
     utc_now,
 )
+from kgcrm.retrieval.connections.weighted import TeamTies, WeightedLimits
 
 __all__ = [
     "COWORKER",
@@ -81,6 +92,7 @@ __all__ = [
     "MAX_LIMIT",
     "ORGANIZATION",
     "PERSON",
+    "STRATEGIES",
     "TARGET_TYPES",
     "USER",
     "WORKS_AT",
@@ -95,9 +107,12 @@ __all__ = [
     "Resolver",
     "RoleFact",
     "SearchLimits",
+    "Strategy",
     "Subgraph",
+    "TeamTies",
     "Tie",
     "TieReport",
+    "WeightedLimits",
     "explain",
     "utc_now",
 ]

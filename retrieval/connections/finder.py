@@ -10,12 +10,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from kgcrm import cypher
 from kgcrm.core.errors import AmbiguousTargetError, DataError, KgcrmError, NotFoundError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
+from kgcrm.retrieval.connections import weighted as wt
 from kgcrm.retrieval.connections.explain import evidence, explain, known_summary, tie_summary
 from kgcrm.retrieval.connections.facts import (
     KNOWS,
@@ -38,6 +39,12 @@ from kgcrm.retrieval.types import Connections, EntityRef, Hop, IntroPath, Resolu
 
 MAX_HOPS = 4
 MAX_LIMIT = 50
+
+#: How a search finds its paths: ``weighted`` (the graph weighs the ties and walks the paths, one query per
+#: call: :mod:`kgcrm.retrieval.connections.weighted`) or ``beam`` (the subgraph grown round by round and
+#: scored in Python: the strategy before it, kept as the benchmarks' baseline).
+Strategy = Literal["weighted", "beam"]
+STRATEGIES: tuple[Strategy, ...] = ("weighted", "beam")
 
 
 class Resolver(Protocol):
@@ -88,12 +95,20 @@ class ConnectionFinder:
         params: st.StrengthParams = st.DEFAULT_PARAMS,
         limits: SearchLimits = SearchLimits(),
         resolver: Resolver | None = None,
+        strategy: Strategy = "weighted",
+        weighted_limits: wt.WeightedLimits = wt.DEFAULT_LIMITS,
+        team_ties: wt.TeamTies | None = None,
     ) -> None:
+        if strategy not in STRATEGIES:
+            raise KgcrmError(f"ConnectionFinder: strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
         self.gateway = gateway
         self.clock = clock
         self.params = params
         self.limits = limits
         self.resolver = resolver
+        self.strategy = strategy
+        self.weighted_limits = weighted_limits
+        self.team_ties = team_ties if team_ties is not None else wt.TeamTies(None)  # None: nothing cached
 
     # --- public questions ---------------------------------------------------------------------
 
@@ -112,8 +127,11 @@ class ConnectionFinder:
         target, team = self._start(target_id, tenant_id, from_user)
         graph = Subgraph()
         graph.names[target.id] = target.name
-        self._search(graph, target, team, tenant_id, max_hops, limit, now)
-        found = self._enumerate(graph, target.id, team, max_hops, limit, now)
+        if self.strategy == "weighted":
+            found = self._weighted(graph, target, team, tenant_id, max_hops, limit, now)
+        else:
+            self._search(graph, target, team, tenant_id, max_hops, limit, now)
+            found = self._enumerate(graph, target.id, team, max_hops, limit, now)
         paths = self._paths(graph, target, team, found, tenant_id, now, you=from_user is not None)
         return Connections(target=target, paths=paths)
 
@@ -316,6 +334,20 @@ class ConnectionFinder:
             if d["what"] == "same" and tie_key(d["a"], d["b"]) not in dismissed
         ]
         return kept
+    def _pair_ties(self, graph: Subgraph, pairs: Sequence[tuple[str, str]], tenant_id: str, today: date) -> None:
+        """Fetch the facts between these pairs of people into ``graph`` (``connections_pair_ties``)."""
+        if not pairs:
+            return
+        rows = self.gateway.read(
+            "connections_pair_ties",
+            cypher.load("connections_pair_ties"),
+            {"pairs": [{"a": a, "b": b} for a, b in pairs], "tenant": tenant_id},
+        )
+        # feedback (issue 14): a dismissed tie leaves the final scoring, so no path is built on it
+        rows = self._honour_feedback(rows, sorted({p for pair in pairs for p in pair}), tenant_id, None)
+        for r in rows:
+            graph.names.setdefault(r["source"], r["source_name"])
+            graph.add_row(r, today, self.params)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -380,6 +412,94 @@ class ConnectionFinder:
             )
             if not waiting:
                 break
+
+    def _weighted(
+        self,
+        graph: Subgraph,
+        target: EntityRef,
+        team: Sequence[_Member],
+        tenant_id: str,
+        max_hops: int,
+        limit: int,
+        now: datetime,
+    ) -> list[_Found]:
+        """The weighted strategy (:mod:`kgcrm.retrieval.connections.weighted`): candidate paths from the graph,
+        the few strongest scored again exactly on their facts."""
+        today = now.date()
+        members = {m.person_id for m in team} - {target.id}
+        if not members:
+            return []
+        lim = self.weighted_limits
+        weights = wt.strength_params(self.params, now, today)
+        team_ids = sorted(members)
+        side = self.team_ties.get(
+            ("connections_team", tenant_id, tuple(team_ids), today),
+            lambda: wt.team_side(self.gateway, tenant_id, team_ids, lim, weights, MAX_HOPS),
+        )
+        roles: dict[str, list[AffiliationFact]] = {}
+        if target.type == ORGANIZATION:
+            roles = self._org_people(graph, target, tenant_id, today)
+            scored = [(p, graph.ties[tie_key(p, target.id)].score(now, self.params)[0]) for p in roles]
+            partials = [wt.Partial((target.id, p), s) for p, s in scored if s > 0.0]
+            if max_hops == 1:
+                partials = [p for p in partials if p.nodes[-1] in members]
+            # the strongest affiliations are walked from (as the beam strategy expands its best people first)
+            starts = sorted(((p, s) for p, s in scored if s > 0.0 and p not in members), key=lambda e: (-e[1], e[0]))
+            starts = starts[: lim.beam]
+            walked = wt.walk(
+                self.gateway,
+                tenant_id,
+                starts,
+                stop=team_ids,
+                exclude=list(roles),
+                levels=min(2, max_hops - 2),
+                per_node=lim.per_node,
+                per_coworkers=lim.per_coworkers,
+                beam=lim.beam,
+                ways=lim.ways,
+                weights=weights,
+            )
+            partials += [wt.Partial((target.id, *p.nodes), p.score) for p in walked]
+        else:
+            partials = [wt.Partial((target.id,), 1.0)]
+            partials += wt.walk(
+                self.gateway,
+                tenant_id,
+                [(target.id, 1.0)],
+                stop=team_ids,
+                exclude=[target.id],
+                levels=min(2, max_hops - 1),
+                per_node=lim.per_node,
+                per_coworkers=lim.per_coworkers,
+                beam=lim.beam,
+                ways=lim.ways,
+                weights=weights,
+            )
+        affiliated = frozenset(roles) if target.type == ORGANIZATION else frozenset()
+        whole = wt.candidates(
+            partials, side, members, max_hops=max_hops, limits=lim, limit=limit, affiliated=affiliated
+        )
+        org = target.id if target.type == ORGANIZATION else None  # its hops' facts are in graph already
+        pairs = sorted({tie_key(a, b) for _, nodes in whole for a, b in itertools.pairwise(nodes) if org not in (a, b)})
+        self._pair_ties(graph, pairs, tenant_id, today)
+        exact: list[tuple[float, tuple[str, ...]]] = []
+        for _, nodes in whole:
+            ties = [graph.get(a, b) for a, b in itertools.pairwise(nodes)]
+            if all(t is not None for t in ties):
+                score = st.path_score(t.score(now, self.params)[0] for t in ties if t is not None)
+                if score > 0.0:
+                    exact.append((score, nodes))
+        exact.sort(key=lambda e: (-e[0], e[1]))
+        found: list[_Found] = []
+        chains: set[tuple[str, ...]] = set()
+        for score, nodes in exact:
+            if nodes[1:-1] in chains:
+                continue
+            chains.add(nodes[1:-1])
+            found.append(_Found(score, tuple(reversed(nodes))))
+            if len(found) == limit:
+                break
+        return found
 
     def _enumerate(
         self, graph: Subgraph, target_id: str, team: Sequence[_Member], max_hops: int, limit: int, now: datetime

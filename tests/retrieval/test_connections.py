@@ -30,7 +30,7 @@ from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.retrieval.connections import ConnectionFinder
+from kgcrm.retrieval.connections import STRATEGIES, ConnectionFinder
 from kgcrm.retrieval.types import Candidate, Connections, EntityRef, Resolution, RowEvidence
 from kgcrm.sync.engine import GraphSync
 
@@ -184,9 +184,10 @@ def g(gateway) -> HandGraph:
     return HandGraph(gateway)
 
 
-@pytest.fixture
-def finder(gateway) -> ConnectionFinder:
-    return ConnectionFinder(gateway, clock=lambda: NOW)
+@pytest.fixture(params=STRATEGIES)
+def finder(gateway, request) -> ConnectionFinder:
+    """Each strategy (weighted, and beam: the search it replaced) must pass every test of this module."""
+    return ConnectionFinder(gateway, clock=lambda: NOW, strategy=request.param)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+// Weighted partial paths for "who connects us to X" (the weighted strategy), one query per call:
+// from $starts ([{id, score}]: the target person, or the people of the target organization with
+// their affiliation strength) two levels out over the ties between people, each tie weighted in the
+// graph as retrieval/strength.py scores it (explicit ties, interactions at $now_ms, co-workers whose
+// tenures overlap, at $today; several kinds for one pair combined as a noisy-or).
+// Per node: its $per_node strongest ties (co-workers: $per_coworkers per organization, strongest first).
+// Between the levels: the $beam best level-1 people are expanded, each with its $ways best paths so far;
+// each level-2 person keeps its $ways best paths.
+// Never through $stop (the team: paths end there) nor into $exclude (the target's own people past the
+// first hop); $levels: 1 or 2. Every node passed through or returned belongs to $tenant.
+// Returns the partial paths (ids from the start, and the product of the weights) of level 1 and 2.
+UNWIND $starts AS start
+MATCH (p0:Person {id: start.id})
+WHERE p0.tenant_id = $tenant
+CALL (p0) {
+  CALL (p0) {
+    MATCH (p0)-[r:KNOWS|INTERACTED]-(q:Person)
+    WHERE q.tenant_id = $tenant AND q <> p0
+    RETURN q, CASE type(r)
+      WHEN 'KNOWS' THEN coalesce(r.strength, $kind_defaults[coalesce(r.kind, '')], $unknown_kind_default)
+      ELSE CASE WHEN coalesce(r.count, 0) <= 0 OR r.last_at IS NULL THEN 0.0
+        ELSE (1.0 - exp(-r.count / $frequency_scale))
+             * ($recency_floor + (1.0 - $recency_floor)
+                * 0.5 ^ (CASE WHEN $now_ms > r.last_at.epochMillis THEN ($now_ms - r.last_at.epochMillis) ELSE 0 END
+                         / 86400000.0 / $half_life_days))
+      END
+    END AS s
+    UNION ALL
+    MATCH (p0)-[w1:WORKS_AT]->(o:Organization)
+    WHERE o.tenant_id = $tenant
+    WITH o, w1, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
+    CALL (p0, o, w1, headcount) {
+      MATCH (o)<-[w2:WORKS_AT]-(q:Person)
+      WHERE q.tenant_id = $tenant AND q <> p0
+      WITH q, w1, w2, headcount,
+           CASE WHEN w1.until IS NULL OR w1.until > $today THEN $today ELSE w1.until END AS end_a,
+           CASE WHEN w2.until IS NULL OR w2.until > $today THEN $today ELSE w2.until END AS end_b
+      WITH q, w1, w2, headcount, end_a, end_b,
+           coalesce(w1.since, end_a - duration({days: $unknown_tenure_days})) AS start_a,
+           coalesce(w2.since, end_b - duration({days: $unknown_tenure_days})) AS start_b
+      WITH q, w1, w2, headcount,
+           CASE WHEN start_a > start_b THEN start_a ELSE start_b END AS from,
+           CASE WHEN end_a < end_b THEN end_a ELSE end_b END AS to
+      WHERE from <= to
+      WITH q, from, to, headcount, w1.until IS NULL AND w2.until IS NULL AS current
+      RETURN q, $coworker_max
+        * (1.0 - exp(-duration.inDays(from, to).days / $overlap_scale_days))
+        * 0.5 ^ (CASE WHEN current THEN 0 ELSE duration.inDays(to, $today).days END / $past_half_life_days)
+        * CASE WHEN headcount <= $team_size THEN 1.0 ELSE sqrt(toFloat($team_size) / headcount) END AS s
+      ORDER BY s DESC, q.id
+      LIMIT $per_coworkers
+    }
+    RETURN q, s
+  }
+  WITH q, 1.0 - reduce(miss = 1.0, x IN collect(s) | miss * (1.0 - x)) AS w
+  WHERE w > 0.0
+  RETURN q AS p1, w
+  ORDER BY w DESC, p1.id
+  LIMIT $per_node
+}
+WITH p0, start, p1, w
+WHERE NOT p1.id IN $exclude
+WITH p1, {path: [p0.id], score: start.score * w} AS way
+ORDER BY way.score DESC
+WITH p1, collect(way)[..$ways] AS ways
+WITH p1, ways, ways[0].score AS best
+ORDER BY best DESC, p1.id
+WITH collect({node: p1, ways: ways}) AS level1
+CALL (level1) {
+  UNWIND level1[..$beam] AS entry
+  WITH entry.node AS p1, entry.ways AS ways
+  WHERE $levels >= 2 AND NOT p1.id IN $stop
+  CALL (p1) {
+    CALL (p1) {
+      MATCH (p1)-[r:KNOWS|INTERACTED]-(q:Person)
+      WHERE q.tenant_id = $tenant AND q <> p1
+      RETURN q, CASE type(r)
+        WHEN 'KNOWS' THEN coalesce(r.strength, $kind_defaults[coalesce(r.kind, '')], $unknown_kind_default)
+        ELSE CASE WHEN coalesce(r.count, 0) <= 0 OR r.last_at IS NULL THEN 0.0
+          ELSE (1.0 - exp(-r.count / $frequency_scale))
+               * ($recency_floor + (1.0 - $recency_floor)
+                  * 0.5 ^ (CASE WHEN $now_ms > r.last_at.epochMillis THEN ($now_ms - r.last_at.epochMillis) ELSE 0 END
+                           / 86400000.0 / $half_life_days))
+        END
+      END AS s
+      UNION ALL
+      MATCH (p1)-[w1:WORKS_AT]->(o:Organization)
+      WHERE o.tenant_id = $tenant
+      WITH o, w1, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
+      CALL (p1, o, w1, headcount) {
+        MATCH (o)<-[w2:WORKS_AT]-(q:Person)
+        WHERE q.tenant_id = $tenant AND q <> p1
+        WITH q, w1, w2, headcount,
+             CASE WHEN w1.until IS NULL OR w1.until > $today THEN $today ELSE w1.until END AS end_a,
+             CASE WHEN w2.until IS NULL OR w2.until > $today THEN $today ELSE w2.until END AS end_b
+        WITH q, w1, w2, headcount, end_a, end_b,
+             coalesce(w1.since, end_a - duration({days: $unknown_tenure_days})) AS start_a,
+             coalesce(w2.since, end_b - duration({days: $unknown_tenure_days})) AS start_b
+        WITH q, w1, w2, headcount,
+             CASE WHEN start_a > start_b THEN start_a ELSE start_b END AS from,
+             CASE WHEN end_a < end_b THEN end_a ELSE end_b END AS to
+        WHERE from <= to
+        WITH q, from, to, headcount, w1.until IS NULL AND w2.until IS NULL AS current
+        RETURN q, $coworker_max
+          * (1.0 - exp(-duration.inDays(from, to).days / $overlap_scale_days))
+          * 0.5 ^ (CASE WHEN current THEN 0 ELSE duration.inDays(to, $today).days END / $past_half_life_days)
+          * CASE WHEN headcount <= $team_size THEN 1.0 ELSE sqrt(toFloat($team_size) / headcount) END AS s
+        ORDER BY s DESC, q.id
+        LIMIT $per_coworkers
+      }
+      RETURN q, s
+    }
+    WITH q, 1.0 - reduce(miss = 1.0, x IN collect(s) | miss * (1.0 - x)) AS w
+    WHERE w > 0.0
+    RETURN q AS p2, w
+    ORDER BY w DESC, p2.id
+    LIMIT $per_node
+  }
+  UNWIND ways AS way
+  WITH p1, p2, w, way
+  WHERE NOT p2.id IN way.path AND NOT p2.id IN $exclude
+  WITH p2, way.path + [p1.id, p2.id] AS path, way.score * w AS score
+  ORDER BY score DESC
+  WITH p2, collect({path: path, score: score})[..$ways] AS best
+  UNWIND best AS way
+  RETURN collect(way) AS level2
+}
+RETURN [entry IN level1 | [way IN entry.ways | {path: way.path + [entry.node.id], score: way.score}]] AS level1,
+       level2
