@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from kgcrm.api.routes import context as context_route
 from kgcrm.core.settings import Settings, load_settings
 from kgcrm.services import Services, build_services
 
@@ -155,6 +156,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
         app.include_router(module.router)
+    app.include_router(context_route.router)  # GET /v1/context (issue 14)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app

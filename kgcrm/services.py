@@ -145,7 +145,9 @@ def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool
         from kgcrm.core.embedding import load_embedding_model
 
         embed = query_embedder(SerializedModel(load_embedding_model(settings)))
-    return build_stack(gateway, embed=embed, chat_model=_chat_model(settings))
+    return build_stack(
+        gateway, embed=embed, chat_model=_chat_model(settings), context_tokenizer=settings.context_tokenizer
+    )
 
 
 @dataclass
@@ -223,7 +225,11 @@ def build_services(
     if chat_model is None and chat_from_settings:
         chat_model = _chat_model(settings)
     stack = build_stack(
-        gateway, embed=query_embedder(model) if model is not None else None, clock=clock, chat_model=chat_model
+        gateway,
+        embed=query_embedder(model) if model is not None else None,
+        clock=clock,
+        chat_model=chat_model,
+        context_tokenizer=settings.context_tokenizer,
     )
     cache = None
     if settings.api_cache_entries:

