@@ -6,6 +6,8 @@
 // - tasks: open tasks about the entity, its contacts, its own accounts or any of its leads;
 // - notes: notes about the same, at most $notes: nearest to $embedding first when it is given
 //   (vector.similarity.cosine on the notes' stored embeddings), then the newest.
+// - org_notes: a person's only: notes about their current organizations and those organizations'
+//   accounts (at most $org_notes, ranked as notes are); the caller keeps the ones that name them.
 // `relevance` is that cosine (null without $embedding or a stored embedding).
 // Every node returned or passed through belongs to $tenant.
 MATCH (e:__Entity__ {id: $id})
@@ -36,7 +38,7 @@ CALL (e, orgs) {
          collect({id: a.id, name: a.name, tier: a.tier, status: s.name, category: s.category, owner: u.name,
                   org_id: o.id, org: o.name, updated_at: a.updated_at}) AS accounts
 }
-WITH e, contacts, account_nodes, accounts,
+WITH e, contacts, account_nodes, accounts, orgs,
      CASE WHEN e:Organization THEN account_nodes ELSE [] END AS own_accounts
 CALL (e, contacts, own_accounts) {
   UNWIND [e] + contacts + own_accounts AS s
@@ -91,4 +93,15 @@ CALL (e, contacts, own_accounts, all_leads) {
   RETURN collect({id: n.id, body: n.body, created_at: n.created_at, updated_at: n.updated_at,
                   subject_type: n.subject_type, subject: s.name, relevance: relevance}) AS notes
 }
-RETURN accounts, leads, tasks, notes
+CALL (e, orgs, account_nodes) {
+  UNWIND CASE WHEN e:Person THEN orgs + account_nodes ELSE [] END AS s
+  MATCH (n:Note)-[:ABOUT]->(s)
+  WHERE n.tenant_id = $tenant
+  WITH n, s, CASE WHEN $embedding IS NULL OR n.embedding IS NULL THEN null
+                  ELSE vector.similarity.cosine(n.embedding, $embedding) END AS relevance
+  ORDER BY coalesce(relevance, -2.0) DESC, n.created_at DESC, n.id
+  LIMIT $org_notes
+  RETURN collect({id: n.id, body: n.body, created_at: n.created_at, updated_at: n.updated_at,
+                  subject_type: n.subject_type, subject: s.name, relevance: relevance}) AS org_notes
+}
+RETURN accounts, leads, tasks, notes, org_notes

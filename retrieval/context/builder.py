@@ -28,6 +28,8 @@ from typing import Any
 
 from kgcrm import cypher
 from kgcrm.core.errors import NotFoundError, invalid_input
+from kgcrm.core.names import first_name_variants, fold
+from kgcrm.core.names import tokens as name_tokens
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 from kgcrm.retrieval.connections import ORGANIZATION, PERSON, ConnectionFinder, Resolver
@@ -82,6 +84,7 @@ class ContextLimits:
     people: int = 40  # roles at an organization
     work: int = 20  # open deals, accounts, open tasks
     notes: int = 40
+    org_notes: int = 200  # a person's: notes about their organizations, before keeping those that name them
     interactions: int = 15
     known_people: int = 5  # people at an organization with a direct tie to the team
     text_chars: int = 400  # a note's body, a description, a bio: cut after this
@@ -210,12 +213,15 @@ class ContextBuilder:
         if entity is None or entity.type not in (PERSON, ORGANIZATION):
             raise NotFoundError(f"no person or organization {entity_id} in this tenant", field="about")
         about = EntityRef(id=entity.id, type=entity.type, name=entity.name)
+        names = None
+        if entity.type == PERSON:
+            names = person_names(entity.properties.get("first_name"), entity.properties.get("last_name"))
         vector = list(self.embed(question)) if question and self.embed is not None else None
         # the reads are independent: with an executor they run side by side (Neo4j does the work)
         reads: list[Callable[[], list[Candidate]]] = [
             lambda: self._core(about, tenant_id, now),
             lambda: self._path(about, tenant_id, from_user),
-            lambda: self._work(about.id, tenant_id, vector, now),
+            lambda: self._work(about.id, tenant_id, vector, now, names),
             lambda: self._interactions(about.id, tenant_id, vector),
         ]
         if about.type == ORGANIZATION:
@@ -480,7 +486,15 @@ class ContextBuilder:
         updated = {(r["table"], r["id"]): _iso(r["updated_at"]) for r in found}
         return [PackSource(table=e.table, id=e.id, updated_at=updated.get((e.table, e.id))) for e in rows]
 
-    def _work(self, entity_id: str, tenant_id: str, vector: Sequence[float] | None, now: datetime) -> list[Candidate]:
+    def _work(
+        self,
+        entity_id: str,
+        tenant_id: str,
+        vector: Sequence[float] | None,
+        now: datetime,
+        names: frozenset[str] | None = None,
+    ) -> list[Candidate]:
+        """Open deals, accounts, open tasks and notes; ``names``: how a person is named (their notes' mentions)."""
         rows = self.gateway.read(
             "context_work",
             cypher.load("context_work"),
@@ -489,6 +503,7 @@ class ContextBuilder:
                 "tenant": tenant_id,
                 "limit": self.limits.work,
                 "notes": self.limits.notes,
+                "org_notes": self.limits.org_notes,
                 "embedding": vector,
             },
         )
@@ -545,16 +560,26 @@ class ContextBuilder:
             source = PackSource(table="task", id=t["id"], updated_at=_iso(t.get("updated_at")))
             tasks.append(Candidate("tasks", text, [source], 0.0, relevance=t.get("relevance")))
         out += self._ranked("tasks", tasks)
+        # a person's own notes, then the notes about their organizations that name them (first name or any
+        # of its nicknames, or last name): without a question the newest first in each group
+        own = self._notes(row["notes"], vector)
+        named = [n for n in row.get("org_notes") or [] if names is not None and _names_in(n.get("body"), names)]
+        own_ids = {c.sources[0].id for c in own}
+        others = [c for c in self._notes(named, vector) if c.sources[0].id not in own_ids]
+        out += self._ranked("notes", own)
+        out += self._ranked("notes", others, factor=0.85, start=len(own))
+        return out
+
+    def _notes(self, rows: Sequence[Mapping[str, Any]], vector: Sequence[float] | None) -> list[Candidate]:
+        # the query ranks by relevance first when there is a question; else the newest first
+        ordered = list(rows) if vector is not None else sorted(rows, key=_note_time, reverse=True)
         notes = []
-        # without a question, the newest first (the query ranks by relevance first when there is one)
-        ordered = row["notes"] if vector is not None else sorted(row["notes"], key=_note_time, reverse=True)
         for n in ordered:
             about = f" (about {n['subject']})" if n.get("subject") else ""
             text = f"{_day(n.get('created_at'))}{about}: {_clip(n.get('body'), self.limits.text_chars)}"
             source = PackSource(table="note", id=n["id"], updated_at=_iso(n.get("updated_at")))
             notes.append(Candidate("notes", text, [source], 0.0, relevance=n.get("relevance")))
-        out += self._ranked("notes", notes)
-        return out
+        return notes
 
     def _interactions(self, entity_id: str, tenant_id: str, vector: Sequence[float] | None) -> list[Candidate]:
         rows = self.gateway.read(
@@ -578,6 +603,18 @@ class ContextBuilder:
             source = PackSource(table="interaction", id=i["id"], updated_at=_iso(i.get("updated_at")))
             items.append(Candidate("interactions", text, [source], 0.0, relevance=i.get("relevance")))
         return self._ranked("interactions", items)
+
+
+def person_names(first: str | None, last: str | None) -> frozenset[str]:
+    """The folded words a note may name a person by: the first name, its nicknames and variants, the last name."""
+    out = set(first_name_variants(first)) if first else set()
+    if last and len(fold(last)) > 2:
+        out.add(fold(last))
+    return frozenset(out)
+
+
+def _names_in(body: Any, names: frozenset[str]) -> bool:
+    return bool(names) and not names.isdisjoint(name_tokens(str(body or "")))
 
 
 def _note_time(note: Mapping[str, Any]) -> str:

@@ -115,9 +115,17 @@ def header_lines(about: EntityRef) -> list[str]:
     return [f"# Context pack: {name} ({about.type}, id {about.id})"]
 
 
+#: The text's last line names the sections that lost items when they are at most this many.
+NAMED_DROPS = 3
+
+
 def dropped_line(dropped: Sequence[DroppedItems]) -> str:
-    parts = ", ".join(f"{d.items} {d.section}" for d in dropped)
-    return f"(Left out for the token budget: {parts}.)"
+    """The text's last line: what the budget left out (in full in the pack's ``dropped``)."""
+    if len(dropped) <= NAMED_DROPS:
+        parts = ", ".join(f"{d.items} {d.section}" for d in dropped)
+    else:
+        parts = f"{sum(d.items for d in dropped)} items from {len(dropped)} sections"
+    return f"(Left out for the budget: {parts}.)"
 
 
 def render(about: EntityRef, chosen: Sequence[Candidate], dropped: Sequence[DroppedItems]) -> str:
@@ -174,20 +182,30 @@ def pack(
 
     header_cost = count("\n".join(header_lines(about)))
     section_cost = {name: count(f"## {title}") + 1 for name, title in SECTIONS}
-    # room for the last line, in the worst case (every section named, with three-digit counts)
-    reserve = count(dropped_line([DroppedItems(section=name, items=999, tokens=0) for name, _ in SECTIONS])) + 1
-    used = header_cost
-    opened: set[str] = set()
-    chosen: list[Candidate] = []
-    left: list[Candidate] = []
-    for c in ordered:
-        cost = c.tokens + (0 if c.section in opened else section_cost.get(c.section, 8))
-        if used + cost <= budget - reserve:
-            used += cost
-            opened.add(c.section)
-            chosen.append(c)
-        else:
-            left.append(c)
+
+    def greedy(reserve: int) -> tuple[list[Candidate], list[Candidate]]:
+        used = header_cost
+        opened: set[str] = set()
+        chosen: list[Candidate] = []
+        left: list[Candidate] = []
+        for c in ordered:
+            cost = c.tokens + (0 if c.section in opened else section_cost.get(c.section, 8))
+            if used + cost <= budget - reserve:
+                used += cost
+                opened.add(c.section)
+                chosen.append(c)
+            else:
+                left.append(c)
+        return chosen, left
+
+    chosen, left = greedy(0)
+    if left:  # room for the last line, at its longest (three-digit counts)
+        longest = sorted((name for name, _ in SECTIONS), key=lambda name: -count(name))[:NAMED_DROPS]
+        worst = max(
+            count(dropped_line([DroppedItems(section=name, items=999, tokens=0) for name in longest])),
+            count(dropped_line([DroppedItems(section=name, items=999, tokens=0) for name, _ in SECTIONS])),
+        )
+        chosen, left = greedy(worst + 1)
     # the exact count of the final text decides (tokens may merge across lines): drop the weakest until it fits
     while True:
         dropped = _dropped(left)

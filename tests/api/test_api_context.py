@@ -166,7 +166,7 @@ def test_the_budget_is_honoured_and_what_it_left_out_is_said(world, busy_org):
         left = sum(d["items"] for d in pack["dropped"])
         assert items(pack) + left == total, budget
         if left:
-            assert "Left out for the token budget" in pack["text"].splitlines()[-1]
+            assert "Left out for the budget" in pack["text"].splitlines()[-1]
     small, large = get_pack(world, org, budget_tokens=250), get_pack(world, org, budget_tokens=2000)
     assert items(small) < items(large)
     assert small["sections"][0]["name"] == "facts"  # the highest-ranked section survives the smallest budget
