@@ -352,3 +352,23 @@ def test_kgcrm_context_is_registered():
     from kgcrm.cli.context_pack import context_command
 
     assert {c.name: c.callback for c in app.registered_commands}["context"] is context_command
+
+
+def test_the_llamaindex_retriever_returns_the_pack_as_nodes(world, target):
+    from kgcrm.retrieval.context.llama import ContextPackRetriever
+
+    builder = world.services.stack.context
+    org = target["target_organization"]
+    pack = get_pack(world, org["id"], budget_tokens=1500, key=world.a.team_key)
+
+    nodes = ContextPackRetriever(builder, world.a.id, about=org["id"], budget_tokens=1500).retrieve("anything open?")
+    by_text = ContextPackRetriever(builder, world.a.id, budget_tokens=1500).retrieve(org["id"])
+    other_tenant = ContextPackRetriever(builder, world.b.id, budget_tokens=1500).retrieve(org["id"])
+
+    expected = [item for sec in pack["sections"] for item in sec["items"]]
+    assert [n.node.get_content() for n in by_text] == [item["text"] for item in expected]
+    assert [n.node.metadata["sources"][0].split("@")[0] for n in by_text] == [
+        f"{item['sources'][0]['table']}:{item['sources'][0]['id']}" for item in expected
+    ]
+    assert nodes and all(n.node.metadata["entity_id"] == org["id"] for n in nodes)
+    assert other_tenant == []
