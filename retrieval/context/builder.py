@@ -225,7 +225,7 @@ class ContextBuilder:
             lambda: self._interactions(about.id, tenant_id, vector),
         ]
         if about.type == ORGANIZATION:
-            reads.append(lambda: self._known_people(about, tenant_id))
+            reads.append(lambda: self._known_people(about, tenant_id, now))
         if self.executor is None:
             parts = [read() for read in reads]
         else:
@@ -439,16 +439,40 @@ class ContextBuilder:
         out += self._ranked("people", past, factor=0.6, start=len(current))
         return out
 
-    def _known_people(self, org: EntityRef, tenant_id: str) -> list[Candidate]:
-        """The people at the organization with a direct tie to the team, strongest first."""
-        known = self.connections.who_we_know_at(org.id, tenant_id, limit=self.limits.known_people)
-        items = []
-        for k in known.people:
-            sources = self._path_sources(k.tie, tenant_id) or [
-                PackSource(table="individual", id=k.person.id, updated_at=None)
-            ]
-            items.append(Candidate("ties", f"We know {k.person.name}: {k.tie.explanation}", sources, 0.0, k.person))
-        return self._ranked("ties", items)
+    def _known_people(self, org: EntityRef, tenant_id: str, now: datetime) -> list[Candidate]:
+        """The organization's current people with a direct tie to the team, strongest tie first."""
+        rows = self.gateway.read(
+            "context_known_people",
+            cypher.load("context_known_people"),
+            {"id": org.id, "tenant": tenant_id, "people": self.limits.people},
+        )
+        best: dict[str, tuple[float, Candidate]] = {}
+        for r in rows:
+            if r["type"] == "KNOWS":
+                strength = st.knows_strength(r.get("strength"), r.get("kind"))
+                how = f"knows {r['member']} ({r.get('kind') or 'knows'})"
+                sources = [PackSource(table="relationship", id=r["relationship_id"], updated_at=_iso(r["updated_at"]))]
+            else:
+                last = r.get("last_at")
+                count = int(r.get("count") or 0)
+                strength = st.interaction_strength(count, last.to_native() if hasattr(last, "to_native") else last, now)
+                how = f"in touch with {r['member']}: {count} interaction{'' if count == 1 else 's'}" + (
+                    f", last {_day(last)}" if last is not None else ""
+                )
+                sources = []
+            if r.get("contact_id"):
+                sources.append(
+                    PackSource(table="contact", id=r["contact_id"], updated_at=_iso(r.get("contact_updated_at")))
+                )
+            if not sources:
+                continue
+            title = f" ({r['title']})" if r.get("title") else ""
+            person = EntityRef(id=r["person_id"], type=PERSON, name=r.get("person"))
+            candidate = Candidate("ties", f"{r.get('person')}{title} {how}", sources, 0.0, entity=person)
+            if r["person_id"] not in best or strength > best[r["person_id"]][0]:
+                best[r["person_id"]] = (strength, candidate)
+        ranked = sorted(best.values(), key=lambda x: (-x[0], x[1].text))[: self.limits.known_people]
+        return self._ranked("ties", [c for _, c in ranked])
 
     # --- the path, deals, accounts, tasks, notes, interactions -----------------------------------------
 

@@ -372,3 +372,34 @@ def test_the_llamaindex_retriever_returns_the_pack_as_nodes(world, target):
     ]
     assert nodes and all(n.node.metadata["entity_id"] == org["id"] for n in nodes)
     assert other_tenant == []
+
+
+def test_an_organizations_ties_are_its_current_people_with_a_direct_tie_to_the_team(world):
+    rows = sql(
+        world,
+        """
+        SELECT DISTINCT c.organization_id AS org, i.id AS person FROM individual i
+        JOIN contact c ON c.individual_id = i.id AND c.ended_on IS NULL AND c.organization_id IS NOT NULL
+        JOIN app_user u ON u.tenant_id = i.tenant_id AND u.is_active AND u.individual_id <> i.id
+        WHERE i.tenant_id = :t AND (
+          EXISTS (SELECT 1 FROM relationship r
+                  WHERE (r.from_individual_id = i.id AND r.to_individual_id = u.individual_id)
+                     OR (r.to_individual_id = i.id AND r.from_individual_id = u.individual_id))
+          OR EXISTS (SELECT 1 FROM interaction_participant a JOIN interaction_participant b
+                     ON a.interaction_id = b.interaction_id
+                     WHERE a.individual_id = i.id AND b.individual_id = u.individual_id))
+        """,
+        t=world.a.id,
+    )
+    tied: dict[str, set[str]] = {}
+    for org, person in rows:
+        tied.setdefault(org, set()).add(person)
+    own = world.a.truth["own_organization"]  # every team member works there: all tied to each other
+    org = max((o for o in tied if o != own), key=lambda o: (len(tied[o]), o))
+    assert len(tied[org]) >= 2
+
+    pack = get_pack(world, org, budget_tokens=16000)
+
+    people = {item["entity"]["id"] for sec in pack["sections"] if sec["name"] == "ties" for item in sec["items"]}
+    assert people <= tied[org]
+    assert len(people) == min(len(tied[org]), 5)
