@@ -242,12 +242,15 @@ def cited(pack: ContextPack) -> set[tuple[str, str]]:
     return {(s.table, s.id) for section in pack.sections for item in section.items for s in item.sources}
 
 
-def baseline_lines(gateway: GraphGateway, entity_id: str, tenant_id: str) -> tuple[list[str], int, bool]:
-    """The naive baseline: the 2-hop neighbourhood as JSON lines (nodes nearest first, then relationships)."""
+def baseline_lines(
+    gateway: GraphGateway, entity_id: str, tenant_id: str, *, limit: int = BASELINE_NODES
+) -> tuple[list[str], int, bool]:
+    """The naive baseline: the 2-hop neighbourhood as JSON lines (nodes nearest first, then relationships);
+    at most ``limit`` nodes (the third value says whether that cut it)."""
     rows = gateway.read(
         "context_baseline",
         cypher.load("context_baseline"),
-        {"id": entity_id, "tenant": tenant_id, "limit": BASELINE_NODES},
+        {"id": entity_id, "tenant": tenant_id, "limit": limit},
     )
     if not rows:
         return [], 0, False
