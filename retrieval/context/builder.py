@@ -453,9 +453,10 @@ class ContextBuilder:
                 how = f"knows {r['member']} ({r.get('kind') or 'knows'})"
                 sources = [PackSource(table="relationship", id=r["relationship_id"], updated_at=_iso(r["updated_at"]))]
             else:
-                last = r.get("last_at")
+                last: Any = r.get("last_at")
                 count = int(r.get("count") or 0)
-                strength = st.interaction_strength(count, last.to_native() if hasattr(last, "to_native") else last, now)
+                last_at = last.to_native() if last is not None and hasattr(last, "to_native") else last
+                strength = st.interaction_strength(count, last_at, now)
                 how = f"in touch with {r['member']}: {count} interaction{'' if count == 1 else 's'}" + (
                     f", last {_day(last)}" if last is not None else ""
                 )
