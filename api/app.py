@@ -29,6 +29,7 @@ from kgcrm.api.errors import error_body, install_error_handlers
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.openapi import install_contract_schema
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
+from kgcrm.api.routes import context as context_route
 from kgcrm.api.routes.feedback import router as feedback_router  # issue 14
 from kgcrm.api.routes.suggestions import router as suggestions_router  # issue 14
 from kgcrm.core.settings import Settings, load_settings
@@ -162,6 +163,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for module in (health, resolve, connections, ask, search, entities, sync, tools):
         app.include_router(module.router)
+    app.include_router(context_route.router)  # GET /v1/context (issue 14)
     for router in (suggestions_router, feedback_router):  # issue 14
         app.include_router(router)
     install_contract_schema(app)  # every error answer documented with the contract's body (api/openapi.py)

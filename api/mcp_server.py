@@ -34,6 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kgcrm.api import keys
 from kgcrm.api.app import _version
+from kgcrm.api.context_tool import DESCRIPTION as CONTEXT_DESCRIPTION
+from kgcrm.api.context_tool import ContextArguments, run_context
 from kgcrm.api.deps import cached
 from kgcrm.api.errors import ApiError, error_body, translate, unauthorized
 from kgcrm.api.routes.ask import ask as ask_route
@@ -164,6 +166,7 @@ def mcp_tools() -> dict[str, McpTool]:
             True,
         ),
     ]
+    reads.append(McpTool("get_context", CONTEXT_DESCRIPTION, ContextArguments, run_context, True))  # issue 14
     writes = [McpTool(t.name, t.description, t.request, _agent(t.name), False) for t in AGENT_TOOLS.values()]
     return {tool.name: tool for tool in reads + writes + _issue14_tools()}
 

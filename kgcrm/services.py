@@ -148,7 +148,11 @@ def retrieval_stack(settings: Settings, gateway: GraphGateway, *, semantic: bool
 
         embed = query_embedder(SerializedModel(load_embedding_model(settings)))
     return build_stack(
-        gateway, embed=embed, chat_model=_chat_model(settings), values_refresh_s=settings.ask_values_refresh_s
+        gateway,
+        embed=embed,
+        chat_model=_chat_model(settings),
+        values_refresh_s=settings.ask_values_refresh_s,
+        context_tokenizer=settings.context_tokenizer,
     )
 
 
@@ -233,6 +237,7 @@ def build_services(
         chat_model=chat_model,
         values_refresh_s=settings.ask_values_refresh_s,
         connections_strategy=settings.connections_strategy,
+        context_tokenizer=settings.context_tokenizer,
     )
     cache = None
     if settings.api_cache_entries:

@@ -7,12 +7,14 @@ function, the clock and the optional chat model are passed in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.ask import AskPipeline, Conversations
 from kgcrm.retrieval.connections import ConnectionFinder, Strategy, TeamTies
+from kgcrm.retrieval.context import DEFAULT_TOKENIZER, ContextBuilder, TokenCounter
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.llm import ChatModel
 from kgcrm.retrieval.resolve import EntityResolver
@@ -30,6 +32,7 @@ class RetrievalStack:
     search: SemanticSearch
     ask: AskPipeline
     entities: EntityReader
+    context: ContextBuilder
 
 
 def build_stack(
@@ -41,6 +44,7 @@ def build_stack(
     conversations: Conversations | None = None,
     values_refresh_s: float = 0.0,
     connections_strategy: Strategy = "weighted",
+    context_tokenizer: str = DEFAULT_TOKENIZER,
 ) -> RetrievalStack:
     from kgcrm.retrieval.cache import GraphVersion
     from kgcrm.retrieval.semantic_layer import SemanticLayer
@@ -73,6 +77,18 @@ def build_stack(
         semantic_layer=layer,
         filler=filler,
     )
+    entities = EntityReader(gateway)
+    context = ContextBuilder(
+        gateway,
+        entities=entities,
+        resolver=resolver,
+        connections=connections,
+        tokens=TokenCounter(context_tokenizer),
+        embed=embed,
+        clock=clock,
+        # its reads run side by side (threads are started on first use, at most 5: one per read)
+        executor=ThreadPoolExecutor(max_workers=5, thread_name_prefix="kgcrm-context"),
+    )
     return RetrievalStack(
-        resolver=resolver, connections=connections, search=search, ask=ask, entities=EntityReader(gateway)
+        resolver=resolver, connections=connections, search=search, ask=ask, entities=entities, context=context
     )

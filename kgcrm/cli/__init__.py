@@ -14,6 +14,7 @@ import typer
 from kgcrm.cli.ask import ask_command
 from kgcrm.cli.browser import browser_app
 from kgcrm.cli.connections import connections_command
+from kgcrm.cli.context_pack import context_command
 from kgcrm.cli.crm import db_app, seed_command
 from kgcrm.cli.eval import eval_app
 from kgcrm.cli.graph import graph_app, neo4j_app
@@ -50,6 +51,7 @@ app.command("mcp")(mcp_command)
 app.add_typer(ingest_app, name="ingest")
 app.command("openapi")(openapi_command)
 app.command("suggest")(suggest_command)  # issue 14
+app.command("context")(context_command)
 
 
 @app.callback()

