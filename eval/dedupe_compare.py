@@ -202,9 +202,7 @@ def splink_crm(data: str, records: Sequence[Mapping[str, Any]], truth: set[Pair]
     )
 
 
-def compare_generated(
-    config: NoiseConfig, *, with_old: bool = True, label: str | None = None
-) -> list[SystemFigures]:
+def compare_generated(config: NoiseConfig, *, with_old: bool = True, label: str | None = None) -> list[SystemFigures]:
     data = generate(config)
     records = data.records()
     name = label or config.name
@@ -362,4 +360,13 @@ def evaluate_all(
     return out
 
 
-__all__ = ["CONFIGS", "HEADER", "SystemFigures", "compare_febrl", "compare_generated", "evaluate_all", "table"]
+__all__ = [
+    "CONFIGS",
+    "HEADER",
+    "NoiseConfig",
+    "SystemFigures",
+    "compare_febrl",
+    "compare_generated",
+    "evaluate_all",
+    "table",
+]

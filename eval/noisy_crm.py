@@ -3,7 +3,7 @@
 What it makes (:func:`generate`): people of one tenant, each an *entity* that may be entered
 more than once. Every extra record is a copy of the entity with noise of the kinds a real CRM
 collects: typos, OCR errors (``rn``/``m``, ``0``/``O``, ``l``/``1``), homoglyphs (a Cyrillic
-``а`` for a Latin ``a``), zero-width characters, case changes, nicknames, swapped first and last
+``a`` for a Latin one), zero-width characters, case changes, nicknames, swapped first and last
 names, e-mail domain typos, a second (personal) e-mail, phone numbers written another way or
 with a wrong digit, company and city misspellings, and missing values. A misspelled company is
 written as its own ``organization`` row (as a CRM does), so two records of one person may hang
@@ -39,10 +39,14 @@ from kgcrm.crm.seed_vocab import common_nicknames, name_pools
 # --- noise tables ----------------------------------------------------------------------------------
 
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060")
-HOMOGLYPHS = {  # Latin letter → a look-alike from another script (Cyrillic, Greek)
-    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
-    "A": "А", "E": "Е", "O": "О", "P": "Р", "C": "С", "H": "Н", "K": "К", "M": "М", "T": "Т", "B": "В",
-}  # fmt: skip
+# Latin letter -> a look-alike from Cyrillic (escaped: the look-alikes are what this table is about)
+HOMOGLYPHS = dict(
+    zip(
+        "aeopcxyiAEOPCHKMTB",
+        "\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0410\u0415\u041e\u0420\u0421\u041d\u041a\u041c\u0422\u0412",
+        strict=True,
+    )
+)
 OCR = (("rn", "m"), ("m", "rn"), ("l", "1"), ("o", "0"), ("O", "0"), ("i", "l"), ("cl", "d"), ("S", "5"), ("B", "8"),
        ("e", "c"), ("vv", "w"), ("h", "b"))  # fmt: skip
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
@@ -380,9 +384,7 @@ class _Generator:
                     self.add(n, e, noisy=True)
             n += 1
         rng.shuffle(self.people)
-        pairs = {
-            _ordered(a, b) for ids in self.entity_records.values() for a, b in itertools.combinations(ids, 2)
-        }
+        pairs = {_ordered(a, b) for ids in self.entity_records.values() for a, b in itertools.combinations(ids, 2)}
         return NoisyCRM(cfg, self.people, list(self.orgs.values()), pairs, self.hard)
 
 

@@ -45,7 +45,10 @@ from kgcrm.core import names
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5  # Splink's own default cut; the fitted probabilities are calibrated enough for it
-MIN_RECORDS_TO_FIT = 50  # below this, EM has too few pairs: the starting m values are kept
+# A tenant's starting prior: this share of its records are someone else's duplicate (fitted from
+# MIN_RECORDS_TO_FIT records on: then estimated from the pairs that agree on e-mail or phone and name).
+DUPLICATE_SHARE = 0.02
+MIN_RECORDS_TO_FIT = 200  # below this, EM has too few duplicates to learn from: the starting m values are kept
 
 # --- normalisation ------------------------------------------------------------------------------------
 
@@ -55,7 +58,7 @@ _NON_WORD = re.compile(r"[^\w@.+-]+")
 
 @lru_cache(maxsize=4096)
 def _latin_lookalike(ch: str) -> str:
-    """The Latin letter a non-Latin character is confusable with (Cyrillic ``а`` → ``a``), or the character."""
+    """The Latin letter a non-Latin character is confusable with (Cyrillic a → Latin a), or the character."""
     from confusable_homoglyphs import categories, confusables  # the Unicode confusables table, maintained
 
     if ch.isascii() or categories.alias(ch) in ("LATIN", "COMMON"):
@@ -141,7 +144,9 @@ def prepare_person(record: Mapping[str, Any]) -> dict[str, Any]:
     org = _current_employer(record)
     city = clean(record.get("location")) or None
     group = sorted(names.first_name_variants(first)) if first else []
-    org_words = org.split() if org else []
+    n1, n2 = sorted((first, last)) if first and last else (first or last, "")
+    org_key = org.replace(" ", "")[:4] if org else ""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())[-10:]
     return {
         "unique_id": str(record["id"]),
         "first": first or None,
@@ -154,13 +159,20 @@ def prepare_person(record: Mapping[str, Any]) -> dict[str, Any]:
         "phone": phone,
         "org": org,
         "city": city,
-        # blocking keys
+        # blocking keys: a pair is compared when any one of them is equal. The names are taken in sorted
+        # order (a swap keeps its keys); each name's first letters meet its employer, its city, or the
+        # other name's initial, so a typo in one name, the employer or the city still leaves a key.
         "bk_local": email[1] if email and len(email[1]) >= 4 else None,
-        "bk_phonetic": f"{phonetic(first)}|{phonetic(last)}" if first and last else None,
-        "bk_sorted": " ".join(sorted(p for p in (first, last) if p)) if first and last else None,
-        "bk_org_initials": f"{org_words[0]}|{first[:1]}{last[:1]}" if org_words and first and last else None,
-        "bk_last_city": f"{phonetic(last)}|{city}" if last and city else None,
-        "bk_first_org": f"{phonetic(first)}|{org_words[0]}" if org_words and first else None,
+        "bk_phonetic": "|".join(sorted((phonetic(first), phonetic(last)))) if first and last else None,
+        "bk_sorted": " ".join(sorted((first, last))) if first and last else None,
+        "bk_n1_org": f"{n1[:3]}|{org_key}" if n1 and org_key else None,
+        "bk_n2_org": f"{n2[:3]}|{org_key}" if n2 and org_key else None,
+        "bk_n1_city": f"{n1[:3]}|{city[:3]}" if n1 and city else None,
+        "bk_n2_city": f"{n2[:3]}|{city[:3]}" if n2 and city else None,
+        "bk_n1_initial": f"{n1[:4]}|{n2[:1]}" if n1 and n2 else None,
+        "bk_n2_initial": f"{n2[:4]}|{n1[:1]}" if n1 and n2 else None,
+        "bk_phone_head": digits[:5] if len(digits) == 10 else None,  # one wrong digit leaves one half
+        "bk_phone_tail": digits[5:] if len(digits) == 10 else None,
     }
 
 
@@ -233,7 +245,9 @@ NAME = FieldSpec(
     "name",
     "full_name_l IS NULL OR full_name_r IS NULL",
     (
-        LevelSpec("exact", "full_name_l = full_name_r", 0.75, "same name {full_name_l}", tf="full_name"),
+        # No term-frequency adjustment: a tenant's duplicates raise their own name's frequency (two
+        # records of "Kyle Richardson" in 121 cost a true pair -5.9 bits on the seed), so it punishes them.
+        LevelSpec("exact", "full_name_l = full_name_r", 0.75, "same name {full_name_l}"),
         LevelSpec("swapped", "first_l = last_r AND last_l = first_r", 0.02, "first and last name swapped"),
         LevelSpec(
             "nickname",
@@ -369,9 +383,14 @@ PERSON_SCHEMA = MatchSchema(
         "bk_local",
         "bk_phonetic",
         "bk_sorted",
-        "bk_org_initials",
-        "bk_last_city",
-        "bk_first_org",
+        "bk_n1_org",
+        "bk_n2_org",
+        "bk_n1_city",
+        "bk_n2_city",
+        "bk_n1_initial",
+        "bk_n2_initial",
+        "bk_phone_head",
+        "bk_phone_tail",
     ),
     training=(("email",), ("bk_phonetic",), ("phone",)),
     prior=1e-4,
@@ -423,11 +442,13 @@ class FittedMatcher:
         self.seed = seed
         self.u_pairs = u_pairs
 
-    def settings(self, link_type: str) -> dict[str, Any]:
+    def settings(self, link_type: str, records: int = 0) -> dict[str, Any]:
+        """Splink settings; the starting prior assumes :data:`DUPLICATE_SHARE` of ``records`` are duplicates."""
+        prior = min(0.5, 2 * DUPLICATE_SHARE / records) if records > 1 else self.schema.prior
         return {
             "link_type": link_type,
             "unique_id_column_name": "unique_id",
-            "probability_two_random_records_match": self.schema.prior,
+            "probability_two_random_records_match": prior,
             "comparisons": [f.settings() for f in self.schema.fields],
             "blocking_rules_to_generate_predictions": [
                 {"blocking_rule": f"l.{c} = r.{c}"} for c in self.schema.blocking
@@ -462,10 +483,16 @@ class FittedMatcher:
             groups: dict[Any, list[dict[str, Any]]] = {}
             for record, row in zip(records, rows, strict=True):
                 groups.setdefault(partition(record), []).append(row)
-            tables = [db.register(pa.Table.from_pylist(g)) for _, g in sorted(groups.items(), key=lambda kv: str(kv[0]))]
-            linker = Linker(tables, self.settings("link_only"), log_level=logging.WARNING)
+            tables = [
+                db.register(pa.Table.from_pylist(g)) for _, g in sorted(groups.items(), key=lambda kv: str(kv[0]))
+            ]
+            linker = Linker(tables, self.settings("link_only", len(rows)), log_level=logging.WARNING)
         else:
-            linker = Linker(db.register(pa.Table.from_pylist(rows)), self.settings("dedupe_only"), log_level=logging.WARNING)
+            linker = Linker(
+                db.register(pa.Table.from_pylist(rows)),
+                self.settings("dedupe_only", len(rows)),
+                log_level=logging.WARNING,
+            )
         run.fitted = self._fit(linker, len(rows))
         frame = linker.inference.predict().as_duckdbpyrelation()
         columns = frame.columns
@@ -482,29 +509,39 @@ class FittedMatcher:
             values = dict(zip(columns, row, strict=True))
             a, b = _ordered(str(values["unique_id_l"]), str(values["unique_id_r"]))
             run.pairs.append(
-                ScoredPair(a, b, float(values["match_probability"]), float(values["match_weight"]), self._explain(values))
+                ScoredPair(
+                    a, b, float(values["match_probability"]), float(values["match_weight"]), self._explain(values)
+                )
             )
         del weight_at
         run.pairs.sort(key=lambda p: (-p.probability, p.a, p.b))
         return run
 
     def _fit(self, linker: Any, n: int) -> bool:
-        """u by random sampling, m by EM on each training block; the starting values stay if it cannot fit."""
+        """u by random sampling and the prior always; m by EM on each training block from
+        :data:`MIN_RECORDS_TO_FIT` records (a smaller tenant has too few duplicates for EM: the
+        starting m values stay). Returns whether m was fitted."""
         from splink import block_on
 
+        try:
+            linker.training.estimate_u_using_random_sampling(max_pairs=self.u_pairs, seed=self.seed)
+        except Exception as exc:  # Splink raises plain exceptions on degenerate data
+            log.info("dedupe: u not estimated (%s); the starting values are used", exc)
         if n < MIN_RECORDS_TO_FIT:
             return False
         try:
             linker.training.estimate_probability_two_random_records_match(
                 [block_on(*columns) for columns in self.schema.prior_rules], recall=0.7
             )
-            linker.training.estimate_u_using_random_sampling(max_pairs=self.u_pairs, seed=self.seed)
+        except Exception as exc:
+            log.info("dedupe: prior not estimated (%s); the starting value is used", exc)
+        try:
             for columns in self.schema.training:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*columns), estimate_without_term_frequencies=True
                 )
-        except Exception as exc:  # noqa: BLE001 - Splink raises plain exceptions when a level never occurs
-            log.info("dedupe: fitting stopped (%s); the starting weights are used where not fitted", exc)
+        except Exception as exc:  # Splink raises plain exceptions when a level never occurs
+            log.info("dedupe: EM stopped (%s); the starting m values are used where not fitted", exc)
             return False
         return True
 
