@@ -144,10 +144,10 @@ def run_splink_standard(
         "retain_intermediate_calculation_columns": False,
     }
     if link:
-        tables = [db.register(pa.Table.from_pylist(list(part))) for part in rows]  # type: ignore[arg-type]
+        tables = [db.register(pa.Table.from_pylist(list(part))) for part in rows]
         linker = Linker(tables, settings, log_level=logging.ERROR)
     else:
-        linker = Linker(db.register(pa.Table.from_pylist(list(rows))), settings, log_level=logging.ERROR)  # type: ignore[arg-type]
+        linker = Linker(db.register(pa.Table.from_pylist(list(rows))), settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match([block_on(*c) for c in prior_rules], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=13)
     for cols in training:

@@ -299,7 +299,9 @@ class _Generator:
     def add(self, entity_no: int, e: _Entity, *, noisy: bool) -> Person:
         first: str | None = e.first
         last: str | None = e.last
-        email, phone, city = e.email, _phone_format(self.rng, e.phone) if e.phone else None, e.city
+        email: str | None = e.email
+        phone: str | None = _phone_format(self.rng, e.phone) if e.phone else None
+        city: str | None = e.city
         company: str | None = self.companies[e.org][0]
         if noisy:
             cfg, rng = self.config, self.rng
@@ -398,23 +400,23 @@ def _on_name(fn: Any) -> Any:
             first = fn(g.rng, first)
         elif last:
             last = fn(g.rng, last)
-        return (first, last, *rest)  # type: ignore[return-value]
+        return (first, last, *rest)
 
     return op
 
 
 def _nickname(g: _Generator, first: Any, last: Any, *rest: Any) -> Fields:
     names = common_nicknames(first) if first else ()
-    return (g.rng.choice(names) if names else first, last, *rest)  # type: ignore[return-value]
+    return (g.rng.choice(names) if names else first, last, *rest)
 
 
 def _swap(g: _Generator, first: Any, last: Any, *rest: Any) -> Fields:
-    return (last, first, *rest)  # type: ignore[return-value]
+    return (last, first, *rest)
 
 
 def _email_op(fn: Any) -> Any:
     def op(g: _Generator, first: Any, last: Any, email: Any, *rest: Any) -> Fields:
-        return (first, last, fn(g.rng, email) if email else email, *rest)  # type: ignore[return-value]
+        return (first, last, fn(g.rng, email) if email else email, *rest)
 
     return op
 
@@ -440,7 +442,7 @@ def _phone_op(g: _Generator, first: Any, last: Any, email: Any, phone: Any, *res
         i = g.rng.randrange(3, 10)
         digits[i] = str((int(digits[i]) + g.rng.randint(1, 9)) % 10)
         phone = _phone_format(g.rng, "".join(digits))
-    return (first, last, email, phone, *rest)  # type: ignore[return-value]
+    return (first, last, email, phone, *rest)
 
 
 def _city_op(g: _Generator, first: Any, last: Any, email: Any, phone: Any, city: Any, company: Any) -> Fields:

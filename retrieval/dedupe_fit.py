@@ -502,18 +502,16 @@ class FittedMatcher:
         if keep_blocked:
             run.blocked = {_ordered(str(r[ids[0]]), str(r[ids[1]])) for r in result}
         probability_at = columns.index("match_probability")
-        weight_at = columns.index("match_weight")
-        for row in result:
-            if row[probability_at] is None or row[probability_at] < threshold:
+        for fetched in result:
+            if fetched[probability_at] is None or fetched[probability_at] < threshold:
                 continue
-            values = dict(zip(columns, row, strict=True))
+            values = dict(zip(columns, fetched, strict=True))
             a, b = _ordered(str(values["unique_id_l"]), str(values["unique_id_r"]))
             run.pairs.append(
                 ScoredPair(
                     a, b, float(values["match_probability"]), float(values["match_weight"]), self._explain(values)
                 )
             )
-        del weight_at
         run.pairs.sort(key=lambda p: (-p.probability, p.a, p.b))
         return run
 
