@@ -38,6 +38,7 @@ from kgcrm.retrieval.dedupe_fit import (
     FittedMatcher,
     LevelSpec,
     MatchSchema,
+    _nickname_group,
     clean,
     clean_word,
     phonetic,
@@ -217,8 +218,6 @@ def compare_generated(config: NoiseConfig, *, with_old: bool = True, label: str 
 
 def prepare_febrl(record: Mapping[str, Any]) -> dict[str, Any]:
     """A Febrl row (see :func:`kgcrm.eval.duplicates.febrl_records`) as the columns of :data:`FEBRL_SCHEMA`."""
-    from kgcrm.core import names
-
     first, last = clean_word(record.get("first_name")), clean_word(record.get("last_name"))
     address = clean(record.get("address")) or None
     suburb = clean(record.get("suburb")) or None
@@ -230,7 +229,7 @@ def prepare_febrl(record: Mapping[str, Any]) -> dict[str, Any]:
         "first": first or None,
         "last": last or None,
         "full_name": f"{first} {last}".strip() or None,
-        "first_group": sorted(names.first_name_variants(first)) or None if first else None,
+        "first_group": _nickname_group(first) or None,
         "dob": dob,
         "soc": soc,
         "address": address,

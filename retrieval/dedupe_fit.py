@@ -133,6 +133,20 @@ def _current_employer(record: Mapping[str, Any]) -> str | None:
     return names_[0] if names_ and names_[0] else None
 
 
+def _nickname_group(first: str) -> list[str]:
+    """The first name, its nicknames and the names it is short for (not their other nicknames: Jody is no Joshua)."""
+    if not first:
+        return []
+    return sorted({first} | _nicknames().nicknames_of(first) | _nicknames().canonicals_of(first))
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> Any:
+    from nicknames import NickNamer  # the nickname table kgcrm's name functions use
+
+    return NickNamer()
+
+
 def prepare_person(record: Mapping[str, Any]) -> dict[str, Any]:
     """A CRM person (graph row or generator record) as the columns the person model compares and blocks on."""
     first, last = clean_word(record.get("first_name")), clean_word(record.get("last_name"))
@@ -143,7 +157,7 @@ def prepare_person(record: Mapping[str, Any]) -> dict[str, Any]:
     phone = e164(record.get("phone"))
     org = _current_employer(record)
     city = clean(record.get("location")) or None
-    group = sorted(names.first_name_variants(first)) if first else []
+    group = _nickname_group(first)
     n1, n2 = sorted((first, last)) if first and last else (first or last, "")
     org_key = org.replace(" ", "")[:4] if org else ""
     digits = "".join(ch for ch in phone or "" if ch.isdigit())[-10:]
@@ -251,7 +265,7 @@ NAME = FieldSpec(
         LevelSpec("swapped", "first_l = last_r AND last_l = first_r", 0.02, "first and last name swapped"),
         LevelSpec(
             "nickname",
-            "last_l = last_r AND list_has_any(first_group_l, first_group_r)",
+            "last_l = last_r AND (list_contains(first_group_l, first_r) OR list_contains(first_group_r, first_l))",
             0.04,
             "first name a nickname ({first_l} / {first_r})",
         ),
@@ -263,9 +277,9 @@ NAME = FieldSpec(
         ),
         LevelSpec(
             "same last, first initial",
-            "last_l = last_r AND substr(first_l, 1, 1) = substr(first_r, 1, 1)",
+            "last_l = last_r AND (length(first_l) = 1 OR length(first_r) = 1) AND first_l[1] = first_r[1]",
             0.02,
-            "same last name, first names share their initial ({first_l} / {first_r})",
+            "same last name, one first name is the other's initial ({first_l} / {first_r})",
         ),
         LevelSpec(
             "similar",
@@ -299,22 +313,27 @@ EMAIL = FieldSpec(
         ),
         LevelSpec(
             "local typo",
-            f"email_domain_l = email_domain_r AND {_dl('email_local', 2)}",
+            f"email_domain_l = email_domain_r AND ({_dl('email_local', 1)} "
+            f"OR ({_dl('email_local', 2)} AND length(email_local_l) >= 8))",
             0.08,
             "same email domain, name one or two letters apart ({email_local_l} / {email_local_r})",
         ),
+        # Only a local part not made of the person's name: "michael.smith@" at two companies repeats the
+        # name's evidence (common names share it), so such a pair falls to "different emails".
         LevelSpec(
             "same local part",
-            "email_local_l = email_local_r",
+            "email_local_l = email_local_r AND NOT (coalesce(strpos(email_local_l, last_l) > 0, false) "
+            "OR coalesce(length(first_l) >= 3 AND strpos(email_local_l, first_l) > 0, false))",
             0.04,
             "same email name at another domain ({email_l} / {email_r})",
         ),
         # Fixed: another mailbox at the same domain is another person (namesakes at one company agree on
-        # every other field, so EM would learn this level as evidence for a match).
+        # every other field, so EM would learn this level as evidence for a match). Set far below any
+        # tenant's u (about one over the number of e-mail domains) so it stays strong evidence against.
         LevelSpec(
             "same domain",
             "email_domain_l = email_domain_r",
-            0.0005,
+            0.00001,
             "another mailbox at the same domain ({email_local_l} / {email_local_r} @{email_domain_l})",
             fixed=True,
         ),
@@ -494,17 +513,15 @@ class FittedMatcher:
                 log_level=logging.WARNING,
             )
         run.fitted = self._fit(linker, len(rows))
-        frame = linker.inference.predict().as_duckdbpyrelation()
-        columns = frame.columns
-        result = frame.fetchall()
-        run.compared = len(result)
-        ids = columns.index("unique_id_l"), columns.index("unique_id_r")
+        scored = linker.inference.predict()  # every blocked pair, scored (a DuckDB table)
+        frame = scored.as_duckdbpyrelation()
+        counted = frame.aggregate("count(*)").fetchall()
+        run.compared = int(counted[0][0]) if counted else 0
         if keep_blocked:
-            run.blocked = {_ordered(str(r[ids[0]]), str(r[ids[1]])) for r in result}
-        probability_at = columns.index("match_probability")
-        for fetched in result:
-            if fetched[probability_at] is None or fetched[probability_at] < threshold:
-                continue
+            run.blocked = {_ordered(str(a), str(b)) for a, b in frame.select("unique_id_l, unique_id_r").fetchall()}
+        kept = frame.filter(f"match_probability >= {float(threshold)!r}")  # the cut in SQL: few rows to Python
+        columns = kept.columns
+        for fetched in kept.fetchall():
             values = dict(zip(columns, fetched, strict=True))
             a, b = _ordered(str(values["unique_id_l"]), str(values["unique_id_r"]))
             run.pairs.append(

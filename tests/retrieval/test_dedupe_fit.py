@@ -55,9 +55,10 @@ def _people() -> list[dict[str, object]]:
     people.append({**jane, "id": "jane-3", "email": "jdoe@acme.com", "phone": "(415) 555-0199"})
     firsts, lasts = ["Omar", "Lena", "Raj", "Ines", "Tom", "Yuki"], ["Haddad", "Berg", "Patel", "Silva", "Novak"]
     for i, (first, last) in enumerate(itertools.product(firsts, lasts)):
-        people.append({"id": f"p{i:02d}", "first_name": first, "last_name": last,
-                       "email": f"{first.lower()}.{last.lower()}@corp{i}.com", "phone": f"212555{i:04d}",
-                       "location": "Boston", "employers": [{"id": f"c{i}", "name": f"Corp {i}", "current": True}]})  # fmt: skip
+        employer = {"id": f"c{i}", "name": f"Corp {i}", "current": True}
+        email = f"{first.lower()}.{last.lower()}@corp{i}.com"
+        people.append({"id": f"p{i:02d}", "first_name": first, "last_name": last, "email": email,
+                       "phone": f"212555{i:04d}", "location": "Boston", "employers": [employer]})  # fmt: skip
     return people
 
 
