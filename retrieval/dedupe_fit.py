@@ -505,12 +505,12 @@ class FittedMatcher:
             tables = [
                 db.register(pa.Table.from_pylist(g)) for _, g in sorted(groups.items(), key=lambda kv: str(kv[0]))
             ]
-            linker = Linker(tables, self.settings("link_only", len(rows)), log_level=logging.WARNING)
+            linker = Linker(tables, self.settings("link_only", len(rows)), log_level=logging.ERROR)
         else:
             linker = Linker(
                 db.register(pa.Table.from_pylist(rows)),
                 self.settings("dedupe_only", len(rows)),
-                log_level=logging.WARNING,
+                log_level=logging.ERROR,
             )
         run.fitted = self._fit(linker, len(rows))
         scored = linker.inference.predict()  # every blocked pair, scored (a DuckDB table)
