@@ -22,6 +22,8 @@ db_app = typer.Typer(
 )
 
 
+
+
 def _shown_url(settings: Settings) -> str:
     return database.normalize_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
 

@@ -182,4 +182,4 @@ def dedupe_eval_command(
         sections.append(("Febrl", [r for d in febrl for r in dc.compare_febrl(d)]))
     for title, rows in sections:
         out.print(f"\n[bold]{title}[/bold]")
-        out.print(dc.table(rows), markup=False, highlight=False)
+        out.print(dc.table(rows), markup=False, highlight=False, soft_wrap=True)

@@ -27,6 +27,8 @@ graph_app = typer.Typer(help="The graph schema.", no_args_is_help=True)
 console = Console(soft_wrap=True)  # never break a URL or a path across lines
 
 
+
+
 def _external_note(settings: Settings) -> None:
     console.print(
         f"An external Neo4j is configured (NEO4J_URI={settings.neo4j_uri}): "
