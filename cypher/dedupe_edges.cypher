@@ -9,5 +9,6 @@ CALL () {
   RETURN 'Organization' AS type, a, r, b
 }
 RETURN type, a.id AS a, a.name AS a_name, b.id AS b, b.name AS b_name,
-       r.score AS score, r.weight AS weight, r.reasons AS reasons, r.method AS method
+       r.score AS score, r.weight AS weight, r.reasons AS reasons, r.method AS method,
+       r.fields AS fields, r.field_weights AS field_weights
 ORDER BY score DESC, a, b

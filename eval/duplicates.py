@@ -87,7 +87,7 @@ def prf(found: Iterable[tuple[str, str]], truth: Iterable[tuple[str, str]]) -> P
 class DuplicateFigures:
     """Precision/recall of the finder on one or more seeded tenants."""
 
-    threshold: float
+    threshold: float | None  # None: each type's default
     overall: PRF
     by_type: dict[str, PRF] = field(default_factory=dict)
     recall_by_kind: dict[str, float] = field(default_factory=dict)
@@ -100,7 +100,7 @@ class DuplicateFigures:
         types = ", ".join(f"{k}: {v}" for k, v in sorted(self.by_type.items()))
         kinds = ", ".join(f"{k} {v:.0%}" for k, v in sorted(self.recall_by_kind.items()))
         return (
-            f"duplicates (threshold {self.threshold}): {self.overall} ({types}); recall by kind: {kinds}; "
+            f"duplicates (threshold {self.threshold or 'default'}): {self.overall} ({types}); recall by kind: {kinds}; "
             f"{self.compared} candidate pairs scored in {self.seconds:.1f} s"
         )
 
@@ -113,7 +113,7 @@ def evaluate_duplicates(
     truth: Mapping[str, Any],
     *,
     tenant: str | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
 ) -> DuplicateFigures:
     """Find duplicates (without writing) in each seeded tenant and compare with the planted ones."""
     tenants = [t for t in truth["tenants"] if tenant is None or tenant in (t["slug"], t["id"])]

@@ -10,7 +10,10 @@ Two steps, both explainable:
    under it). Only records sharing a key are compared, and a key shared by more than
    ``max_block`` records is skipped: the work grows with the tenant, not with its
    square. The tenant's records are read once, page by page (``cypher/dedupe_*.cypher``).
-2. **Match weights** (Fellegi-Sunter, :class:`MatchModel`): each field comparison
+2. **Match weights** (Fellegi-Sunter). **People** are matched by :mod:`kgcrm.retrieval.dedupe_fit`:
+   noise-tolerant normalisation, many blocking rules and weights fitted by Splink (u by random
+   sampling, m by EM) to the tenant's own people; the blocking and model below are the
+   organizations' (and the evaluation's "before"). :class:`MatchModel`: each field comparison
    falls into a level (the name: exact, nickname, typo …; the e-mail: exact, differ,
    missing …) whose weight is ``log2(m / u)``, with ``m`` the chance of that level
    for two records of the same entity and ``u`` for two different ones. The weights
@@ -25,7 +28,7 @@ Two steps, both explainable:
 The scoring works on plain dicts (:func:`person_record`, :func:`organization_record`),
 so the same code scores graph records, the resolver's candidates and Febrl rows.
 
-Found pairs are written as ``(a)-[:POSSIBLY_SAME_AS {score, weight, reasons, method}]->(b)``
+Found pairs are written as ``(a)-[:POSSIBLY_SAME_AS {score, weight, reasons, fields, field_weights, method}]->(b)``
 from the smaller id to the larger (read it undirected): never a merge. A rerun updates
 the edges and removes those it wrote that are no longer found (idempotent); edges with
 another ``method`` (drawn by hand, say) are left alone. :meth:`DuplicateFinder.clear`
@@ -47,12 +50,17 @@ from kgcrm import cypher
 from kgcrm.core import names
 from kgcrm.core.errors import DataError
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.retrieval.dedupe_fit import DEFAULT_THRESHOLD as FITTED_THRESHOLD
+from kgcrm.retrieval.dedupe_fit import PERSON_SCHEMA, FittedMatcher
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_TYPES: tuple[str, ...] = ("Person", "Organization")
 METHOD = "fellegi-sunter/1"
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.8  # the hand-set organization model's cut
+# Each type's own default: people are scored by the fitted model (Splink's default cut of 0.5, its
+# probabilities are fitted to the tenant); organizations still by the hand-set model below.
+DEFAULT_THRESHOLDS: Mapping[str, float] = {"Person": FITTED_THRESHOLD, "Organization": DEFAULT_THRESHOLD}
 DEFAULT_MAX_BLOCK = 50
 PAGE_SIZE = 5_000
 WRITE_BATCH = 1_000
@@ -474,6 +482,8 @@ class DuplicatePair:
     probability: float
     weight: float
     reasons: tuple[str, ...]
+    # (field, weight in bits) per compared field: what the edge keeps beside the reasons
+    contributions: tuple[tuple[str, float], ...] = ()
 
     @property
     def key(self) -> str:
@@ -485,13 +495,14 @@ class DedupeReport:
     """What a run found and did."""
 
     tenant_id: str
-    threshold: float
+    threshold: float | None  # None: each type's default (DEFAULT_THRESHOLDS)
     compared: dict[str, int] = field(default_factory=dict)  # type → candidate pairs scored
     records: dict[str, int] = field(default_factory=dict)  # type → records read
     pairs: list[DuplicatePair] = field(default_factory=list)
     written: int = 0
     removed: int = 0
     dry_run: bool = False
+    fitted: dict[str, bool] = field(default_factory=dict)  # type → weights fitted to this tenant's data
 
 
 class DuplicateFinder:
@@ -503,10 +514,12 @@ class DuplicateFinder:
         *,
         max_block: int = DEFAULT_MAX_BLOCK,
         page_size: int = PAGE_SIZE,
+        matcher: FittedMatcher | None = None,
     ) -> None:
         self.gateway = gateway
         self.max_block = max_block
         self.page_size = page_size
+        self.matcher = matcher or FittedMatcher(PERSON_SCHEMA)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -529,24 +542,35 @@ class DuplicateFinder:
         self,
         tenant_id: str,
         *,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         types: Sequence[str] = DUPLICATE_TYPES,
         report: DedupeReport | None = None,
     ) -> list[DuplicatePair]:
-        """Pairs whose match probability is at least ``threshold``, best first. Reads only."""
-        _check_threshold(threshold)
+        """Pairs whose match probability is at least ``threshold`` (None: each type's default), best first.
+
+        People are matched by :class:`~kgcrm.retrieval.dedupe_fit.FittedMatcher`: weights fitted by
+        Splink to this tenant's people only. Organizations by the hand-set :data:`ORGANIZATION_MODEL`.
+        Reads only.
+        """
+        if threshold is not None:
+            _check_threshold(threshold)
         found: list[DuplicatePair] = []
         for kind in types:
             if kind not in MODELS:
                 raise DataError(f"no duplicate model for type {kind!r}; known: {list(MODELS)}", field="types")
+            cut = DEFAULT_THRESHOLDS[kind] if threshold is None else threshold
             by_id = {r["id"]: r for r in self.records(tenant_id, kind)}
-            pairs = candidate_pairs(by_id.values(), KEYS[kind], max_block=self.max_block)
             if report is not None:
                 report.records[kind] = len(by_id)
+            if kind == "Person":
+                found.extend(self._fitted_pairs(by_id, cut, report))
+                continue
+            pairs = candidate_pairs(by_id.values(), KEYS[kind], max_block=self.max_block)
+            if report is not None:
                 report.compared[kind] = len(pairs)
             for left, right in sorted(pairs):
                 verdict = MODELS[kind].score(by_id[left], by_id[right])
-                if verdict.probability >= threshold:
+                if verdict.probability >= cut:
                     found.append(
                         DuplicatePair(
                             type=kind,
@@ -557,10 +581,33 @@ class DuplicateFinder:
                             probability=round(verdict.probability, 6),
                             weight=round(verdict.weight, 3),
                             reasons=tuple(verdict.reasons),
+                            contributions=tuple((f.field, round(f.weight, 3)) for f in verdict.fields),
                         )
                     )
         found.sort(key=lambda p: (-p.probability, p.type, p.key))
         return found
+
+    def _fitted_pairs(
+        self, by_id: Mapping[str, Mapping[str, Any]], threshold: float, report: DedupeReport | None
+    ) -> list[DuplicatePair]:
+        run = self.matcher.match(list(by_id.values()), threshold=threshold)
+        if report is not None:
+            report.compared["Person"] = run.compared
+            report.fitted["Person"] = run.fitted
+        return [
+            DuplicatePair(
+                type="Person",
+                a_id=p.a,
+                a_name=by_id[p.a].get("name"),
+                b_id=p.b,
+                b_name=by_id[p.b].get("name"),
+                probability=round(p.probability, 6),
+                weight=round(p.weight, 3),
+                reasons=tuple(p.reasons),
+                contributions=tuple((f.field, round(f.weight, 3)) for f in p.fields),
+            )
+            for p in run.pairs
+        ]
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -568,7 +615,7 @@ class DuplicateFinder:
         self,
         tenant_id: str,
         *,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         types: Sequence[str] = DUPLICATE_TYPES,
         dry_run: bool = False,
     ) -> DedupeReport:
@@ -595,6 +642,8 @@ class DuplicateFinder:
                     "score": p.probability,
                     "weight": p.weight,
                     "reasons": list(p.reasons),
+                    "fields": [name for name, _ in p.contributions],
+                    "field_weights": [weight for _, weight in p.contributions],
                 }
                 for p in pairs[start : start + WRITE_BATCH]
             ]

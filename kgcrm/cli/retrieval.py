@@ -17,7 +17,7 @@ from kgcrm import cypher
 from kgcrm.cli.context import settings_of
 from kgcrm.core.errors import TenantNotFound
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLD, DedupeReport, DuplicateFinder
+from kgcrm.retrieval.dedupe import DEFAULT_THRESHOLDS, DedupeReport, DuplicateFinder
 from kgcrm.retrieval.resolve import EntityResolver
 from kgcrm.retrieval.types import ENTITY_TYPES, Resolution
 from kgcrm.services import graph_gateway
@@ -82,8 +82,14 @@ def dedupe_command(
     ctx: typer.Context,
     tenant: Annotated[str, typer.Option("--tenant", help="The tenant (slug) to look for duplicates in.")],
     threshold: Annotated[
-        float, typer.Option(min=0.01, max=1.0, help="Least match probability of a pair to report and record.")
-    ] = DEFAULT_THRESHOLD,
+        float | None,
+        typer.Option(
+            min=0.01,
+            max=1.0,
+            help="Least match probability of a pair to report and record (default: "
+            f"{DEFAULT_THRESHOLDS['Person']} for people, {DEFAULT_THRESHOLDS['Organization']} for organizations).",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the pairs without writing POSSIBLY_SAME_AS edges.")
     ] = False,
@@ -108,7 +114,12 @@ def dedupe_command(
 
 def print_dedupe(report: DedupeReport, tenant: str, console: Console | None = None) -> None:
     out = console or Console()
-    table = Table(title=f"Probable duplicates in '{tenant}' (match probability ≥ {report.threshold})")
+    cut = (
+        report.threshold
+        if report.threshold is not None
+        else ", ".join(f"{kind} {value}" for kind, value in DEFAULT_THRESHOLDS.items())
+    )
+    table = Table(title=f"Probable duplicates in '{tenant}' (match probability ≥ {cut})")
     table.add_column("type")
     table.add_column("record A")
     table.add_column("record B")
