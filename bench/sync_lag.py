@@ -164,6 +164,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     modes = ["--notify", "--no-notify"] if args.compare_notify else [None]
+    # A shell's background job ignores SIGINT, and its children inherit that: the follower would not
+    # stop on the SIGINT it is sent below. A handler here is reset to the default in the child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     workdir = Path(tempfile.mkdtemp(prefix="kgcrm-lag-"))
     if args.database_url:
