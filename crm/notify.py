@@ -16,7 +16,7 @@ import logging
 import select
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import psycopg
 import sqlalchemy as sa
@@ -105,14 +105,15 @@ class ChangeNotifications:
 
     def _connection(self) -> psycopg.Connection[Any] | None:
         if self._raw is not None:
-            return self._raw.driver_connection  # type: ignore[no-any-return]
+            return cast("psycopg.Connection[Any]", self._raw.driver_connection)
         if time.monotonic() < self._next_try:
             return None
         try:
             raw = self.engine.raw_connection()
-            connection = raw.driver_connection
+            connection = cast("psycopg.Connection[Any]", raw.driver_connection)  # the engine is psycopg's
             connection.autocommit = True
-            self._schema = connection.execute("SELECT current_schema()").fetchone()[0]
+            row = connection.execute("SELECT current_schema()").fetchone()
+            self._schema = None if row is None else str(row[0])
             connection.execute(f"LISTEN {CHANGE_LOG_CHANNEL}")  # a constant, not input
         except (psycopg.Error, sa.exc.DBAPIError) as exc:
             log.warning("cannot listen for change notifications (%s); polling", exc)
@@ -120,7 +121,7 @@ class ChangeNotifications:
             return None
         self._raw = raw
         self.reconnects += 1
-        return connection  # type: ignore[no-any-return]
+        return connection
 
     def _mine(self, connection: psycopg.Connection[Any], timeout_s: float) -> bool:
         """Wait up to ``timeout_s`` for the socket; True when a notification of this schema came.
