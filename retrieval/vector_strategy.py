@@ -20,12 +20,19 @@ wanted labels) can only be kept after the call. Three strategies:
   the server and the index support it; detected once (:meth:`TenantVectorSearch.supports_in_index`:
   the kernel version and the index's properties).
 
-Why these thresholds (``bench/vector_search.py``, 1M entities in 10 tenants from 500k down to
-~1k, Neo4j 5.26, 2 shared cores; figures in ``bench/RESULTS.md``, section ``vector_search``):
-an exact scan scores ~:data:`EXACT_MAX_CANDIDATES` candidates in about the time of an
-unfiltered index call; above that, the index with adaptive over-fetch is faster. The
-candidate count is taken with a capped count (``cypher/search_vector_candidates.cypher``: it
-stops at the cap, so it is cheap on a large tenant) and cached per tenant and labels for
+Why this threshold (``bench/vector_search.py`` on ``bench/vector_graph.py``'s graph: 1M entities
+with 384-d vectors in 10 tenants from 500k down to ~1k, 10 nearest Person/Organization
+entities, Neo4j 5.26, 2 shared cores; ``bench/RESULTS.md``, section ``vector_search_1000000``).
+The exact scan costs about the same per candidate whatever the tenant (~0.09 ms per candidate
+at load average ~17: 221 candidates 47 ms p95, 3,590 → 373 ms, 14,126 → 1.2 s), while the
+over-fetching index call costs as much for a tenant of 1k entities as for one of 250k (it
+fetches up to ``max_fetch`` entries of every tenant; 0.7-3 s p95 at that load) and comes back
+short or wrong for small tenants (recall@10 0.57 against the exact scan). The scan was faster
+than the index on every tenant up to 14k candidates (2x at 7k-14k) and about even near 28k:
+hence :data:`EXACT_MAX_CANDIDATES` = 20,000. Neither meets the goal (p95 ≤ 2x the unfiltered
+index call) on a mid-sized tenant on 5.26; the in-index filter is the strategy that can.
+The candidate count is taken with a capped count (``cypher/search_vector_candidates.cypher``:
+it stops at the cap, so it is cheap on a large tenant) and cached per tenant and labels for
 ``size_ttl_s``: a tenant crosses the threshold slowly, and a stale choice only costs time,
 never results (all three return only the tenant's entities; ``exact`` is the reference the
 tests hold the others to).
@@ -48,7 +55,7 @@ Hits = list[dict[str, Any]]
 
 #: Tenants with at most this many candidates (entities with an embedding and a wanted label)
 #: are scanned exactly. Measured: see the module docstring.
-EXACT_MAX_CANDIDATES = 4_000
+EXACT_MAX_CANDIDATES = 20_000
 
 
 class Strategy(StrEnum):
