@@ -402,6 +402,21 @@ def _pg_check_function(table: str) -> str:
     )
 
 
+#: The channel the PostgreSQL change-log trigger notifies (``pg_notify``), its payload the schema
+#: (``current_schema()``) so that a follower of one schema ignores another's; PostgreSQL folds the
+#: identical notifications of one transaction into one, delivered at commit. SQLite has no NOTIFY:
+#: its followers poll.
+CHANGE_LOG_CHANNEL = "kgcrm_change_log"
+
+
+def pg_log_function(*, notify: bool = True) -> str:
+    """``kgcrm_log_change()``: one ``change_log`` row per changed row, and (``notify``) a NOTIFY.
+
+    ``notify=False`` is the function of migrations 0001-0004 (for 0005's downgrade)."""
+    notification = f"\n  PERFORM pg_notify('{CHANGE_LOG_CHANNEL}', current_schema());" if notify else ""
+    return _PG_LOG_FUNCTION.replace("\n  RETURN NULL;", notification + "\n  RETURN NULL;")
+
+
 _PG_LOG_FUNCTION = f"""CREATE OR REPLACE FUNCTION kgcrm_log_change() {_PG_FUNCTION_HEADER}
 BEGIN
   IF TG_OP = 'DELETE' THEN
@@ -463,7 +478,7 @@ def _pg_table_drop_statements(table: str) -> list[str]:
 
 def postgresql_create_statements(tables: tuple[str, ...] = LOGGED_TABLES) -> list[str]:
     """CREATE FUNCTION / CREATE TRIGGER statements for PostgreSQL (the schema is the search_path's)."""
-    statements = [_PG_LOG_FUNCTION, _PG_TOUCH_FUNCTION, _pg_subject_function()]
+    statements = [pg_log_function(), _PG_TOUCH_FUNCTION, _pg_subject_function()]
     statements += [_pg_touch_statement(table) for table in ("tenant", *tables)]
     for table in tables:
         statements += _pg_table_statements(table)

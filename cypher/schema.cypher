@@ -34,6 +34,9 @@ CREATE INDEX task_tenant IF NOT EXISTS FOR (n:Task) ON (n.tenant_id);
 CREATE INDEX note_tenant IF NOT EXISTS FOR (n:Note) ON (n.tenant_id);
 CREATE INDEX interaction_tenant IF NOT EXISTS FOR (n:Interaction) ON (n.tenant_id);
 CREATE INDEX feedback_tenant_kind IF NOT EXISTS FOR (n:Feedback) ON (n.tenant_id, n.kind);
+// Every entity of one tenant, whatever its label: the exact vector scan of a small
+// tenant (retrieval/vector_strategy.py) starts here.
+CREATE INDEX entity_tenant IF NOT EXISTS FOR (n:__Entity__) ON (n.tenant_id);
 
 // --- exact lookups used by entity resolution and templates ------------------
 CREATE INDEX person_tenant_email IF NOT EXISTS FOR (n:Person) ON (n.tenant_id, n.email);

@@ -16,8 +16,8 @@ from kgcrm import cypher
 from kgcrm.core.errors import KgcrmError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval.lucene import lucene_escape
-from kgcrm.retrieval.overfetch import FetchSizes
 from kgcrm.retrieval.types import ENTITY_TYPES, Answer, SourceRow
+from kgcrm.retrieval.vector_strategy import TenantVectorSearch
 
 Embed = Callable[[str], Sequence[float]]
 
@@ -43,11 +43,19 @@ class SearchHit:
 
 
 class SemanticSearch:
-    def __init__(self, gateway: GraphGateway, embed: Embed | None, *, max_fetch: int = 4000) -> None:
+    def __init__(
+        self,
+        gateway: GraphGateway,
+        embed: Embed | None,
+        *,
+        max_fetch: int = 4000,
+        vectors: TenantVectorSearch | None = None,
+    ) -> None:
         self.gateway = gateway
         self.embed = embed
         self.max_fetch = max_fetch
-        self.fetch_sizes = FetchSizes(first=100, maximum=max_fetch, growth=4)  # per tenant and labels
+        # exact scan, ANN with adaptive over-fetch or the in-index filter, per tenant (vector_strategy)
+        self.vectors = vectors or TenantVectorSearch(gateway, max_fetch=max_fetch)
 
     def search(
         self, text: str, tenant_id: str, *, types: Sequence[str] | None = None, limit: int = 10
@@ -96,25 +104,14 @@ class SemanticSearch:
     def nearest(
         self, text: str, tenant_id: str, *, types: Sequence[str] | None = None, limit: int = 10
     ) -> list[dict[str, Any]]:
-        """The entities of one tenant nearest to ``text`` by embedding (vector index only), nearest first.
+        """The entities of one tenant nearest to ``text`` by embedding, nearest first.
 
-        Neo4j 5.26's vector index cannot filter by tenant: the query over-fetches and filters right
-        after the index call; when other tenants crowd the nearest results out, it fetches more."""
+        The strategy (exact scan, the index with adaptive over-fetch, or the in-index filter)
+        is chosen per tenant by :class:`~kgcrm.retrieval.vector_strategy.TenantVectorSearch`."""
         if self.embed is None:
             raise KgcrmError("SemanticSearch.nearest needs an embedding function (pass embed=...)")
         labels = [t for t in types if t in ENTITY_TYPES] if types else None
-        embedding = list(self.embed(text))
-
-        def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
-            rows = self.gateway.read(
-                "search_vector",
-                cypher.load("search_vector"),
-                {"embedding": embedding, "fetch": fetch, "tenant": tenant_id, "labels": labels, "limit": limit},
-            )
-            return rows[0]["hits"], rows[0]["fetched"], rows[0]["matching"]
-
-        key = ("search_vector", tenant_id, tuple(labels or ()))
-        return self.fetch_sizes.fetch(key, query, limit)
+        return self.vectors.nearest(list(self.embed(text)), tenant_id, labels=labels, limit=limit)
 
     def _fulltext(self, text: str, tenant_id: str, labels: list[str] | None, limit: int) -> list[dict[str, Any]]:
         query = lucene_terms(text)

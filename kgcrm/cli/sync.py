@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,14 +23,15 @@ from rich.progress import (
 from rich.table import Table
 
 from kgcrm.cli.context import settings_of
-from kgcrm.core.errors import ServiceError
 from kgcrm.core.settings import Settings
 from kgcrm.crm import tenants
+from kgcrm.crm.notify import ChangeWait, change_wait
 from kgcrm.graph.mapping import EDGES, NODES
 from kgcrm.services import database_engine, graph_gateway
 from kgcrm.sync.changes import CHANGE_LOG
 from kgcrm.sync.embedding_progress import EmbeddingProgress
 from kgcrm.sync.engine import EMBED_ALL, EMBEDDINGS_SOURCE, GraphSync, SyncReport
+from kgcrm.sync.follow import Follower
 from kgcrm.sync.repair import repair
 from kgcrm.sync.verify import SyncVerifier, VerifyReport
 
@@ -52,6 +52,9 @@ def sync(
     tenant: str | None = typer.Option(None, "--tenant", help="Full sync of this tenant (slug) only."),
     follow: bool = typer.Option(False, "--follow", help="Keep applying changes as they are written."),
     interval: float = typer.Option(0.5, "--interval", min=0.05, help="Seconds between polls with --follow."),
+    notify: bool = typer.Option(
+        True, "--notify/--no-notify", help="With --follow on PostgreSQL: wake on NOTIFY, not only polls."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when a row had to be skipped."),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="Embed changed entities."),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, max=50_000),
@@ -120,27 +123,35 @@ def sync(
             for entity in embedder.rejected[:50]:
                 Console().print(f"[yellow]not embedded[/yellow] {entity}")
         rejected = len(report.rejected)
-        next_poll = time.monotonic() + interval
-        while follow:
-            time.sleep(max(0.0, next_poll - time.monotonic()))  # a poll every `interval`, however long a step took
-            next_poll = time.monotonic() + interval
-            try:
-                step = runner.incremental()
-            except (ServiceError, sa.exc.OperationalError) as exc:
-                # Neo4j or the CRM database is restarting: nothing applied is lost (the
-                # checkpoint commits with its batch), so wait and go on from the checkpoint.
-                console.log(f"[yellow]sync paused, retrying in {FOLLOW_RETRY_S:.0f} s:[/yellow] {exc}")
-                time.sleep(FOLLOW_RETRY_S)
-                continue
-            if progress is not None:
-                progress.incremental_done(step)
-            rejected += len(step.rejected)
-            for row in step.rejected:
-                console.log(f"[yellow]skipped[/yellow] {row}")
-            if step.changes_applied:
-                console.log(f"applied {step.changes_applied} changes up to seq {step.last_seq}")
+        if follow:
+            rejected += _follow(runner, progress, change_wait(engine, notify=notify), interval)
     if strict and rejected:
         raise typer.Exit(code=3)
+
+
+def _follow(runner: GraphSync, progress: EmbeddingProgress | None, wait: ChangeWait, interval: float) -> int:
+    """Apply changes as they come (NOTIFY or a poll every ``interval``) until interrupted; rows skipped."""
+    rejected = 0
+
+    def applied(step: SyncReport, woke: str) -> None:
+        nonlocal rejected
+        if progress is not None:
+            progress.incremental_done(step)
+        rejected += len(step.rejected)
+        for row in step.rejected:
+            console.log(f"[yellow]skipped[/yellow] {row}")
+        if step.changes_applied:
+            console.log(f"applied {step.changes_applied} changes up to seq {step.last_seq} ({woke})")
+
+    def paused(exc: Exception) -> None:
+        console.log(f"[yellow]sync paused, retrying in {FOLLOW_RETRY_S:.0f} s:[/yellow] {exc}")
+
+    follower = Follower(runner, wait, interval_s=interval, retry_s=FOLLOW_RETRY_S, on_step=applied, on_error=paused)
+    try:
+        follower.run()
+    finally:
+        wait.close()
+    return rejected
 
 
 @sync_app.command("status")

@@ -331,7 +331,7 @@ def _expand_shorthand_periods(text: str) -> str:
     )
     # "past due", "due date < now", "close date already gone": what the grammar calls overdue / before today
     text = re.sub(
-        r"(?i)\b(?:past\s+(?:their\s+|the\s+|its\s+)?due(?:\s+dates?)?"
+        r"(?i)\b(?:(?:past|(?:blown|blew|gone|went)\s+(?:through|past)|missed)\s+(?:their\s+|the\s+|its\s+)?due(?:\s+dates?)?"
         r"|due(?:\s+dates?)?\s*(?:<|is\s+before|before|earlier\s+than)\s*(?:now|today|the\s+present))\b",
         "overdue",
         text,
@@ -343,6 +343,7 @@ def _expand_shorthand_periods(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(?:under|in|on)\s+my\s+name\b", "owned by me", text)
+    text = re.sub(r"(?i)\b(?:went|gone|moved|turned)\s+(?:to\s+)?(?=(?:closed[\s-])?(?:lost|won)\b)", "", text)
     text = re.sub(
         r"(?i)\b(?:aren't|are\s+not|isn't|is\s+not|not)\s+(?:attached|tied|linked|connected|associated|assigned)"
         r"\s+(?:to|with)\s+(?:an?\s+|any\s+)?",
@@ -911,6 +912,11 @@ def _parse(
                 r"\s*(?:=|:|is|was)?\s*(?:the\s+)?$",
                 before,
             )
+            source_after = re.match(r"\s+as\s+(?:their|its|the)\s+source\b", t.low[v.span[1] :])
+            if v.dimension == "kind" and source_after and t.free((v.span[1], v.span[1] + source_after.end())):
+                v = next((a for a in v.alternatives if a.dimension == "source"), v)  # "email as their source"
+                if v.dimension == "source":
+                    t.use((v.span[1], v.span[1] + source_after.end()))
             if v.dimension == "kind" and source_cue:
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)
                 if v.dimension == "source":
@@ -1281,7 +1287,7 @@ def _parse(
             break
     if forced_latest and not order and entity.default_date:
         order, limit = [Order(by=entity.default_date, direction="desc")], 1
-    if not order:
+    if not order and (measure is None or group_by):  # "count deals last updated …": no ranking of a count
         for pattern, direction in _RECENT:
             if (
                 times
@@ -1341,7 +1347,7 @@ def _parse(
                     t.use(negation_match.span())
             while t.find(
                 r"nobody|no one|untouched|stale|idle|been|for|touched|updated|update|updates|activity|modified"
-                r"|changed|in|gone|sat|sitting|left"
+                r"|changed|in|gone|sat|sitting|left|last(?= (?:updated|update|modified|touched|changed))"
             ):
                 pass
         if (
@@ -1381,6 +1387,9 @@ def _parse(
         for word in sorted(words, key=len, reverse=True):
             while t.find(re.escape(word) + r"s?(?: dates?| names?| fields?| columns?| values?)?"):
                 pass
+    for fw in re.finditer(r"\b([a-z]+)\s+(names?|fields?|columns?|values?)\b", t.low):  # "group by stage name"
+        if not t.free(fw.span(1)) and t.free(fw.span(2)) and _dimension_word(entity, fw.group(1)) is not None:
+            t.use(fw.span(2))
     if used_fields & {
         "expected_close_on",
         "closed_at",
@@ -1804,7 +1813,7 @@ _NO_FILTER = (
     r" filters?"
     r"|(?:whatever|regardless of|irrespective of|any|of any|in any)"
     r" (?:(?:their|the|its|of) )?(?P<field2>status(?:es)?|stages?|types?|kinds?|currenc(?:y|ies))|all currencies"
-    r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including(?: the)? inactive(?: ones)?)"
+    r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including\.?(?: the)? inactive(?: ones)?)"
     r"|(?:on file|on the books|in (?:the |our )?(?:system|crm|database|db)|in the records)"
     r"|since we started|since (?:the )?beginning of time|all time|of all time|ever)\b"
 )

@@ -1,0 +1,155 @@
+"""Tenant-filtered vector search: three ways to find a tenant's nearest entities, chosen per call.
+
+Every tenant's entities share one vector index (``entity`` on ``:__Entity__``). Neo4j 5.26's
+index cannot filter: it returns the nearest entries of *every* tenant, and the tenant (and the
+wanted labels) can only be kept after the call. Three strategies:
+
+- ``exact`` — score every entity of the tenant (the ``entity_tenant`` range index) with
+  ``vector.similarity.cosine``, keep the best. Exact, and its cost grows with the number of
+  entities scored (the tenant's entities of the wanted labels), not with the graph: the
+  choice for a small tenant.
+- ``ann`` — the index, over-fetched by the caller's share of it and filtered after the call
+  (:class:`~kgcrm.retrieval.overfetch.FetchSizes` learns the share per tenant and labels). Its
+  cost grows with the fetch, i.e. with ``limit / share``: cheap for a large tenant, ruinous for
+  a small one in a big graph (it may even come back short when the tenant's entities are not
+  among the ``maximum`` fetched).
+- ``in_index`` — Cypher 25's ``SEARCH … WHERE node.tenant_id = $tenant`` (Neo4j 2026.01+, Aura),
+  on an index created with ``tenant_id`` as a filter property
+  (``cypher/vector_index_filtered.cypher``, which ``ensure_schema`` uses on such a server): the
+  index itself keeps to the tenant, and only the labels are filtered after it. Chosen whenever
+  the server and the index support it; detected once (:meth:`TenantVectorSearch.supports_in_index`:
+  the kernel version and the index's properties).
+
+Why this threshold (``bench/vector_search.py`` on ``bench/vector_graph.py``'s graph: 1M entities
+with 384-d vectors in 10 tenants from 500k down to ~1k, 10 nearest Person/Organization
+entities, Neo4j 5.26, 2 shared cores; ``bench/RESULTS.md``, section ``vector_search_1000000``).
+The exact scan costs about the same per candidate whatever the tenant (~0.09 ms per candidate
+at load average ~17: 221 candidates 47 ms p95, 3,590 → 373 ms, 14,126 → 1.2 s), while the
+over-fetching index call costs as much for a tenant of 1k entities as for one of 250k (it
+fetches up to ``max_fetch`` entries of every tenant; 0.7-3 s p95 at that load) and comes back
+short or wrong for small tenants (recall@10 0.57 against the exact scan). The scan was faster
+than the index on every tenant up to 14k candidates (2x at 7k-14k) and about even near 28k:
+hence :data:`EXACT_MAX_CANDIDATES` = 20,000. Neither meets the goal (p95 ≤ 2x the unfiltered
+index call) on a mid-sized tenant on 5.26; the in-index filter is the strategy that can.
+The candidate count is taken with a capped count (``cypher/search_vector_candidates.cypher``:
+it stops at the cap, so it is cheap on a large tenant) and cached per tenant and labels for
+``size_ttl_s``: a tenant crosses the threshold slowly, and a stale choice only costs time,
+never results (all three return only the tenant's entities; ``exact`` is the reference the
+tests hold the others to).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from kgcrm import cypher
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import server_version, supports_filtered_vector_index
+from kgcrm.retrieval.overfetch import FetchSizes
+
+Hits = list[dict[str, Any]]
+
+#: Tenants with at most this many candidates (entities with an embedding and a wanted label)
+#: are scanned exactly. Measured: see the module docstring.
+EXACT_MAX_CANDIDATES = 20_000
+
+
+class Strategy(StrEnum):
+    EXACT = "exact"
+    ANN = "ann"
+    IN_INDEX = "in_index"
+
+
+class TenantVectorSearch:
+    """The nearest entities of one tenant to an embedding, by the strategy that suits the tenant.
+
+    ``in_index``: ``None`` detects the server's support on first use; ``True``/``False`` forces it
+    (tests of the selection, a known server). ``clock`` is for tests of the size cache.
+    """
+
+    def __init__(
+        self,
+        gateway: GraphGateway,
+        *,
+        exact_max: int = EXACT_MAX_CANDIDATES,
+        max_fetch: int = 4000,
+        size_ttl_s: float = 60.0,
+        in_index: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gateway = gateway
+        self.exact_max = exact_max
+        self.size_ttl_s = size_ttl_s
+        self._in_index = in_index
+        self._clock = clock
+        self.fetch_sizes = FetchSizes(first=100, maximum=max_fetch, growth=4)  # per strategy, tenant and labels
+        self._sizes: dict[tuple[str, tuple[str, ...]], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def supports_in_index(self) -> bool:
+        """The server filters inside the vector index (2026.01+) and the index has ``tenant_id`` to filter on."""
+        if self._in_index is None:
+            supported = supports_filtered_vector_index(server_version(self.gateway))
+            if supported:
+                rows = self.gateway.read("vector_index_filters", cypher.load("vector_index_filters"))
+                supported = bool(rows) and "tenant_id" in (rows[0]["properties"] or [])
+            self._in_index = supported
+        return self._in_index
+
+    def candidates(self, tenant_id: str, labels: Sequence[str] | None) -> int:
+        """How many entities an exact scan would score, up to ``exact_max + 1`` (cached for ``size_ttl_s``)."""
+        key = (tenant_id, tuple(sorted(labels)) if labels else ())
+        now = self._clock()
+        cached = self._sizes.get(key)
+        if cached is not None and now - cached[0] < self.size_ttl_s:
+            return cached[1]
+        rows = self.gateway.read(
+            "search_vector_candidates",
+            cypher.load("search_vector_candidates"),
+            {"tenant": tenant_id, "labels": list(labels) if labels else None, "cap": self.exact_max + 1},
+        )
+        count = int(rows[0]["candidates"]) if rows else 0
+        with self._lock:
+            if len(self._sizes) >= 10_000:
+                self._sizes.clear()
+            self._sizes[key] = (now, count)
+        return count
+
+    def strategy_for(self, tenant_id: str, labels: Sequence[str] | None) -> Strategy:
+        if self.supports_in_index():
+            return Strategy.IN_INDEX
+        if self.candidates(tenant_id, labels) <= self.exact_max:
+            return Strategy.EXACT
+        return Strategy.ANN
+
+    # --- searching --------------------------------------------------------------------------
+
+    def nearest(
+        self,
+        embedding: Sequence[float],
+        tenant_id: str,
+        *,
+        labels: Sequence[str] | None = None,
+        limit: int = 10,
+        strategy: Strategy | None = None,
+    ) -> Hits:
+        """Up to ``limit`` entities of ``tenant_id`` (of ``labels``, if given), nearest first."""
+        labels = list(labels) if labels else None
+        chosen = strategy or self.strategy_for(tenant_id, labels)
+        params: dict[str, Any] = {"embedding": list(embedding), "tenant": tenant_id, "labels": labels, "limit": limit}
+        if chosen is Strategy.EXACT:
+            rows = self.gateway.read("search_vector_exact", cypher.load("search_vector_exact"), params)
+            return list(rows[0]["hits"]) if rows else []
+        name = "search_vector" if chosen is Strategy.ANN else "search_vector_in_index"
+
+        def query(fetch: int) -> tuple[Hits, int, int]:
+            rows = self.gateway.read(name, cypher.load(name), params | {"fetch": fetch})
+            return rows[0]["hits"], rows[0]["fetched"], rows[0]["matching"]
+
+        return self.fetch_sizes.fetch((name, tenant_id, tuple(labels or ())), query, limit)

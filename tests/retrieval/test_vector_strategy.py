@@ -1,0 +1,188 @@
+"""Tenant-filtered vector search (retrieval/vector_strategy.py): every strategy, the same tenant-only answers.
+
+Real Neo4j with kgcrm's schema (the ``entity`` vector index, the ``entity_tenant`` range index).
+The vectors are deterministic (numpy, fixed seed) and written directly onto the nodes — no model:
+what is tested is the search, not the embedding. The expected answers are computed here with
+numpy (cosine over the vectors written for the tenant), never through the code under test.
+
+Tenants: ``small`` (150 entities), ``large`` (600) and ``rival``, whose entities are copies of
+the query vectors themselves, so an unfiltered index search would answer every query with the
+rival's entities first: a strategy that leaked another tenant would show it.
+
+The in-index filter (``SEARCH … WHERE``, Cypher 25) needs Neo4j 2026.01+; on the tests' 5.26 it
+is detected as unsupported, and only its selection is tested here (its equality test runs, and
+is otherwise skipped, when the server supports it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import apply_schema
+from kgcrm.retrieval.semantic import SemanticSearch
+from kgcrm.retrieval.vector_strategy import Strategy, TenantVectorSearch
+
+pytestmark = pytest.mark.neo4j
+
+DIMENSIONS = 384
+LABELS = ("Person", "Organization", "Note")
+SIZES = {"small": 30, "large": 480}  # random entities besides the graded ones
+QUERIES = 8
+GRADED = 15  # per query and tenant: 8 x 15 = 120
+
+
+@pytest.fixture(scope="module")
+def world(neo4j_driver):
+    """The graph (written once for the module) and the vectors each tenant got."""
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+    gateway = GraphGateway(neo4j_driver)
+    apply_schema(gateway, dimensions=DIMENSIONS)
+    rng = np.random.default_rng(15)
+    queries = _unit(rng.standard_normal((QUERIES, DIMENSIONS)))
+    entities: dict[str, list[tuple[str, str, np.ndarray]]] = {}
+    for tenant, extra in SIZES.items():
+        # per query, GRADED entities at cosines 0.95, 0.91, … (well apart: the index's quantized
+        # scores cannot swap them), then EXTRA random ones (cosine ~0 to every query)
+        graded = []
+        for query in queries:
+            orthogonal = _unit(rng.standard_normal((GRADED, DIMENSIONS)))
+            orthogonal -= (orthogonal @ query)[:, None] * query
+            cosines = 0.95 - 0.04 * np.arange(GRADED)
+            graded.append(cosines[:, None] * query + np.sqrt(1 - cosines**2)[:, None] * _unit(orthogonal))
+        vectors = _unit(np.vstack([*graded, rng.standard_normal((extra, DIMENSIONS))]))
+        entities[tenant] = [(f"{tenant}-{i}", LABELS[i % len(LABELS)], v) for i, v in enumerate(vectors)]
+    # the rival tenant: the queries themselves, and near copies, under every label
+    rival = [queries[i % QUERIES] + 0.01 * rng.standard_normal(DIMENSIONS) for i in range(QUERIES * 12)]
+    entities["rival"] = [(f"rival-{i}", LABELS[i % len(LABELS)], v) for i, v in enumerate(_unit(np.array(rival)))]
+    for tenant, rows in entities.items():
+        for label in LABELS:
+            batch = [{"id": i, "embedding": v.tolist()} for i, lab, v in rows if lab == label]
+            gateway.write(
+                "test_vectors",
+                f"UNWIND $rows AS row CREATE (n:__Entity__:{label}) "
+                "SET n.id = row.id, n.tenant_id = $tenant, n.name = row.id, n.embedding = row.embedding",
+                {"rows": batch, "tenant": tenant},
+            )
+    gateway.write("await", "CALL db.awaitIndexes(300)")
+    yield gateway, queries, entities
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def expected_ids(entities, tenant: str, query: np.ndarray, labels, limit: int) -> list[str]:
+    """The tenant's nearest entities by cosine, computed with numpy."""
+    rows = [(i, v) for i, label, v in entities[tenant] if labels is None or label in labels]
+    scores = np.array([float(v @ query) for _, v in rows])
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return [rows[k][0] for k in order]
+
+
+@pytest.mark.parametrize("labels", [None, ["Person", "Organization"]])
+@pytest.mark.parametrize("tenant", ["small", "large"])
+def test_exact_and_ann_return_the_same_tenant_only_nearest(world, tenant, labels):
+    gateway, queries, entities = world
+    search = TenantVectorSearch(gateway, in_index=False)
+    for query in queries:
+        want = expected_ids(entities, tenant, query, labels, 10)
+        exact = search.nearest(query.tolist(), tenant, labels=labels, limit=10, strategy=Strategy.EXACT)
+        ann = search.nearest(query.tolist(), tenant, labels=labels, limit=10, strategy=Strategy.ANN)
+        assert [h["id"] for h in exact] == want
+        assert [h["id"] for h in ann] == want
+        # the same score scale: the index's cosine score and vector.similarity.cosine agree
+        assert [h["score"] for h in exact] == pytest.approx([h["score"] for h in ann], abs=5e-3)  # the index quantizes
+        assert all(h["id"].startswith(tenant + "-") for h in exact + ann)
+        if labels:
+            assert {h["type"] for h in exact + ann} <= set(labels)
+
+
+def test_in_index_filter_returns_the_same_when_the_server_supports_it(world):
+    gateway, queries, entities = world
+    search = TenantVectorSearch(gateway)
+    if not search.supports_in_index():
+        pytest.skip("this Neo4j has no in-index vector filter (SEARCH … WHERE needs 2026.01+): selection tested only")
+    for tenant in SIZES:
+        for query in queries:
+            hits = search.nearest(query.tolist(), tenant, limit=10, strategy=Strategy.IN_INDEX)
+            assert [h["id"] for h in hits] == expected_ids(entities, tenant, query, None, 10)
+
+
+def test_the_in_index_filter_is_detected_off_on_neo4j_5(world):
+    gateway, _, _ = world
+    version = gateway.read("v", "CALL dbms.components() YIELD versions RETURN versions[0] AS v")[0]["v"]
+    if not version.startswith("5."):
+        pytest.skip(f"Neo4j {version}")
+    search = TenantVectorSearch(gateway)
+    assert search.supports_in_index() is False
+    assert search.strategy_for("large", None) is not Strategy.IN_INDEX
+
+
+def test_selection_by_candidates_and_server(world):
+    gateway, _, _ = world
+    # small: 150 entities; large: 600, 400 of them Person or Organization and 200 Notes
+    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    assert search.candidates("small", None) == 150
+    assert search.candidates("large", None) == 201  # counted up to exact_max + 1 only
+    assert search.strategy_for("small", None) is Strategy.EXACT
+    assert search.strategy_for("large", None) is Strategy.ANN
+    assert search.strategy_for("large", ["Person", "Organization"]) is Strategy.ANN
+    assert search.strategy_for("large", ["Note"]) is Strategy.EXACT  # 200 Notes: the scan scores only those
+    assert search.strategy_for("nobody", None) is Strategy.EXACT  # a tenant without entities: an empty scan
+    forced = TenantVectorSearch(gateway, exact_max=200, in_index=True)
+    assert forced.strategy_for("small", None) is Strategy.IN_INDEX
+    assert forced.strategy_for("large", None) is Strategy.IN_INDEX
+
+
+def test_the_candidate_count_is_cached_until_its_ttl(world):
+    gateway, _, _ = world
+    now = [0.0]
+    search = TenantVectorSearch(gateway, exact_max=100, in_index=False, size_ttl_s=60, clock=lambda: now[0])
+    assert search.strategy_for("growing", None) is Strategy.EXACT
+    gateway.write(
+        "grow",
+        "UNWIND range(1, 150) AS i CREATE (n:__Entity__:Person {id: 'growing-' + i, tenant_id: 'growing', "
+        "embedding: [x IN range(1, $d) | toFloat(i + x)]})",
+        {"d": DIMENSIONS},
+    )
+    try:
+        now[0] = 59.0
+        assert search.strategy_for("growing", None) is Strategy.EXACT  # the cached count
+        now[0] = 61.0
+        assert search.strategy_for("growing", None) is Strategy.ANN
+    finally:
+        gateway.write("shrink", "MATCH (n:__Entity__ {tenant_id: 'growing'}) DELETE n")
+
+
+@pytest.mark.parametrize("strategy", [None, Strategy.EXACT, Strategy.ANN])
+def test_no_strategy_answers_with_another_tenants_entities(world, strategy):
+    """The rival's entities ARE the queries; an unknown or empty tenant id gets nothing."""
+    gateway, queries, _ = world
+    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    unfiltered = gateway.read(
+        "unfiltered",
+        "CALL db.index.vector.queryNodes('entity', 10, $e) YIELD node RETURN node.tenant_id AS t",
+        {"e": queries[0].tolist()},
+    )
+    assert {r["t"] for r in unfiltered} == {"rival"}  # the adversary is really nearest
+    for tenant in ("small", "large"):
+        for query in queries:
+            hits = search.nearest(query.tolist(), tenant, limit=10, strategy=strategy)
+            assert len(hits) == 10 and all(h["id"].startswith(tenant + "-") for h in hits)
+    for nobody in ("", "nobody", "small' OR 1=1", "rival-0"):
+        assert search.nearest(queries[0].tolist(), nobody, limit=10, strategy=strategy) == []
+
+
+def test_semantic_search_nearest_goes_through_the_strategies(world):
+    gateway, queries, entities = world
+    by_text = {f"q{i}": q.tolist() for i, q in enumerate(queries)}
+    search = SemanticSearch(gateway, by_text.__getitem__, vectors=TenantVectorSearch(gateway, in_index=False))
+    for i, query in enumerate(queries):
+        for tenant in SIZES:
+            hits = search.nearest(f"q{i}", tenant, types=["Person", "Organization"], limit=5)
+            assert [h["id"] for h in hits] == expected_ids(entities, tenant, query, ["Person", "Organization"], 5)
