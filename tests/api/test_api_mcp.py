@@ -35,7 +35,9 @@ from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_r
 pytestmark = pytest.mark.neo4j
 
 ROOT = Path(__file__).resolve().parents[2]
-READ_TOOLS = {"resolve", "connections", "ask", "search", "get_context"}
+READ_TOOLS = {"resolve", "connections", "ask", "search", "get_context", "suggestions"}
+#: Write tools outside the API's agent tools (tests/api/test_api_feedback.py tests it).
+FEEDBACK_TOOLS = {"feedback"}
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +140,7 @@ def test_over_stdio_the_tools_answer_and_write_inside_the_keys_tenant(world, cre
     got = anyio.run(session)
 
     tools = {tool.name: tool for tool in got["listed"].tools}
-    assert set(tools) == READ_TOOLS | set(AGENT_TOOLS)
+    assert set(tools) == READ_TOOLS | FEEDBACK_TOOLS | set(AGENT_TOOLS)
     assert tools["create_note"].input_schema == tool_parameters(AGENT_TOOLS["create_note"].request)
     assert tools["search"].annotations.read_only_hint is True
     assert tools["create_note"].annotations.read_only_hint is False
@@ -259,7 +261,7 @@ def test_a_key_revoked_while_serving_stops_working(world):
 def test_the_tools_are_the_apis():
     tools = mcp_tools()
 
-    assert set(tools) == READ_TOOLS | set(AGENT_TOOLS)
+    assert set(tools) == READ_TOOLS | FEEDBACK_TOOLS | set(AGENT_TOOLS)
     for name, tool in AGENT_TOOLS.items():
         assert tools[name].arguments is tool.request
 

@@ -34,7 +34,7 @@ from kgcrm.api.tools import AGENT_TOOLS
 from kgcrm.core.settings import Settings
 from kgcrm.crm.models import Note
 from kgcrm.sync.engine import GraphSync
-from tests.api.test_api_mcp import READ_TOOLS, data, error, tenant_of
+from tests.api.test_api_mcp import FEEDBACK_TOOLS, READ_TOOLS, data, error, tenant_of
 from tests.api.test_api_tools import PROMPT, REASONING, Crew, add_crew, change_rows
 
 pytestmark = pytest.mark.neo4j
@@ -106,7 +106,7 @@ def test_the_tools_are_the_stdio_servers(world, remote):
     listed = [tool.model_dump() for tool in got["tools"]]
     stdio = [tool.model_dump() for tool in KgcrmMcp(world.services, world.a.user_key).list_tools()]
     assert listed == stdio
-    assert {tool["name"] for tool in listed} == READ_TOOLS | set(AGENT_TOOLS)
+    assert {tool["name"] for tool in listed} == READ_TOOLS | FEEDBACK_TOOLS | set(AGENT_TOOLS)
 
 
 def test_resolve_and_connections_answer_as_rest_and_stdio(world, remote):
