@@ -8,15 +8,17 @@
 // each level-2 person keeps its $ways best paths.
 // Never through $stop (the team: paths end there) nor into $exclude (the target's own people past the
 // first hop); $levels: 1 or 2. Every node passed through or returned belongs to $tenant.
+// A confirmed duplicate (SAME_AS, from a user's feedback) is walked as one person: weight 1.
 // Returns the partial paths (ids from the start, and the product of the weights) of level 1 and 2.
 UNWIND $starts AS start
 MATCH (p0:Person {id: start.id})
 WHERE p0.tenant_id = $tenant
 CALL (p0) {
   CALL (p0) {
-    MATCH (p0)-[r:KNOWS|INTERACTED]-(q:Person)
+    MATCH (p0)-[r:KNOWS|INTERACTED|SAME_AS]-(q:Person)
     WHERE q.tenant_id = $tenant AND q <> p0
     RETURN q, CASE type(r)
+      WHEN 'SAME_AS' THEN 1.0
       WHEN 'KNOWS' THEN coalesce(r.strength, $kind_defaults[coalesce(r.kind, '')], $unknown_kind_default)
       ELSE CASE WHEN coalesce(r.count, 0) <= 0 OR r.last_at IS NULL THEN 0.0
         ELSE (1.0 - exp(-r.count / $frequency_scale))
@@ -72,9 +74,10 @@ CALL (level1) {
   WHERE $levels >= 2 AND NOT p1.id IN $stop
   CALL (p1) {
     CALL (p1) {
-      MATCH (p1)-[r:KNOWS|INTERACTED]-(q:Person)
+      MATCH (p1)-[r:KNOWS|INTERACTED|SAME_AS]-(q:Person)
       WHERE q.tenant_id = $tenant AND q <> p1
       RETURN q, CASE type(r)
+        WHEN 'SAME_AS' THEN 1.0
         WHEN 'KNOWS' THEN coalesce(r.strength, $kind_defaults[coalesce(r.kind, '')], $unknown_kind_default)
         ELSE CASE WHEN coalesce(r.count, 0) <= 0 OR r.last_at IS NULL THEN 0.0
           ELSE (1.0 - exp(-r.count / $frequency_scale))

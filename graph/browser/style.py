@@ -84,6 +84,7 @@ NODE_STYLES: tuple[NodeStyle, ...] = (
     NodeStyle("Task", "activity", "#C990C0", "#B261A5", 30, "{title}"),
     NodeStyle("Note", "activity", "#DA7194", "#CC3C6C", 30, "{name}"),
     NodeStyle("Interaction", "activity", "#8F7BD1", "#6B52C2", 30, "{kind}"),
+    NodeStyle("Feedback", "records", "#E8C1A0", "#D99A66", 25, "{decision} {kind}"),  # a user's decision (issue 14)
 )
 
 # The base of every mirrored node: first in the sheet, so the rules above win over it.

@@ -346,7 +346,8 @@ class ConnectionFinder:
         # feedback (issue 14): a dismissed tie leaves the final scoring, so no path is built on it
         rows = self._honour_feedback(rows, sorted({p for pair in pairs for p in pair}), tenant_id, None)
         for r in rows:
-            graph.names.setdefault(r["source"], r["source_name"])
+            if r.get("source_name") is not None:  # a confirmed duplicate's tie (feedback) carries no source name
+                graph.names.setdefault(r["source"], r["source_name"])
             graph.add_row(r, today, self.params)
 
     # --- search -------------------------------------------------------------------------------
