@@ -305,9 +305,11 @@ _MONTH_WORDS = (
 )
 
 
-def _expand_shorthand_periods(text: str) -> str:
-    """A rep's shorthand for periods, written out for the time grammar: "this q" → "this quarter", "q3 26" →
-    "Q3 2026", "30d" → "30 days", "6 wks" → "6 weeks"."""
+def _plain_phrasings(text: str) -> str:
+    """Everyday phrasings rewritten into the words the passes read: periods in a rep's shorthand ("this q" → "this
+    quarter", "q3 26" → "Q3 2026", "30d", "6 wks"), relative periods ("the quarter before this one"), "past due" /
+    "close date already gone" (overdue, before today), "under my name", "aren't attached to an account",
+    "wrapped up" (completed), "went to lost", and a month said last ("won deals march")."""
     text = re.sub(r"(?i)\b(this|next|last|previous|prior|current|the following|following)\s+q\b", r"\1 quarter", text)
     text = re.sub(r"(?i)\bq([1-4])\s*(?:'|\u2019)?(\d{2})\b(?!\d)", r"Q\1 20\2", text)
     text = re.sub(r"(?i)\b(\d{1,3})\s*d\b", r"\1 days", text)
@@ -521,7 +523,7 @@ def _parse(
         lambda m: f"{m.group(1)} {(m.group(2) or '').replace('_', ' ').replace('*', '')}".rstrip(),
         text,
     )
-    text = _expand_shorthand_periods(text)
+    text = _plain_phrasings(text)
     t = _Text(text)
     forced_latest: list[bool] = []
     notes: list[str] = []
