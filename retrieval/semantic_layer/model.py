@@ -146,7 +146,7 @@ def _owner_dim() -> Dimension:
         "ref",
         "id",
         via="owner",
-        synonyms=("owner", "rep", "sales rep", "seller", "salesperson", "account owner", "owned by"),
+        synonyms=("owner", "rep", "sales rep", "seller", "salesperson", "account owner", "owned by", "closer"),
     )
 
 
@@ -366,7 +366,17 @@ ENTITIES: tuple[Entity, ...] = (
         "account",
         "account",
         "accounts",
-        ("account", "accounts", "acct", "accts", "customer", "customers", "client", "clients"),
+        (
+            "account",
+            "accounts",
+            "acct",
+            "accts",
+            "customer",
+            "customers",
+            "client",
+            "clients",
+            "book of business",
+        ),
         (
             *_status_dims(),
             _owner_dim(),

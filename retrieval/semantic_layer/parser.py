@@ -138,6 +138,13 @@ _FIELD_CUES: tuple[tuple[str, str], ...] = (
     ("title", r"job title|job|titled"),
     ("is_active", r"members|member"),
 )
+# A value named as an interaction's source, not its kind: "logged from email", "source: email", "email as their
+# source" (one pair of cues for both places that read a kind word: the entity words and the tenant's values).
+_SOURCE_BEFORE = re.compile(
+    r"(?:from|via|source|sourced|came in through|came from|imported from|through|logged from)"
+    r"\s*(?:=|:|is|was)?\s*(?:the\s+)?$"
+)
+_SOURCE_AFTER = re.compile(r"\s+as\s+(?:their|its|the)\s+(?:lead\s+)?source\b")
 _MONEY_UNIT = (
     r"\s+(?:(?:us|american|swiss|danish|swedish|norwegian|canadian|australian)\s+)?"
     r"(?:dollars?|euros?|pounds?|francs?|kron(?:er|or|a|e)|bucks|yen)\b"
@@ -305,11 +312,26 @@ _MONTH_WORDS = (
 )
 
 
+# Who wants the answer is not part of the question: "my boss wants to know: …", "for my manager", "the board asked
+# me to pull …". Its "my" is the boss's, never an owner filter on the rows asked about.
+_ASKER_NOUNS = (
+    r"boss|manager|vp|svp|ceo|cfo|cro|coo|director|head of sales|team lead|lead|exec(?:utive)?s?|board|investors?"
+    r"|leadership|management|finance|founders?|partner"
+)
+_PREAMBLE = re.compile(
+    rf"(?i)(?:^\s*(?:(?:hey|hi|so|ok|okay)[,!]?\s+)?(?:my|our|the)\s+(?:{_ASKER_NOUNS})\s+"
+    r"(?:wants|want|asked|asks|needs|need|would like|is asking|was asking|wanted)\s+(?:me\s+)?"
+    r"(?:to\s+(?:know|find out|see|check|get|pull|have|hear)\b)?\s*(?:[:,\-\u2014\u2013]+\s*)?"
+    rf"|\s*,?\s*\bfor\s+(?:my|our|the)\s+(?:{_ASKER_NOUNS})\b(?=\s*[?.!,:]|\s*$))"
+)
+
+
 def _plain_phrasings(text: str) -> str:
     """Everyday phrasings rewritten into the words the passes read: periods in a rep's shorthand ("this q" → "this
     quarter", "q3 26" → "Q3 2026", "30d", "6 wks"), relative periods ("the quarter before this one"), "past due" /
     "close date already gone" (overdue, before today), "under my name", "aren't attached to an account",
     "wrapped up" (completed), "went to lost", and a month said last ("won deals march")."""
+    text = _PREAMBLE.sub("", text)
     text = re.sub(r"(?i)\b(this|next|last|previous|prior|current|the following|following)\s+q\b", r"\1 quarter", text)
     text = re.sub(r"(?i)\bq([1-4])\s*(?:'|\u2019)?(\d{2})\b(?!\d)", r"Q\1 20\2", text)
     text = re.sub(r"(?i)\b(\d{1,3})\s*d\b", r"\1 days", text)
@@ -345,6 +367,29 @@ def _plain_phrasings(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(?:under|in|on)\s+my\s+name\b", "owned by me", text)
+    # "break down leads by where they came from": by source; "how big is our deal list": how many deals
+    text = re.sub(
+        r"(?i)\bwhere\s+(?:they|it|each)\s+(?:came|come|comes|originated)\s+from(?:\s*\(\s*source\s*\))?", "source", text
+    )
+    text = re.sub(r"(?i)\bhow\s+(?:big|long|large)\s+is\s+(our|the|my)\s+((?!tasks?\b|to-?dos?\b)\w+)\s+list\b", r"the number of \1 \2", text)
+    # "probability-wise", "amount-wise": the field itself
+    text = re.sub(r"(?i)\b(probability|amount|value|salary|count|number)[\s-]wise\b", r"\1", text)
+    # "how likely are our open deals to close": their probability
+    # (not "how likely is the biggest deal to close": the probability of one deal chosen by another field)
+    text = re.sub(
+        r"(?i)\bhow\s+likely\s+are\s+((?:(?!biggest|largest|top|smallest|highest|lowest|latest|newest|oldest)[\w\s'])+?)"
+        r"\s+to\s+(?:close|win|be\s+won|land|sign|convert)\b",
+        r"the probability of \1",
+        text,
+    )
+    # "notes people logged", "calls the team made": whoever wrote them, i.e. no filter on the author (after the
+    # rows' noun only: "people added last week" asks about people)
+    text = re.sub(
+        r"(?i)(?<=[a-z]s\s)(?:people|folks|anyone|everyone|somebody|someone|the\s+team|our\s+team)\s+"
+        r"(?=(?:have\s+|has\s+|had\s+)?(?:logged|wrote|written|made|added|created|recorded|entered|took|put\s+in)\b)",
+        "",
+        text,
+    )
     text = re.sub(r"(?i)\b(?:went|gone|moved|turned)\s+(?:to\s+)?(?=(?:closed[\s-])?(?:lost|won)\b)", "", text)
     text = re.sub(
         r"(?i)\b(?:aren't|are\s+not|isn't|is\s+not|not)\s+(?:attached|tied|linked|connected|associated|assigned)"
@@ -606,6 +651,8 @@ def _parse(
     ]
     if len({m[1] for m in candidates}) > 1:
         candidates = [m for m in candidates if m[1] != "user"] or candidates
+    if len({m[1] for m in candidates}) > 1:  # "how much business did we win … as a number of deals": the deals
+        candidates = [m for m in candidates if t.low[m[0][0] : m[0][1]] not in ("business", "businesses")] or candidates
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
     follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
     if primary is None and not follow_up:
@@ -672,14 +719,16 @@ def _parse(
         if span == (primary[0] if primary else None):
             continue
         if _kind is not None and entity.key == "interaction" and t.free(span):
-            source_cue = re.search(
-                r"(?:from|via|source|sourced|came from|imported from|through)\s*(?:=|:|is|was)?\s*(?:the\s+)?$",
-                t.low[: span[0]],
-            )
-            filters.append(Filter(field="source" if source_cue else "kind", op="=", value=_kind))
+            source_cue = _SOURCE_BEFORE.search(t.low[: span[0]])
+            source_after = _SOURCE_AFTER.match(t.low[span[1] :])
+            if source_after is not None and not t.free((span[1], span[1] + source_after.end())):
+                source_after = None
+            filters.append(Filter(field="source" if source_cue or source_after else "kind", op="=", value=_kind))
             t.use(span)
             if source_cue:
                 _use_free_words(t, source_cue.span())
+            if source_after:
+                t.use((span[1], span[1] + source_after.end()))
             continue
         word = t.low[span[0] : span[1]]
         if (
@@ -856,13 +905,16 @@ def _parse(
     if entity.dimension("is_active") is not None:
         if t.find(
             r"active or not|active or inactive|inactive or active|active and inactive|inactive and active"
-            r"|active as well as inactive|including (?:the )?inactive(?: ones)?|incl\.? inactive|all"
+            r"|active as well as inactive|including (?:the )?inactive(?: ones)?|incl\.? inactive"
         ):
             pass
         elif t.find(r"inactive|deactivated"):
             filters.append(Filter(field="is_active", op="=", value=False))
         elif t.find(r"active|current"):
             filters.append(Filter(field="is_active", op="=", value=True))
+            t.find(r"all")  # "all active reps"
+        else:
+            t.find(r"all")  # "all team members": active or not
     contains = (
         re.search(
             r"\b(?:with|having|has|have)\s+[\"'\u201c]?([\w.&-]+)[\"'\u201d]?\s+(?:(?:somewhere|anywhere)\s+)?in\s+"
@@ -909,12 +961,8 @@ def _parse(
             if v.score < 1 and all(w in FILLERS or w in _GRAMMAR_WORDS or w in _ORDINARY for w in surface_words):
                 continue  # an everyday word is not a typo of a value ("even" is not the source "event")
             before = t.low[: v.span[0]]
-            source_cue = re.search(
-                r"(?:from|via|source|sourced|came in through|came from|imported from|through|logged from)"
-                r"\s*(?:=|:|is|was)?\s*(?:the\s+)?$",
-                before,
-            )
-            source_after = re.match(r"\s+as\s+(?:their|its|the)\s+source\b", t.low[v.span[1] :])
+            source_cue = _SOURCE_BEFORE.search(before)
+            source_after = _SOURCE_AFTER.match(t.low[v.span[1] :])
             if v.dimension == "kind" and source_after and t.free((v.span[1], v.span[1] + source_after.end())):
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)  # "email as their source"
                 if v.dimension == "source":
@@ -1389,6 +1437,11 @@ def _parse(
         for word in sorted(words, key=len, reverse=True):
             while t.find(re.escape(word) + r"s?(?: dates?| names?| fields?| columns?| values?)?"):
                 pass
+    if order and limit is not None:  # "… the highest salary floor? top 3 please": the limit said again
+        for x in numbers:
+            top = re.search(r"\b(?:top|first)\s+$", t.low[: x.span[0]])
+            if x.value == limit and not t.free(x.span) and top is not None and t.free(top.span()):
+                t.use(top.span())
     for fw in re.finditer(r"\b([a-z]+)\s+(names?|fields?|columns?|values?)\b", t.low):  # "group by stage name"
         if not t.free(fw.span(1)) and t.free(fw.span(2)) and _dimension_word(entity, fw.group(1)) is not None:
             t.use(fw.span(2))
@@ -1405,6 +1458,12 @@ def _parse(
     }:
         while t.find(r"dates?|day"):
             pass
+    if order and not group_by and order[0].by != "measure":
+        # "the newest deal by creation date", "top 3 jobs by salary floor": the ordering's own "by", before the words
+        # naming the ordering field (read above)
+        for by in re.finditer(r"\bby\s+(?=[a-z])", t.low):
+            if t.free((by.start(), by.start() + 2)) and not t.free((by.end(), by.end() + 1)):
+                t.use((by.start(), by.start() + 2))
     if entity.key in ("job", "partnership"):
         t.find(r"leads?")
     if group_by:
