@@ -369,9 +369,15 @@ def _plain_phrasings(text: str) -> str:
     text = re.sub(r"(?i)\b(?:under|in|on)\s+my\s+name\b", "owned by me", text)
     # "break down leads by where they came from": by source; "how big is our deal list": how many deals
     text = re.sub(
-        r"(?i)\bwhere\s+(?:they|it|each)\s+(?:came|come|comes|originated)\s+from(?:\s*\(\s*source\s*\))?", "source", text
+        r"(?i)\bwhere\s+(?:they|it|each)\s+(?:came|come|comes|originated)\s+from(?:\s*\(\s*source\s*\))?",
+        "source",
+        text,
     )
-    text = re.sub(r"(?i)\bhow\s+(?:big|long|large)\s+is\s+(our|the|my)\s+((?!tasks?\b|to-?dos?\b)\w+)\s+list\b", r"the number of \1 \2", text)
+    text = re.sub(
+        r"(?i)\bhow\s+(?:big|long|large)\s+is\s+(our|the|my)\s+((?!tasks?\b|to-?dos?\b)\w+)\s+list\b",
+        r"the number of \1 \2",
+        text,
+    )
     # "probability-wise", "amount-wise": the field itself
     text = re.sub(r"(?i)\b(probability|amount|value|salary|count|number)[\s-]wise\b", r"\1", text)
     # "how likely are our open deals to close": their probability
@@ -826,9 +832,7 @@ def _parse(
         elif len(cats) > 1:
             # one count per category: "open won lost deal counts", "how many open, how many won and how many lost"
             each_asked = len(re.findall(r"\bhow (?:many|much)\b", t.low)) > 1
-            one_each = each_asked or bool(
-                re.search(r"\b(?:counts|numbers|respectively|each|breakdown|split)\b", t.low)
-            )
+            one_each = each_asked or bool(re.search(r"\b(?:counts|numbers|respectively|each|breakdown|split)\b", t.low))
             joiner = r"[\s,/:;]*(?:(?:and|or|and/or|&|\+|vs\.?|versus)\s+)?(?:(?:either|both)\s+)?"
             if one_each:
                 joiner += r"(?:(?:how (?:many|much)|number of|count of)\s+(?:\w+\s+)?(?:are\s+|were\s+|is\s+)?)?"
@@ -1830,7 +1834,7 @@ def _name_dimensions(entity: Entity) -> list[tuple[str, str]]:
 
 
 def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field: str | None) -> bool:
-    """"how much" or "total" that counts: it is followed, within a few words, by the entity named in the plural ("how
+    """ "how much" or "total" that counts: it is followed, within a few words, by the entity named in the plural ("how
     much open opportunities", "total deals under my name") and no word asks for money ("worth", "value", "dollars")."""
     if not re.match(r"how much|total", m.group(0)) or primary is None or primary[0][0] < m.end():
         return False
