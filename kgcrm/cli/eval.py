@@ -100,7 +100,9 @@ def ask_eval_command(
         None, "--now", help="Reference time of the questions (ISO 8601); default: the seed's `now`."
     ),
     crm: str = typer.Option("both", "--crm", help="seed, second or both."),
-    split: str = typer.Option("both", "--split", help="dev, dev2, dev3, heldout, traps, both (dev + heldout) or all."),
+    split: str = typer.Option(
+        "both", "--split", help="dev, dev2, dev3, dev4, heldout, traps, both (dev + heldout) or all."
+    ),
     family: list[str] = typer.Option([], "--family", help="Only these families or traps (repeatable)."),
     load_second: bool = typer.Option(
         False,

@@ -66,7 +66,14 @@ def test_the_bank_has_400_questions_in_families_of_5_with_30_percent_held_out():
         assert not set(f.phrasings["dev"]) & set(f.phrasings["heldout"]), f.id
 
 
-@pytest.mark.parametrize(("split", "earlier"), [("dev2", ("dev", "heldout")), ("dev3", ("dev", "heldout", "dev2"))])
+@pytest.mark.parametrize(
+    ("split", "earlier"),
+    [
+        ("dev2", ("dev", "heldout")),
+        ("dev3", ("dev", "heldout", "dev2")),
+        ("dev4", ("dev", "heldout", "dev2", "dev3")),
+    ],
+)
 def test_a_development_split_is_fresh_phrasings_of_known_families(split, earlier):
     raw = yaml.safe_load((BANK_DIR / f"{split}.yaml").read_text())[split]
     families = {f.id: f for f in load_bank()}
@@ -331,6 +338,20 @@ def test_every_family_instantiates_on_both_crms_with_their_own_values(crm_engine
     assert second[stage].text == f"number of deals sitting in {second[stage].params['stage']}"
 
 
+@pytest.mark.parametrize("split", ["dev2", "dev3", "dev4"])
+def test_every_development_split_renders_on_both_crms(crm_engine, split):
+    families = load_bank()
+    for slug, may_skip in ((seed_slug(crm_engine), 3), (SECOND_SLUG, 0)):
+        with crm_engine.connect() as conn:
+            items = list(instantiate(families, conn, tenant_id(crm_engine, slug), NOW, splits=(split,)))
+        asked = [q for q in items if isinstance(q, Question)]
+        skipped = {q[0] for q in items if not isinstance(q, Question)}
+
+        assert len(skipped) <= may_skip, skipped
+        assert len(asked) == sum(len(f.phrasings[split]) for f in families if f.id not in skipped)
+        assert [q.text for q in asked if "{" in q.text or "}" in q.text] == []
+
+
 def test_every_trap_instantiates_on_both_crms(crm_engine):
     for slug in (seed_slug(crm_engine), SECOND_SLUG):
         with crm_engine.connect() as conn:
@@ -530,6 +551,9 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     dev3 = CliRunner().invoke(eval_app, [*args, "--split", "dev3", "--crm", "seed"], obj=settings)
     assert dev3.exit_code == 0, dev3.output
     assert json.loads(dev3.output)["reports"][0]["splits"]["dev3"]["asked"] == 4
+    dev4 = CliRunner().invoke(eval_app, [*args, "--split", "dev4", "--crm", "seed"], obj=settings)
+    assert dev4.exit_code == 0, dev4.output
+    assert json.loads(dev4.output)["reports"][0]["splits"]["dev4"]["asked"] == 4
     trap = ["--family", "open_above_champion_left", "--split", "traps", "--crm", "seed"]
     traps = CliRunner().invoke(eval_app, [*args, *trap], obj=settings)
     assert traps.exit_code == 0, traps.output
