@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from kgcrm.retrieval.semantic_layer.amounts import find_amounts, find_numbers
 from kgcrm.retrieval.semantic_layer.model import ENTITIES, ENTITY, KIND_WORDS, Entity
+from kgcrm.retrieval.semantic_layer.phrasings import strip_talk
 from kgcrm.retrieval.semantic_layer.query import Filter, Measure, Order, Related, StructuredQuery, TimeFilter
 from kgcrm.retrieval.semantic_layer.timewords import find_time_expressions
 from kgcrm.retrieval.types import Candidate, Resolution
@@ -66,7 +67,13 @@ FILLERS = frozenset(
     carrying carries carry having brought bring brings going tracking tracked offering flagged belonging belong
     everyone everybody everything counted single only we're i'm they're
     among amongst either am we've that's it's there're records record database db moment these days pull display bring
+    sit sits while whilst who's whos
 """.split()  # noqa: SIM905
+)
+_NOT_MINE_NOUNS = (
+    r"boss|manager|managers|team|teams|teammates?|colleagues?|squad|group|department|dept|org|region|territory"
+    r"|territories|patch|area|market|segment|vertical|mobile|phone|laptop|day|week|inbox|calendar|desk|office"
+    r"|opinion|view|guess|understanding|question|report|reports|direct reports|company|firm|employer"
 )
 # Words that were fillers once and are NOT: each can change what is asked, so an unused one is reported.
 #   by / per / each / every / across / split / group / breakdown / into / type(s) / kind(s): a grouping
@@ -302,6 +309,9 @@ _SHORTHANDS = {
     "acct": "account",
     "accts": "accounts",
     "w": "with",
+    "u": "you",
+    "ur": "your",
+    "thru": "through",
     "pipe": "pipeline",
 }
 
@@ -312,26 +322,11 @@ _MONTH_WORDS = (
 )
 
 
-# Who wants the answer is not part of the question: "my boss wants to know: …", "for my manager", "the board asked
-# me to pull …". Its "my" is the boss's, never an owner filter on the rows asked about.
-_ASKER_NOUNS = (
-    r"boss|manager|vp|svp|ceo|cfo|cro|coo|director|head of sales|team lead|lead|exec(?:utive)?s?|board|investors?"
-    r"|leadership|management|finance|founders?|partner"
-)
-_PREAMBLE = re.compile(
-    rf"(?i)(?:^\s*(?:(?:hey|hi|so|ok|okay)[,!]?\s+)?(?:my|our|the)\s+(?:{_ASKER_NOUNS})\s+"
-    r"(?:wants|want|asked|asks|needs|need|would like|is asking|was asking|wanted)\s+(?:me\s+)?"
-    r"(?:to\s+(?:know|find out|see|check|get|pull|have|hear)\b)?\s*(?:[:,\-\u2014\u2013]+\s*)?"
-    rf"|\s*,?\s*\bfor\s+(?:my|our|the)\s+(?:{_ASKER_NOUNS})\b(?=\s*[?.!,:]|\s*$))"
-)
-
-
 def _plain_phrasings(text: str) -> str:
     """Everyday phrasings rewritten into the words the passes read: periods in a rep's shorthand ("this q" → "this
     quarter", "q3 26" → "Q3 2026", "30d", "6 wks"), relative periods ("the quarter before this one"), "past due" /
     "close date already gone" (overdue, before today), "under my name", "aren't attached to an account",
     "wrapped up" (completed), "went to lost", and a month said last ("won deals march")."""
-    text = _PREAMBLE.sub("", text)
     text = re.sub(r"(?i)\b(this|next|last|previous|prior|current|the following|following)\s+q\b", r"\1 quarter", text)
     text = re.sub(r"(?i)\bq([1-4])\s*(?:'|\u2019)?(\d{2})\b(?!\d)", r"Q\1 20\2", text)
     text = re.sub(r"(?i)\b(\d{1,3})\s*d\b", r"\1 days", text)
@@ -470,6 +465,7 @@ def parse(
     previous: StructuredQuery | None = None,
 ) -> Parsed:
     """The structured query of ``question``, with the words it could not use."""
+    question = strip_talk(question)
     if previous is None:
         split = _parse_related(
             question, now=now, values=values, resolver=resolver, tenant_id=tenant_id, user_id=user_id
@@ -506,6 +502,8 @@ def _parse_related(
     low = question.lower()
     if re.search(r"\b(?:most|fewest|(?<!at )least|max(?:imum)? (?:count|number)|highest number|lowest number)\b", low):
         return None  # "the rep with the most open deals" is a ranking, not a condition
+    if re.search(r"\bin\s+(?:(?:their|the|its|his|her)\s+)?(?:job\s+)?titles?\b", low):
+        return None  # "contacts that have VP in their job title": a word of a field, not related job leads
     t = _Text(low)
     mentions = _entity_mentions(t)
     if len(mentions) < 2:
@@ -582,7 +580,7 @@ def _parse(
     # 0. "whatever their status", "all currencies", "no type filter", "on file": saying there is no filter
     no_filter: list[tuple[Span, str | None]] = []
     for nf in re.finditer(_NO_FILTER, t.low):
-        said = nf.group("field") or nf.group("field2") or ""
+        said = nf.group("field") or nf.group("field2") or nf.group("field3") or ""
         field_name = next((key for pattern, key in _NO_FILTER_FIELDS if re.fullmatch(pattern, said)), None)
         if nf.group("both"):
             field_name = "active" if "active" in nf.group("both") else "status"
@@ -605,8 +603,9 @@ def _parse(
     mentions = _entity_mentions(t)
     for pattern, key in (
         (
-            r"who (?:(?:currently|now|still) )?(?:works|worked|is working|is employed|are employed) (?:at|for)"
-            r"|(?:who's|who is|who are|whos) (?:(?:currently|now|still) )?(?:at|with)"
+            r"who (?:(?:do|did) (?:we|i|you) (?:know|have) (?:that |who )?)?(?:(?:currently|now|still) )?"
+            r"(?:works|worked|is working|is employed|are employed) (?:at|for|by)"
+            r"|(?:who's|who is|who are|whos) (?:(?:currently|now|still) )?(?:employed |working )?(?:at|with|by|for)"
             r"|(?:current )?employees of|people (?:working )?at|staff (?:at|of)",
             "person",
         ),
@@ -659,11 +658,24 @@ def _parse(
         candidates = [m for m in candidates if m[1] != "user"] or candidates
     if len({m[1] for m in candidates}) > 1:  # "how much business did we win … as a number of deals": the deals
         candidates = [m for m in candidates if t.low[m[0][0] : m[0][1]] not in ("business", "businesses")] or candidates
+    counted = next(  # "with Software companies, how many accounts have we got": the rows counted are the accounts
+        (
+            m
+            for m in candidates
+            if re.search(r"\b(?:how many|number of|count of|# of)\s+(?:(?:the|our|my|your)\s+)?$", t.low[: m[0][0]])
+        ),
+        None,
+    )
+    if counted is not None and counted[1] == "lead" and any(m[1] in ("deal", "job", "partnership") for m in candidates):
+        counted = None  # "on the partnerships side, how many leads are open": partnership leads
+    if counted is not None and counted is not (candidates[0] if candidates else None):
+        candidates = [counted, *(m for m in candidates if m is not counted)]
     primary = candidates[0] if candidates else (mentions[0] if mentions else None)
     follow_up = previous is not None and bool(re.search(r"\b(?:those|these|them|of which|that list)\b", t.low))
     if primary is None and not follow_up:
         if re.search(
-            r"\b(?:pipeline|revenue|bookings|won|win|wins|lost|lose|losses|close won|closed won|deal size|sold)\b",
+            r"\b(?:pipeline|revenue|turnover|bookings|won|win|wins|lost|lose|losses|close won|closed won|deal size"
+            r"|sold)\b",
             t.low,
         ):
             primary = ((0, 0), "deal", None)
@@ -759,7 +771,16 @@ def _parse(
     if trailing and re.search(polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch)\b", t.low):
         # "list the open deals for me" is polite; "task list for me" asks for my tasks
         t.use(trailing.span())
+    # "my" owns the rows only when it names them: "my boss", "my team", "my territory" are not rows I own (the team's
+    # or a territory's deals are not the model's), so that "my" is left for the unapplied words, never read as "mine"
+    not_mine = [
+        m.span(1) for m in re.finditer(rf"\b(my)\s+(?:own\s+)?(?:{_NOT_MINE_NOUNS})\b", t.low) if t.free(m.span(1))
+    ]
+    for span in not_mine:
+        t.use(span)
     mine = t.find(r"in my name|my|mine|me|i|assigned to me|i own|i'm on|owned by me")
+    for span in not_mine:
+        t.used[span[0] : span[1]] = [False] * (span[1] - span[0])
     if plate is not None:
         if user_id and entity.mine:
             filters.append(Filter(field=entity.mine, op="=", value=user_id, display="you"))
@@ -804,6 +825,10 @@ def _parse(
                 role_current = True
         if role_current:
             filters.append(Filter(field="ended_on", op="is_not_set"))
+            while t.find(  # said twice: "current contact roles (no end date)", "still current, i.e. not ended"
+                r"not ended(?: yet)?|with no end date|without an end date|no end date|current|still"
+            ):
+                pass
         elif t.find(r"former|past|ended|previous"):
             filters.append(Filter(field="ended_on", op="is_set"))
     category: str | None = None
@@ -971,6 +996,8 @@ def _parse(
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)  # "email as their source"
                 if v.dimension == "source":
                     t.use((v.span[1], v.span[1] + source_after.end()))
+            if v.dimension == "source" and source_cue:  # "come in via referral"
+                _use_free_words(t, source_cue.span())
             if v.dimension == "kind" and source_cue:
                 v = next((a for a in v.alternatives if a.dimension == "source"), v)
                 if v.dimension == "source":
@@ -983,7 +1010,8 @@ def _parse(
                 and primary is not None
                 and not re.fullmatch(r"\s*", t.low[v.span[1] : primary[0][0]] if v.span[1] <= primary[0][0] else "x")
                 and not re.fullmatch(
-                    r"\s*(?:(?:that are|which are|are|is)\s+)?(?:in|at|with|marked|marked as|as)?\s*"
+                    r"\s*(?:(?:that are|which are|are|is)\s+)?(?:(?:currently|still|now|all)\s+)?"
+                    r"(?:in|at|with|marked|marked as|as)?\s*"
                     r"(?:(?:the|a)\s+)?(?:status|stage)?\s*",
                     t.low[primary[0][1] : v.span[0]] if primary[0][1] <= v.span[0] else "x",
                 )
@@ -1013,8 +1041,10 @@ def _parse(
             if v.dimension != "user":
                 value_spans.append((v.span, f))
             t.use(v.span)
-            if f.field == "owner":
-                t.find(r"owned by|assigned to|belonging to|of|for|by", use=True)
+            if f.field == "owner":  # the cue just before the name ("owned by Gary"), never an "of" elsewhere
+                cue = re.search(r"\b(?:owned by|assigned to|belonging to|of|for|by)\s+$", t.low[: v.span[0]])
+                if cue is not None and t.free((cue.start(), cue.end() - 1)):
+                    t.use((cue.start(), cue.end() - 1))
 
     # 6. comparisons on amounts
     money_field = next((d.key for d in entity.dimensions if d.type == "money" and d.via is None), None)
@@ -1029,7 +1059,11 @@ def _parse(
             r"(?:minimum|min|bottom of the|starting|lower)[\s-]salar(?:y|ies)|salar(?:y|ies) (?:min(?:imum)?|floor)",
             "salary_min",
         ),
-        (r"(?:win |close |closing )?probabilit(?:y|ies)|likelihood|chance", "probability"),
+        (
+            r"(?:win |close |closing )?probabilit(?:y|ies)(?: (?:of|to) (?:clos(?:e|ing)|win(?:ning)?|landing))?"
+            r"|likelihood|chance",
+            "probability",
+        ),
         (r"salar(?:y|ies)|pay|compensation", "salary_max"),
     ):
         if entity.dimension(key) is not None and (fm := t.find(pattern)) is not None:
@@ -1039,6 +1073,7 @@ def _parse(
     if number_field and field_word is None:
         field_word = t.find(
             r"in value|in size|in amount|values|value|amounts|amount|worth|size|deal size|ticket size|acv|arr|revenue"
+            r"|turnover"
         )
 
     if number_field is not None and entity.dimension(number_field).type != "money":  # type: ignore[union-attr]
@@ -1155,7 +1190,7 @@ def _parse(
     lists_rows = re.search(
         r"\b(?:everything|list|which|each deal|every deal|all (?:the |our )?(?:deals|opps))\b", t.low
     )
-    asks_pipeline = re.search(r"\b(?:pipeline|revenue|bookings)\b", t.low)
+    asks_pipeline = re.search(r"\b(?:pipeline|revenue|turnover|bookings)\b", t.low)
     if measure is None and asks_pipeline and money_field and not lists_rows:
         measure = Measure(agg="sum", field=money_field)
     # groupings: "by stage", "per rep", "for each industry"
@@ -1311,6 +1346,17 @@ def _parse(
                 order, limit = [Order(by="measure", direction=direction)], n or 1
                 break
             asks_row = re.search(r"\b(?:which|who)\b", t.low) is not None  # "which deal has the highest amount"
+            row_named = (  # "the single largest open deal by amount": the deal, named right after its superlative
+                by_field is not None
+                and primary is not None
+                and primary[0][0] >= m.end()
+                and primary[0][1] > primary[0][0]
+                and all(
+                    not t.free((m.end() + w.start(), m.end() + w.end())) or w.group(0) in FILLERS
+                    for w in re.finditer(r"\S+", t.low[m.end() : primary[0][0]])
+                )
+            )
+            asks_row = asks_row or row_named
             if asks_row and re.search(  # "which is the smallest amount of a deal": the amount is asked, not the deal
                 r"\bwhich\s*(?:'s|is|was)\s+(?:the\s+)?\w+\s+(?:amount|value|size|deal size|probability|salary)\b",
                 t.low,
@@ -1333,7 +1379,9 @@ def _parse(
             elif number_field:
                 order = [Order(by=by_field or number_field, direction=direction)]
                 limit = n or 1
-                if measure is not None and measure.agg != "count":
+                if measure is not None and measure.agg == "sum" and row_named:
+                    measure = None  # "what's the largest open deal by amount": the deal, not a sum turned max
+                elif measure is not None and measure.agg != "count":
                     measure = Measure(agg="max" if direction == "desc" else "min", field=number_field)
                     order, limit = [], None
             else:
@@ -1567,6 +1615,10 @@ def _parse(
         if left is not None and right is not None and left.field == right.field:
             t.use(m.span())
 
+    for span, f in value_spans:  # "come in via referral", "sourced through partners": the source's own cue
+        cue = re.search(r"\b(?:via|through|thru)\s+(?:the\s+|a\s+)?$", t.low[: span[0]])
+        if f.field == "source" and cue is not None:
+            _use_free_words(t, cue.span())
     # 10b. "whatever their status", "no type filter" said no filter: reported after all if there is one
     filtered = {f.field for f in filters} | {"status" for f in filters if f.field == "status_category"}
     for span, field_name in no_filter:
@@ -1846,7 +1898,7 @@ def _how_much_of_a_plural(low: str, m: re.Match[str], primary: Any, number_field
     if any(w in verbs for w in between):
         return False  # "how much is in the open deals": an amount
     asks_money = re.search(
-        r"\b(?:worth|value|valued|revenue|pipeline|bookings|dollars?|euros?|pounds?|money|salar(?:y|ies)"
+        r"\b(?:worth|value|valued|revenue|turnover|pipeline|bookings|dollars?|euros?|pounds?|money|salar(?:y|ies)"
         r"|(?:amount|size)s?(?!\s+(?:of\s+)?(?:is\s+)?(?:over|above|more|greater|bigger|larger|higher|less|smaller|"
         r"lower|under|below|at least|at most|between|from|>|<|\u2265|\u2264|=))"
         r"|pay)\b|[$€£]",
@@ -1878,8 +1930,11 @@ _NO_FILTER = (
     r" filters?"
     r"|(?:whatever|regardless of|irrespective of|any|of any|in any)"
     r" (?:(?:their|the|its|of) )?(?P<field2>status(?:es)?|stages?|types?|kinds?|currenc(?:y|ies))|all currencies"
-    r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including\.?(?: the)? inactive(?: ones)?)"
+    r"|(?:across |in )?(?<!of )(?<!per )(?<!by )(?:every|all) (?P<field3>types?|kinds?|currenc(?:y|ies))"
+    r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including\.?(?: the)? inactive(?: ones)?"
+    r"|not (?:just|only) (?:the )?(?:open|active|won|lost|closed)(?: ones)?)"
     r"|(?:on file|on the books|in (?:the |our )?(?:system|crm|database|db)|in the records)"
+    r"|any year|any time|at any time|(?:team|company|org|organi[sz]ation)[\s-]wide|across the (?:team|company|board)"
     r"|since we started|since (?:the )?beginning of time|all time|of all time|ever)\b"
 )
 # Said after a window or on its own: "until now", "so far" (read last, when no time pass took them)

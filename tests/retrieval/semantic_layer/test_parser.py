@@ -108,8 +108,7 @@ def p(question: str, user_id: str | None = ME):
         ("deals with Emsland", "Listing opportunities with organization Emsland Maschinenbau GmbH"),
         (
             "open deals nobody touched for six weeks",
-            "Listing opportunities with status category open and last update more than 6 weeks ago "
-            "(before 2026-10-07)",
+            "Listing opportunities with status category open and last update more than 6 weeks ago (before 2026-10-07)",
         ),
         ("deals without an account", "Listing opportunities with account not set"),
         ("how many clients do we have", "Counting accounts"),
@@ -393,3 +392,50 @@ def test_a_category_no_status_of_the_entity_has_is_reported_not_answered_as_zero
     assert "active" in parsed.unapplied
     assert "status_category" not in [f.field for f in parsed.query.filters]
     assert interpret(p("how many active accounts").query) == "Counting accounts with status category active"
+
+
+@pytest.mark.parametrize(
+    ("question", "interpretation"),
+    [
+        # the cue of a named owner is the words just before the name: the "of" in "the sum of" stays the sum's
+        (
+            "What's the sum of the open deals owned by Sanne Bakker?",
+            "Summing amount of opportunities with status category open and owner Sanne Bakker, per currency",
+        ),
+        # the rows counted are the ones after "how many", whatever was named before
+        ("with Maschinenbau companies, how many accounts have we got?", "Counting accounts with industry Maschinenbau"),
+        # who wants the answer owns nothing
+        (
+            "my boss wants to know: what's our single biggest open deal?",
+            "Listing opportunities with status category open, ordered by amount descending, first 1",
+        ),
+        ("How many tasks are currently Te doen?", "Counting tasks with status Te doen"),
+        ("break down leads by where they came from", "Counting leads, by source"),
+        ("how many interactions have meeting as their source?", "Counting interactions with source meeting"),
+        ("How many vacancies have we got on the books?", "Counting job leads"),
+        (
+            "which consultant owns the most open opportunities?",
+            "Counting opportunities with status category open, by owner, ordered by the measure descending, first 1",
+        ),
+        ("um how many deals are like still open", "Counting opportunities with status category open"),
+    ],
+)
+def test_this_rounds_phrasings_read_whole(question: str, interpretation: str) -> None:
+    parsed = p(question)
+    assert parsed.query is not None
+    assert interpret(parsed.query) == interpretation
+    assert parsed.unapplied == []
+
+
+@pytest.mark.parametrize(
+    ("question", "reported"),
+    [
+        ("how many open deals in my territory", "my territory"),  # not "mine": a territory is not in the model
+        ("tasks for my direct reports", "my direct reports"),
+        ("how likely is the biggest open deal to close", "likely"),  # one deal's probability: not the max of all
+    ],
+)
+def test_a_my_or_a_likely_that_the_model_cannot_say_is_reported(question: str, reported: str) -> None:
+    parsed = p(question)
+    assert any(reported in phrase for phrase in parsed.unapplied), parsed.unapplied
+    assert parsed.query is None or all(f.display != "you" for f in parsed.query.filters)

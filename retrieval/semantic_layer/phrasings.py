@@ -1,0 +1,188 @@
+"""Words around a question that are not part of it, taken out before the parser reads it.
+
+People wrap a CRM question in talk: a voice assistant's "um" and "like", a chat message's "quick q —", "pls",
+"thx", "fyi", a British "cheers, mate", who wants the answer ("my boss wants to know: …") and what it is for
+("… for the board pack", "prepping for pipeline review"). None of it filters, measures or orders anything, so it is
+removed here, from a closed list: a word that is not on the list stays in the question, and the parser either uses
+it or reports it in ``unapplied``. That is the safety rule of this module: an aside is removed only when its every
+word is known to say nothing about the rows ("for the board pack" goes; "for the west region" stays, and is
+reported).
+
+Also here: the same question in another register, written the way the parser's passes read it — a recruiter's
+"on the books", a British "sat in Prospecting", "all up", a spoken year ("twenty twenty six") or quarter ("q three",
+"the July to September quarter of 2026").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Who wants the answer is not part of the question: "my boss wants to know: …", "for my manager", "the MD asked
+# me to pull …". Its "my" is the boss's, never an owner filter on the rows asked about.
+_ASKER_NOUNS = (
+    r"boss|manager|vp|svp|ceo|cfo|cro|coo|md|gm|director|head of sales|team lead|lead|exec(?:utive)?s?|board"
+    r"|investors?|leadership|management|finance|founders?|partner"
+)
+_PREAMBLE = re.compile(
+    rf"(?i)(?:^\s*(?:(?:hey|hi|so|ok|okay)[,!]?\s+)?(?:so\s+)?(?:my|our|the)\s+(?:{_ASKER_NOUNS})\s+"
+    r"(?:wants|want|asked|asks|needs|need|would like|is asking|was asking|wanted)(?:\s+me)?"
+    r"(?:\s+to\s+(?:know|find out|see|check|get|pull|have|hear)\b)?"
+    r"(?:\s+and\s+i\s+(?:don'?t|do not)\s+have\s+(?:it|that|this)\s+(?:handy|to hand|on me))?"
+    r"\s*(?:[:,\-\u2014\u2013]+\s*)?"
+    rf"|\s*,?\s*\bfor\s+(?:my|our|the)\s+(?:{_ASKER_NOUNS})\b(?=\s*[?.!,:]|\s*$))"
+)
+
+# What the answer is for: a meeting or a document, said after the question ("… for the deck", "need it for the
+# QBR", "prepping for pipeline review", "asking for the forecast call"). Only these nouns: "for the west region" is
+# a constraint the model may not have, and must stay visible.
+_PURPOSE_NOUNS = (
+    r"deck|slides?|slide deck|board(?: pack| meeting| deck| report)?|qbr|forecast(?: call| meeting| review)?"
+    r"|pipeline (?:review|call|meeting)|(?:weekly|monday|team|sales|staff) (?:meeting|call|sync|review)"
+    r"|one[\s-]to[\s-]ones?|1[:-]1s?|retro(?:spective)?|stand-?up|report|monthly report|weekly report"
+    r"|exec(?:utive)? summary|all[\s-]hands|dashboard|spreadsheet|planning|my day|the day|my week|the week ahead"
+)
+_PURPOSE = re.compile(
+    r"(?i)\s*(?:[,\-\u2014\u2013;]\s*|\.\.+\s*|\s)"
+    r"(?:(?:i|we)\s+)?(?:fyi\s+)?(?:(?:it'?s|this is|that'?s)\s+)?(?:just\s+)?"
+    r"(?:need(?:ed)?\s+(?:it|this|that)\s+(?:for|asap for)|asking\s+for|prepping\s+for|prep\s+for|preparing\s+for"
+    r"|getting\s+ready\s+for|doing\s+(?:a|the|my|our)|(?:trying\s+)?to\s+plan|for)\s+"
+    rf"(?:the\s+|a\s+|my\s+|our\s+)?(?:{_PURPOSE_NOUNS})\b(?=\s*[?.!,;:\u2014\u2013-]|\s*$)"
+)
+
+# Talk that carries no meaning in any CRM question: chat shorthand, politeness, a voice transcript's hesitations.
+_CHATTER = re.compile(
+    r"(?i)(?:^|(?<=[\s,.;:!?\u2014\u2013-]))"
+    r"(?:quick\s+(?:q|qn|question|one|enquiry|inquiry|check)|just\s+curious|out\s+of\s+interest|pls|plz|thx|thanx"
+    r"|ty|cheers|ta|mate|fyi|asap|um+|uh+|erm+|er|hmm+|ah"
+    r"|i'?m\s+on\s+my\s+(?:mobile|phone)(?:\s+so\s+keep\s+it\s+short)?|keep\s+it\s+short"
+    r"|i\s+(?:don'?t|do not)\s+have\s+(?:it|that)\s+(?:handy|to\s+hand)"
+    r"|i\.?e\.?|e\.?g\.?)"
+    r"(?=$|[\s,.;:!?\u2014\u2013-])"
+)
+# A spoken "like" between words ("how many deals do we have like in total"), never "title like 'VP'".
+# Only before words that a comparison never follows ("have like in total", "are like still open", "in like six
+# weeks"): "companies like Acme" and "I'd like to know" keep theirs.
+_SPOKEN_LIKE = re.compile(
+    r"(?i)(?<=\w\s)(?<!'d\s)(?<!would\s)(?<!i\s)(?<!we\s)(?<!you\s)(?<!they\s)(?<!title\s)(?<!name\s)like\s+"
+    r"(?=(?:in|at|still|about|around|roughly|maybe|currently|right|all|total|overall|this|last|next|past|over|more"
+    r"|less|under|above|below|the\s+(?:last|past|next)|one|two|three|four|five|six|seven|eight|nine|ten|twenty"
+    r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|a\s+(?:hundred|thousand|million)|\d)\b)"
+)
+
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "fifteenth": 15,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_QUARTER_OF_MONTHS = {
+    ("jan", "mar"): 1,
+    ("apr", "jun"): 2,
+    ("jul", "sep"): 3,
+    ("oct", "dec"): 4,
+}
+
+
+def _spoken_numbers(text: str) -> str:
+    """A year, quarter or day said in words: "twenty twenty six" → 2026, "q three" → Q3, "september first" →
+    "september 1"."""
+    text = re.sub(
+        r"(?i)\b(?:twenty[\s-]twenty|two\s+thousand\s+(?:and\s+)?twenty)[\s-](one|two|three|four|five|six|seven|eight|nine)\b",
+        lambda m: str(2020 + _ONES[m.group(1).lower()]),
+        text,
+    )
+    text = re.sub(r"(?i)\bq\s+(one|two|three|four)\b", lambda m: f"Q{_ONES[m.group(1).lower()]}", text)
+    ordinals = "|".join(_ORDINALS)
+    text = re.sub(
+        rf"(?i)\b({_MONTHS})\s+(?:the\s+)?({ordinals})\b",
+        lambda m: f"{m.group(1)} {_ORDINALS[m.group(2).lower()]}",
+        text,
+    )
+    return re.sub(
+        rf"(?i)\bthe\s+({ordinals})\s+of\s+({_MONTHS})\b",
+        lambda m: f"{m.group(2)} {_ORDINALS[m.group(1).lower()]}",
+        text,
+    )
+
+
+def _quarter_by_months(m: re.Match[str]) -> str:
+    quarter = _QUARTER_OF_MONTHS.get((m.group(1).lower()[:3], m.group(2).lower()[:3]))
+    return f"Q{quarter} {m.group(3)}" if quarter else m.group(0)
+
+
+def _registers(text: str) -> str:
+    """The same question in the words the parser reads: British, recruiting-desk and spoken registers."""
+    text = re.sub(  # "the July to September quarter of 2026": Q3 2026
+        rf"(?i)\b(?:the\s+)?({_MONTHS})\s+(?:to|through|thru|-|\u2013)\s+({_MONTHS})\s+quarter(?:\s+of)?\s+(\d{{4}})\b",
+        _quarter_by_months,
+        text,
+    )
+    text = re.sub(r"(?i)\b(are|is|were|was)\s+(?:currently\s+)?sat\s+(?=in\b|at\b|on\b)", r"\1 ", text)
+    text = re.sub(r"(?i)\b(?:all\s+up|all\s+told|in\s+all)\b", "in total", text)
+    text = re.sub(r"(?i)\bover\s+the\s+years\b", "all time", text)
+    text = re.sub(r"(?i)\b(?:on\s+the\s+books|(?:on|across)\s+the\s+(?:whole\s+)?desk)\b", "", text)
+    text = re.sub(r"(?i)\bon\s+the\s+(partnerships?|jobs?|recruiting)\s+side\b", r"\1", text)
+    text = re.sub(r"(?i)\bon\s+the\s+(?:bd|sales|business\s+development|deals?)\s+side\b", "", text)
+    text = re.sub(r"(?i)\b(?:do|did)\s+we\s+hold\s+records?\s+(?:for|on)\b", "do we have", text)
+    text = re.sub(r"(?i)\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", "", text)
+    text = re.sub(r"(?i)\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", lambda m: f"{m.group(1)}", text)
+    text = re.sub(r"(?i)\bwhilst\b", "while", text)
+    text = re.sub(r"(?i)[,.;:\s]*\b(?:current|present)\s+(?:employees|staff)\s+only\b", " currently", text)
+    text = re.sub(r"(?i)\b(?:got\s+)?(?:in|under)\s+(?:their|his|her)\s+name\b", "", text)
+    text = re.sub(r"(?i)\bthis\s+year'?s\s+(?=(?:" + _MONTHS + r")\b)", "", text)
+    text = re.sub(r"(?i)\bzero\s+(?=(?:updates?|activity|touch(?:es)?|changes?|contact|interactions?)\b)", "no ", text)
+    text = re.sub(
+        r"(?i)\boverdue\s+against\s+(?:their|its|the)\s+(?=(?:expected\s+)?close\s+dates?|due\s+dates?)",
+        "overdue on ",
+        text,
+    )
+    text = re.sub(r"(?i)\b(?:at|in)\s+any\s+(?:stage|status)\s+(?=apart\s+from|other\s+than|except|but\b)", "", text)
+    text = re.sub(
+        r"(?i)\b(?:the\s+)?(?:top|upper|high)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b",
+        "maximum salary",
+        text,
+    )
+    text = re.sub(
+        r"(?i)\b(?:the\s+)?(?:bottom|lower|low)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b",
+        "minimum salary",
+        text,
+    )
+    text = re.sub(r"(?i)\bsalary\s+bands?\b", "salary range", text)
+    # "haven't got an account linked", "do not have an end date": without one
+    return re.sub(
+        r"(?i)\b(?:(?:that|which|who)\s+)?(?:haven'?t|hasn'?t|have\s+not|has\s+not|don'?t\s+have|do\s+not\s+have|doesn'?t\s+have"
+        r"|does\s+not\s+have)\s+(?:got\s+)?(?:an?|any)\s+(?=(?:account|end\s+date|owner|organi[sz]ation|company"
+        r"|due\s+date|expected\s+close\s+date|close\s+date|industry|location|source)\b)",
+        "without an ",
+        text,
+    )
+
+
+def strip_talk(text: str) -> str:
+    """``text`` without the talk around its question (see the module's docstring), in the parser's register."""
+    text = _PREAMBLE.sub("", text)
+    text = _PURPOSE.sub("", text)
+    text = _CHATTER.sub(" ", text)
+    text = _SPOKEN_LIKE.sub("", text)
+    text = _spoken_numbers(text)
+    text = _registers(text)
+    # punctuation left alone by what was taken out ("hey, quick q — …" → "hey, — …")
+    text = re.sub(r"(?:^|(?<=\s))[,.;:\u2014]+(?=\s|$)", "", text)  # not a hyphen or an en dash: "10k - 50k" is a range
+    text = re.sub(r"(?i)^\s*(?:hey|hi|so|ok|okay)\s*[,!]?\s+", "", text)
+    return " ".join(text.split())
