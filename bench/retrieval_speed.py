@@ -156,6 +156,9 @@ ASK_FAMILIES: dict[str, tuple[str, ...]] = {
     "contacts at": ("contacts at {org}", "who works at {org}"),
     "notes about": ("notes about {org}", "How many notes are there about {org}?"),
     "last talk to": ("When did we last talk to {org}?", "last interaction with {org}"),
+    # conditions on related rows (an EXISTS subquery per asked row), and a question wrapped in chat talk
+    "companies with open deals": ("How many companies have open deals?", "companies with no interactions last quarter"),
+    "reps with overdue tasks": ("which reps have overdue tasks", "hey, quick q — how many open deals over 50k? thx"),
 }
 # Status names that are also a category word: "active accounts" would be ambiguous (the eval skips them too).
 _CATEGORY_WORDS = ("open", "won", "lost", "active", "inactive", "done", "closed")

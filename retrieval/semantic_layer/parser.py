@@ -18,6 +18,7 @@ another retriever).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -426,6 +427,15 @@ _NOT_TYPOS = frozenset(
 )
 
 
+@functools.cache
+def _english_words() -> frozenset[str]:
+    """The words of pyspellchecker's English frequency list (chosen: a maintained word list shipped offline in its
+    wheel). It only tells a real word from a typo here; corrections come from the semantic model's own words."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(distance=1).word_frequency.dictionary)
+
+
 def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
     """Everyday words mistyped ("oppurtunities", "quater", "closng", "Marhc") written right; names, and the words of
     the tenant's own values in ``keep`` ("integration" is a partnership type, not "interaction" mistyped), are left
@@ -439,14 +449,30 @@ def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
         low = word.lower()
         if low in _SHORTHANDS and (len(low) > 1 or word.islower()):  # "r" is "are", "R" (as in R&D) is not
             return _SHORTHANDS[low]
-        if len(low) < 5 or low in vocabulary or low in FILLERS or low in keep or not low.isalpha():
+        if len(low) < 4 or low in vocabulary or low in FILLERS or low in keep or not low.isalpha():
             return word
         if low in _NOT_TYPOS:
             return word
+        english = low in _english_words()  # a real word is not a typo ("form" is not "from", "lots" is not "lost")
+        if (
+            len(low) == 4 and not english
+        ):  # a short word: only two letters swapped ("opne", "dael", "tsak"), never guessed further
+            swapped = [
+                v
+                for v in vocabulary
+                if len(v) == 4 and sorted(v) == sorted(low) and DamerauLevenshtein.distance(low, v) == 1
+            ]
+            return (swapped[0].capitalize() if word[:1].isupper() else swapped[0]) if len(swapped) == 1 else word
         limit = 1 if len(low) <= 8 else 2
-        best = min(vocabulary, key=lambda v: (DamerauLevenshtein.distance(low, v), -len(v)))
-        if DamerauLevenshtein.distance(low, best) > limit or best[0] != low[0]:
+        undoubled = {low[:i] + low[i + 1 :] for i in range(1, len(low)) if low[i] == low[i - 1]}
+        best = min(  # of the nearest: two letters swapped ("olwest": lowest), a letter doubled ("llast": last), longer
+            vocabulary,
+            key=lambda v: (DamerauLevenshtein.distance(low, v), sorted(v) != sorted(low), v not in undoubled, -len(v)),
+        )
+        if len(low) < 5 or DamerauLevenshtein.distance(low, best) > limit:
             return word
+        if best[0] != low[0] and (english or len(low) < 6):
+            return word  # the first letter mistyped only in a longer non-word ("ocmpanies", "pportunities")
         if word[:1].isupper() and m.start() > 0 and best not in _MONTHS:
             return word  # a capitalised word inside the question is a name or a value: the value linker reads it
         return best.capitalize() if word[:1].isupper() else best
