@@ -1068,9 +1068,9 @@ def _parse(
                 value_spans.append((v.span, f))
             t.use(v.span)
             if f.field == "owner":  # the cue just before the name ("owned by Gary"), never an "of" elsewhere
-                cue = re.search(r"\b(?:owned by|assigned to|belonging to|of|for|by)\s+$", t.low[: v.span[0]])
-                if cue is not None and t.free((cue.start(), cue.end() - 1)):
-                    t.use((cue.start(), cue.end() - 1))
+                owner_cue = re.search(r"\b(?:owned by|assigned to|belonging to|of|for|by)\s+$", t.low[: v.span[0]])
+                if owner_cue is not None and t.free((owner_cue.start(), owner_cue.end() - 1)):
+                    t.use((owner_cue.start(), owner_cue.end() - 1))
 
     # 6. comparisons on amounts
     money_field = next((d.key for d in entity.dimensions if d.type == "money" and d.via is None), None)
@@ -1642,9 +1642,9 @@ def _parse(
             t.use(m.span())
 
     for span, f in value_spans:  # "come in via referral", "sourced through partners": the source's own cue
-        cue = re.search(r"\b(?:via|through|thru)\s+(?:the\s+|a\s+)?$", t.low[: span[0]])
-        if f.field == "source" and cue is not None:
-            _use_free_words(t, cue.span())
+        via_cue = re.search(r"\b(?:via|through|thru)\s+(?:the\s+|a\s+)?$", t.low[: span[0]])
+        if f.field == "source" and via_cue is not None:
+            _use_free_words(t, via_cue.span())
     # 10b. "whatever their status", "no type filter" said no filter: reported after all if there is one
     filtered = {f.field for f in filters} | {"status" for f in filters if f.field == "status_category"}
     for span, field_name in no_filter:
@@ -1696,6 +1696,11 @@ def _parse(
         measure = Measure(agg="sum", field=money_field)  # "won amount ytd": the amount, not a list of deals
     if measure is None and not order and limit is None and _is_count_like(t.low):
         measure = Measure(agg="count")
+    if measure is None and not group_by:  # a measure word no pass used: the question asked for a number, not rows
+        for measure_word in re.finditer(r"\b(?:sum|sums|total|totals|average|avg|mean|median|count)\b", t.low):
+            after = t.low[measure_word.end() :]
+            if t.free(measure_word.span()) and not re.match(r"\s+(?:number|count|of\s+all)\b", after):
+                unapplied.append(measure_word.group(0))
     query = StructuredQuery(
         entity=entity.key,
         filters=_dedupe(filters, entity),
