@@ -123,6 +123,13 @@ class Param:
                 return f"{symbol}{short}" if symbol else f"{short} {self.currency}"
             if how == "code_only":
                 return self.currency or ""
+            # dev5's renderings: "75K", "75 grand", "0.075M" (digits, as typed into a search box)
+            if how == "k_upper":
+                return f"{thousands:,}K" if thousands else plain
+            if how == "grand_num":
+                return f"{thousands:,} grand" if thousands else plain
+            if how == "millions":
+                return f"{(Decimal(n) / 1_000_000).normalize():f}M"
             if how == "cur_word":
                 return _CURRENCY_WORDS.get(self.currency or "", self.currency or "")
         if how == "cur_word":

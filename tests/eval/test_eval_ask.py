@@ -72,6 +72,7 @@ def test_the_bank_has_400_questions_in_families_of_5_with_30_percent_held_out():
         ("dev2", ("dev", "heldout")),
         ("dev3", ("dev", "heldout", "dev2")),
         ("dev4", ("dev", "heldout", "dev2", "dev3")),
+        ("dev5", ("dev", "heldout", "dev2", "dev3", "dev4")),
     ],
 )
 def test_a_development_split_is_fresh_phrasings_of_known_families(split, earlier):
@@ -80,7 +81,7 @@ def test_a_development_split_is_fresh_phrasings_of_known_families(split, earlier
     # the held-out texts come through the loader only: they are compared, never shown
     written = {p.lower().strip() for f in families.values() for s in earlier for p in f.phrasings[s]}
     filters = {None, "lower", "typo", "first", "full", "k", "num", "words", "money", "code", "code_only", "cur_word"}
-    filters |= {"thousand", "grand", "money_k"}
+    filters |= {"thousand", "grand", "money_k", "k_upper", "grand_num", "millions"}
 
     assert set(raw) == set(families), sorted(set(raw) ^ set(families))  # every family, no other
     assert all(isinstance(p, str) for phrasings in raw.values() for p in phrasings)
@@ -140,6 +141,9 @@ def test_renderings_of_numbers_and_typos():
     assert [fifty.text(h) for h in ("thousand", "grand", "money_k")] == ["50 thousand", "fifty grand", "$50k"]
     assert Param(Decimal(20_000), "20,000", currency="CHF").text("money_k") == "20k CHF"
     assert Param(Decimal(2_500), "2,500", currency="EUR").text("grand") == "2,500"
+    assert [fifty.text(h) for h in ("k_upper", "grand_num", "millions")] == ["50K", "50 grand", "0.05M"]
+    assert Param(Decimal(1_200_000), "1,200,000", currency="EUR").text("millions") == "1.2M"
+    assert Param(Decimal(2_500), "2,500", currency="EUR").text("k_upper") == "2,500"
     assert nice(Decimal("47300")) == Decimal(50_000)
     assert nice(Decimal("152000")) == Decimal(150_000)
     assert typo("Negotiation") != "Negotiation" and sorted(typo("Negotiation")) == sorted("Negotiation")
@@ -338,7 +342,7 @@ def test_every_family_instantiates_on_both_crms_with_their_own_values(crm_engine
     assert second[stage].text == f"number of deals sitting in {second[stage].params['stage']}"
 
 
-@pytest.mark.parametrize("split", ["dev2", "dev3", "dev4"])
+@pytest.mark.parametrize("split", ["dev2", "dev3", "dev4", "dev5"])
 def test_every_development_split_renders_on_both_crms(crm_engine, split):
     families = load_bank()
     for slug, may_skip in ((seed_slug(crm_engine), 3), (SECOND_SLUG, 0)):
@@ -554,6 +558,9 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     dev4 = CliRunner().invoke(eval_app, [*args, "--split", "dev4", "--crm", "seed"], obj=settings)
     assert dev4.exit_code == 0, dev4.output
     assert json.loads(dev4.output)["reports"][0]["splits"]["dev4"]["asked"] == 4
+    dev5 = CliRunner().invoke(eval_app, [*args, "--split", "dev5", "--crm", "seed"], obj=settings)
+    assert dev5.exit_code == 0, dev5.output
+    assert json.loads(dev5.output)["reports"][0]["splits"]["dev5"]["asked"] == 4
     trap = ["--family", "open_above_champion_left", "--split", "traps", "--crm", "seed"]
     traps = CliRunner().invoke(eval_app, [*args, *trap], obj=settings)
     assert traps.exit_code == 0, traps.output
