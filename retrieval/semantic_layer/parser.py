@@ -112,7 +112,11 @@ _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
     (r"how many|number of|count(?: of)?|# of|howmany|#(?=\s*[a-z])", "count"),
     (r"average|avg|mean|typical", "avg"),
-    (r"total|sum(?:med)?(?: up)?(?: of)?|how much|combined|worth|value of|total value(?: of)?|aggregated?", "sum"),
+    (
+        r"total|sum(?:med)?(?: up)?(?: of)?|how much|combined|worth|value of|total value(?: of)?|aggregated?"
+        r"|add(?:ed)? up|add together|tally(?: up)?",
+        "sum",
+    ),
 )
 _SUPERLATIVE = (
     (r"largest|biggest|highest|top|max(?:imum)?|most valuable|priciest|most common|most frequent|most popular", "desc"),
@@ -313,6 +317,12 @@ _SHORTHANDS = {
     "u": "you",
     "ur": "your",
     "thru": "through",
+    "mth": "month",
+    "evr": "ever",
+    "onw": "own",
+    "teh": "the",
+    "atleast": "at least",
+    "whos": "who's",
     "pipe": "pipeline",
 }
 
@@ -411,6 +421,7 @@ def _plain_phrasings(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(\d{1,3})\s*(?:wks?|w)\b", r"\1 weeks", text)
+    text = re.sub(r"(?i)(?:\btotal\s+)?#\s*([?.!]*)\s*$", r" count\1", text)  # "closed lost deals total #": a count
     # "no update 6 weeks": the length of the silence, as "no update in 6 weeks" says it
     return re.sub(
         r"(?i)\b((?:no|not|without)\s+(?:updates?|activity|touch(?:es)?|changes?|contact))\s+"
@@ -425,6 +436,28 @@ _NOT_TYPOS = frozenset(
     "match matches matched matching watch catch batch patch latch mayor clothes closer closers closet coses "  # noqa: SIM905
     "notice nodes noted lasts waste ended owned owners' tanks masks weeks' yearn".split()
 )
+
+
+# Everyday words a question is written with besides the model's own: typed wrong, they are written right too
+# ("abvoe", "loacted", "strated", "altogther"), so that what they say is read, not reported.
+_EVERYDAY_WORDS = frozenset(
+    """
+    above below under over than then least more less fewer greater bigger larger higher lower between within
+    located started ended written wrote logged created updated assigned owned have does do did own list their
+    third first second fourth still month total ever recently worth altogether together whose which where
+    show many much count number deals opportunities overall currently right now exactly yet already
+    """.split()  # noqa: SIM905
+)
+
+
+@functools.cache
+def _model_words() -> frozenset[str]:
+    return _GRAMMAR_WORDS | {w for e in ENTITIES for w in e.synonyms if " " not in w}
+
+
+@functools.cache
+def _typo_vocabulary() -> frozenset[str]:
+    return _model_words() | _EVERYDAY_WORDS | {f for f in FILLERS if len(f) >= 4 and f.isalpha()}
 
 
 @functools.cache
@@ -442,7 +475,7 @@ def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
     alone."""
     from rapidfuzz.distance import DamerauLevenshtein
 
-    vocabulary = _GRAMMAR_WORDS | {w for e in ENTITIES for w in e.synonyms if " " not in w}
+    vocabulary = _typo_vocabulary()
 
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -454,19 +487,22 @@ def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
         if low in _NOT_TYPOS:
             return word
         english = low in _english_words()  # a real word is not a typo ("form" is not "from", "lots" is not "lost")
-        if (
-            len(low) == 4 and not english
-        ):  # a short word: only two letters swapped ("opne", "dael", "tsak"), never guessed further
-            swapped = [
+        if len(low) == 4 and not english:
+            # a short word: two letters swapped ("opne", "dael") or one dropped ("totl", "stil"), when only one word of
+            # the vocabulary fits; never guessed further
+            near = [
                 v
                 for v in vocabulary
-                if len(v) == 4 and sorted(v) == sorted(low) and DamerauLevenshtein.distance(low, v) == 1
+                if ((len(v) == 4 and sorted(v) == sorted(low)) or len(v) == 5)
+                and DamerauLevenshtein.distance(low, v) == 1
             ]
-            return (swapped[0].capitalize() if word[:1].isupper() else swapped[0]) if len(swapped) == 1 else word
+            return (near[0].capitalize() if word[:1].isupper() else near[0]) if len(near) == 1 else word
+        # a real word is corrected only to a word of the model's own ("plate" is not the filler "place")
+        targets = _model_words() if english else vocabulary
         limit = 1 if len(low) <= 8 else 2
         undoubled = {low[:i] + low[i + 1 :] for i in range(1, len(low)) if low[i] == low[i - 1]}
         best = min(  # of the nearest: two letters swapped ("olwest": lowest), a letter doubled ("llast": last), longer
-            vocabulary,
+            targets,
             key=lambda v: (DamerauLevenshtein.distance(low, v), sorted(v) != sorted(low), v not in undoubled, -len(v)),
         )
         if len(low) < 5 or DamerauLevenshtein.distance(low, best) > limit:
@@ -794,7 +830,11 @@ def _parse(
         pass
     trailing = re.search(r"\bfor me\s*[?.!]*\s*$", t.low)
     polite = r"^\W*(?:(?:please|hey|hi|ok|okay|quick one|so)\W+)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
-    if trailing and re.search(polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch)\b", t.low):
+    if trailing and re.search(
+        polite + r"(?:break|show|list|give|split|tell|count|pull|get|find|fetch|add|sum|total|tally|calculate|compute"
+        r"|work out)\b",
+        t.low,
+    ):
         # "list the open deals for me" is polite; "task list for me" asks for my tasks
         t.use(trailing.span())
     # "my" owns the rows only when it names them: "my boss", "my team", "my territory" are not rows I own (the team's
@@ -890,6 +930,15 @@ def _parse(
             joined = all(
                 re.fullmatch(joiner, t.low[a.end() : b.start()]) for (_, _, a), (_, _, b) in itertools.pairwise(named)
             )
+            anded = (
+                joined
+                and all(  # "how many deals are open, won and lost": a row has one category, so each
+                    re.search(r"\band\b|,", t.low[a.end() : b.start()])
+                    for (_, _, a), (_, _, b) in itertools.pairwise(named)
+                )
+            )
+            if anded and _is_count_like(t.low) and not re.search(r"\b(?:total|combined|together|altogether)\b", t.low):
+                one_each = True
             if joined and one_each:
                 compare_categories = True
                 t.find(r"counts|numbers|respectively|each")
@@ -995,9 +1044,13 @@ def _parse(
             )
         )
         key = "title" if entity.dimension("title") is not None and word_field in ("title", "titled") else "name"
+        needle = ""
         if entity.dimension(key) is not None and t.free(contains.span()):
             needle = text[needle_span[0] : needle_span[1]]
             needle = re.sub(r"(?i)[-\s]*(?:something|anything|whatever|ish|\.\.\.)$", "", needle)  # "VP-something"
+            if needle.lower() in FILLERS:  # "the": not a word anybody looks for in a title
+                needle = ""
+        if entity.dimension(key) is not None and t.free(contains.span()) and needle:
             filters.append(Filter(field=key, op="contains", value=needle))
             t.use(contains.span())
             t.find(r"whose|hold|holding|containing")

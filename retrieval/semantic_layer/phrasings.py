@@ -143,6 +143,14 @@ def _registers(text: str) -> str:
     text = re.sub(r"(?i)\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", "", text)
     text = re.sub(r"(?i)\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", lambda m: f"{m.group(1)}", text)
     text = re.sub(r"(?i)\bwhilst\b", "while", text)
+    # everyday misspellings that are words themselves (so no typo pass corrects them)
+    text = re.sub(
+        r"(?i)\b(more|less|bigger|greater|larger|higher|lower|smaller|fewer|other|rather)\s+then\b", r"\1 than", text
+    )
+    text = re.sub(r"(?i)\b(we|did|they|to|i)\s+loose\b", r"\1 lose", text)
+    text = re.sub(r"(?i)\bdose\b(?=\s+\w+)", "does", text)
+    text = re.sub(r"(?i)\b(this|last|next|per|a|each|every)\s+weak\b", r"\1 week", text)
+    text = re.sub(r"(?i)\b(our|the|my|on\s+the)\s+teem\b", r"\1 team", text)
     text = re.sub(r"(?i)[,.;:\s]*\b(?:current|present)\s+(?:employees|staff)\s+only\b", " currently", text)
     text = re.sub(r"(?i)\b(?:got\s+)?(?:in|under)\s+(?:their|his|her)\s+name\b", "", text)
     text = re.sub(r"(?i)\bthis\s+year'?s\s+(?=(?:" + _MONTHS + r")\b)", "", text)
@@ -174,10 +182,25 @@ def _registers(text: str) -> str:
     )
 
 
+# Examples given for a breakdown: "by kind, so calls, meetings, emails and so on" names some of the groups, not a
+# filter. Only with a grouping word in the question: "calls, meetings, etc." alone stays, and is reported.
+_EXAMPLES = re.compile(
+    r"(?i),?\s*\b(?:so|like|such\s+as|e\.?g\.?|for\s+example|for\s+instance|including)?\s*"
+    r"(?:[\w-]+\s*,\s*)+[\w-]+\s*,?\s*(?:and\s+so\s+on|etc\.?|and\s+the\s+like|and\s+(?:so\s+)?forth)(?=\W|$)"
+)
+
+
+def _without_examples(text: str) -> str:
+    if re.search(r"(?i)\b(?:by|per|each|break(?:s|ing)?\s+(?:\w+\s+){0,5}down|breakdown|split)\b", text):
+        return _EXAMPLES.sub("", text)
+    return text
+
+
 def strip_talk(text: str) -> str:
     """``text`` without the talk around its question (see the module's docstring), in the parser's register."""
     text = _PREAMBLE.sub("", text)
     text = _PURPOSE.sub("", text)
+    text = _without_examples(text)
     text = _CHATTER.sub(" ", text)
     text = _SPOKEN_LIKE.sub("", text)
     text = _spoken_numbers(text)
