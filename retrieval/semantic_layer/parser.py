@@ -416,7 +416,7 @@ def _plain_phrasings(text: str) -> str:
     text = re.sub(
         r"(?i)(?<!\bin )(?<!\bof )(?<!\bsince )(?<!\bbefore )(?<!\bafter )(?<!\buntil )(?<!\bby )(?<!\bfrom )"
         r"(?<!\bto )(?<!\bduring )(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )(?<!\bthe )"
-        rf"\b({_MONTH_WORDS})(\s*[?.!]*\s*)$",
+        rf"\b({_MONTH_WORDS})(\s*(?:[,;:]\s*(?:count|#|total|number|how many)\s*)?[?.!]*\s*)$",
         r"in \1\2",
         text,
     )
@@ -424,7 +424,7 @@ def _plain_phrasings(text: str) -> str:
     text = re.sub(r"(?i)(?:\btotal\s+)?#\s*([?.!]*)\s*$", r" count\1", text)  # "closed lost deals total #": a count
     # "no update 6 weeks": the length of the silence, as "no update in 6 weeks" says it
     return re.sub(
-        r"(?i)\b((?:no|not|without)\s+(?:updates?|activity|touch(?:es)?|changes?|contact))\s+"
+        r"(?i)\b((?:no|not|without)\s+(?:updates?|updated|activity|touch(?:es|ed)?|changes?|changed|modified|contact))\s+"
         r"(?=(?:\d+|[a-z]+)\s+(?:days?|weeks?|months?)\b)",
         r"\1 in ",
         text,
@@ -447,6 +447,83 @@ _EVERYDAY_WORDS = frozenset(
     third first second fourth still month total ever recently worth altogether together whose which where
     show many much count number deals opportunities overall currently right now exactly yet already
     """.split()  # noqa: SIM905
+)
+
+
+# A clause of context around the question: "I'm putting a slide together, so how many deals …", "… could you list
+# them? a list is perfect". It is dropped only when none of its words is one the model reads (an entity, a field,
+# a category, a time word, a number, a name, or a value of the tenant): "our champion left, so …" has none and
+# goes; "for deals in Austin, how many …" keeps its clause.
+_CONTEXT_BREAK = re.compile(r"\s*(?::|;|\u2014|--|,\s*so\b|,\s*but\b|\.(?=\s)|\s+so\b|,)\s+", re.IGNORECASE)
+_QUESTION_OPENER = re.compile(
+    r"(?:so\s+)?(?:how|what|what's|whats|which|who|whose|when|where|could|can|would|will|please|tell|list|show|give"
+    r"|pull|count|is|are|do|does|did|i'd like|i would like|i want|i need)\b",
+    re.IGNORECASE,
+)
+_TRAILING_CONTEXT = re.compile(
+    r"(?P<question>.*?[?.!,])\s*(?P<context>(?:if|a list|it's|it is|that's|that is|that would|thanks|thank you|no rush"
+    r"|whenever|when you|today's number|just curious|much appreciated)\b[^?]*?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _names_nothing(clause: str, keep: frozenset[str]) -> bool:
+    """No word of ``clause`` is one the semantic model or the tenant's values read."""
+    if re.search(r"\d|[$€£%#]", clause) or re.search(r"(?<=\s)(?!I\b|I['\u2019])[A-Z]", clause):
+        return False  # a number, an amount, or a capitalised word (a name, a value) inside the clause
+    words = re.findall(r"[a-z]+", clause.lower())
+    model = _context_blockers()
+    return not any(w in model or w.rstrip("s") in model or w in keep for w in words)
+
+
+def _without_context(text: str, keep: frozenset[str]) -> str:
+    for brk in reversed(list(_CONTEXT_BREAK.finditer(text))):  # the last break after which a question starts
+        if _QUESTION_OPENER.match(text, brk.end()) and "?" not in text[: brk.start()]:
+            if _ABOUT_THE_ASKER.match(text) and _names_nothing(text[: brk.start()], keep):
+                text = text[brk.end() :]
+            break
+    trail = _TRAILING_CONTEXT.match(text)
+    if trail is not None and _names_nothing(trail.group("context"), keep):
+        text = trail.group("question")
+    return text
+
+
+@functools.cache
+def _context_blockers() -> frozenset[str]:
+    """The words that keep a clause of context: every name of an entity, a field or a category, and time words."""
+    words: set[str] = set(_EVERYDAY_NAMED) | set(_MONTHS)
+    for e in ENTITIES:
+        words |= {w for syn in e.synonyms for w in syn.split()}
+        for d in e.dimensions:
+            words |= {w for syn in (d.key.replace("_", " "), *d.synonyms, d.label or "") for w in syn.split()}
+    words |= _STATE_AND_TIME_WORDS
+    return frozenset(w for w in words if len(w) > 2 and w not in FILLERS)
+
+
+_STATE_AND_TIME_WORDS = frozenset(
+    """
+    open won lost win wins active inactive done overdue completed closed closing pipeline stale due today
+    tomorrow yesterday week weeks month months quarter quarters year years day days ago since before after
+    until between above below over under more less than least most amount value
+    """.split()  # noqa: SIM905
+)
+
+
+# words of context that may still say something about the rows: the clause that holds one stays
+_EVERYDAY_NAMED = frozenset(
+    """
+    only except excluding without not no never where whose region regions territory territories patch area areas market
+    markets segment segments department departments dept division branch branches country countries state states
+    """.split()  # noqa: SIM905
+)  # a scope ("for my territory, how many …") the model may not have: the clause stays, and is reported
+# Talk about the asker, not about the rows: a clause of context must open so ("I'm putting a slide together",
+# "sorry to bother you", "for the board pack", "hi there"); "our champion left, so …" is about the data and stays.
+_ABOUT_THE_ASKER = re.compile(
+    r"^\W*(?:hi|hey|hello|sorry|apologies|forgive|hope|just|quick|out of|for (?:a|an|the|our|my)"
+    r"|before (?:the|our|my|a)|i|i'm|im|i've|i'd|i'll|we're|we've|this (?:might|may|is|could)|it (?:was|is|might)"
+    r"|someone|somebody|when you"
+    r"|my (?:manager|boss)|our (?:manager|boss|finance|sales director|partner manager))\b",
+    re.IGNORECASE,
 )
 
 
@@ -486,6 +563,9 @@ def correct_typos(text: str, keep: frozenset[str] = frozenset()) -> str:
             return word
         if low in _NOT_TYPOS:
             return word
+        for i in range(1, len(low)):  # a letter doubled: "ownn", "deall"
+            if low[i] == low[i - 1] and (single := low[:i] + low[i + 1 :]) in vocabulary and single not in _NOT_TYPOS:
+                return single.capitalize() if word[:1].isupper() else single
         english = low in _english_words()  # a real word is not a typo ("form" is not "from", "lots" is not "lost")
         if len(low) == 4 and not english:
             # a short word: two letters swapped ("opne", "dael") or one dropped ("totl", "stil"), when only one word of
@@ -628,6 +708,8 @@ def _parse(
     previous: StructuredQuery | None = None,
 ) -> Parsed:
     text = correct_typos(" ".join(question.split())[:2000], values.words() if values is not None else frozenset())
+    text = strip_talk(text)  # again, on the words written right ("dont have an acount" → "without an account")
+    text = _without_context(text, values.words() if values is not None else frozenset())
     text = re.sub(r"(?i)(?<![\w/])w/\s*(?=\w)", "with ", text)  # "w/ source", "w/source"
     text = re.sub(  # "avg(salary_max)": the same words said plainly
         r"(?i)\b(avg|average|sum|total|min|max|count)\s*\(\s*([a-z_]+|\*)?\s*\)",
@@ -668,7 +750,10 @@ def _parse(
             r"who (?:(?:do|did) (?:we|i|you) (?:know|have) (?:that |who )?)?(?:(?:currently|now|still) )?"
             r"(?:works|worked|is working|is employed|are employed) (?:at|for|by)"
             r"|(?:who's|who is|who are|whos) (?:(?:currently|now|still) )?(?:employed |working )?(?:at|with|by|for)"
-            r"|(?:current )?employees of|people (?:working )?at|staff (?:at|of)",
+            r"|(?:current )?employees of|people (?:working )?at|staff (?:at|of)"
+            r"|(?:everyone|everybody|anyone|people|persons|folks) (?:(?:currently|now|still) )?(?:employed|working)"
+            r" (?:at|by|for)"
+            r"|(?<=\S )(?:current |present )?(?:employees|staff)\s*[?.!]*\s*$",
             "person",
         ),
         (
@@ -725,6 +810,10 @@ def _parse(
             m
             for m in candidates
             if re.search(r"\b(?:how many|number of|count of|# of)\s+(?:(?:the|our|my|your)\s+)?$", t.low[: m[0][0]])
+            or (  # "strategic tier accts, deal count": the rows named alone before a final "count"
+                re.search(r"[,;:]\s*$", t.low[: m[0][0]]) is not None
+                and re.match(r"\s*(?:count|counts|total|#)\s*[?.!]*\s*$", t.low[m[0][1] :]) is not None
+            )
         ),
         None,
     )
@@ -1600,6 +1689,8 @@ def _parse(
     if group_by:
         while t.find(r"with a count for each|a count for each|for each|each|count|counts"):
             pass
+        if "assignee" in group_by:  # "how many open tasks does each person have assigned"
+            t.find(r"assigned(?: to)?|have assigned|has assigned")
         while t.find(_GROUPING_WORDS + r"|break|breaks|broken|down"):
             pass
     # "across all job leads", "over every deal": the whole entity, already named

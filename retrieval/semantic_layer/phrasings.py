@@ -143,6 +143,13 @@ def _registers(text: str) -> str:
     text = re.sub(r"(?i)\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", "", text)
     text = re.sub(r"(?i)\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", lambda m: f"{m.group(1)}", text)
     text = re.sub(r"(?i)\bwhilst\b", "while", text)
+    # "everyone employed at Acme today": now, not a window on the day they were added
+    text = re.sub(
+        r"(?i)\b((?:employed|working|works|work)\s+(?:at|for|by)\s+\S.*?)\s+(?:today|right\s+now|these\s+days|at\s+present)"
+        r"(?=\s*[?.!]*\s*$)",
+        r"\1",
+        text,
+    )
     # everyday misspellings that are words themselves (so no typo pass corrects them)
     text = re.sub(
         r"(?i)\b(more|less|bigger|greater|larger|higher|lower|smaller|fewer|other|rather)\s+then\b", r"\1 than", text

@@ -418,6 +418,13 @@ def test_a_category_no_status_of_the_entity_has_is_reported_not_answered_as_zero
             "Counting opportunities with status category open, by owner, ordered by the measure descending, first 1",
         ),
         ("um how many deals are like still open", "Counting opportunities with status category open"),
+        # talk about the asker around the question: its "I" owns nothing
+        (
+            "sorry if this is a silly one, but I'm putting a slide together: how many open deals do we have?",
+            "Counting opportunities with status category open",
+        ),
+        ("how many deals dont have an acount linked", "Counting opportunities with account not set"),
+        ("Platin tier accts, deal count", "Counting opportunities with account tier Platin"),
     ],
 )
 def test_this_rounds_phrasings_read_whole(question: str, interpretation: str) -> None:
@@ -433,6 +440,8 @@ def test_this_rounds_phrasings_read_whole(question: str, interpretation: str) ->
         ("how many open deals in my territory", "my territory"),  # not "mine": a territory is not in the model
         ("tasks for my direct reports", "my direct reports"),
         ("how likely is the biggest open deal to close", "likely"),  # one deal's probability: not the max of all
+        ("our champion left, so how many open deals do we have?", "champion"),  # context about the data stays
+        ("for my territory, how many open deals are there?", "territory"),
     ],
 )
 def test_a_my_or_a_likely_that_the_model_cannot_say_is_reported(question: str, reported: str) -> None:
