@@ -71,6 +71,7 @@ FILLERS = frozenset(
     sit sits while whilst who's whos
 """.split()  # noqa: SIM905
 )
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:?!\u2014]|\s-\s|\bso\b|\bbut\b)\s*")
 _NOT_MINE_NOUNS = (
     r"boss|manager|managers|team|teams|teammates?|colleagues?|squad|group|department|dept|org|region|territory"
     r"|territories|patch|area|market|segment|vertical|mobile|phone|laptop|day|week|inbox|calendar|desk|office"
@@ -931,6 +932,19 @@ def _parse(
     not_mine = [
         m.span(1) for m in re.finditer(rf"\b(my)\s+(?:own\s+)?(?:{_NOT_MINE_NOUNS})\b", t.low) if t.free(m.span(1))
     ]
+    # nor does an "I" or "me" in another clause than the rows' ("I'm not sure where to look, sorry — how many deals
+    # did we win?"): it is left for the unapplied words
+    if primary is not None and primary[0][1] > primary[0][0]:
+        clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(t.low, 0, primary[0][0])), default=0)
+        clause_end = next((b.start() for b in _CLAUSE_BREAK.finditer(t.low, primary[0][1])), len(t.low))
+        not_mine += [
+            m.span()
+            for m in re.finditer(r"\b(?:i|me|my|i'm|i've|i'd)\b", t.low)
+            if not clause_start <= m.start() < clause_end
+            and t.free(m.span())
+            and not re.match(r"\s*(?:own|owned|am the owner)\b", t.low[m.end() :])
+            and not re.search(r"\b(?:assigned to|owned by|for)\s+$", t.low[: m.start()])
+        ]
     for span in not_mine:
         t.use(span)
     mine = t.find(r"in my name|my|mine|me|i|assigned to me|i own|i'm on|owned by me")

@@ -442,6 +442,8 @@ def test_this_rounds_phrasings_read_whole(question: str, interpretation: str) ->
         ("how likely is the biggest open deal to close", "likely"),  # one deal's probability: not the max of all
         ("our champion left, so how many open deals do we have?", "champion"),  # context about the data stays
         ("for my territory, how many open deals are there?", "territory"),
+        # an "I" in another clause than the rows' owns nothing
+        ("I'm not sure where to look for this, sorry — how many open deals do we have?", "not sure"),
     ],
 )
 def test_a_my_or_a_likely_that_the_model_cannot_say_is_reported(question: str, reported: str) -> None:
