@@ -16,6 +16,7 @@ Also here: the same question in another register, written the way the parser's p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Who wants the answer is not part of the question: "my boss wants to know: …", "for my manager", "the MD asked
 # me to pull …". Its "my" is the boss's, never an owner filter on the rows asked about.
@@ -126,67 +127,62 @@ def _quarter_by_months(m: re.Match[str]) -> str:
     return f"Q{quarter} {m.group(3)}" if quarter else m.group(0)
 
 
-def _registers(text: str) -> str:
-    """The same question in the words the parser reads: British, recruiting-desk and spoken registers."""
-    text = re.sub(  # "the July to September quarter of 2026": Q3 2026
-        rf"(?i)\b(?:the\s+)?({_MONTHS})\s+(?:to|through|thru|-|\u2013)\s+({_MONTHS})\s+quarter(?:\s+of)?\s+(\d{{4}})\b",
+_Rewrite = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+
+def _rw(pattern: str, replacement: str | Callable[[re.Match[str]], str]) -> _Rewrite:
+    return re.compile(pattern, re.IGNORECASE), replacement
+
+
+# The same question in the words the parser reads: British, recruiting-desk and spoken registers, and everyday
+# misspellings that are words themselves (so no typo pass corrects them). Applied in this order.
+_REGISTERS: tuple[_Rewrite, ...] = (
+    _rw(  # "the July to September quarter of 2026": Q3 2026
+        rf"\b(?:the\s+)?({_MONTHS})\s+(?:to|through|thru|-|\u2013)\s+({_MONTHS})\s+quarter(?:\s+of)?\s+(\d{{4}})\b",
         _quarter_by_months,
-        text,
-    )
-    text = re.sub(r"(?i)\b(are|is|were|was)\s+(?:currently\s+)?sat\s+(?=in\b|at\b|on\b)", r"\1 ", text)
-    text = re.sub(r"(?i)\b(?:all\s+up|all\s+told|in\s+all)\b", "in total", text)
-    text = re.sub(r"(?i)\bover\s+the\s+years\b", "all time", text)
-    text = re.sub(r"(?i)\b(?:on\s+the\s+books|(?:on|across)\s+the\s+(?:whole\s+)?desk)\b", "", text)
-    text = re.sub(r"(?i)\bon\s+the\s+(partnerships?|jobs?|recruiting)\s+side\b", r"\1", text)
-    text = re.sub(r"(?i)\bon\s+the\s+(?:bd|sales|business\s+development|deals?)\s+side\b", "", text)
-    text = re.sub(r"(?i)\b(?:do|did)\s+we\s+hold\s+records?\s+(?:for|on)\b", "do we have", text)
-    text = re.sub(r"(?i)\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", "", text)
-    text = re.sub(r"(?i)\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", lambda m: f"{m.group(1)}", text)
-    text = re.sub(r"(?i)\bwhilst\b", "while", text)
-    # "everyone employed at Acme today": now, not a window on the day they were added
-    text = re.sub(
-        r"(?i)\b((?:employed|working|works|work)\s+(?:at|for|by)\s+\S.*?)\s+(?:today|right\s+now|these\s+days|at\s+present)"
+    ),
+    _rw(r"\b(are|is|were|was)\s+(?:currently\s+)?sat\s+(?=in\b|at\b|on\b)", r"\1 "),  # "deals sat in Prospecting"
+    _rw(r"\b(?:all\s+up|all\s+told|in\s+all)\b", "in total"),
+    _rw(r"\bover\s+the\s+years\b", "all time"),
+    _rw(r"\b(?:on\s+the\s+books|(?:on|across)\s+the\s+(?:whole\s+)?desk)\b", ""),
+    _rw(r"\bon\s+the\s+(partnerships?|jobs?|recruiting)\s+side\b", r"\1"),
+    _rw(r"\bon\s+the\s+(?:bd|sales|business\s+development|deals?)\s+side\b", ""),
+    _rw(r"\b(?:do|did)\s+we\s+hold\s+records?\s+(?:for|on)\b", "do we have"),
+    _rw(r"\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", ""),
+    _rw(r"\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", r"\1"),  # "worth when we win it"
+    _rw(r"\bwhilst\b", "while"),
+    _rw(  # "everyone employed at Acme today": now, not a window on the day they were added
+        r"\b((?:employed|working|works|work)\s+(?:at|for|by)\s+\S.*?)\s+(?:today|right\s+now|these\s+days|at\s+present)"
         r"(?=\s*[?.!]*\s*$)",
         r"\1",
-        text,
-    )
-    # everyday misspellings that are words themselves (so no typo pass corrects them)
-    text = re.sub(
-        r"(?i)\b(more|less|bigger|greater|larger|higher|lower|smaller|fewer|other|rather)\s+then\b", r"\1 than", text
-    )
-    text = re.sub(r"(?i)\b(we|did|they|to|i)\s+loose\b", r"\1 lose", text)
-    text = re.sub(r"(?i)\bdose\b(?=\s+\w+)", "does", text)
-    text = re.sub(r"(?i)\b(this|last|next|per|a|each|every)\s+weak\b", r"\1 week", text)
-    text = re.sub(r"(?i)\b(our|the|my|on\s+the)\s+teem\b", r"\1 team", text)
-    text = re.sub(r"(?i)[,.;:\s]*\b(?:current|present)\s+(?:employees|staff)\s+only\b", " currently", text)
-    text = re.sub(r"(?i)\b(?:got\s+)?(?:in|under)\s+(?:their|his|her)\s+name\b", "", text)
-    text = re.sub(r"(?i)\bthis\s+year'?s\s+(?=(?:" + _MONTHS + r")\b)", "", text)
-    text = re.sub(r"(?i)\bzero\s+(?=(?:updates?|activity|touch(?:es)?|changes?|contact|interactions?)\b)", "no ", text)
-    text = re.sub(
-        r"(?i)\boverdue\s+against\s+(?:their|its|the)\s+(?=(?:expected\s+)?close\s+dates?|due\s+dates?)",
-        "overdue on ",
-        text,
-    )
-    text = re.sub(r"(?i)\b(?:at|in)\s+any\s+(?:stage|status)\s+(?=apart\s+from|other\s+than|except|but\b)", "", text)
-    text = re.sub(
-        r"(?i)\b(?:the\s+)?(?:top|upper|high)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b",
-        "maximum salary",
-        text,
-    )
-    text = re.sub(
-        r"(?i)\b(?:the\s+)?(?:bottom|lower|low)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b",
-        "minimum salary",
-        text,
-    )
-    text = re.sub(r"(?i)\bsalary\s+bands?\b", "salary range", text)
-    # "haven't got an account linked", "do not have an end date": without one
-    return re.sub(
-        r"(?i)\b(?:(?:that|which|who)\s+)?(?:haven'?t|hasn'?t|have\s+not|has\s+not|don'?t\s+have|do\s+not\s+have|doesn'?t\s+have"
-        r"|does\s+not\s+have)\s+(?:got\s+)?(?:an?|any)\s+(?=(?:account|end\s+date|owner|organi[sz]ation|company"
-        r"|due\s+date|expected\s+close\s+date|close\s+date|industry|location|source)\b)",
+    ),
+    _rw(r"\b(more|less|bigger|greater|larger|higher|lower|smaller|fewer|other|rather)\s+then\b", r"\1 than"),
+    _rw(r"\b(we|did|they|to|i)\s+loose\b", r"\1 lose"),
+    _rw(r"\bdose\b(?=\s+\w+)", "does"),
+    _rw(r"\b(this|last|next|per|a|each|every)\s+weak\b", r"\1 week"),
+    _rw(r"\b(our|the|my|on\s+the)\s+teem\b", r"\1 team"),
+    _rw(r"[,.;:\s]*\b(?:current|present)\s+(?:employees|staff)\s+only\b", " currently"),
+    _rw(r"\b(?:got\s+)?(?:in|under)\s+(?:their|his|her)\s+name\b", ""),  # "leads Daniel has got in their name"
+    _rw(r"\bthis\s+year'?s\s+(?=(?:" + _MONTHS + r")\b)", ""),  # "this year's March": March
+    _rw(r"\bzero\s+(?=(?:updates?|activity|touch(?:es)?|changes?|contact|interactions?)\b)", "no "),
+    _rw(r"\boverdue\s+against\s+(?:their|its|the)\s+(?=(?:expected\s+)?close\s+dates?|due\s+dates?)", "overdue on "),
+    _rw(r"\b(?:at|in)\s+any\s+(?:stage|status)\s+(?=apart\s+from|other\s+than|except|but\b)", ""),
+    _rw(r"\b(?:the\s+)?(?:top|upper|high)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b", "maximum salary"),
+    _rw(r"\b(?:the\s+)?(?:bottom|lower|low)\s+end\s+of\s+(?:the\s+)?salary\s+(?:band|range)s?\b", "minimum salary"),
+    _rw(r"\bsalary\s+bands?\b", "salary range"),
+    _rw(  # "haven't got an account linked", "do not have an end date": without one
+        r"\b(?:(?:that|which|who)\s+)?(?:haven'?t|hasn'?t|have\s+not|has\s+not|don'?t\s+have|do\s+not\s+have"
+        r"|doesn'?t\s+have|does\s+not\s+have)\s+(?:got\s+)?(?:an?|any)\s+(?=(?:account|end\s+date|owner"
+        r"|organi[sz]ation|company|due\s+date|expected\s+close\s+date|close\s+date|industry|location|source)\b)",
         "without an ",
-        text,
-    )
+    ),
+)
+
+
+def _registers(text: str) -> str:
+    for pattern, replacement in _REGISTERS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 # Examples given for a breakdown: "by kind, so calls, meetings, emails and so on" names some of the groups, not a
