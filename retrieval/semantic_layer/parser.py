@@ -910,7 +910,7 @@ def _parse(
             t.use(span)
 
     # 3. "my", "me", "I" ("show me", "give me" are only polite)
-    while t.find(r"(?:show|give|tell|let|get|help|remind|send|find) me|^\W*list for me"):
+    while t.find(r"(?:show|showing|give|giving|tell|telling|let|get|help|remind|send|find) me|^\W*list for me"):
         pass
     while t.find(
         r"i'd like to know|i would like to know|i'd like|i would like|i want to know|i want|i need|i wonder|"

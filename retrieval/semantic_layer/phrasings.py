@@ -41,13 +41,20 @@ _PURPOSE_NOUNS = (
     r"|pipeline (?:review|call|meeting)|(?:weekly|monday|team|sales|staff) (?:meeting|call|sync|review)"
     r"|one[\s-]to[\s-]ones?|1[:-]1s?|retro(?:spective)?|stand-?up|report|monthly report|weekly report"
     r"|exec(?:utive)? summary|all[\s-]hands|dashboard|spreadsheet|planning|my day|the day|my week|the week ahead"
+    # a review, report, update … of a business routine ("the ops review", "an overview", "the annual report"); never
+    # with a name or a scope before it ("the Acme review", "the west region report" stay)
+    r"|(?:(?:pipeline|quarterly|annual|monthly|weekly|ops|sales|team|board|leadership|exec|executive|alliances"
+    r"|partner|partners|recruiting|hiring|marketing|finance|vertical|regional|year-end|end-of-year|customer-success"
+    r"|data|pricing|commit|growth|security|data-protection|data-retention|account-tiering)[\s-])?"
+    r"(?:review|report|recap|summary|update|audit|overview|benchmark|sanity[\s-]check|clean-?up|presentation"
+    r"|session|discussion|campaign|newsletter|questionnaire)"
 )
 _PURPOSE = re.compile(
-    r"(?i)\s*(?:[,\-\u2014\u2013;]\s*|\.\.+\s*|\s)"
+    r"(?i)(?:^\s*|\s*(?:[,\-\u2014\u2013;]\s*|\.\.+\s*|\s))"
     r"(?:(?:i|we)\s+)?(?:fyi\s+)?(?:(?:it'?s|this is|that'?s)\s+)?(?:just\s+)?"
     r"(?:need(?:ed)?\s+(?:it|this|that)\s+(?:for|asap for)|asking\s+for|prepping\s+for|prep\s+for|preparing\s+for"
     r"|getting\s+ready\s+for|doing\s+(?:a|the|my|our)|(?:trying\s+)?to\s+plan|for)\s+"
-    rf"(?:the\s+|a\s+|my\s+|our\s+)?(?:{_PURPOSE_NOUNS})\b(?=\s*[?.!,;:\u2014\u2013-]|\s*$)"
+    rf"(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:{_PURPOSE_NOUNS})\b(?=\s*[?.!,;:\u2014\u2013-]|\s*$)"
 )
 
 # Talk that carries no meaning in any CRM question: chat shorthand, politeness, a voice transcript's hesitations.
@@ -57,6 +64,8 @@ _CHATTER = re.compile(
     r"|ty|cheers|ta|mate|fyi|asap|um+|uh+|erm+|er|hmm+|ah"
     r"|i'?m\s+on\s+my\s+(?:mobile|phone)(?:\s+so\s+keep\s+it\s+short)?|keep\s+it\s+short"
     r"|i\s+(?:don'?t|do not)\s+have\s+(?:it|that)\s+(?:handy|to\s+hand)"
+    r"|(?:would|do)\s+you\s+mind|if\s+you\s+(?:don'?t|do\s+not)\s+mind|if\s+possible"
+    r"|when\s+you\s+(?:get|have)\s+a\s+(?:sec|second|moment|minute|chance)"
     r"|i\.?e\.?|e\.?g\.?)"
     r"(?=$|[\s,.;:!?\u2014\u2013-])"
 )
@@ -151,6 +160,14 @@ _REGISTERS: tuple[_Rewrite, ...] = (
     _rw(r"\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", ""),
     _rw(r"\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", r"\1"),  # "worth when we win it"
     _rw(r"\bwhilst\b", "while"),
+    # "status set to Nurture", "source is recorded as email": the field's value
+    _rw(
+        r"\b(status|stage|tier|source|kind|type)\s+(?:is\s+|are\s+)?(?:set|marked|recorded|listed)\s+(?:to|as)\b", r"\1"
+    ),
+    _rw(r"\b(?:that\s+|which\s+)?(?:appears?|shows?\s+up)\s+(?=on|in)\b", ""),
+    _rw(
+        r"\b(dates?)\s+(?:that|which)\s+(?:falls?|lands?|sits?)\s+(?=in|within|on|during|between)\b", r"\1 "
+    ),  # "the lowest salary that appears on"
     _rw(  # "everyone employed at Acme today": now, not a window on the day they were added
         r"\b((?:employed|working|works|work)\s+(?:at|for|by)\s+\S.*?)\s+(?:today|right\s+now|these\s+days|at\s+present)"
         r"(?=\s*[?.!]*\s*$)",

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from kgcrm.cypher import load
 from kgcrm.graph.gateway import GraphGateway
@@ -363,6 +364,13 @@ class ValueIndex:
         if not choices:
             return []
         best = process.extract(joined, choices, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=3)
+        if not best and len(joined) >= 5:  # one edit in a short value ("Enregy": two letters swapped, ratio 83)
+            best = [
+                (choice, 100.0 * (1 - distance / max(len(joined), len(choice))), key)
+                for choice, distance, key in process.extract(
+                    joined, choices, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3
+                )
+            ]
         out: list[tuple[_Alias, float]] = []
         original = [t[3] for t in window]
         for choice, score, _ in best:
