@@ -364,12 +364,13 @@ class ValueIndex:
         if not choices:
             return []
         best = process.extract(joined, choices, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=3)
-        if not best and len(joined) >= 5:  # one edit in a short value ("Enregy": two letters swapped, ratio 83)
-            best = [
+        if not best and len(joined) >= 5:  # one edit in a short value ("Enregy": two letters swapped, ratio 83);
+            best = [  # not a team member's name: a name typed wrong is the resolver's, with its whole surname
                 (choice, 100.0 * (1 - distance / max(len(joined), len(choice))), key)
                 for choice, distance, key in process.extract(
                     joined, choices, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3
                 )
+                if all(alias.entry_key[0] != "user" for alias in self._aliases[self._fuzzy_keys[choice]])
             ]
         out: list[tuple[_Alias, float]] = []
         original = [t[3] for t in window]
