@@ -41,6 +41,7 @@ from kgcrm.crm.database import guard_engine, make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
+from kgcrm.retrieval.semantic_layer.parser import warm_up as warm_up_question_parser
 from kgcrm.retrieval.connections import ConnectionFinder, SearchLimits
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
@@ -205,6 +206,7 @@ def build_services(
     configure (``KGCRM_LLM_BASE_URL``/``KGCRM_LLM_MODEL``), or none.
     """
     closers: list[Callable[[], None]] = []
+    warm_up_question_parser()  # the question parser's word lists, loaded once here rather than by the first question
     if engine is None:
         engine = database_engine(settings, server=True)
         closers.append(engine.dispose)

@@ -538,6 +538,12 @@ def _typo_vocabulary() -> frozenset[str]:
     return _model_words() | _EVERYDAY_WORDS | {f for f in FILLERS if len(f) >= 4 and f.isalpha()}
 
 
+def warm_up() -> None:
+    """Load the word lists the parser reads once (the English word list takes ~0.5 s): a server calls this at start,
+    so that its first question is not the one that waits."""
+    _english_words(), _typo_vocabulary(), _context_blockers()
+
+
 @functools.cache
 def _english_words() -> frozenset[str]:
     """The words of pyspellchecker's English frequency list (chosen: a maintained word list shipped offline in its
