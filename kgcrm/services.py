@@ -41,8 +41,8 @@ from kgcrm.crm.database import guard_engine, make_engine
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
-from kgcrm.retrieval.semantic_layer.parser import warm_up as warm_up_question_parser
 from kgcrm.retrieval.connections import ConnectionFinder, SearchLimits
+from kgcrm.retrieval.semantic_layer.parser import warm_up as warm_up_question_parser
 from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
 
