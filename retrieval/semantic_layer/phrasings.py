@@ -61,7 +61,7 @@ _PURPOSE = re.compile(
 _CHATTER = re.compile(
     r"(?i)(?:^|(?<=[\s,.;:!?\u2014\u2013-]))"
     r"(?:quick\s+(?:q|qn|question|one|enquiry|inquiry|check)|just\s+curious|out\s+of\s+interest|pls|plz|thx|thanx"
-    r"|ty|cheers|ta|mate|fyi|asap|um+|uh+|erm+|er|hmm+|ah"
+    r"|cheers|mate|fyi|asap|um+|uh+|erm+|hmm+|(?-i:[Tt]y|[Tt]a|er|ah)"  # never "TA", "ER"
     r"|i'?m\s+on\s+my\s+(?:mobile|phone)(?:\s+so\s+keep\s+it\s+short)?|keep\s+it\s+short"
     r"|i\s+(?:don'?t|do not)\s+have\s+(?:it|that)\s+(?:handy|to\s+hand)"
     r"|(?:would|do)\s+you\s+mind|if\s+you\s+(?:don'?t|do\s+not)\s+mind|if\s+possible"
