@@ -131,6 +131,7 @@ def phonetic(word: str) -> str:
     return str(jellyfish.metaphone(word)) if word else ""
 
 
+@lru_cache(maxsize=1 << 16)  # a tenant's people share few employers: each name is cleaned once
 def org_name(name: str | None) -> str:
     """An organization's name without "the" and legal suffix, cleaned: "Acme, Inc." → ``acme``."""
     return " ".join(names.org_core(clean(name)))
@@ -145,9 +146,12 @@ def _current_employer(record: Mapping[str, Any]) -> str | None:
 
 def _nickname_group(first: str) -> list[str]:
     """The first name, its nicknames and the names it is short for (not their other nicknames: Jody is no Joshua)."""
-    if not first:
-        return []
-    return sorted({first} | _nicknames().nicknames_of(first) | _nicknames().canonicals_of(first))
+    return list(_nickname_tuple(first)) if first else []
+
+
+@lru_cache(maxsize=1 << 16)  # first names repeat: each is looked up once
+def _nickname_tuple(first: str) -> tuple[str, ...]:
+    return tuple(sorted({first} | _nicknames().nicknames_of(first) | _nicknames().canonicals_of(first)))
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +267,12 @@ def _jw(column: str, at_least: float) -> str:
 
 
 def _dl(column: str, at_most: int) -> str:
-    return f"damerau_levenshtein({column}_l, {column}_r) <= {at_most}"
+    # The length test first: the same answer (the distance is at least the difference in length; both
+    # count bytes in DuckDB), and DuckDB computes the distance only for the rows that pass it.
+    return (
+        f"(abs(strlen({column}_l) - strlen({column}_r)) <= {at_most} "
+        f"AND damerau_levenshtein({column}_l, {column}_r) <= {at_most})"
+    )
 
 
 ELSE = "ELSE"
