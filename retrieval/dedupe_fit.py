@@ -34,7 +34,9 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,11 +51,17 @@ DEFAULT_THRESHOLD = 0.5  # Splink's own default cut; the fitted probabilities ar
 # MIN_RECORDS_TO_FIT records on: then estimated from the pairs that agree on e-mail or phone and name).
 DUPLICATE_SHARE = 0.02
 MIN_RECORDS_TO_FIT = 200  # below this, EM has too few duplicates to learn from: the starting m values are kept
+# A blocking key shared by more records than this is not used to make pairs (a switchboard phone of 200
+# colleagues would make 19,900): the hard negatives it would bring are not duplicates, and a true pair in
+# such a block still meets on its names. The largest blocks at 100k people are ~40 records (e-mail local
+# part, name phonetics), so the cap only cuts shared numbers and mailboxes.
+MAX_BLOCK = 100
 
 # --- normalisation ------------------------------------------------------------------------------------
 
 _INVISIBLE = {"Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp"}  # format (zero-width …), control, surrogate, unassigned
 _NON_WORD = re.compile(r"[^\w@.+-]+")
+_ASCII_CONTROL = dict.fromkeys((*range(32), 127))  # the only invisible (Cc) characters in ASCII
 
 
 @lru_cache(maxsize=4096)
@@ -76,6 +84,8 @@ def clean(text: str | None) -> str:
     """NFKC, invisible characters dropped, homoglyphs mapped to Latin, accents and case folded, spaces collapsed."""
     if not text:
         return ""
+    if text.isascii():  # the same result, faster: NFKC and the homoglyph table leave ASCII as it is
+        return " ".join(text.translate(_ASCII_CONTROL).lower().split())
     text = unicodedata.normalize("NFKC", text)
     text = "".join(_latin_lookalike(ch) for ch in text if unicodedata.category(ch) not in _INVISIBLE)
     return names.fold(text)
@@ -121,6 +131,7 @@ def phonetic(word: str) -> str:
     return str(jellyfish.metaphone(word)) if word else ""
 
 
+@lru_cache(maxsize=1 << 16)  # a tenant's people share few employers: each name is cleaned once
 def org_name(name: str | None) -> str:
     """An organization's name without "the" and legal suffix, cleaned: "Acme, Inc." → ``acme``."""
     return " ".join(names.org_core(clean(name)))
@@ -135,9 +146,12 @@ def _current_employer(record: Mapping[str, Any]) -> str | None:
 
 def _nickname_group(first: str) -> list[str]:
     """The first name, its nicknames and the names it is short for (not their other nicknames: Jody is no Joshua)."""
-    if not first:
-        return []
-    return sorted({first} | _nicknames().nicknames_of(first) | _nicknames().canonicals_of(first))
+    return list(_nickname_tuple(first)) if first else []
+
+
+@lru_cache(maxsize=1 << 16)  # first names repeat: each is looked up once
+def _nickname_tuple(first: str) -> tuple[str, ...]:
+    return tuple(sorted({first} | _nicknames().nicknames_of(first) | _nicknames().canonicals_of(first)))
 
 
 @lru_cache(maxsize=1)
@@ -174,17 +188,20 @@ def prepare_person(record: Mapping[str, Any]) -> dict[str, Any]:
         "org": org,
         "city": city,
         # blocking keys: a pair is compared when any one of them is equal. The names are taken in sorted
-        # order (a swap keeps its keys); each name's first letters meet its employer, its city, or the
-        # other name's initial, so a typo in one name, the employer or the city still leaves a key.
+        # order (a swap keeps its keys); each name's first letters with the other name's initial meet
+        # the employer or the city, and both initials meet the employer and the city together, so a
+        # typo in one name, the employer or the city still leaves a key. Measured per rule at 100k
+        # people (bench/dedupe_scale.py): name prefix + employer, + city or + the other initial alone
+        # made 0.4-1.3M pairs each for a few hundred true pairs no other rule found; with the other
+        # name's initial (or both initials) in the key they make 70k each and find nearly all of them.
         "bk_local": email[1] if email and len(email[1]) >= 4 else None,
         "bk_phonetic": "|".join(sorted((phonetic(first), phonetic(last)))) if first and last else None,
         "bk_sorted": " ".join(sorted((first, last))) if first and last else None,
-        "bk_n1_org": f"{n1[:3]}|{org_key}" if n1 and org_key else None,
-        "bk_n2_org": f"{n2[:3]}|{org_key}" if n2 and org_key else None,
-        "bk_n1_city": f"{n1[:3]}|{city[:3]}" if n1 and city else None,
-        "bk_n2_city": f"{n2[:3]}|{city[:3]}" if n2 and city else None,
-        "bk_n1_initial": f"{n1[:4]}|{n2[:1]}" if n1 and n2 else None,
-        "bk_n2_initial": f"{n2[:4]}|{n1[:1]}" if n1 and n2 else None,
+        "bk_n1_org": f"{n1[:3]}|{n2[:1]}|{org_key}" if n1 and n2 and org_key else None,
+        "bk_n2_org": f"{n2[:3]}|{n1[:1]}|{org_key}" if n1 and n2 and org_key else None,
+        "bk_n1_city": f"{n1[:3]}|{n2[:1]}|{city[:3]}" if n1 and n2 and city else None,
+        "bk_n2_city": f"{n2[:3]}|{n1[:1]}|{city[:3]}" if n1 and n2 and city else None,
+        "bk_initials": f"{n1[:1]}{n2[:1]}|{org_key}|{city[:3]}" if n1 and n2 and org_key and city else None,
         "bk_phone_head": digits[:5] if len(digits) == 10 else None,  # one wrong digit leaves one half
         "bk_phone_tail": digits[5:] if len(digits) == 10 else None,
     }
@@ -250,7 +267,12 @@ def _jw(column: str, at_least: float) -> str:
 
 
 def _dl(column: str, at_most: int) -> str:
-    return f"damerau_levenshtein({column}_l, {column}_r) <= {at_most}"
+    # The length test first: the same answer (the distance is at least the difference in length; both
+    # count bytes in DuckDB), and DuckDB computes the distance only for the rows that pass it.
+    return (
+        f"(abs(strlen({column}_l) - strlen({column}_r)) <= {at_most} "
+        f"AND damerau_levenshtein({column}_l, {column}_r) <= {at_most})"
+    )
 
 
 ELSE = "ELSE"
@@ -406,8 +428,7 @@ PERSON_SCHEMA = MatchSchema(
         "bk_n2_org",
         "bk_n1_city",
         "bk_n2_city",
-        "bk_n1_initial",
-        "bk_n2_initial",
+        "bk_initials",
         "bk_phone_head",
         "bk_phone_tail",
     ),
@@ -451,15 +472,34 @@ class MatchRun:
     compared: int = 0
     fitted: bool = False
     blocked: set[tuple[str, str]] | None = None  # every compared pair, when asked for (evaluation)
+    # phase → (wall s, CPU s of the process, DuckDB's threads included): where a run's time goes
+    timings: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+class _Phases:
+    """Times the phases of one run into :attr:`MatchRun.timings` (wall and process CPU seconds)."""
+
+    def __init__(self, run: MatchRun) -> None:
+        self.run = run
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def done(self, phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.run.timings[phase] = (round(wall - self.wall, 3), round(cpu - self.cpu, 3))
+        self.wall, self.cpu = wall, cpu
 
 
 class FittedMatcher:
     """Prepares records, fits a Splink model to them and scores the blocked pairs (all in-process)."""
 
-    def __init__(self, schema: MatchSchema = PERSON_SCHEMA, *, seed: int = 13, u_pairs: float = 2e5) -> None:
+    def __init__(
+        self, schema: MatchSchema = PERSON_SCHEMA, *, seed: int = 13, u_pairs: float = 2e5, max_block: int = MAX_BLOCK
+    ) -> None:
         self.schema = schema
         self.seed = seed
         self.u_pairs = u_pairs
+        self.max_block = max_block
 
     def settings(self, link_type: str, records: int = 0) -> dict[str, Any]:
         """Splink settings; the starting prior assumes :data:`DUPLICATE_SHARE` of ``records`` are duplicates."""
@@ -470,7 +510,7 @@ class FittedMatcher:
             "probability_two_random_records_match": prior,
             "comparisons": [f.settings() for f in self.schema.fields],
             "blocking_rules_to_generate_predictions": [
-                {"blocking_rule": f"l.{c} = r.{c}"} for c in self.schema.blocking
+                {"blocking_rule": f"l.{c} = r.{c}"} for c in map(_block_key, self.schema.blocking)
             ],
             "retain_matching_columns": True,
             "retain_intermediate_calculation_columns": True,
@@ -490,11 +530,17 @@ class FittedMatcher:
 
         ``partition`` (record linkage, two files): only pairs across partitions, Splink's ``link_only``.
         """
+        run = MatchRun()
+        phases = _Phases(run)
         import pyarrow as pa
         from splink import DuckDBAPI, Linker
 
-        run = MatchRun()
+        phases.done("import")
         rows = [self.schema.prepare(r) for r in records]
+        capped = cap_blocks(rows, self.schema.blocking, self.max_block)
+        if capped:
+            log.info("dedupe: %d blocking key(s) shared by more than %d records not used", capped, self.max_block)
+        phases.done("prepare")
         if len(rows) < 2:
             return run
         db = DuckDBAPI()
@@ -512,11 +558,13 @@ class FittedMatcher:
                 self.settings("dedupe_only", len(rows)),
                 log_level=logging.ERROR,
             )
-        run.fitted = self._fit(linker, len(rows))
+        phases.done("load")
+        run.fitted = self._fit(linker, len(rows), phases)
         scored = linker.inference.predict()  # every blocked pair, scored (a DuckDB table)
         frame = scored.as_duckdbpyrelation()
         counted = frame.aggregate("count(*)").fetchall()
         run.compared = int(counted[0][0]) if counted else 0
+        phases.done("predict")
         if keep_blocked:
             run.blocked = {_ordered(str(a), str(b)) for a, b in frame.select("unique_id_l, unique_id_r").fetchall()}
         kept = frame.filter(f"match_probability >= {float(threshold)!r}")  # the cut in SQL: few rows to Python
@@ -530,9 +578,10 @@ class FittedMatcher:
                 )
             )
         run.pairs.sort(key=lambda p: (-p.probability, p.a, p.b))
+        phases.done("explain")
         return run
 
-    def _fit(self, linker: Any, n: int) -> bool:
+    def _fit(self, linker: Any, n: int, phases: _Phases) -> bool:
         """u by random sampling and the prior always; m by EM on each training block from
         :data:`MIN_RECORDS_TO_FIT` records (a smaller tenant has too few duplicates for EM: the
         starting m values stay). Returns whether m was fitted."""
@@ -542,6 +591,7 @@ class FittedMatcher:
             linker.training.estimate_u_using_random_sampling(max_pairs=self.u_pairs, seed=self.seed)
         except Exception as exc:  # Splink raises plain exceptions on degenerate data
             log.info("dedupe: u not estimated (%s); the starting values are used", exc)
+        phases.done("fit u")
         if n < MIN_RECORDS_TO_FIT:
             return False
         try:
@@ -550,18 +600,23 @@ class FittedMatcher:
             )
         except Exception as exc:
             log.info("dedupe: prior not estimated (%s); the starting value is used", exc)
+        phases.done("fit prior")
         try:
             for columns in self.schema.training:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on(*columns), estimate_without_term_frequencies=True
+                    block_on(*(_block_key(c) if c in self.schema.blocking else c for c in columns)),
+                    estimate_without_term_frequencies=True,
                 )
         except Exception as exc:  # Splink raises plain exceptions when a level never occurs
             log.info("dedupe: EM stopped (%s); the starting m values are used where not fitted", exc)
             return False
+        finally:
+            phases.done("fit m (EM)")
         return True
 
     def _explain(self, values: Mapping[str, Any]) -> tuple[FieldContribution, ...]:
         out = []
+        blank = _Blank(values)
         for spec in self.schema.fields:
             gamma = values.get(f"gamma_{spec.name}")
             level = spec.level_of(int(gamma)) if gamma is not None else None
@@ -570,17 +625,39 @@ class FittedMatcher:
             weight = float(values.get(f"mw_{spec.name}") or 0.0)  # Splink's log2 Bayes factor of the level
             if not math.isfinite(weight):
                 weight = -60.0 if weight < 0 else 60.0
-            out.append(FieldContribution(spec.name, level.label, round(weight, 3), _words(level.words, values)))
+            out.append(FieldContribution(spec.name, level.label, round(weight, 3), level.words.format_map(blank)))
         return tuple(out)
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
+def _block_key(column: str) -> str:
+    """The column a blocking rule joins on: a ``bk_`` column itself, else its capped copy ``bk_<column>``."""
+    return column if column.startswith("bk_") else f"bk_{column}"
 
 
-def _words(template: str, values: Mapping[str, Any]) -> str:
-    return template.format_map(_Blank({k: v for k, v in values.items() if v is not None}))
+def cap_blocks(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_block: int) -> int:
+    """Set each row's blocking keys (:func:`_block_key`), leaving out values shared by more than
+    ``max_block`` rows, in place. Returns how many values were left out."""
+    dropped = 0
+    for column in columns:
+        key = _block_key(column)
+        counts = Counter(row[column] for row in rows if row.get(column) is not None)
+        big = {value for value, count in counts.items() if count > max_block}
+        dropped += len(big)
+        for row in rows:
+            value = row.get(column)
+            row[key] = None if value is None or value in big else value
+    return dropped
+
+
+class _Blank:
+    """A pair's values for a reason's template: ``?`` where a value is missing (read, never copied)."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.values.get(key)
+        return "?" if value is None else value
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from kgcrm.retrieval.dedupe_fit import FittedMatcher, clean, clean_email, e164, prepare_person
+from kgcrm.retrieval.dedupe_fit import FittedMatcher, cap_blocks, clean, clean_email, e164, prepare_person
 
 CYRILLIC_A = "\u0430"
 ZERO_WIDTH = "\u200b"
@@ -19,6 +19,11 @@ def test_clean_folds_compatibility_forms_invisible_characters_and_homoglyphs():
     assert clean("  JOSÉ   Núñez ") == "jose nunez"
     assert clean("Михаил") == clean("Михаил")  # a real Cyrillic name is left comparable with itself
     assert clean(None) == ""
+
+
+def test_clean_drops_ascii_control_characters_like_any_other_invisible_one():
+    assert clean("Ma\tria\x00 \x7fLEE ") == "maria lee"  # plain ASCII takes a shorter path: the same result
+    assert clean("Ma\tria\x00 \x7fLÉE ") == "maria lee"
 
 
 def test_phones_to_e164_and_emails_split():
@@ -92,3 +97,32 @@ def test_missing_values_are_neutral():
     people[1] = {**people[1], "phone": None, "location": None}
     pairs = {(p.a, p.b): p for p in FittedMatcher().match(people).pairs}
     assert "phone" not in {f.field for f in pairs[("jane-1", "jane-2")].fields}
+
+
+def test_a_key_shared_by_more_records_than_the_cap_makes_no_pairs():
+    rows = [{"phone": "+14155550100", "bk_sorted": f"name {i}"} for i in range(5)]
+    rows.append({"phone": "+14155550199", "bk_sorted": "name 0"})
+    assert cap_blocks(rows, ("phone", "bk_sorted"), max_block=4) == 1
+    assert [r["bk_phone"] for r in rows] == [None] * 5 + ["+14155550199"]  # the switchboard is not a key
+    assert [r["phone"] for r in rows][:5] == ["+14155550100"] * 5  # still compared when another key meets
+    assert [r["bk_sorted"] for r in rows] == ["name 0", "name 1", "name 2", "name 3", "name 4", "name 0"]
+
+
+def test_colleagues_on_one_switchboard_are_not_all_compared():
+    firsts, lasts = ["Omar", "Lena", "Raj", "Ines", "Tom", "Yuki"], ["Haddad", "Berg", "Patel", "Silva", "Novak"]
+    people = [
+        {
+            "id": f"s{i:02d}",
+            "first_name": first,
+            "last_name": last,
+            "phone": "(415) 555-0100",
+            "email": f"{first}.{last}@corp{i}.com",
+            "location": ["Boston", "Denver", "Austin"][i % 3],
+        }
+        for i, (first, last) in enumerate(itertools.product(firsts, lasts))
+    ]
+    capped = FittedMatcher(max_block=10).match(people, keep_blocked=True)
+    assert capped.blocked == set() and capped.compared == 0
+    uncapped = FittedMatcher().match(people, keep_blocked=True)
+    assert len(uncapped.blocked or ()) == 30 * 29 // 2  # every pair shares the phone
+    assert set(capped.timings) >= {"prepare", "fit u", "predict", "explain"}
