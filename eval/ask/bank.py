@@ -1,5 +1,5 @@
 """The bank as data: families (``bank/families.yaml``), the frozen held-out phrasings (``bank/heldout*.yaml``),
-more development splits (``bank/dev2.yaml`` … ``bank/dev5.yaml``: fresh phrasings for
+more development splits (``bank/dev2.yaml`` … ``bank/dev6.yaml``: fresh phrasings for
 tuning, written after the parser was tuned on the dev phrasings and without reading the held-out ones) and the traps
 (``bank/traps.yaml``: questions with one constraint the semantic model cannot express).
 
@@ -29,7 +29,7 @@ from kgcrm.eval.ask.verdict import Accept, Expected, Trap
 BANK_DIR = Path(__file__).parent / "bank"
 #: the splits of the families' phrasings, then "traps" (questions the semantic model cannot fully express,
 #: ``bank/traps.yaml``, judged by :func:`~kgcrm.eval.ask.verdict.trap_verdict` and reported on their own)
-SPLITS = ("dev", "heldout", "dev2", "dev3", "dev4", "dev5", "traps")
+SPLITS = ("dev", "heldout", "dev2", "dev3", "dev4", "dev5", "dev6", "traps")
 FAMILY_SPLITS = SPLITS[:-1]
 #: what ``kgcrm eval ask --split`` accepts; "both" stays dev + held-out, as before dev2 existed
 SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
@@ -38,6 +38,7 @@ SPLIT_CHOICES: dict[str, tuple[str, ...]] = {
     "dev3": ("dev3",),
     "dev4": ("dev4",),
     "dev5": ("dev5",),
+    "dev6": ("dev6",),
     "heldout": ("heldout",),
     "traps": ("traps",),
     "both": ("dev", "heldout"),
@@ -88,7 +89,7 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
     if unknown:
         raise DataError(f"held-out phrasings of unknown families: {sorted(unknown)}", field="heldout")
     ids = {f["id"] for f in families}
-    extra = {split: _development_split(directory, split, ids) for split in ("dev2", "dev3", "dev4", "dev5")}
+    extra = {split: _development_split(directory, split, ids) for split in ("dev2", "dev3", "dev4", "dev5", "dev6")}
     out = []
     for f in families:
         if f["truth"] not in TRUTHS:
@@ -111,7 +112,7 @@ def load_bank(directory: Path = BANK_DIR) -> list[Family]:
 
 
 def _development_split(directory: Path, split: str, family_ids: set[str]) -> dict[str, list[str]]:
-    """``bank/<split>.yaml`` (dev2 … dev5): more development phrasings, keyed by family id."""
+    """``bank/<split>.yaml`` (dev2 … dev6): more development phrasings, keyed by family id."""
     path = directory / f"{split}.yaml"
     phrasings: dict[str, list[str]] = yaml.safe_load(path.read_text())[split] if path.is_file() else {}
     unknown = set(phrasings) - family_ids

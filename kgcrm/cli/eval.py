@@ -101,7 +101,7 @@ def ask_eval_command(
     ),
     crm: str = typer.Option("both", "--crm", help="seed, second or both."),
     split: str = typer.Option(
-        "both", "--split", help="dev, dev2, dev3, dev4, dev5, heldout, traps, both (dev + heldout) or all."
+        "both", "--split", help="dev, dev2, dev3, dev4, dev5, dev6, heldout, traps, both (dev + heldout) or all."
     ),
     family: list[str] = typer.Option([], "--family", help="Only these families or traps (repeatable)."),
     load_second: bool = typer.Option(

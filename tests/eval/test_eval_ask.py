@@ -73,6 +73,7 @@ def test_the_bank_has_400_questions_in_families_of_5_with_30_percent_held_out():
         ("dev3", ("dev", "heldout", "dev2")),
         ("dev4", ("dev", "heldout", "dev2", "dev3")),
         ("dev5", ("dev", "heldout", "dev2", "dev3", "dev4")),
+        ("dev6", ("dev", "heldout", "dev2", "dev3", "dev4", "dev5")),
     ],
 )
 def test_a_development_split_is_fresh_phrasings_of_known_families(split, earlier):
@@ -342,7 +343,7 @@ def test_every_family_instantiates_on_both_crms_with_their_own_values(crm_engine
     assert second[stage].text == f"number of deals sitting in {second[stage].params['stage']}"
 
 
-@pytest.mark.parametrize("split", ["dev2", "dev3", "dev4", "dev5"])
+@pytest.mark.parametrize("split", ["dev2", "dev3", "dev4", "dev5", "dev6"])
 def test_every_development_split_renders_on_both_crms(crm_engine, split):
     families = load_bank()
     for slug, may_skip in ((seed_slug(crm_engine), 3), (SECOND_SLUG, 0)):
@@ -561,6 +562,9 @@ def test_kgcrm_eval_ask_prints_json_per_crm_and_split(crm_engine, synced, neo4j_
     dev5 = CliRunner().invoke(eval_app, [*args, "--split", "dev5", "--crm", "seed"], obj=settings)
     assert dev5.exit_code == 0, dev5.output
     assert json.loads(dev5.output)["reports"][0]["splits"]["dev5"]["asked"] == 4
+    dev6 = CliRunner().invoke(eval_app, [*args, "--split", "dev6", "--crm", "seed"], obj=settings)
+    assert dev6.exit_code == 0, dev6.output
+    assert json.loads(dev6.output)["reports"][0]["splits"]["dev6"]["asked"] == 4
     trap = ["--family", "open_above_champion_left", "--split", "traps", "--crm", "seed"]
     traps = CliRunner().invoke(eval_app, [*args, *trap], obj=settings)
     assert traps.exit_code == 0, traps.output
