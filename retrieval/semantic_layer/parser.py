@@ -54,7 +54,7 @@ FILLERS = frozenset(
     your what which who whom how whats what's there here any all some have has had got get show
     list give tell find please can could would should will currently right now just that those these
     this it its they them their and as so but ever yet still today's much many number count total
-    currently exist existing sitting being stuck got theres there's kind sort one ones being are?
+    currently exist existing sitting being stuck got theres there's kind one ones being are?
     please? thanks hey hi ok okay
     quick check far time overall out curiosity like know together money amounts came
     where belong belongs track tracked located based own owns owned written team crm added up even
@@ -69,6 +69,8 @@ FILLERS = frozenset(
     everyone everybody everything counted single only we're i'm they're
     among amongst either am we've that's it's there're records record database db moment these days pull display bring
     sit sits while whilst who's whos
+    return returns compute calculate determine retrieve report output provide produce listing although though
+    exchange team's mix lie lies
 """.split()  # noqa: SIM905
 )
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:?!\u2014]|\s-\s|\bso\b|\bbut\b)\s*")
@@ -111,11 +113,11 @@ _GE = r"(?:at least|min(?:imum)?(?: of)?|>=|≥|no less than)"
 _LT = r"(?:under|below|less than|smaller than|lower than|south of|<)"
 _LE = r"(?:at most|max(?:imum)?(?: of)?|<=|≤|no more than|up to)"
 _AGG_WORDS: tuple[tuple[str, str], ...] = (
-    (r"how many|number of|count(?: of)?|# of|howmany|#(?=\s*[a-z])", "count"),
+    (r"how many|number of|count(?: of)?|# of|howmany|#(?=\s*[a-z])|head\s*count|tally(?! up)", "count"),
     (r"average|avg|mean|typical", "avg"),
     (
         r"total|sum(?:med)?(?: up)?(?: of)?|how much|combined|worth|value of|total value(?: of)?|aggregated?"
-        r"|add(?:ed)? up|add together|tally(?: up)?",
+        r"|add(?:ed)? up|add together|tally up",
         "sum",
     ),
 )
@@ -369,7 +371,7 @@ def _plain_phrasings(text: str) -> str:
     )
     text = re.sub(
         r"(?i)\b(expected\s+close\s+dates?|close\s+dates?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:already\s+)?"
-        r"(?:gone(?:\s+by)?|passed|past|lapsed|elapsed|in\s+the\s+past|behind\s+us)\b",
+        r"(?:gone(?:\s+by)?|passed|past|lapsed|elapsed|in\s+the\s+past|behind\s+us|over(?=\s*[?.!,;]|\s*$))\b",
         r"\1 before today",
         text,
     )
@@ -760,7 +762,8 @@ def _parse(
             r"|(?:current )?employees of|people (?:working )?at|staff (?:at|of)"
             r"|(?:everyone|everybody|anyone|people|persons|folks) (?:(?:currently|now|still) )?(?:employed|working)"
             r" (?:at|by|for)"
-            r"|(?<=\S )(?:current |present )?(?:employees|staff)\s*[?.!]*\s*$",
+            r"|(?<=\S )(?:current |present )?(?:employees|staff)\s*[?.!]*\s*$"
+            r"|(?:current |present )(?:staff|employees) (?:at|of)",
             "person",
         ),
         (
@@ -1214,7 +1217,8 @@ def _parse(
                 v, f = next(((a, af) for a, af in applicable if af is not None), (v, None))
             negation = re.search(
                 r"(?:!=|<>|\u2260|other than|(?:in\s+)?(?:an?\s+|any\s+)?other (?:stage|status) than|isn't|is not|"
-                r"aren't|are not|not in|not at|not equal to|outside(?: of)?|anywhere (?:but|except|other than)|"
+                r"aren't(?: in| at)?|are not(?: in| at)?|isn't in|is not in|not in|not at|not equal to|outside(?: of)?"
+                r"|anywhere (?:but|except|other than)|"
                 r"(?:except|excluding)(?: for)?(?: (?:those|the ones|ones|deals|opps)(?: that are)?)?(?: in| at)?"
                 r"|besides|"
                 r"apart from|but not|anything but|not)\s+(?:the\s+|a\s+)?(?:stage\s+|status\s+)?$|\bnon[\s-]*$",
@@ -1349,6 +1353,15 @@ def _parse(
     )
     for pattern, agg in _AGG_WORDS:
         m = t.find(pattern)
+        if m is not None and m.group(0) == "total" and primary is not None and 0 < primary[0][1] <= m.start():
+            # "note total", "job leads in an open status, total": the rows named, then their total. A count when the
+            # rows have no amount; for rows that have one ("lost deal total") a number or a sum: not guessed
+            money_said = re.search(r"\b(?:amount|value|worth|revenue|pipeline|dollars?|euros?|pounds?)\b|[$€£]", t.low)
+            if number_field is None:
+                agg = "count"
+            elif not money_said and not any(f.field == "currency" for f in filters):
+                t.used[m.start() : m.end()] = [False] * (m.end() - m.start())
+                continue
         if m is not None:
             if agg == "sum" and _how_much_of_a_plural(t.low, m, primary, number_field):
                 agg = "count"  # "how much deals are open", "total deals": how many, not their amount
@@ -1545,8 +1558,18 @@ def _parse(
                 )
             )
             asks_row = asks_row or row_named
+            if (  # "the open opportunity with the highest amount": that opportunity
+                primary is not None
+                and 0 < primary[0][1] <= m.start()
+                and not t.low[primary[0][0] : primary[0][1]].endswith("s")
+                and re.fullmatch(
+                    r"\s+(?:with|that has|which has|having|that had)\s+(?:the\s+)?", t.low[primary[0][1] : m.start()]
+                )
+            ):
+                asks_row = True
             if asks_row and re.search(  # "which is the smallest amount of a deal": the amount is asked, not the deal
-                r"\bwhich\s*(?:'s|is|was)\s+(?:the\s+)?\w+\s+(?:amount|value|size|deal size|probability|salary)\b",
+                r"\bwhich\s*(?:'s|is|was)\s+(?:the\s+)?(?:\w+\s+){1,2}"
+                r"(?:amount|value|size|deal size|probability|salary)\b",
                 t.low,
             ):
                 asks_row = False
@@ -1946,7 +1969,7 @@ def _dimension_word(entity: Entity, words: str) -> tuple[str, int] | None:
         if key:
             m = re.match(r"\w+", words)
             return (key, m.end() if m else 0)
-    if best is None and re.match(r"(?:type|kind|channel)s?\b", words) and entity.dimension("kind"):
+    if best is None and re.match(r"(?:type|kind|channel|sort)s?\b", words) and entity.dimension("kind"):
         m = re.match(r"\w+", words)
         return ("kind", m.end() if m else 0)
     return best
@@ -2127,7 +2150,9 @@ _NO_FILTER = (
     r" (?:(?:their|the|its|of) )?(?P<field2>status(?:es)?|stages?|types?|kinds?|currenc(?:y|ies))|all currencies"
     r"|(?:across |in )?(?<!of )(?<!per )(?<!by )(?:every|all) (?P<field3>types?|kinds?|currenc(?:y|ies))"
     r"|(?P<both>open or closed|active (?:or|and) (?:inactive|not active)|including\.?(?: the)? inactive(?: ones)?"
-    r"|not (?:just|only) (?:the )?(?:open|active|won|lost|closed)(?: ones)?)"
+    r"|not (?:just|only) (?:the )?(?:open|active|won|lost|closed)(?: ones)?"
+    r"|(?:the )?active and (?:the )?not active(?: ones)?|counting the inactive(?: ones)?(?: too)?)"
+    r"|(?<=\s)(?:all|every) (?:stages|statuses|types|kinds) included"
     r"|(?:on file|on the books|in (?:the |our )?(?:system|crm|database|db)|in the records)"
     r"|any year|any time|at any time|(?:team|company|org|organi[sz]ation)[\s-]wide|across the (?:team|company|board)"
     r"|since we started|since (?:the )?beginning of time|all time|of all time|ever)\b"

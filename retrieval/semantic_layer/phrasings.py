@@ -160,6 +160,47 @@ _REGISTERS: tuple[_Rewrite, ...] = (
     _rw(r"\b(?:have\s+)?(?:gone|went)\s+back\s+and\s+forth\b", ""),
     _rw(r"\bwhen\s+(?:we|you)\s+(win|lose)\s+(?:it|them|one)\b", r"\1"),  # "worth when we win it"
     _rw(r"\bwhilst\b", "while"),
+    # an agent's formal request: "the current user", "on or after 1 September", "in descending order of amount"
+    _rw(r"\b(?:the\s+)?current\s+user\b", "me"),
+    _rw(r"\bon\s+or\s+after\b", "since"),
+    _rw(r",?\s*in\s+(desc|asc)(?:ending)?\s+order\s+of\s+(\w+)", r" order by \2 \1"),
+    _rw(r"\b(?:over|in|during)\s+the\s+(?:entire|whole|full)\s+history(?:\s+of\s+(?:the\s+|our\s+)?\w+)?", "all time"),
+    _rw(r"\b(?:since\s+always|over\s+all\s+the\s+years|in\s+total\s+over\s+all\s+the\s+years)\b", "all time"),
+    # literal translations: "stand on Nurture" (status), "the 3rd quarter from 2026", "the month March", "maximal"
+    _rw(
+        r"\b(?:stand|stands|standing|lie|lies)\s+(?:(?:at\s+the\s+moment|currently|now|right\s+now)\s+)?(?:on|at|in)\s+",
+        "in ",
+    ),
+    _rw(r"\b(quarter|q[1-4])\s+from\s+(\d{4})\b", r"\1 of \2"),
+    _rw(r"\bthe\s+month\s+(?=(?:" + _MONTHS + r")\b)", ""),
+    _rw(r"\bmaximal\b", "maximum"),
+    _rw(r"\bminimal\b", "minimum"),
+    _rw(r"\bin\s+the\s+average\b", "on average"),
+    _rw(r"\bof\s+the\s+type\s+", ""),
+    _rw(r"\bhave\s+their\s+seat\s+in\b", "are located in"),
+    _rw(r"\bcarry\s+the\s+letters?\s+", "have "),
+    _rw(  # "came to us over referral" (not "came in over the last month")
+        r"\b(came|come|comes|coming)(\s+in|\s+to\s+us)?\s+over\s+"
+        r"(?!(?:the\s+|a\s+)?(?:last|past|next|previous|prior|coming|this|first|\d|one|two|three|four|five|six|several))",
+        r"\1\2 via ",
+    ),
+    _rw(
+        r"\b(no|not|without)\s+(updates?|updated|activity|touch(?:es|ed)?|changes?|changed|contact)\s+since\s+(?=(?:\d+|[a-z]+)\s+(?:days?|weeks?|months?)\b)",
+        r"\1 \2 in ",
+    ),
+    _rw(r"\b(?:already\s+)?over\s+(?:the|their|its)\s+due\s+dates?\b", "overdue"),
+    _rw(r"\bstill\s+running\b", "still ongoing"),
+    # a manager's words: "let go overdue", "put in", "looking after", "spread over the stages"
+    _rw(r"\blet\s+(?:go|slip|run)\s+(?=overdue|past)", ""),
+    _rw(r"\bput\s+in\b", "added"),
+    _rw(r"\blook(?:ing|s)?\s+after\b", "own"),
+    _rw(r"\bbetween\s+them\b", ""),
+    _rw(r"\bintake\b", "created"),
+    _rw(
+        r"\b(?:spread|distributed|split(?:\s+up)?)\s+(?:over|across|between|among)\s+(?:the\s+)?"
+        r"(stage|status|industr|tier|type|kind|owner|rep|source)(?:s|es|ies|y)?\b",
+        lambda m: "by " + {"industr": "industry", "statu": "status"}.get(m.group(1).lower(), m.group(1)),
+    ),
     # "status set to Nurture", "source is recorded as email": the field's value
     _rw(
         r"\b(status|stage|tier|source|kind|type)\s+(?:is\s+|are\s+)?(?:set|marked|recorded|listed)\s+(?:to|as)\b", r"\1"
@@ -216,11 +257,34 @@ def _without_examples(text: str) -> str:
     return text
 
 
+# A question tag or an aside after the question ("…, right?", "any idea?", "do you know offhand?", "I guess"): a
+# closed list, at the end only.
+_TRAILING_TAG = re.compile(
+    r"(?i)\s*[,\u2014-]?\s*(?:right|any\s+idea|do\s+you\s+know(?:\s+offhand)?|would\s+you\s+say|i\s+guess"
+    r"|i\s+suspect|i\s+mean|remind\s+me|again|do\s+you\s+have\s+the\s+(?:figure|number)|where\s+do\s+we\s+stand"
+    r"|(?:was|is)\s+it\s+a\s+(?:good|bad)\s+(?:one|year|month|quarter|week)(?:\s+for\s+me)?|too\s+many"
+    r"|not\s+a\s+pretty\s+number|just\s+the\s+list|i'?d\s+like\s+to\s+see\s+them\s+all|offhand|roughly)"
+    r"\s*[?.!]*\s*$"
+)
+
+
+def _without_tags(text: str) -> str:
+    while True:
+        stripped = _TRAILING_TAG.sub("", text)
+        sentences = re.split(r"(?<=[?.!])\s+", stripped)
+        if len(sentences) > 1 and _TRAILING_TAG.fullmatch(" " + sentences[-1]):
+            stripped = " ".join(sentences[:-1])
+        if stripped == text or not stripped.strip():
+            return text
+        text = stripped
+
+
 def strip_talk(text: str) -> str:
     """``text`` without the talk around its question (see the module's docstring), in the parser's register."""
     text = _PREAMBLE.sub("", text)
     text = _PURPOSE.sub("", text)
     text = _without_examples(text)
+    text = _without_tags(text)
     text = _CHATTER.sub(" ", text)
     text = _SPOKEN_LIKE.sub("", text)
     text = _spoken_numbers(text)

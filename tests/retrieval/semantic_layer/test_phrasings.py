@@ -28,6 +28,18 @@ from kgcrm.retrieval.semantic_layer.phrasings import strip_talk
         ),
         ("How many deals haven't got an account linked?", "How many deals without an account linked?"),
         ("what's the average top end of the salary band?", "what's the average maximum salary?"),
+        ("How many contacts stand on Nurture?", "How many contacts in Nurture?"),
+        (
+            "How many deals have we won in the 3rd quarter from 2026?",
+            "How many deals have we won in the 3rd quarter of 2026?",
+        ),
+        ("List the open opportunities owned by the current user.", "List the open opportunities owned by me."),
+        (
+            "How many deals do we have in the 10k to 50k USD range, any idea?",
+            "How many deals do we have in the 10k to 50k USD range",
+        ),
+        ("How are our deals spread over the stages?", "How are our deals by stage?"),
+        ("How many deals came to us over referral?", "How many deals came to us via referral?"),
     ],
 )
 def test_talk_is_taken_out_and_the_question_kept(said: str, read: str) -> None:
@@ -42,6 +54,8 @@ def test_talk_is_taken_out_and_the_question_kept(said: str, read: str) -> None:
         "companies like Acme",  # nor is a comparison with a company
         "how many open deals does my team have",  # "my team" stays: the parser must report it, not read "mine"
         "tasks due on the first of the month",  # "the first of the month" is not a date of a named month
+        "how many leads came in over the last month",  # "over" a period is not "via"
+        "how many open deals are we working on",  # "we" may be the asker: not taken out
     ],
 )
 def test_words_that_may_carry_meaning_stay(question: str) -> None:
