@@ -1,7 +1,7 @@
 // Suggestions, "nobody owns it": open opportunities and active accounts of $tenant without an
 // owner (no OWNED_BY). $org: only those of that organization.
 CALL () {
-  MATCH (d:Opportunity)
+  MATCH (d:Lead:Opportunity)  // :Lead for the lead_tenant index
   WHERE d.tenant_id = $tenant AND d.closed_at IS NULL AND NOT EXISTS { MATCH (d)-[:OWNED_BY]->(:User) }
     AND NOT EXISTS { MATCH (d)-[:HAS_STATUS]->(s:Status) WHERE s.category IS NOT NULL AND s.category <> 'open' }
   OPTIONAL MATCH (d)-[:FOR_ORGANIZATION]->(o:Organization)
