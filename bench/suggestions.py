@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5, help="calls per user (after one warm-up)")
     parser.add_argument("--reuse", action="store_true", help="the graph already holds this CRM: do not sync")
     parser.add_argument("--wipe", action="store_true", help="empty a graph that holds other data first")
+    parser.add_argument("--section", help="the RESULTS.md section to write (default: suggestions-<rows>)")
     args = parser.parse_args()
 
     sqlite = working_copy(
@@ -151,7 +152,7 @@ def main() -> None:
         f"{ratio:.1f}x the p95 of one 3-hop connections search in the same run; "
         f"suggestions per call: {min(counts, default=0)}..{max(counts, default=0)}.\n"
     )
-    record_results(f"suggestions-{args.rows}", body)
+    record_results(args.section or f"suggestions-{args.rows}", body)
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
