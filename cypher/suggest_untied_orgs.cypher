@@ -5,7 +5,7 @@
 // lead_tenant index); the team's people are read once, not found again from every person at every organization.
 CALL () {
   OPTIONAL MATCH (u:User)-[:IS]->(m:Person)
-  WHERE u.tenant_id = $tenant
+  WHERE u.tenant_id = $tenant AND m.tenant_id = $tenant
   RETURN collect(DISTINCT m) AS team
 }
 CALL () {
