@@ -42,6 +42,8 @@ CREATE INDEX entity_tenant IF NOT EXISTS FOR (n:__Entity__) ON (n.tenant_id);
 CREATE INDEX person_tenant_email IF NOT EXISTS FOR (n:Person) ON (n.tenant_id, n.email);
 CREATE INDEX organization_tenant_domain IF NOT EXISTS FOR (n:Organization) ON (n.tenant_id, n.domain);
 CREATE INDEX interaction_tenant_occurred IF NOT EXISTS FOR (n:Interaction) ON (n.tenant_id, n.occurred_at);
+// suggestions: a tenant's recent meetings (suggest_meetings_without_followup)
+CREATE INDEX interaction_tenant_kind_occurred IF NOT EXISTS FOR (n:Interaction) ON (n.tenant_id, n.kind, n.occurred_at);
 CREATE INDEX lead_tenant_type IF NOT EXISTS FOR (n:Lead) ON (n.tenant_id, n.lead_type);
 
 // --- fulltext (Lucene): names and free text -----------------------------------

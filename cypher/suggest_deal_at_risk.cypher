@@ -3,7 +3,22 @@
 // not updated for $stale_days. $user: only deals that user owns (null: any); $org: only deals
 // for that organization (null: any). Open: not closed, and a status of category 'open' (or none).
 // (Silence is an existence check: a new interaction there ends it, so it needs no evidence row.)
-MATCH (d:Opportunity)
+// The deals are found from the narrowest anchor ($user's own, $org's, else the tenant's leads by the
+// lead_tenant index): never by a scan of every tenant's opportunities.
+CALL () {
+  MATCH (:User {id: $user, tenant_id: $tenant})<-[:OWNED_BY]-(d:Opportunity)
+  RETURN d
+  UNION
+  MATCH (:Organization {id: $org, tenant_id: $tenant})<-[:FOR_ORGANIZATION]-(d:Opportunity)
+  WHERE $user IS NULL
+  RETURN d
+  UNION
+  UNWIND CASE WHEN $user IS NULL AND $org IS NULL THEN [$tenant] ELSE [] END AS everyone  // no seek when anchored
+  MATCH (d:Lead:Opportunity)
+  WHERE d.tenant_id = everyone
+  RETURN d
+}
+WITH d
 WHERE d.tenant_id = $tenant AND d.closed_at IS NULL
   AND NOT EXISTS { MATCH (d)-[:HAS_STATUS]->(s:Status) WHERE s.category IS NOT NULL AND s.category <> 'open' }
 OPTIONAL MATCH (d)-[:FOR_ORGANIZATION]->(o:Organization)

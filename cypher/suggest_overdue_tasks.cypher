@@ -1,7 +1,17 @@
 // Suggestions, "follow-up owed" (1/2): tasks of $tenant past due and not completed (no
 // completed_at, no status of category 'done' or terminal). $user: assigned to that user;
 // $org: about that organization, or about one of its accounts, leads or current people.
-MATCH (t:Task)
+// The tasks come from $user's own (ASSIGNED_TO) when given, else the tenant's (the task_tenant index).
+CALL () {
+  MATCH (:User {id: $user, tenant_id: $tenant})<-[:ASSIGNED_TO]-(t:Task)
+  RETURN t
+  UNION
+  UNWIND CASE WHEN $user IS NULL THEN [$tenant] ELSE [] END AS everyone  // no seek when anchored
+  MATCH (t:Task)
+  WHERE t.tenant_id = everyone
+  RETURN t
+}
+WITH t
 WHERE t.tenant_id = $tenant AND t.due_at IS NOT NULL AND t.due_at < $now AND t.completed_at IS NULL
   AND NOT EXISTS { MATCH (t)-[:HAS_STATUS]->(s:Status) WHERE s.category = 'done' OR s.is_terminal }
   AND ($user IS NULL OR EXISTS { MATCH (t)-[:ASSIGNED_TO]->(:User {id: $user}) })

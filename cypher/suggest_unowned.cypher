@@ -1,8 +1,10 @@
 // Suggestions, "nobody owns it": open opportunities and active accounts of $tenant without an
 // owner (no OWNED_BY). $org: only those of that organization.
 CALL () {
-  MATCH (d:Opportunity)
-  WHERE d.tenant_id = $tenant AND d.closed_at IS NULL AND NOT EXISTS { MATCH (d)-[:OWNED_BY]->(:User) }
+  MATCH (d:Lead:Opportunity)  // :Lead for the lead_tenant index
+  WHERE d.tenant_id = $tenant AND d.closed_at IS NULL
+  WITH d ORDER BY d.id  // a barrier: the owners of the open ones are looked up, not those of every lead
+  WHERE NOT EXISTS { MATCH (d)-[:OWNED_BY]->(:User) }
     AND NOT EXISTS { MATCH (d)-[:HAS_STATUS]->(s:Status) WHERE s.category IS NOT NULL AND s.category <> 'open' }
   OPTIONAL MATCH (d)-[:FOR_ORGANIZATION]->(o:Organization)
   RETURN d AS row, 'lead' AS table, 'Lead' AS type, o

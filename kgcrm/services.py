@@ -267,7 +267,11 @@ def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: Retrieva
     """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
     (no I/O: cheap enough to build per request)."""
     # warm intros: a narrower search than /v1/connections' (a suggestion needs one good path, fast)
-    paths = ConnectionFinder(gateway, clock=stack.connections.clock, limits=SUGGESTION_SEARCH)
+    # and the stack's cache of the team's side of a search (the same computation, per tenant, team and day, while
+    # the sync's checkpoint stands still): without it every warm-intro candidate walked a user's whole 2-hop network
+    paths = ConnectionFinder(
+        gateway, clock=stack.connections.clock, limits=SUGGESTION_SEARCH, team_ties=stack.connections.team_ties
+    )
     return SuggestionEngine(gateway, paths=paths, settings=suggestion_settings(settings), clock=stack.connections.clock)
 
 

@@ -273,15 +273,26 @@ class SuggestionEngine:
         if self.paths is None or self.settings.warm_intro_candidates == 0:
             return []
         rows = self._read("suggest_untied_orgs", {**params, "candidates": self.settings.warm_intro_candidates})
-        out = []
-        for r in rows:
+        paths = self.paths
+
+        def best_path(org_id: str) -> Connections | None:
             try:
-                found = self.paths.connections(
-                    r["org_id"], params["tenant"], from_user=params["user"], max_hops=WARM_INTRO_HOPS, limit=1
+                return paths.connections(
+                    org_id, params["tenant"], from_user=params["user"], max_hops=WARM_INTRO_HOPS, limit=1
                 )
             except NotFoundError:  # e.g. the user has no person record: no path can start from them
-                continue
-            if not found.paths:
+                return None
+
+        # one search per candidate, side by side (each is a few small queries; they share the team's side
+        # when the finder caches it, and wait for one another while it is computed)
+        if len(rows) > 1:
+            with ThreadPoolExecutor(max_workers=len(rows), thread_name_prefix="suggest-intro") as pool:
+                searches = list(pool.map(best_path, [r["org_id"] for r in rows]))
+        else:
+            searches = [best_path(r["org_id"]) for r in rows]
+        out = []
+        for r, found in zip(rows, searches, strict=True):
+            if found is None or not found.paths:
                 continue
             path = found.paths[0]
             deal = r["deals"][0]
