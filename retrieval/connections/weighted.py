@@ -39,13 +39,15 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 
 QUERY = "connections_weighted_paths"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def team_side(
 
 
 class TeamTies:
-    """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still.
+    """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still; and the team
+    itself (per tenant and start user, never kept past its checkpoint: ``max_stale_s=0``).
 
     ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. ``refresh_every_s``
     bounds the recomputations of a busy CRM, whose checkpoint moves every few seconds: a team's ties are
@@ -207,26 +210,29 @@ class TeamTies:
         self.refresh_every_s = refresh_every_s
         self.clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[Hashable, float, TeamSide]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, float, Any]] = OrderedDict()
         self._computing: dict[Hashable, threading.Event] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], TeamSide]) -> TeamSide:
+    def get(self, key: Hashable, compute: Callable[[], T], *, max_stale_s: float | None = None) -> T:
+        """``compute()``'s value for ``key``, cached; ``max_stale_s``: this key's ``refresh_every_s`` (0: the
+        value is never kept past its checkpoint, as the team itself: who may start a path)."""
         if self.version is None:
             return compute()
         version = self.version()
+        stale_s = self.refresh_every_s if max_stale_s is None else max_stale_s
         while True:
             with self._lock:
                 found = self._entries.get(key)
-                if found is not None and (found[0] == version or self.clock() - found[1] < self.refresh_every_s):
+                if found is not None and (found[0] == version or self.clock() - found[1] < stale_s):
                     self._entries.move_to_end(key)
                     self.hits += 1
-                    return found[2]
+                    return cast(T, found[2])
                 running = self._computing.get(key)
-                if running is not None and found is not None:  # stale, and being recomputed: take the old one
+                if running is not None and found is not None and stale_s > 0:  # stale, being recomputed: the old one
                     self.hits += 1
-                    return found[2]
+                    return cast(T, found[2])
                 if running is None:
                     self.misses += 1
                     done = self._computing[key] = threading.Event()
