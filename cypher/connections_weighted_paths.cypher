@@ -30,21 +30,22 @@ CALL (p0) {
     UNION ALL
     MATCH (p0)-[w1:WORKS_AT]->(o:Organization)
     WHERE o.tenant_id = $tenant
-    WITH o, w1, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
-    CALL (p0, o, w1, headcount) {
+    WITH o, w1.since AS since_a, w1.until AS until_a, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
+    WITH o, headcount, until_a IS NULL AS current_a,
+         CASE WHEN until_a IS NULL OR until_a > $today THEN $today ELSE until_a END AS end_a, since_a
+    WITH o, headcount, current_a, end_a, coalesce(since_a, end_a - duration({days: $unknown_tenure_days})) AS start_a
+    CALL (p0, o, headcount, current_a, end_a, start_a) {
       MATCH (o)<-[w2:WORKS_AT]-(q:Person)
       WHERE q.tenant_id = $tenant AND q <> p0
-      WITH q, w1, w2, headcount,
-           CASE WHEN w1.until IS NULL OR w1.until > $today THEN $today ELSE w1.until END AS end_a,
-           CASE WHEN w2.until IS NULL OR w2.until > $today THEN $today ELSE w2.until END AS end_b
-      WITH q, w1, w2, headcount, end_a, end_b,
-           coalesce(w1.since, end_a - duration({days: $unknown_tenure_days})) AS start_a,
-           coalesce(w2.since, end_b - duration({days: $unknown_tenure_days})) AS start_b
-      WITH q, w1, w2, headcount,
+      WITH q, w2.since AS since_b, w2.until AS until_b
+      WITH q, since_b, until_b,
+           CASE WHEN until_b IS NULL OR until_b > $today THEN $today ELSE until_b END AS end_b
+      WITH q, until_b, end_b, coalesce(since_b, end_b - duration({days: $unknown_tenure_days})) AS start_b
+      WITH q, until_b,
            CASE WHEN start_a > start_b THEN start_a ELSE start_b END AS from,
            CASE WHEN end_a < end_b THEN end_a ELSE end_b END AS to
       WHERE from <= to
-      WITH q, from, to, headcount, w1.until IS NULL AND w2.until IS NULL AS current
+      WITH q, from, to, current_a AND until_b IS NULL AS current
       RETURN q, $coworker_max
         * (1.0 - exp(-duration.inDays(from, to).days / $overlap_scale_days))
         * 0.5 ^ (CASE WHEN current THEN 0 ELSE duration.inDays(to, $today).days END / $past_half_life_days)
@@ -89,21 +90,22 @@ CALL (level1) {
       UNION ALL
       MATCH (p1)-[w1:WORKS_AT]->(o:Organization)
       WHERE o.tenant_id = $tenant
-      WITH o, w1, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
-      CALL (p1, o, w1, headcount) {
+      WITH o, w1.since AS since_a, w1.until AS until_a, COUNT { (o)<-[:WORKS_AT]-() } AS headcount
+      WITH o, headcount, until_a IS NULL AS current_a,
+           CASE WHEN until_a IS NULL OR until_a > $today THEN $today ELSE until_a END AS end_a, since_a
+      WITH o, headcount, current_a, end_a, coalesce(since_a, end_a - duration({days: $unknown_tenure_days})) AS start_a
+      CALL (p1, o, headcount, current_a, end_a, start_a) {
         MATCH (o)<-[w2:WORKS_AT]-(q:Person)
         WHERE q.tenant_id = $tenant AND q <> p1
-        WITH q, w1, w2, headcount,
-             CASE WHEN w1.until IS NULL OR w1.until > $today THEN $today ELSE w1.until END AS end_a,
-             CASE WHEN w2.until IS NULL OR w2.until > $today THEN $today ELSE w2.until END AS end_b
-        WITH q, w1, w2, headcount, end_a, end_b,
-             coalesce(w1.since, end_a - duration({days: $unknown_tenure_days})) AS start_a,
-             coalesce(w2.since, end_b - duration({days: $unknown_tenure_days})) AS start_b
-        WITH q, w1, w2, headcount,
+        WITH q, w2.since AS since_b, w2.until AS until_b
+        WITH q, since_b, until_b,
+             CASE WHEN until_b IS NULL OR until_b > $today THEN $today ELSE until_b END AS end_b
+        WITH q, until_b, end_b, coalesce(since_b, end_b - duration({days: $unknown_tenure_days})) AS start_b
+        WITH q, until_b,
              CASE WHEN start_a > start_b THEN start_a ELSE start_b END AS from,
              CASE WHEN end_a < end_b THEN end_a ELSE end_b END AS to
         WHERE from <= to
-        WITH q, from, to, headcount, w1.until IS NULL AND w2.until IS NULL AS current
+        WITH q, from, to, current_a AND until_b IS NULL AS current
         RETURN q, $coworker_max
           * (1.0 - exp(-duration.inDays(from, to).days / $overlap_scale_days))
           * 0.5 ^ (CASE WHEN current THEN 0 ELSE duration.inDays(to, $today).days END / $past_half_life_days)

@@ -121,6 +121,21 @@ class ConnectionFinder:
         limit: int = 5,
     ) -> Connections:
         """The strongest paths (at most ``limit``, of at most ``max_hops`` hops) from the team to the target."""
+        found = self.connections_by_id(target_id, tenant_id, from_user, max_hops, limit)
+        if found is None:
+            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+        return found
+
+    def connections_by_id(
+        self,
+        target_id: str,
+        tenant_id: str,
+        from_user: str | None = None,
+        max_hops: int = MAX_HOPS,
+        limit: int = 5,
+    ) -> Connections | None:
+        """As :meth:`connections`; None when ``target_id`` is no person or organization of the tenant (the API
+        tries its ``target`` so, as an id, before it resolves it as text: no lookup of the id first)."""
         _check_range("max_hops", max_hops, 1, MAX_HOPS)
         _check_range("limit", limit, 1, MAX_LIMIT)
         now = self._now()
@@ -128,13 +143,19 @@ class ConnectionFinder:
         if self.strategy == "weighted":
             # three round trips: the target (with an organization's people), the paths, their facts; and a
             # fourth for the interactions cited as evidence. The team and its ties come from the cache.
-            target, roles = self._weighted_start(graph, target_id, tenant_id, now.date())
+            start = self._weighted_start(graph, target_id, tenant_id, now.date())
+            if start is None:
+                return None
+            target, roles = start
             team = self._team(tenant_id, from_user)
             graph.names[target.id] = target.name
             found = self._weighted(graph, target, team, roles, tenant_id, max_hops, limit, now)
             interactions = self._evidence(graph, found, tenant_id)
         else:
-            target, team = self._start(target_id, tenant_id, from_user)
+            started = self._start_or_none(target_id, tenant_id, from_user)
+            if started is None:
+                return None
+            target, team = started
             graph.names[target.id] = target.name
             self._search(graph, target, team, tenant_id, max_hops, limit, now)
             found = self._enumerate(graph, target.id, team, max_hops, limit, now)
@@ -251,6 +272,15 @@ class ConnectionFinder:
 
     def _start(self, target_id: str, tenant_id: str, from_user: str | None) -> tuple[EntityRef, list[_Member]]:
         """The target (NotFoundError unless a Person or Organization of the tenant) and the team (or ``from_user``)."""
+        started = self._start_or_none(target_id, tenant_id, from_user)
+        if started is None:
+            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+        return started
+
+    def _start_or_none(
+        self, target_id: str, tenant_id: str, from_user: str | None
+    ) -> tuple[EntityRef, list[_Member]] | None:
+        """As :meth:`_start`; None for no such target."""
         rows = self.gateway.read(
             "connections_start",
             cypher.load("connections_start"),
@@ -258,7 +288,7 @@ class ConnectionFinder:
         )
         row = rows[0]
         if row["id"] is None:
-            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+            return None
         if from_user is not None and not row["team"]:
             raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
         team = [_Member(m["user_id"], m["user_name"], m["person_id"], m["person_name"]) for m in row["team"]]
@@ -280,16 +310,16 @@ class ConnectionFinder:
 
     def _weighted_start(
         self, graph: Subgraph, target_id: str, tenant_id: str, today: date
-    ) -> tuple[EntityRef, dict[str, list[AffiliationFact]]]:
-        """The target (NotFoundError unless a Person or Organization of the tenant) and, for an organization,
-        its people's roles (added to ``graph``, as :meth:`_org_people`): one query, ``connections_target``."""
+    ) -> tuple[EntityRef, dict[str, list[AffiliationFact]]] | None:
+        """The target (None unless a Person or Organization of the tenant) and, for an organization, its
+        people's roles (added to ``graph``, as :meth:`_org_people`): one query, ``connections_target``."""
         row = self.gateway.read(
             "connections_target",
             cypher.load("connections_target"),
             {"id": target_id, "tenant": tenant_id, "today": today, "limit": self.limits.org_people},
         )[0]
         if row["id"] is None:
-            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+            return None
         target = EntityRef(id=row["id"], type=row["type"], name=row["name"])
         roles = _add_roles(graph, target, row["people"]) if target.type == ORGANIZATION else {}
         return target, roles
@@ -305,7 +335,7 @@ class ConnectionFinder:
             )
             return tuple(_Member(r["user_id"], r["user_name"], r["person_id"], r["person_name"]) for r in rows)
 
-        team = self.team_ties.get(("connections_team_members", tenant_id, from_user), fetch, max_stale_s=0.0)
+        team = self.team_ties.get(("connections_team_members", tenant_id, from_user), fetch, exact=True)
         if from_user is not None and not team:
             raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
         return list(team)

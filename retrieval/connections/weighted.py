@@ -185,7 +185,7 @@ def team_side(
 
 class TeamTies:
     """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still; and the team
-    itself (per tenant and start user, never kept past its checkpoint: ``max_stale_s=0``).
+    itself (per tenant and start user, never kept past its checkpoint: ``exact``).
 
     ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. ``refresh_every_s``
     bounds the recomputations of a busy CRM, whose checkpoint moves every few seconds: a team's ties are
@@ -215,13 +215,13 @@ class TeamTies:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], T], *, max_stale_s: float | None = None) -> T:
-        """``compute()``'s value for ``key``, cached; ``max_stale_s``: this key's ``refresh_every_s`` (0: the
-        value is never kept past its checkpoint, as the team itself: who may start a path)."""
+    def get(self, key: Hashable, compute: Callable[[], T], *, exact: bool = False) -> T:
+        """``compute()``'s value for ``key``, cached. ``exact``: never serve a value of another checkpoint (no
+        ``refresh_every_s``, no previous value while a refresh runs): for the team itself, who may start a path."""
         if self.version is None:
             return compute()
         version = self.version()
-        stale_s = self.refresh_every_s if max_stale_s is None else max_stale_s
+        stale_s = 0.0 if exact else self.refresh_every_s
         while True:
             with self._lock:
                 found = self._entries.get(key)
@@ -230,7 +230,7 @@ class TeamTies:
                     self.hits += 1
                     return cast(T, found[2])
                 running = self._computing.get(key)
-                if running is not None and found is not None and stale_s > 0:  # stale, being recomputed: the old one
+                if running is not None and found is not None and not exact:  # stale, being recomputed: the old one
                     self.hits += 1
                     return cast(T, found[2])
                 if running is None:
