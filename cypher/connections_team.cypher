@@ -1,6 +1,6 @@
 // The team a connections search starts from: the tenant's active users and the people they are
 // ($user: one user, or null for all), ordered by user id. The weighted strategy keeps it while the
-// sync's checkpoint stands still (connections_target gives the target).
+// sync's checkpoint stands still (connections_weighted_paths gives the target).
 MATCH (u:User)
 WHERE u.tenant_id = $tenant AND coalesce(u.is_active, true) AND ($user IS NULL OR u.id = $user)
 MATCH (u)-[:IS]->(p:Person)

@@ -141,15 +141,18 @@ class ConnectionFinder:
         now = self._now()
         graph = Subgraph()
         if self.strategy == "weighted":
-            # three round trips: the target (with an organization's people), the paths, their facts; and a
-            # fourth for the interactions cited as evidence. The team and its ties come from the cache.
-            start = self._weighted_start(graph, target_id, tenant_id, now.date())
-            if start is None:
-                return None
-            target, roles = start
+            # three round trips: the target with a person's paths (or an organization's people), an organization's
+            # paths, the facts of the candidates; and a fourth for the interactions cited as evidence. The team
+            # and its ties come from the cache.
             team = self._team(tenant_id, from_user)
-            graph.names[target.id] = target.name
-            found = self._weighted(graph, target, team, roles, tenant_id, max_hops, limit, now)
+            weights = wt.strength_params(self.params, now, now.date())
+            started = self._weighted_start(graph, target_id, team, tenant_id, max_hops, weights)
+            if started is None:
+                return None
+            if from_user is not None and not team:
+                raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
+            target, roles, walked = started
+            found = self._weighted(graph, target, team, roles, walked, tenant_id, max_hops, limit, now, weights)
             interactions = self._evidence(graph, found, tenant_id)
         else:
             started = self._start_or_none(target_id, tenant_id, from_user)
@@ -309,25 +312,43 @@ class ConnectionFinder:
         )
 
     def _weighted_start(
-        self, graph: Subgraph, target_id: str, tenant_id: str, today: date
-    ) -> tuple[EntityRef, dict[str, list[AffiliationFact]]] | None:
-        """The target (None unless a Person or Organization of the tenant) and, for an organization, its
-        people's roles (added to ``graph``, as :meth:`_org_people`): one query, ``connections_target``."""
-        row = self.gateway.read(
-            "connections_target",
-            cypher.load("connections_target"),
-            {"id": target_id, "tenant": tenant_id, "today": today, "limit": self.limits.org_people},
-        )[0]
+        self,
+        graph: Subgraph,
+        target_id: str,
+        team: Sequence[_Member],
+        tenant_id: str,
+        max_hops: int,
+        weights: dict[str, Any],
+    ) -> tuple[EntityRef, dict[str, list[AffiliationFact]], list[wt.Partial]] | None:
+        """The target (None unless a Person or Organization of the tenant), an organization's people's roles
+        (added to ``graph``, as :meth:`_org_people`) and a person's partial paths, in one query (:func:`wt.start`)."""
+        lim = self.weighted_limits
+        members = sorted({m.person_id for m in team} - {target_id})
+        row = wt.start(
+            self.gateway,
+            tenant_id,
+            target_id,
+            org_people=self.limits.org_people,
+            stop=members,
+            levels=min(2, max_hops - 1) if members else 0,
+            per_node=lim.per_node,
+            per_coworkers=lim.per_coworkers,
+            beam=lim.beam,
+            ways=lim.ways,
+            weights=weights,
+        )
         if row["id"] is None:
             return None
         target = EntityRef(id=row["id"], type=row["type"], name=row["name"])
-        roles = _add_roles(graph, target, row["people"]) if target.type == ORGANIZATION else {}
-        return target, roles
+        graph.names[target.id] = target.name
+        if target.type == ORGANIZATION:
+            return target, _add_roles(graph, target, row["people"]), []
+        return target, {}, wt.partials(row)
 
     def _team(self, tenant_id: str, from_user: str | None) -> list[_Member]:
-        """The team (or ``from_user``; NotFoundError when that is no active user with a person record), kept
-        with the team's ties while the sync's checkpoint stands still (never longer: a user who leaves the team
-        leaves it with the next checkpoint)."""
+        """The team (or ``from_user``: empty when that is no active user with a person record), kept with the
+        team's ties while the sync's checkpoint stands still (never longer: a user who leaves the team leaves it
+        with the next checkpoint)."""
 
         def fetch() -> tuple[_Member, ...]:
             rows = self.gateway.read(
@@ -335,10 +356,7 @@ class ConnectionFinder:
             )
             return tuple(_Member(r["user_id"], r["user_name"], r["person_id"], r["person_name"]) for r in rows)
 
-        team = self.team_ties.get(("connections_team_members", tenant_id, from_user), fetch, exact=True)
-        if from_user is not None and not team:
-            raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
-        return list(team)
+        return list(self.team_ties.get(("connections_team_members", tenant_id, from_user), fetch, exact=True))
 
     def _fetch(
         self,
@@ -501,19 +519,21 @@ class ConnectionFinder:
         target: EntityRef,
         team: Sequence[_Member],
         roles: dict[str, list[AffiliationFact]],
+        walked: list[wt.Partial],
         tenant_id: str,
         max_hops: int,
         limit: int,
         now: datetime,
+        weights: dict[str, Any],
     ) -> list[_Found]:
         """The weighted strategy (:mod:`kgcrm.retrieval.connections.weighted`): candidate paths from the graph,
-        the few strongest scored again exactly on their facts."""
+        the few strongest scored again exactly on their facts. ``walked``: a person's partial paths (from
+        :meth:`_weighted_start`); an organization's people are walked from here."""
         today = now.date()
         members = {m.person_id for m in team} - {target.id}
         if not members:
             return []
         lim = self.weighted_limits
-        weights = wt.strength_params(self.params, now, today)
         team_ids = sorted(members)
         side = self.team_ties.get(
             ("connections_team", tenant_id, tuple(team_ids), today),
@@ -542,20 +562,7 @@ class ConnectionFinder:
             )
             partials += [wt.Partial((target.id, *p.nodes), p.score) for p in walked]
         else:
-            partials = [wt.Partial((target.id,), 1.0)]
-            partials += wt.walk(
-                self.gateway,
-                tenant_id,
-                [(target.id, 1.0)],
-                stop=team_ids,
-                exclude=[target.id],
-                levels=min(2, max_hops - 1),
-                per_node=lim.per_node,
-                per_coworkers=lim.per_coworkers,
-                beam=lim.beam,
-                ways=lim.ways,
-                weights=weights,
-            )
+            partials = [wt.Partial((target.id,), 1.0), *walked]
         affiliated = frozenset(roles) if target.type == ORGANIZATION else frozenset()
         whole = wt.candidates(
             partials, side, members, max_hops=max_hops, limits=lim, limit=limit, affiliated=affiliated

@@ -131,6 +131,8 @@ def walk(
         {
             **weights,
             "tenant": tenant_id,
+            "target": None,
+            "limit": 0,
             "starts": [{"id": s, "score": score} for s, score in starts],
             "stop": list(stop),
             "exclude": list(exclude),
@@ -141,11 +143,52 @@ def walk(
             "ways": ways,
         },
     )
-    out: list[Partial] = []
-    for row in rows:
-        for entry in row["level1"]:
-            out += [Partial(tuple(way["path"]), float(way["score"])) for way in entry]
-        out += [Partial(tuple(way["path"]), float(way["score"])) for way in row["level2"]]
+    return [p for row in rows for p in partials(row)]
+
+
+def start(
+    gateway: GraphGateway,
+    tenant_id: str,
+    target_id: str,
+    *,
+    org_people: int,
+    stop: Sequence[str],
+    levels: int,
+    per_node: int,
+    per_coworkers: int,
+    beam: int,
+    ways: int,
+    weights: dict[str, Any],
+) -> dict[str, Any]:
+    """A search's start, in one query: the target (``id``, ``name``, ``type``; None when ``target_id`` is no
+    Person or Organization of the tenant), an organization's ``people`` (at most ``org_people`` roles: see
+    ``cypher/connections_weighted_paths.cypher``) and, for a person, the walk from it as :func:`walk` makes it
+    (``levels`` 0: none); :func:`partials` reads the walk."""
+    rows = gateway.read(
+        QUERY,
+        cypher.load(QUERY),
+        {
+            **weights,
+            "tenant": tenant_id,
+            "target": target_id,
+            "limit": org_people,
+            "starts": None,
+            "stop": list(stop),
+            "exclude": [target_id],
+            "levels": levels,
+            "per_node": per_node,
+            "per_coworkers": per_coworkers,
+            "beam": beam,
+            "ways": ways,
+        },
+    )
+    return rows[0]
+
+
+def partials(row: dict[str, Any]) -> list[Partial]:
+    """The partial paths of one row of the walk query (level 1, then level 2)."""
+    out = [Partial(tuple(way["path"]), float(way["score"])) for entry in row["level1"] for way in entry]
+    out += [Partial(tuple(way["path"]), float(way["score"])) for way in row["level2"]]
     return out
 
 
