@@ -3,7 +3,7 @@
 // - ties: for each pair of people ($pairs: [{a, b}]) inside one tenant, the explicit ties (KNOWS,
 //   either direction), the interactions (INTERACTED) and the co-worker roles (two WORKS_AT to one
 //   organization whose tenures may overlap: the caller checks the overlap) between them, as
-//   connections_pair_ties returns them ({source: a, source_name, target: b, name, type, tie});
+//   connections_ties returns them ({source: a, source_name, target: b, name, type, tie});
 // - decisions: the feedback the search honours for these people ($ids), as feedback_ties returns it
 //   with $only null ({what: 'dismissed' | 'same', a, b, id, name}).
 // Dates as ISO text, times as epoch ms.

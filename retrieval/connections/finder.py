@@ -352,7 +352,10 @@ class ConnectionFinder:
 
         def fetch() -> tuple[_Member, ...]:
             rows = self.gateway.read(
-                "connections_team", cypher.load("connections_team"), {"tenant": tenant_id, "user": from_user}
+                "connections_team",
+                cypher.load("connections_team"),
+                {"tenant": tenant_id, "user": from_user},
+                plain=True,
             )
             return tuple(_Member(r["user_id"], r["user_name"], r["person_id"], r["person_name"]) for r in rows)
 
@@ -416,6 +419,7 @@ class ConnectionFinder:
                 "ids": sorted({p for pair in pairs for p in pair}),
                 "tenant": tenant_id,
             },
+            plain=True,
         )[0]
         # feedback (issue 14): a dismissed tie leaves the final scoring, so no path is built on it
         for r in _apply_feedback(row["ties"], row["decisions"]):
@@ -446,6 +450,7 @@ class ConnectionFinder:
                 "tenant": tenant_id,
                 "per_pair": self.limits.interactions_per_hop,
             },
+            plain=True,
         )
         return _interaction_evidence(rows)
 

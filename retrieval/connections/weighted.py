@@ -142,6 +142,7 @@ def walk(
             "beam": beam,
             "ways": ways,
         },
+        plain=True,
     )
     return [p for row in rows for p in partials(row)]
 
@@ -181,6 +182,7 @@ def start(
             "beam": beam,
             "ways": ways,
         },
+        plain=True,
     )
     return rows[0]
 

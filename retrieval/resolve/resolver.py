@@ -143,6 +143,7 @@ class EntityResolver:
                 "feedback_resolutions",
                 cypher.load("feedback_resolutions"),
                 {"tenant": tenant_id, "text": _feedback_text(text), "ids": [c.id for c in found.candidates]},
+                plain=True,
             )
         else:  # read for every candidate: the SAME_AS partners of those answered with only
             answered = {c.id for c in found.candidates}
@@ -269,6 +270,7 @@ class EntityResolver:
             "resolve_email",
             cypher.load("resolve_email"),
             {"tenant": tenant_id, "emails": spellings, "domains": domains},
+            plain=True,
         )
         for row in rows:
             found = lookups.add(row["id"], "email")
@@ -284,6 +286,7 @@ class EntityResolver:
             "resolve_domain",
             cypher.load("resolve_domain"),
             {"tenant": tenant_id, "domains": _domain_spellings(normalized)},
+            plain=True,
         )
         for row in rows:
             lookups.add(row["id"], "domain")
@@ -323,7 +326,7 @@ class EntityResolver:
         """Run an index query with a growing over-fetch until enough tenant hits or the index is exhausted."""
 
         def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
-            rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch})
+            rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch}, plain=True)
             if not rows:
                 return [], 0, 0
             row = rows[0]
@@ -343,6 +346,7 @@ class EntityResolver:
                 "resolve_domain",
                 cypher.load("resolve_domain"),
                 {"tenant": tenant_id, "domains": _domain_spellings(names.normalize_domain(context_mention.domain))},
+                plain=True,
             )
             organizations.update({row["id"]: context for row in rows})
         query = lucene_query(_query_words(context, ("Organization",)), variants=False, field="name")
@@ -377,6 +381,7 @@ class EntityResolver:
                 "leads": leads,
                 "max_rows": MAX_CONTEXT_ROWS,
             },
+            plain=True,
         )
         for row in rows:
             verdict = person_name_similarity(mention.name or "", row["first_name"], row["last_name"])
@@ -401,6 +406,7 @@ class EntityResolver:
                 "kinds": list(mention.interaction_kinds),
                 "max_interactions": MAX_WINDOW_INTERACTIONS,
             },
+            plain=True,
         )
         seen: set[tuple[str, str]] = set()
         for row in rows:
@@ -424,6 +430,7 @@ class EntityResolver:
             "resolve_details",
             cypher.load("resolve_details"),
             {"tenant": tenant_id, "ids": ids, "types": list(labels), "max_people": MAX_ORGANIZATION_PEOPLE},
+            plain=True,
         )
 
     def _details_and_feedback(
@@ -440,6 +447,7 @@ class EntityResolver:
                 "max_people": MAX_ORGANIZATION_PEOPLE,
                 "text": _feedback_text(text),
             },
+            plain=True,
         )[0]
         return row["records"], row["feedback"]
 
