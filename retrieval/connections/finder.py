@@ -155,10 +155,10 @@ class ConnectionFinder:
             found = self._weighted(graph, target, team, roles, walked, tenant_id, max_hops, limit, now, weights)
             interactions = self._evidence(graph, found, tenant_id)
         else:
-            started = self._start_or_none(target_id, tenant_id, from_user)
-            if started is None:
+            begun = self._start_or_none(target_id, tenant_id, from_user)
+            if begun is None:
                 return None
-            target, team = started
+            target, team = begun
             graph.names[target.id] = target.name
             self._search(graph, target, team, tenant_id, max_hops, limit, now)
             found = self._enumerate(graph, target.id, team, max_hops, limit, now)
@@ -204,8 +204,10 @@ class ConnectionFinder:
             if scored:
                 strength, start = max(scored)
                 best[person] = _Found(strength, (start, person))
-        found = list(best.values())
-        ties = self._paths(graph, target, team, found, now, self._interactions(graph, found, tenant_id, now), you=False)
+        direct = list(best.values())
+        ties = self._paths(
+            graph, target, team, direct, now, self._interactions(graph, direct, tenant_id, now), you=False
+        )
         known: list[KnownPerson] = []
         for (person, found), path in zip(best.items(), ties, strict=True):
             fact = max(roles[person], key=lambda f: (f.role.until is None, -f.distance, f.role.until or date.max))
