@@ -14,12 +14,16 @@ answers with:
    while the sync's checkpoint (:class:`~kgcrm.retrieval.cache.GraphVersion`) stands still and the
    day does not change. The paths meet in the middle: a partial path from the target that ends at
    ``x`` is completed by the team's ties of ``x`` (at most ``max_hops`` hops in all).
-3. The strongest candidates (a few per chain of intermediaries) have their ties' facts read in one
-   query (``connections_ties`` among their people) and are scored again exactly, with the same
-   Python scoring as the beam strategy; the answer is the best ``limit`` of them, one per chain.
+3. The strongest candidates (a few per chain of intermediaries) have their ties' facts, and the
+   feedback on them, read in one query (``connections_path_facts``) and are scored again exactly,
+   with the same Python scoring as the beam strategy; the answer is the best ``limit`` of them, one
+   per chain.
 
-So a call costs five small round trips (start, org people for an organization, the paths, the
-facts of a few ties, their interactions), whatever the team's size.
+So a call costs three small round trips for a person, whatever the team's size: the start (the
+target and its walk: :func:`start`), the facts of a few ties, the interactions cited as evidence
+(``connections_evidence``); an organization's people come with the start and are walked from in a
+fourth. The team itself (``connections_team``) is cached with its ties, at its exact checkpoint.
+Rows are read ``plain`` (no record export: the rows hold values only).
 
 **Why the weights are computed in the query, not stored by the sync.** Every weight but an explicit
 tie's depends on the clock (an interaction's recency, a running tenure's length, a past one's fade):
