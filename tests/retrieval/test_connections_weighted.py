@@ -553,3 +553,25 @@ def test_plain_rows_are_the_rows_of_the_record_export(seeded, gateway):
 
     assert exported
     assert gateway.read("plain", query, {"t": tenant}, plain=True) == exported
+
+
+@pytest.mark.neo4j
+def test_the_resolvers_details_and_feedback_query_gives_the_details_rows_and_only_in_its_tenant(seeded, gateway):
+    _, truth = seeded
+    mine, theirs = truth["tenants"][:2]
+    ids = sorted({n for path in theirs["warm_paths"] for n in path["nodes"]})
+    params = {"ids": ids, "types": ["Person", "Organization"], "max_people": 500, "text": "someone"}
+
+    merged = gateway.read(
+        "resolve_details_feedback", cypher.load("resolve_details_feedback"), {**params, "tenant": theirs["id"]}
+    )[0]
+    details = gateway.read("resolve_details", cypher.load("resolve_details"), {**params, "tenant": theirs["id"]})
+    elsewhere = gateway.read(
+        "resolve_details_feedback", cypher.load("resolve_details_feedback"), {**params, "tenant": mine["id"]}
+    )
+
+    assert merged["records"] and sorted(merged["records"], key=lambda r: r["id"]) == sorted(
+        details, key=lambda r: r["id"]
+    )
+    assert merged["feedback"] == []
+    assert elsewhere == [{"records": [], "feedback": []}]
