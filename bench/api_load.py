@@ -56,7 +56,7 @@ import neo4j
 import sqlalchemy as sa
 
 from kgcrm.api import keys
-from kgcrm.crm.database import make_engine
+from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.schema import apply_schema
 from kgcrm.sync.engine import GraphSync
@@ -398,6 +398,7 @@ def main() -> None:
     try:
         crm = common.working_copy(cached, scratch)
         engine = make_engine(f"sqlite:///{crm}")
+        upgrade(engine)  # a CRM cached before the newest migrations (e.g. the feedback table) is brought up to date
         credentials = common.neo4j_credentials()
         driver = make_driver(credentials)
         gateway = GraphGateway(driver)

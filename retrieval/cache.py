@@ -57,7 +57,7 @@ class GraphVersion:
                 return self._value  # type: ignore[return-value]
             self._reading = True
         try:
-            rows = self.gateway.read("graph_version", _VERSION_QUERY)
+            rows = self.gateway.read("graph_version", _VERSION_QUERY, plain=True)
         finally:
             with self._lock:
                 self._reading = False

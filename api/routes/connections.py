@@ -46,16 +46,25 @@ def connections(
     max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description="At most this many hops per path.")] = 4,
 ) -> ConnectionsResponse:
     text = check_text("target", target)
-    target_id = resolve_target(
-        text, caller.tenant_id, entities=stack.entities, resolver=CachedResolver(stack.resolver, cached)
-    )
     from_user = caller.user_id if caller.user_id and caller.individual_id else None
+    # the target as the id of a person or organization of the tenant first: the search checks it (one query
+    # less than a lookup of the id, then the search); anything else is resolved as before (None: not such an id)
     result = cached(
-        ("connections", caller.tenant_id, target_id, from_user, max_hops, limit),
-        lambda: stack.connections.connections(
-            target_id, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
+        ("connections", caller.tenant_id, text, from_user, max_hops, limit),
+        lambda: stack.connections.connections_by_id(
+            text, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
         ),
     )
+    if result is None:
+        target_id = resolve_target(
+            text, caller.tenant_id, entities=stack.entities, resolver=CachedResolver(stack.resolver, cached)
+        )
+        result = cached(
+            ("connections", caller.tenant_id, target_id, from_user, max_hops, limit),
+            lambda: stack.connections.connections(
+                target_id, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
+            ),
+        )
     return ConnectionsResponse.model_validate(result.model_dump(by_alias=True))
 
 

@@ -7,7 +7,7 @@ import heapq
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -121,18 +121,49 @@ class ConnectionFinder:
         limit: int = 5,
     ) -> Connections:
         """The strongest paths (at most ``limit``, of at most ``max_hops`` hops) from the team to the target."""
+        found = self.connections_by_id(target_id, tenant_id, from_user, max_hops, limit)
+        if found is None:
+            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+        return found
+
+    def connections_by_id(
+        self,
+        target_id: str,
+        tenant_id: str,
+        from_user: str | None = None,
+        max_hops: int = MAX_HOPS,
+        limit: int = 5,
+    ) -> Connections | None:
+        """As :meth:`connections`; None when ``target_id`` is no person or organization of the tenant (the API
+        tries its ``target`` so, as an id, before it resolves it as text: no lookup of the id first)."""
         _check_range("max_hops", max_hops, 1, MAX_HOPS)
         _check_range("limit", limit, 1, MAX_LIMIT)
         now = self._now()
-        target, team = self._start(target_id, tenant_id, from_user)
         graph = Subgraph()
-        graph.names[target.id] = target.name
         if self.strategy == "weighted":
-            found = self._weighted(graph, target, team, tenant_id, max_hops, limit, now)
+            # three round trips: the target with a person's paths (or an organization's people), an organization's
+            # paths, the facts of the candidates; and a fourth for the interactions cited as evidence. The team
+            # and its ties come from the cache.
+            team = self._team(tenant_id, from_user)
+            weights = wt.strength_params(self.params, now, now.date())
+            started = self._weighted_start(graph, target_id, team, tenant_id, max_hops, weights)
+            if started is None:
+                return None
+            if from_user is not None and not team:
+                raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
+            target, roles, walked = started
+            found = self._weighted(graph, target, team, roles, walked, tenant_id, max_hops, limit, now, weights)
+            interactions = self._evidence(graph, found, tenant_id)
         else:
+            begun = self._start_or_none(target_id, tenant_id, from_user)
+            if begun is None:
+                return None
+            target, team = begun
+            graph.names[target.id] = target.name
             self._search(graph, target, team, tenant_id, max_hops, limit, now)
             found = self._enumerate(graph, target.id, team, max_hops, limit, now)
-        paths = self._paths(graph, target, team, found, tenant_id, now, you=from_user is not None)
+            interactions = self._interactions(graph, found, tenant_id, now)
+        paths = self._paths(graph, target, team, found, now, interactions, you=from_user is not None)
         return Connections(target=target, paths=paths)
 
     def connections_for_text(
@@ -173,7 +204,10 @@ class ConnectionFinder:
             if scored:
                 strength, start = max(scored)
                 best[person] = _Found(strength, (start, person))
-        ties = self._paths(graph, target, team, list(best.values()), tenant_id, now, you=False)
+        direct = list(best.values())
+        ties = self._paths(
+            graph, target, team, direct, now, self._interactions(graph, direct, tenant_id, now), you=False
+        )
         known: list[KnownPerson] = []
         for (person, found), path in zip(best.items(), ties, strict=True):
             fact = max(roles[person], key=lambda f: (f.role.until is None, -f.distance, f.role.until or date.max))
@@ -243,6 +277,15 @@ class ConnectionFinder:
 
     def _start(self, target_id: str, tenant_id: str, from_user: str | None) -> tuple[EntityRef, list[_Member]]:
         """The target (NotFoundError unless a Person or Organization of the tenant) and the team (or ``from_user``)."""
+        started = self._start_or_none(target_id, tenant_id, from_user)
+        if started is None:
+            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+        return started
+
+    def _start_or_none(
+        self, target_id: str, tenant_id: str, from_user: str | None
+    ) -> tuple[EntityRef, list[_Member]] | None:
+        """As :meth:`_start`; None for no such target."""
         rows = self.gateway.read(
             "connections_start",
             cypher.load("connections_start"),
@@ -250,7 +293,7 @@ class ConnectionFinder:
         )
         row = rows[0]
         if row["id"] is None:
-            raise NotFoundError(f"{target_id}: no person or organization with this id in this tenant")
+            return None
         if from_user is not None and not row["team"]:
             raise NotFoundError(f"user {from_user}: no active user with a person record in this tenant")
         team = [_Member(m["user_id"], m["user_name"], m["person_id"], m["person_name"]) for m in row["team"]]
@@ -264,16 +307,61 @@ class ConnectionFinder:
             cypher.load("connections_org_people"),
             {"id": org.id, "tenant": tenant_id, "today": today, "limit": self.limits.org_people},
         )
-        roles: dict[str, list[AffiliationFact]] = defaultdict(list)
-        for r in rows:
-            role = RoleFact(
-                r["contact_id"], r["org_id"], r["org_name"], as_date(r["since"]), as_date(r["until"]), r["title"]
+        return _add_roles(
+            graph,
+            org,
+            ([r[k] for k in _ROLE_COLUMNS] for r in rows),
+        )
+
+    def _weighted_start(
+        self,
+        graph: Subgraph,
+        target_id: str,
+        team: Sequence[_Member],
+        tenant_id: str,
+        max_hops: int,
+        weights: dict[str, Any],
+    ) -> tuple[EntityRef, dict[str, list[AffiliationFact]], list[wt.Partial]] | None:
+        """The target (None unless a Person or Organization of the tenant), an organization's people's roles
+        (added to ``graph``, as :meth:`_org_people`) and a person's partial paths, in one query (:func:`wt.start`)."""
+        lim = self.weighted_limits
+        members = sorted({m.person_id for m in team} - {target_id})
+        row = wt.start(
+            self.gateway,
+            tenant_id,
+            target_id,
+            org_people=self.limits.org_people,
+            stop=members,
+            levels=min(2, max_hops - 1) if members else 0,
+            per_node=lim.per_node,
+            per_coworkers=lim.per_coworkers,
+            beam=lim.beam,
+            ways=lim.ways,
+            weights=weights,
+        )
+        if row["id"] is None:
+            return None
+        target = EntityRef(id=row["id"], type=row["type"], name=row["name"])
+        graph.names[target.id] = target.name
+        if target.type == ORGANIZATION:
+            return target, _add_roles(graph, target, row["people"]), []
+        return target, {}, wt.partials(row)
+
+    def _team(self, tenant_id: str, from_user: str | None) -> list[_Member]:
+        """The team (or ``from_user``: empty when that is no active user with a person record), kept with the
+        team's ties while the sync's checkpoint stands still (never longer: a user who leaves the team leaves it
+        with the next checkpoint)."""
+
+        def fetch() -> tuple[_Member, ...]:
+            rows = self.gateway.read(
+                "connections_team",
+                cypher.load("connections_team"),
+                {"tenant": tenant_id, "user": from_user},
+                plain=True,
             )
-            fact = AffiliationFact(role, int(r["distance"]), org.id, org.name)
-            roles[r["person_id"]].append(fact)
-            graph.names.setdefault(r["person_id"], r["person_name"])
-            graph.tie(r["person_id"], org.id).affiliations.append(fact)
-        return roles
+            return tuple(_Member(r["user_id"], r["user_name"], r["person_id"], r["person_name"]) for r in rows)
+
+        return list(self.team_ties.get(("connections_team_members", tenant_id, from_user), fetch, exact=True))
 
     def _fetch(
         self,
@@ -318,37 +406,55 @@ class ConnectionFinder:
             cypher.load("feedback_ties"),
             {"ids": list(ids), "tenant": tenant_id, "only": list(only) if only is not None else None},
         )
-        if not decisions:
-            return rows
-        dismissed = {tie_key(d["a"], d["b"]) for d in decisions if d["what"] == "dismissed"}
-        kept = [r for r in rows if tie_key(r["source"], r["target"]) not in dismissed]
-        kept += [
-            {
-                "source": d["a"],
-                "target": d["b"],
-                "name": d["name"],
-                "type": KNOWS,
-                "tie": {"id": d["id"], "kind": SAME_AS_KIND, "strength": 1.0, "since": None, "forward": True},
-            }
-            for d in decisions
-            if d["what"] == "same" and tie_key(d["a"], d["b"]) not in dismissed
-        ]
-        return kept
+        return _apply_feedback(rows, decisions)
+
     def _pair_ties(self, graph: Subgraph, pairs: Sequence[tuple[str, str]], tenant_id: str, today: date) -> None:
-        """Fetch the facts between these pairs of people into ``graph`` (``connections_pair_ties``)."""
+        """Fetch the facts between these pairs of people into ``graph``, and the feedback on them
+        (``connections_path_facts``: one query)."""
         if not pairs:
             return
-        rows = self.gateway.read(
-            "connections_pair_ties",
-            cypher.load("connections_pair_ties"),
-            {"pairs": [{"a": a, "b": b} for a, b in pairs], "tenant": tenant_id},
-        )
+        row = self.gateway.read(
+            "connections_path_facts",
+            cypher.load("connections_path_facts"),
+            {
+                "pairs": [{"a": a, "b": b} for a, b in pairs],
+                "ids": sorted({p for pair in pairs for p in pair}),
+                "tenant": tenant_id,
+            },
+            plain=True,
+        )[0]
         # feedback (issue 14): a dismissed tie leaves the final scoring, so no path is built on it
-        rows = self._honour_feedback(rows, sorted({p for pair in pairs for p in pair}), tenant_id, None)
-        for r in rows:
+        for r in _apply_feedback(row["ties"], row["decisions"]):
             if r.get("source_name") is not None:  # a confirmed duplicate's tie (feedback) carries no source name
                 graph.names.setdefault(r["source"], r["source_name"])
             graph.add_row(r, today, self.params)
+
+    def _evidence(
+        self, graph: Subgraph, found: Sequence[_Found], tenant_id: str
+    ) -> dict[tuple[str, str], list[RowEvidence]]:
+        """The interactions cited as evidence of the INTERACTED hops of ``found`` (``connections_evidence``: the
+        rows of ``connections_interactions``, cheaper)."""
+        pairs = sorted(
+            {
+                tie_key(a, b)
+                for f in found
+                for a, b in itertools.pairwise(f.nodes)
+                if graph.ties[tie_key(a, b)].interacted is not None
+            }
+        )
+        if not pairs:
+            return {}
+        rows = self.gateway.read(
+            "connections_evidence",
+            cypher.load("connections_evidence"),
+            {
+                "pairs": [{"a": a, "b": b} for a, b in pairs],
+                "tenant": tenant_id,
+                "per_pair": self.limits.interactions_per_hop,
+            },
+            plain=True,
+        )
+        return _interaction_evidence(rows)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -419,27 +525,28 @@ class ConnectionFinder:
         graph: Subgraph,
         target: EntityRef,
         team: Sequence[_Member],
+        roles: dict[str, list[AffiliationFact]],
+        walked: list[wt.Partial],
         tenant_id: str,
         max_hops: int,
         limit: int,
         now: datetime,
+        weights: dict[str, Any],
     ) -> list[_Found]:
         """The weighted strategy (:mod:`kgcrm.retrieval.connections.weighted`): candidate paths from the graph,
-        the few strongest scored again exactly on their facts."""
+        the few strongest scored again exactly on their facts. ``walked``: a person's partial paths (from
+        :meth:`_weighted_start`); an organization's people are walked from here."""
         today = now.date()
         members = {m.person_id for m in team} - {target.id}
         if not members:
             return []
         lim = self.weighted_limits
-        weights = wt.strength_params(self.params, now, today)
         team_ids = sorted(members)
         side = self.team_ties.get(
             ("connections_team", tenant_id, tuple(team_ids), today),
             lambda: wt.team_side(self.gateway, tenant_id, team_ids, lim, weights, MAX_HOPS),
         )
-        roles: dict[str, list[AffiliationFact]] = {}
         if target.type == ORGANIZATION:
-            roles = self._org_people(graph, target, tenant_id, today)
             scored = [(p, graph.ties[tie_key(p, target.id)].score(now, self.params)[0]) for p in roles]
             partials = [wt.Partial((target.id, p), s) for p, s in scored if s > 0.0]
             if max_hops == 1:
@@ -462,20 +569,7 @@ class ConnectionFinder:
             )
             partials += [wt.Partial((target.id, *p.nodes), p.score) for p in walked]
         else:
-            partials = [wt.Partial((target.id,), 1.0)]
-            partials += wt.walk(
-                self.gateway,
-                tenant_id,
-                [(target.id, 1.0)],
-                stop=team_ids,
-                exclude=[target.id],
-                levels=min(2, max_hops - 1),
-                per_node=lim.per_node,
-                per_coworkers=lim.per_coworkers,
-                beam=lim.beam,
-                ways=lim.ways,
-                weights=weights,
-            )
+            partials = [wt.Partial((target.id,), 1.0), *walked]
         affiliated = frozenset(roles) if target.type == ORGANIZATION else frozenset()
         whole = wt.candidates(
             partials, side, members, max_hops=max_hops, limits=lim, limit=limit, affiliated=affiliated
@@ -541,13 +635,12 @@ class ConnectionFinder:
         target: EntityRef,
         team: Sequence[_Member],
         found: Sequence[_Found],
-        tenant_id: str,
         now: datetime,
+        interactions: Mapping[tuple[str, str], list[RowEvidence]],
         *,
         you: bool,
     ) -> list[IntroPath]:
         members = {m.person_id: m for m in sorted(team, key=lambda m: m.user_id, reverse=True)}
-        interactions = self._interactions(graph, found, tenant_id, now)
         paths = []
         for f in found:
             member = members[f.nodes[0]]
@@ -605,14 +698,56 @@ class ConnectionFinder:
                 "per_pair": self.limits.interactions_per_hop,
             },
         )
-        out: dict[tuple[str, str], list[RowEvidence]] = defaultdict(list)
-        for r in rows:
-            when = as_datetime(r["occurred_at"])
-            summary = " ".join(p for p in (r["kind"], f"on {when.date().isoformat()}" if when else None) if p)
-            if r["subject"]:
-                summary += f": {r['subject']}"
-            out[tie_key(r["a"], r["b"])].append(RowEvidence(table="interaction", id=r["id"], summary=summary))
-        return out
+        return _interaction_evidence(rows)
+
+
+def _apply_feedback(rows: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tie rows with the feedback applied: dismissed ties dropped, confirmed duplicates (SAME_AS) added as
+    ties of full strength (see :meth:`ConnectionFinder._honour_feedback`)."""
+    if not decisions:
+        return rows
+    dismissed = {tie_key(d["a"], d["b"]) for d in decisions if d["what"] == "dismissed"}
+    kept = [r for r in rows if tie_key(r["source"], r["target"]) not in dismissed]
+    kept += [
+        {
+            "source": d["a"],
+            "target": d["b"],
+            "name": d["name"],
+            "type": KNOWS,
+            "tie": {"id": d["id"], "kind": SAME_AS_KIND, "strength": 1.0, "since": None, "forward": True},
+        }
+        for d in decisions
+        if d["what"] == "same" and tie_key(d["a"], d["b"]) not in dismissed
+    ]
+    return kept
+
+
+def _interaction_evidence(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[RowEvidence]]:
+    """Rows of ``connections_interactions`` (or ``connections_evidence``) as evidence, by tie."""
+    out: dict[tuple[str, str], list[RowEvidence]] = defaultdict(list)
+    for r in rows:
+        when = as_datetime(r["occurred_at"])
+        summary = " ".join(p for p in (r["kind"], f"on {when.date().isoformat()}" if when else None) if p)
+        if r["subject"]:
+            summary += f": {r['subject']}"
+        out[tie_key(r["a"], r["b"])].append(RowEvidence(table="interaction", id=r["id"], summary=summary))
+    return out
+
+
+_ROLE_COLUMNS = ("person_id", "person_name", "org_id", "org_name", "distance", "contact_id", "title", "since", "until")
+
+
+def _add_roles(graph: Subgraph, org: EntityRef, rows: Iterable[Sequence[Any]]) -> dict[str, list[AffiliationFact]]:
+    """The roles of an organization's people (rows: person id, person name, organization id and name, distance,
+    contact id, title, since, until), added to ``graph`` as ties to the organization; by person, in row order."""
+    roles: dict[str, list[AffiliationFact]] = defaultdict(list)
+    for person_id, person_name, org_id, org_name, distance, contact_id, title, since, until in rows:
+        role = RoleFact(contact_id, org_id, org_name, as_date(since), as_date(until), title)
+        fact = AffiliationFact(role, int(distance), org.id, org.name)
+        roles[person_id].append(fact)
+        graph.names.setdefault(person_id, person_name)
+        graph.tie(person_id, org.id).affiliations.append(fact)
+    return roles
 
 
 def _distances(graph: Subgraph, starts: Iterable[str], max_hops: int) -> dict[str, int]:

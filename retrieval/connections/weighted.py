@@ -14,12 +14,16 @@ answers with:
    while the sync's checkpoint (:class:`~kgcrm.retrieval.cache.GraphVersion`) stands still and the
    day does not change. The paths meet in the middle: a partial path from the target that ends at
    ``x`` is completed by the team's ties of ``x`` (at most ``max_hops`` hops in all).
-3. The strongest candidates (a few per chain of intermediaries) have their ties' facts read in one
-   query (``connections_ties`` among their people) and are scored again exactly, with the same
-   Python scoring as the beam strategy; the answer is the best ``limit`` of them, one per chain.
+3. The strongest candidates (a few per chain of intermediaries) have their ties' facts, and the
+   feedback on them, read in one query (``connections_path_facts``) and are scored again exactly,
+   with the same Python scoring as the beam strategy; the answer is the best ``limit`` of them, one
+   per chain.
 
-So a call costs five small round trips (start, org people for an organization, the paths, the
-facts of a few ties, their interactions), whatever the team's size.
+So a call costs three small round trips for a person, whatever the team's size: the start (the
+target and its walk: :func:`start`), the facts of a few ties, the interactions cited as evidence
+(``connections_evidence``); an organization's people come with the start and are walked from in a
+fourth. The team itself (``connections_team``) is cached with its ties, at its exact checkpoint.
+Rows are read ``plain`` (no record export: the rows hold values only).
 
 **Why the weights are computed in the query, not stored by the sync.** Every weight but an explicit
 tie's depends on the clock (an interaction's recency, a running tenure's length, a past one's fade):
@@ -39,13 +43,15 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kgcrm import cypher
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.retrieval import strength as st
 
 QUERY = "connections_weighted_paths"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ def walk(
         {
             **weights,
             "tenant": tenant_id,
+            "target": None,
+            "limit": 0,
             "starts": [{"id": s, "score": score} for s, score in starts],
             "stop": list(stop),
             "exclude": list(exclude),
@@ -138,12 +146,55 @@ def walk(
             "beam": beam,
             "ways": ways,
         },
+        plain=True,
     )
-    out: list[Partial] = []
-    for row in rows:
-        for entry in row["level1"]:
-            out += [Partial(tuple(way["path"]), float(way["score"])) for way in entry]
-        out += [Partial(tuple(way["path"]), float(way["score"])) for way in row["level2"]]
+    return [p for row in rows for p in partials(row)]
+
+
+def start(
+    gateway: GraphGateway,
+    tenant_id: str,
+    target_id: str,
+    *,
+    org_people: int,
+    stop: Sequence[str],
+    levels: int,
+    per_node: int,
+    per_coworkers: int,
+    beam: int,
+    ways: int,
+    weights: dict[str, Any],
+) -> dict[str, Any]:
+    """A search's start, in one query: the target (``id``, ``name``, ``type``; None when ``target_id`` is no
+    Person or Organization of the tenant), an organization's ``people`` (at most ``org_people`` roles: see
+    ``cypher/connections_weighted_paths.cypher``) and, for a person, the walk from it as :func:`walk` makes it
+    (``levels`` 0: none); :func:`partials` reads the walk."""
+    rows = gateway.read(
+        QUERY,
+        cypher.load(QUERY),
+        {
+            **weights,
+            "tenant": tenant_id,
+            "target": target_id,
+            "limit": org_people,
+            "starts": None,
+            "stop": list(stop),
+            "exclude": [target_id],
+            "levels": levels,
+            "per_node": per_node,
+            "per_coworkers": per_coworkers,
+            "beam": beam,
+            "ways": ways,
+        },
+        plain=True,
+    )
+    return rows[0]
+
+
+def partials(row: dict[str, Any]) -> list[Partial]:
+    """The partial paths of one row of the walk query (level 1, then level 2)."""
+    out = [Partial(tuple(way["path"]), float(way["score"])) for entry in row["level1"] for way in entry]
+    out += [Partial(tuple(way["path"]), float(way["score"])) for way in row["level2"]]
     return out
 
 
@@ -182,7 +233,8 @@ def team_side(
 
 
 class TeamTies:
-    """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still.
+    """:func:`team_side` per (tenant, team, day), kept while the sync's checkpoint stands still; and the team
+    itself (per tenant and start user, never kept past its checkpoint: ``exact``).
 
     ``version``: the checkpoint (``GraphVersion.current``); None: nothing is cached. ``refresh_every_s``
     bounds the recomputations of a busy CRM, whose checkpoint moves every few seconds: a team's ties are
@@ -207,26 +259,29 @@ class TeamTies:
         self.refresh_every_s = refresh_every_s
         self.clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[Hashable, float, TeamSide]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, float, Any]] = OrderedDict()
         self._computing: dict[Hashable, threading.Event] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], TeamSide]) -> TeamSide:
+    def get(self, key: Hashable, compute: Callable[[], T], *, exact: bool = False) -> T:
+        """``compute()``'s value for ``key``, cached. ``exact``: never serve a value of another checkpoint (no
+        ``refresh_every_s``, no previous value while a refresh runs): for the team itself, who may start a path."""
         if self.version is None:
             return compute()
         version = self.version()
+        stale_s = 0.0 if exact else self.refresh_every_s
         while True:
             with self._lock:
                 found = self._entries.get(key)
-                if found is not None and (found[0] == version or self.clock() - found[1] < self.refresh_every_s):
+                if found is not None and (found[0] == version or self.clock() - found[1] < stale_s):
                     self._entries.move_to_end(key)
                     self.hits += 1
-                    return found[2]
+                    return cast(T, found[2])
                 running = self._computing.get(key)
-                if running is not None and found is not None:  # stale, and being recomputed: take the old one
+                if running is not None and found is not None and not exact:  # stale, being recomputed: the old one
                     self.hits += 1
-                    return found[2]
+                    return cast(T, found[2])
                 if running is None:
                     self.misses += 1
                     done = self._computing[key] = threading.Event()

@@ -137,20 +137,28 @@ class EntityResolver:
 
     def resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
         """The entities of ``tenant_id`` that ``text`` may name, best first (at most ``limit``)."""
-        return self._honour_feedback(self._resolve(text, tenant_id, types, limit), text, tenant_id, types, limit)
+        found, feedback = self._resolve(text, tenant_id, types, limit)
+        if feedback is None:  # no candidate details were read (the feedback comes with them otherwise)
+            feedback = self.gateway.read(
+                "feedback_resolutions",
+                cypher.load("feedback_resolutions"),
+                {"tenant": tenant_id, "text": _feedback_text(text), "ids": [c.id for c in found.candidates]},
+                plain=True,
+            )
+        else:  # read for every candidate: the SAME_AS partners of those answered with only
+            answered = {c.id for c in found.candidates}
+            feedback = [r for r in feedback if r["what"] != "same" or r["id"] in answered]
+        return self._honour_feedback(found, feedback, text, types, limit)
 
     # --- feedback (issue 14) ----------------------------------------------------------------------
 
+    @staticmethod
     def _honour_feedback(
-        self, found: Resolution, text: str, tenant_id: str, types: Sequence[str] | None, limit: int
+        found: Resolution, rows: list[dict[str, Any]], text: str, types: Sequence[str] | None, limit: int
     ) -> Resolution:
-        """A user's decisions: a confirmed mention is an alias (its entity first, certain), a rejected
-        resolution is left out, and records confirmed as one (SAME_AS) are one candidate citing both."""
-        rows = self.gateway.read(
-            "feedback_resolutions",
-            cypher.load("feedback_resolutions"),
-            {"tenant": tenant_id, "text": text.strip().lower(), "ids": [c.id for c in found.candidates]},
-        )
+        """A user's decisions (``feedback_resolutions``'s rows): a confirmed mention is an alias (its entity
+        first, certain), a rejected resolution is left out, and records confirmed as one (SAME_AS) are one
+        candidate citing both."""
         if not rows:
             return found
         rejected = {r["id"] for r in rows if r["what"] == "reject"}
@@ -180,7 +188,10 @@ class EntityResolver:
         ambiguous = found.ambiguous and not confirmed and len(merged) > 1
         return Resolution(text=found.text, candidates=merged[:limit], ambiguous=ambiguous)
 
-    def _resolve(self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5) -> Resolution:
+    def _resolve(
+        self, text: str, tenant_id: str, types: Sequence[str] | None = None, limit: int = 5
+    ) -> tuple[Resolution, list[dict[str, Any]] | None]:
+        """The resolution before feedback, and the feedback rows when they were read with the details."""
         if not tenant_id:
             raise DataError("a tenant is required", field="tenant_id")
         if limit < 1:
@@ -189,7 +200,7 @@ class EntityResolver:
         mention = parse_mention(text, now=now)
         labels = self._labels(types, mention)
         if mention.is_empty or not labels:
-            return Resolution(text=mention.text, candidates=[], ambiguous=False)
+            return Resolution(text=mention.text, candidates=[], ambiguous=False), None
         lookups = Lookups()
         if mention.email and "Person" in labels:
             self._email(mention.email, tenant_id, labels, lookups)
@@ -197,10 +208,10 @@ class EntityResolver:
                 mention = email_fallback(mention)
         self._lookups(mention, tenant_id, labels, lookups)
         if not lookups.evidence:
-            return Resolution(text=mention.text, candidates=[], ambiguous=False)
+            return Resolution(text=mention.text, candidates=[], ambiguous=False), None
         if mention.window is not None and not lookups.window_checked:
             self._window(mention, tenant_id, lookups, add=False)
-        records = self._details(list(lookups.evidence), tenant_id, labels)
+        records, feedback = self._details_and_feedback(list(lookups.evidence), tenant_id, labels, text)
         if mention.type_hint is not None and mention.type_hint not in labels:
             mention = replace(mention, type_hint=None)  # the caller asked for other types: no penalty
         scored = [
@@ -208,7 +219,7 @@ class EntityResolver:
             for record in records
         ]
         candidates, ambiguous = rank(scored, limit=limit)
-        return Resolution(text=mention.text, candidates=candidates, ambiguous=ambiguous)
+        return Resolution(text=mention.text, candidates=candidates, ambiguous=ambiguous), feedback
 
     # --- which labels ---------------------------------------------------------------------------
 
@@ -259,6 +270,7 @@ class EntityResolver:
             "resolve_email",
             cypher.load("resolve_email"),
             {"tenant": tenant_id, "emails": spellings, "domains": domains},
+            plain=True,
         )
         for row in rows:
             found = lookups.add(row["id"], "email")
@@ -274,6 +286,7 @@ class EntityResolver:
             "resolve_domain",
             cypher.load("resolve_domain"),
             {"tenant": tenant_id, "domains": _domain_spellings(normalized)},
+            plain=True,
         )
         for row in rows:
             lookups.add(row["id"], "domain")
@@ -313,7 +326,7 @@ class EntityResolver:
         """Run an index query with a growing over-fetch until enough tenant hits or the index is exhausted."""
 
         def query(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
-            rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch})
+            rows = self.gateway.read(name, cypher.load(name), {**params, "fetch": fetch}, plain=True)
             if not rows:
                 return [], 0, 0
             row = rows[0]
@@ -333,6 +346,7 @@ class EntityResolver:
                 "resolve_domain",
                 cypher.load("resolve_domain"),
                 {"tenant": tenant_id, "domains": _domain_spellings(names.normalize_domain(context_mention.domain))},
+                plain=True,
             )
             organizations.update({row["id"]: context for row in rows})
         query = lucene_query(_query_words(context, ("Organization",)), variants=False, field="name")
@@ -367,6 +381,7 @@ class EntityResolver:
                 "leads": leads,
                 "max_rows": MAX_CONTEXT_ROWS,
             },
+            plain=True,
         )
         for row in rows:
             verdict = person_name_similarity(mention.name or "", row["first_name"], row["last_name"])
@@ -391,6 +406,7 @@ class EntityResolver:
                 "kinds": list(mention.interaction_kinds),
                 "max_interactions": MAX_WINDOW_INTERACTIONS,
             },
+            plain=True,
         )
         seen: set[tuple[str, str]] = set()
         for row in rows:
@@ -414,4 +430,28 @@ class EntityResolver:
             "resolve_details",
             cypher.load("resolve_details"),
             {"tenant": tenant_id, "ids": ids, "types": list(labels), "max_people": MAX_ORGANIZATION_PEOPLE},
+            plain=True,
         )
+
+    def _details_and_feedback(
+        self, ids: list[str], tenant_id: str, labels: Sequence[str], text: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """:meth:`_details`, and the feedback on ``text`` and on these candidates, in one query."""
+        row = self.gateway.read(
+            "resolve_details_feedback",
+            cypher.load("resolve_details_feedback"),
+            {
+                "tenant": tenant_id,
+                "ids": ids,
+                "types": list(labels),
+                "max_people": MAX_ORGANIZATION_PEOPLE,
+                "text": _feedback_text(text),
+            },
+            plain=True,
+        )[0]
+        return row["records"], row["feedback"]
+
+
+def _feedback_text(text: str) -> str:
+    """A mention as the feedback on it is matched: trimmed, lower case."""
+    return text.strip().lower()

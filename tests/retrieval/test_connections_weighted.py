@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from kgcrm import cypher
-from kgcrm.core.errors import KgcrmError
+from kgcrm.core.errors import KgcrmError, NotFoundError
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.crm.seed import seed_database
 from kgcrm.crm.seed_generate import SeedConfig
@@ -331,17 +331,18 @@ def test_the_new_queries_never_answer_for_another_tenant(seeded, gateway):
         weights=_weights(),
     )
     pairs = gateway.read(
-        "connections_pair_ties",
-        cypher.load("connections_pair_ties"),
+        "connections_path_facts",
+        cypher.load("connections_path_facts"),
         {
             "pairs": [{"a": a, "b": b} for a, b in itertools.pairwise(their_people)],
+            "ids": their_people,
             "tenant": mine["id"],
         },
-    )
+    )[0]
     team = wt.team_side(gateway, mine["id"], their_people[:1], wt.DEFAULT_LIMITS, _weights(), 4)
 
     assert walked == []
-    assert pairs == []
+    assert pairs == {"ties": [], "decisions": []}
     assert team == EMPTY
     # and their own tenant does answer the same calls (the test can fail)
     assert wt.walk(
@@ -387,11 +388,190 @@ def test_a_planted_cross_tenant_tie_is_never_weighed(seeded, gateway):
         weights=_weights(),
     )
     pairs = gateway.read(
-        "connections_pair_ties",
-        cypher.load("connections_pair_ties"),
-        {"pairs": [{"a": target, "b": stranger}], "tenant": mine["id"]},
-    )
+        "connections_path_facts",
+        cypher.load("connections_path_facts"),
+        {"pairs": [{"a": target, "b": stranger}], "ids": [target, stranger], "tenant": mine["id"]},
+    )[0]["ties"]
 
     assert walked, "the target has ties of its own tenant"
     assert all(stranger not in p.nodes for p in walked)
     assert pairs == []
+
+
+# --- fewer round trips (issue 15): the queries that replaced several, their isolation and their answers -------
+
+
+def test_the_team_cache_never_serves_another_checkpoints_team_when_exact():
+    version = [1]
+    cache = TeamTies(lambda: version[0], refresh_every_s=3600.0)
+    assert cache.get("team", lambda: ("mia",), exact=True) == ("mia",)
+    version[0] = 2
+    gate, started = threading.Event(), threading.Event()
+
+    def slow() -> tuple[str, ...]:
+        started.set()
+        gate.wait(5)
+        return ("cole",)
+
+    refresher = threading.Thread(target=lambda: cache.get("team", slow, exact=True))
+    refresher.start()
+    started.wait(5)
+    during: list[tuple[str, ...]] = []
+    waiter = threading.Thread(target=lambda: during.append(cache.get("team", lambda: ("x",), exact=True)))
+    waiter.start()
+    time.sleep(0.2)
+    assert during == []  # it waits for the new checkpoint's team: neither the old one nor a second computation
+    gate.set()
+    refresher.join(5)
+    waiter.join(5)
+
+    assert during == [("cole",)]
+    assert cache.get("team", lambda: pytest.fail("computed again"), exact=True) == ("cole",)
+
+
+def _their_target(truth: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    mine, theirs = truth["tenants"][:2]
+    return mine, theirs, theirs["warm_paths"][0]["target"]["id"]
+
+
+@pytest.mark.neo4j
+def test_the_start_query_never_answers_for_another_tenant(seeded, gateway):
+    engine, truth = seeded
+    mine, theirs, target = _their_target(truth)
+    with engine.connect() as conn:
+        their_org = conn.execute(
+            sa.text("SELECT id FROM organization WHERE tenant_id = :t ORDER BY id LIMIT 1"), {"t": theirs["id"]}
+        ).scalar_one()
+    common = {"org_people": 300, "stop": [], "levels": 2, "per_node": 10, "per_coworkers": 10, "beam": 20, "ways": 2}
+
+    for tenant, entity in ((mine["id"], target), (mine["id"], their_org)):
+        row = wt.start(gateway, tenant, entity, weights=_weights(), **common)
+        assert row == {"id": None, "name": None, "type": "Organization", "people": [], "level1": [], "level2": []}
+    # their own tenant answers the same calls (the test can fail)
+    person = wt.start(gateway, theirs["id"], target, weights=_weights(), **common)
+    organization = wt.start(gateway, theirs["id"], their_org, weights=_weights(), **common)
+    assert (person["id"], person["type"]) == (target, "Person") and wt.partials(person)
+    assert (organization["id"], organization["type"]) == (their_org, "Organization") and organization["people"]
+    assert organization["level1"] == [] and organization["level2"] == []  # an organization's walk is the next query
+
+
+@pytest.mark.neo4j
+def test_the_start_query_gives_a_persons_walk_and_an_organizations_people_as_the_queries_it_replaced(seeded, gateway):
+    engine, truth = seeded
+    _, theirs, target = _their_target(truth)
+    tenant = theirs["id"]
+    with engine.connect() as conn:
+        orgs = conn.execute(
+            sa.text("SELECT id FROM organization WHERE tenant_id = :t ORDER BY id LIMIT 5"), {"t": tenant}
+        ).scalars()
+        org_ids = list(orgs)
+    common = {"per_node": 10, "per_coworkers": 10, "beam": 20, "ways": 2, "weights": _weights()}
+
+    started = wt.start(gateway, tenant, target, org_people=300, stop=["nobody"], levels=2, **common)
+    walked = wt.walk(gateway, tenant, [(target, 1.0)], stop=["nobody"], exclude=[target], levels=2, **common)
+    assert sorted(wt.partials(started), key=repr) == sorted(walked, key=repr) and walked
+    for org in org_ids:
+        people = wt.start(gateway, tenant, org, org_people=300, stop=[], levels=2, **common)["people"]
+        rows = gateway.read(
+            "connections_org_people",
+            cypher.load("connections_org_people"),
+            {"id": org, "tenant": tenant, "today": NOW.date(), "limit": 300},
+        )
+        assert people == [list(r.values()) for r in rows]
+
+
+@pytest.mark.neo4j
+def test_the_team_query_never_answers_for_another_tenant(seeded, gateway):
+    engine, truth = seeded
+    mine, theirs = truth["tenants"][:2]
+    with engine.connect() as conn:
+        their_users = list(
+            conn.execute(
+                sa.text("SELECT id FROM app_user WHERE tenant_id = :t AND individual_id IS NOT NULL AND is_active"),
+                {"t": theirs["id"]},
+            ).scalars()
+        )
+    mine_rows = gateway.read(
+        "connections_team", cypher.load("connections_team"), {"tenant": mine["id"], "user": their_users[0]}
+    )
+    theirs_rows = gateway.read(
+        "connections_team", cypher.load("connections_team"), {"tenant": theirs["id"], "user": None}
+    )
+
+    assert mine_rows == []
+    assert sorted(r["user_id"] for r in theirs_rows) == sorted(their_users)
+
+
+@pytest.mark.neo4j
+def test_the_evidence_query_gives_the_rows_of_the_one_it_replaced_and_only_in_its_tenant(seeded, gateway):
+    _, truth = seeded
+    mine, theirs = truth["tenants"][:2]
+    pairs = [{"a": b, "b": a} for path in theirs["warm_paths"] for a, b in itertools.pairwise(path["nodes"])]
+    params = {"pairs": pairs, "tenant": theirs["id"], "per_pair": 5}
+
+    cheaper = gateway.read("connections_evidence", cypher.load("connections_evidence"), params)
+    before = gateway.read("connections_interactions", cypher.load("connections_interactions"), params)
+    elsewhere = gateway.read(
+        "connections_evidence", cypher.load("connections_evidence"), {**params, "tenant": mine["id"]}
+    )
+
+    assert cheaper, "the planted paths' people took part in interactions together"
+    key = lambda r: (r["a"], r["b"], -(r["occurred_at"] or 0), r["id"])  # noqa: E731
+    assert sorted(cheaper, key=key) == sorted(before, key=key)
+    assert elsewhere == []
+
+
+@pytest.mark.neo4j
+def test_connections_by_id_is_none_for_no_target_of_the_tenant_and_connections_still_raises(seeded, gateway):
+    engine, truth = seeded
+    mine, theirs, target = _their_target(truth)
+    with engine.connect() as conn:
+        their_task = conn.execute(
+            sa.text("SELECT id FROM task WHERE tenant_id = :t ORDER BY id LIMIT 1"), {"t": theirs["id"]}
+        ).scalar_one()
+    for strategy in ("weighted", "beam"):
+        finder = ConnectionFinder(gateway, clock=lambda: NOW, strategy=strategy)  # type: ignore[arg-type]
+        assert finder.connections_by_id(target, mine["id"]) is None
+        assert finder.connections_by_id(their_task, theirs["id"]) is None
+        assert finder.connections_by_id("no-such-id", theirs["id"]) is None
+        with pytest.raises(NotFoundError):
+            finder.connections(target, mine["id"])
+        found = finder.connections_by_id(target, theirs["id"])
+        assert found is not None and found.target.id == target
+
+
+@pytest.mark.neo4j
+def test_plain_rows_are_the_rows_of_the_record_export(seeded, gateway):
+    _, truth = seeded
+    tenant = truth["tenants"][0]["id"]
+    query = (
+        "MATCH (p:Person) WHERE p.tenant_id = $t WITH p ORDER BY p.id LIMIT 20 "
+        "RETURN p.id AS id, [p.name, 1, 2.5, null] AS values, {name: p.name, nested: [{x: p.id}]} AS map, "
+        "COLLECT { MATCH (p)-[r:INTERACTED]-() RETURN r.last_at } AS times"
+    )
+    exported = gateway.read("plain", query, {"t": tenant})
+
+    assert exported
+    assert gateway.read("plain", query, {"t": tenant}, plain=True) == exported
+
+
+@pytest.mark.neo4j
+def test_the_resolvers_details_and_feedback_query_gives_the_details_rows_and_only_in_its_tenant(seeded, gateway):
+    _, truth = seeded
+    mine, theirs = truth["tenants"][:2]
+    ids = sorted({n for path in theirs["warm_paths"] for n in path["nodes"]})
+    params = {"ids": ids, "types": ["Person", "Organization"], "max_people": 500, "text": "someone"}
+
+    merged = gateway.read(
+        "resolve_details_feedback", cypher.load("resolve_details_feedback"), {**params, "tenant": theirs["id"]}
+    )[0]
+    details = gateway.read("resolve_details", cypher.load("resolve_details"), {**params, "tenant": theirs["id"]})
+    elsewhere = gateway.read(
+        "resolve_details_feedback", cypher.load("resolve_details_feedback"), {**params, "tenant": mine["id"]}
+    )
+
+    assert merged["records"] and sorted(merged["records"], key=lambda r: r["id"]) == sorted(
+        details, key=lambda r: r["id"]
+    )
+    assert merged["feedback"] == []
+    assert elsewhere == [{"records": [], "feedback": []}]
