@@ -47,8 +47,10 @@ from enum import StrEnum
 from typing import Any
 
 from kgcrm import cypher
+from kgcrm.core.errors import SchemaError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import server_version, supports_filtered_vector_index
+from kgcrm.graph.tenant_vectors import online_tenant_indexes, tenant_index
 from kgcrm.retrieval.overfetch import FetchSizes
 
 Hits = list[dict[str, Any]]
@@ -56,12 +58,15 @@ Hits = list[dict[str, Any]]
 #: Tenants with at most this many candidates (entities with an embedding and a wanted label)
 #: are scanned exactly. Measured: see the module docstring.
 EXACT_MAX_CANDIDATES = 20_000
+#: The first fetch from a tenant's own index (its later fetches follow the labels' share).
+TENANT_FIRST_FETCH = 50
 
 
 class Strategy(StrEnum):
     EXACT = "exact"
     ANN = "ann"
     IN_INDEX = "in_index"
+    TENANT_INDEX = "tenant_index"
 
 
 class TenantVectorSearch:
@@ -77,6 +82,7 @@ class TenantVectorSearch:
         *,
         exact_max: int = EXACT_MAX_CANDIDATES,
         max_fetch: int = 4000,
+        tenant_first_fetch: int = TENANT_FIRST_FETCH,
         size_ttl_s: float = 60.0,
         in_index: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -87,7 +93,10 @@ class TenantVectorSearch:
         self._in_index = in_index
         self._clock = clock
         self.fetch_sizes = FetchSizes(first=100, maximum=max_fetch, growth=4)  # per strategy, tenant and labels
+        # a tenant's own index holds only its entities: the fetch covers the labels' share alone
+        self.tenant_fetch_sizes = FetchSizes(first=tenant_first_fetch, maximum=max_fetch, growth=4)
         self._sizes: dict[tuple[str, tuple[str, ...]], tuple[float, int]] = {}
+        self._tenant_indexes: tuple[float, frozenset[str]] | None = None  # (when read, ONLINE index names)
         self._lock = threading.Lock()
 
     # --- choosing ---------------------------------------------------------------------------
@@ -121,11 +130,26 @@ class TenantVectorSearch:
             self._sizes[key] = (now, count)
         return count
 
+    def has_tenant_index(self, tenant_id: str) -> bool:
+        """The tenant has its own vector index, ONLINE (the list is read again after ``size_ttl_s``)."""
+        now = self._clock()
+        cached = self._tenant_indexes
+        if cached is None or now - cached[0] >= self.size_ttl_s:
+            cached = (now, online_tenant_indexes(self.gateway))
+            self._tenant_indexes = cached
+        return tenant_index(tenant_id) in cached[1]
+
+    def forget_tenant_indexes(self) -> None:
+        """Read the tenant indexes again on the next call (one was dropped, or is not online)."""
+        self._tenant_indexes = None
+
     def strategy_for(self, tenant_id: str, labels: Sequence[str] | None) -> Strategy:
         if self.supports_in_index():
             return Strategy.IN_INDEX
         if self.candidates(tenant_id, labels) <= self.exact_max:
             return Strategy.EXACT
+        if self.has_tenant_index(tenant_id):
+            return Strategy.TENANT_INDEX
         return Strategy.ANN
 
     # --- searching --------------------------------------------------------------------------
@@ -146,6 +170,14 @@ class TenantVectorSearch:
         if chosen is Strategy.EXACT:
             rows = self.gateway.read("search_vector_exact", cypher.load("search_vector_exact"), params)
             return list(rows[0]["hits"]) if rows else []
+        if chosen is Strategy.TENANT_INDEX:
+            try:
+                return self._tenant_index_nearest(params, tenant_id, labels, limit)
+            except SchemaError:  # dropped (demoted) or rebuilt since it was listed: the shared index serves
+                if strategy is not None:
+                    raise
+                self.forget_tenant_indexes()
+                chosen = Strategy.ANN
         name = "search_vector" if chosen is Strategy.ANN else "search_vector_in_index"
 
         def query(fetch: int) -> tuple[Hits, int, int]:
@@ -153,3 +185,15 @@ class TenantVectorSearch:
             return rows[0]["hits"], rows[0]["fetched"], rows[0]["matching"]
 
         return self.fetch_sizes.fetch((name, tenant_id, tuple(labels or ())), query, limit)
+
+    def _tenant_index_nearest(
+        self, params: dict[str, Any], tenant_id: str, labels: Sequence[str] | None, limit: int
+    ) -> Hits:
+        index = tenant_index(tenant_id)
+        query_text = cypher.load("search_vector_tenant")
+
+        def query(fetch: int) -> tuple[Hits, int, int]:
+            rows = self.gateway.read("search_vector_tenant", query_text, params | {"index": index, "fetch": fetch})
+            return rows[0]["hits"], rows[0]["fetched"], rows[0]["matching"]
+
+        return self.tenant_fetch_sizes.fetch((index, tenant_id, tuple(labels or ())), query, limit)
