@@ -153,17 +153,23 @@ def test_selection_prefers_the_tenant_index_over_the_shared_one_and_exact_stays_
     assert search.strategy_for("large", ["Note"]) is Strategy.EXACT  # 200 Notes: the scan is cheaper still
     assert search.strategy_for("small", None) is Strategy.EXACT  # 150: indexed, but few enough to scan
     assert search.strategy_for("rival", None) is Strategy.EXACT
+    lower = TenantVectorSearch(gateway, exact_max=100, exact_fallback_max=120, in_index=False)
+    assert lower.strategy_for("small", None) is Strategy.TENANT_INDEX  # 150 > 100, and its own index
+    assert lower.strategy_for("rival", None) is Strategy.EXACT  # 96, no index
+    assert lower.strategy_for("rival", ["Person"]) is Strategy.EXACT
     assert TenantVectorSearch(gateway, exact_max=200, in_index=True).strategy_for("large", None) is Strategy.IN_INDEX
 
 
 def test_a_dropped_tenant_index_falls_back_to_the_shared_index(world, tenant_indexes):
     gateway, queries, entities = world
-    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     assert search.strategy_for("large", None) is Strategy.TENANT_INDEX  # listed, then dropped behind its back
     drop_tenant_index(gateway, tenant_index("large"))
     hits = search.nearest(queries[0].tolist(), "large", limit=10)
     assert [h["id"] for h in hits] == expected_ids(entities, "large", queries[0], None, 10)
-    assert search.strategy_for("large", None) is Strategy.ANN
+    assert search.strategy_for("large", None) is Strategy.ANN  # 600 > the fallback's 200
+    scan = TenantVectorSearch(gateway, exact_max=200, in_index=False)  # the fallback scan: up to 20,000
+    assert scan.strategy_for("large", None) is Strategy.EXACT
     with pytest.raises(SchemaError):  # forced: no silent substitute
         search.nearest(queries[0].tolist(), "large", limit=10, strategy=Strategy.TENANT_INDEX)
 
@@ -192,9 +198,10 @@ def test_the_in_index_filter_is_detected_off_on_neo4j_5(world):
 def test_selection_by_candidates_and_server(world):
     gateway, _, _ = world
     # small: 150 entities; large: 600, 400 of them Person or Organization and 200 Notes
-    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     assert search.candidates("small", None) == 150
-    assert search.candidates("large", None) == 201  # counted up to exact_max + 1 only
+    assert search.candidates("large", None) == 201  # counted up to exact_fallback_max + 1 only
+    assert TenantVectorSearch(gateway, exact_max=200, in_index=False).strategy_for("large", None) is Strategy.EXACT
     assert search.strategy_for("small", None) is Strategy.EXACT
     assert search.strategy_for("large", None) is Strategy.ANN
     assert search.strategy_for("large", ["Person", "Organization"]) is Strategy.ANN
@@ -208,7 +215,9 @@ def test_selection_by_candidates_and_server(world):
 def test_the_candidate_count_is_cached_until_its_ttl(world):
     gateway, _, _ = world
     now = [0.0]
-    search = TenantVectorSearch(gateway, exact_max=100, in_index=False, size_ttl_s=60, clock=lambda: now[0])
+    search = TenantVectorSearch(
+        gateway, exact_max=100, exact_fallback_max=100, in_index=False, size_ttl_s=60, clock=lambda: now[0]
+    )
     assert search.strategy_for("growing", None) is Strategy.EXACT
     gateway.write(
         "grow",
@@ -246,7 +255,7 @@ def test_no_strategy_answers_with_another_tenants_entities_with_tenant_indexes(w
 
 def _no_other_tenant(world, strategy, *, unknown: bool = True) -> None:
     gateway, queries, _ = world
-    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     unfiltered = gateway.read(
         "unfiltered",
         "CALL db.index.vector.queryNodes('entity', 10, $e) YIELD node RETURN node.tenant_id AS t",
