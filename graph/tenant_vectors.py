@@ -29,12 +29,14 @@ The policy (why these numbers: ``retrieval/vector_strategy.py``'s docstring, mea
 graph of ``bench/vector_graph.py``): a tenant gets an index when it has at least
 ``min_entities`` embedded entities (1,000: below that no search of it scores more than 1,000
 candidates, and the exact scan of that many costs about one unfiltered index call), at most
-``max_share`` of all embedded entities (a tenant that is most of the graph is served as well
-by the shared index, over-fetched by its share, and its own index would copy most of the
-shared one), and, the largest first, up to ``max_indexes`` tenant indexes (each is a Lucene
-HNSW index: memory, files, and a second copy of the tenant's vectors; the others fall back to
-the scan or the shared index). Populating one took ~8 minutes for a 250k-entity tenant on 2
-busy cores (niced, load average ~9); the search uses it only once it is ONLINE.
+``max_share`` of all embedded entities (0.6: a tenant that is nearly all of the graph gains
+nothing from a copy of the shared index; at half of it, its own index still answered in p95 1.5x
+the unfiltered call against 3x for the over-fetched shared one, and at a quarter 1.1x against
+5-12x, so the ceiling sits above a half), and, the largest first, up to ``max_indexes`` tenant
+indexes (each is a Lucene HNSW index: memory, files, and a second copy of the tenant's vectors;
+the others fall back to the scan or the shared index). Promoting the 500k-entity tenant (labels
+and index) took 7.5 minutes on 2 busy cores (niced); the search uses an index only once it is
+ONLINE.
 """
 
 from __future__ import annotations
