@@ -27,6 +27,7 @@ unfiltered p95 and ≤ 20 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument("--max-indexes", type=int, default=defaults.max_indexes)
     args = parser.parse_args()
 
+    args.load_at_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     credentials = neo4j_credentials()
     driver = neo4j.GraphDatabase.driver(
         credentials.uri, auth=credentials.auth, notifications_min_severity="OFF"
@@ -294,7 +296,8 @@ def report(
         [
             f"### Tenant-filtered vector search, {total:,} entities in {len(tenants)} tenants",
             "",
-            f"{when} · {machine_line()} (load average at the end of the run) · Neo4j {version} · "
+            f"{when} · {machine_line()} (load average at the end of the run; at its start "
+            f"{args.load_at_start}) · Neo4j {version} · "
             f"`bench/vector_graph.py --nodes {total}` then `bench/vector_search.py --queries {args.queries} "
             f"--exact-max {args.exact_max}"
             + (
