@@ -10,6 +10,9 @@ alone, with an exact tenant boundary and no over-fetch across tenants
 (``retrieval/vector_strategy.py``, strategy ``tenant_index``; it still filters on
 ``tenant_id`` after the call, as defence in depth).
 
+The label is internal: every query that reads labels out (``type``, ``labels`` in answers)
+leaves out those starting with ``VecT_``, as it leaves out ``__Entity__``.
+
 Keeping it exact costs little, because the label does not depend on the index:
 
 - the label is written with the embedding, for every tenant, whether it has an index or not

@@ -33,6 +33,7 @@ from kgcrm.graph.tenant_vectors import (
     reconcile_tenant_indexes,
     tenant_index,
 )
+from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.semantic import SemanticSearch
 from kgcrm.retrieval.vector_strategy import Strategy, TenantVectorSearch
 
@@ -142,6 +143,18 @@ def test_the_tenant_index_returns_the_same_as_exact_and_ann(world, tenant_indexe
         assert [h["id"] for h in own] == [h["id"] for h in exact] == [h["id"] for h in ann] == want
         assert [h["score"] for h in own] == pytest.approx([h["score"] for h in exact], abs=5e-3)
         assert all(h["id"].startswith(tenant + "-") for h in own)
+        assert {h["type"] for h in own + exact + ann} <= set(labels or LABELS)  # never the internal VecT_ label
+
+
+def test_the_internal_tenant_label_never_shows_in_an_entity_or_its_neighbourhood(world, tenant_indexes):
+    gateway, _, entities = world
+    reader = EntityReader(gateway)
+    entity_id, label, _ = entities["large"][0]
+    entity = reader.entity(entity_id, "large")
+    assert entity is not None and entity.labels == [label] and entity.type == label
+    hood = reader.neighborhood(entity_id, "large", depth=1, limit=5)
+    assert hood is not None and hood.center.type == label
+    assert reader.entity(entity_id, "small") is None  # another tenant's id: nothing
 
 
 def test_selection_prefers_the_tenant_index_over_the_shared_one_and_exact_stays_for_few_candidates(
