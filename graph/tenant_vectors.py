@@ -170,9 +170,14 @@ def reconcile_tenant_indexes(
     dimensions: int,
     policy: TenantIndexPolicy | None = None,
     dry_run: bool = False,
+    wait: bool = True,
     timeout_s: int = 3600,
 ) -> Reconciled:
-    """Create the indexes the policy wants (labelling first), drop the others, wait until they are online."""
+    """Create the indexes the policy wants (labelling first), drop the others; ``wait``: until they are online.
+
+    Without waiting, a new index populates in the background and the search starts using it once
+    it is ONLINE (``kgcrm sync --full`` does not wait: a large tenant's index takes minutes).
+    """
     policy = policy or TenantIndexPolicy()
     counts = embedded_counts(gateway)
     wanted = plan_tenant_indexes(counts, policy)
@@ -194,7 +199,7 @@ def reconcile_tenant_indexes(
         if name not in existing:
             create_tenant_index(gateway, tenant, dimensions=dimensions)
             done.created.append(name)
-    if done.created and not dry_run:
+    if done.created and wait and not dry_run:
         gateway.write("await_indexes", "CALL db.awaitIndexes($timeout)", {"timeout": timeout_s})
     return done
 

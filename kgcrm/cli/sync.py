@@ -125,7 +125,9 @@ def sync(
             for entity in embedder.rejected[:50]:
                 Console().print(f"[yellow]not embedded[/yellow] {entity}")
         if embedder is not None and full:  # tenants may have crossed the policy's bounds: their own vector index
-            print_tenant_indexes(reconcile_tenant_indexes(gateway, dimensions=settings.embedding_dimensions))
+            print_tenant_indexes(
+                reconcile_tenant_indexes(gateway, dimensions=settings.embedding_dimensions, wait=False)
+            )
         rejected = len(report.rejected)
         if follow:
             rejected += _follow(runner, progress, change_wait(engine, notify=notify), interval)
