@@ -164,3 +164,18 @@ def test_a_hostile_tenant_id_gets_a_harmless_label_and_index(gateway):
     assert embedded_counts(gateway) == {tenant: 12, "bystander": 12}  # nothing deleted
     with pytest.raises(SchemaError):
         drop_tenant_index(gateway, "entity")  # only tenant index names are dropped
+
+
+@pytest.mark.neo4j
+def test_without_waiting_the_index_is_created_and_comes_online_in_the_background(gateway):
+    ids = _write(gateway, "later", 15)
+    done = reconcile_tenant_indexes(
+        gateway,
+        dimensions=DIMENSIONS,
+        policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=5),
+        wait=False,
+    )
+    assert done.created == [tenant_index("later")] and done.labelled == 15
+    gateway.write("await", "CALL db.awaitIndexes(300)")
+    assert online_tenant_indexes(gateway) == {tenant_index("later")}
+    assert _index_holds(gateway, "later") == sorted((i, "later") for i in ids)
