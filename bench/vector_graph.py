@@ -10,7 +10,8 @@ nodes (``:__Entity__`` and one CRM label each, in the label mix of the seeded CR
 with deterministic 384-dimensional vectors (numpy, ``--seed``): clustered around
 2,000 centres shared by every tenant (embeddings of real text are clustered, and
 tenants talk about the same things), stored as the sync stores them (a list of
-floats in ``embedding``). Then kgcrm's own schema (``ensure_schema``: the vector
+floats in ``embedding``, with the tenant vector label the sync writes with every
+embedding: ``kgcrm.graph.tenant_vectors``). Then kgcrm's own schema (``ensure_schema``: the vector
 index ``entity`` and the ``entity_tenant`` range index among the rest) is applied
 and awaited.
 
@@ -35,6 +36,7 @@ import numpy as np
 from bench.common import console, neo4j_credentials, require_empty_graph
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import ensure_schema
+from kgcrm.graph.tenant_vectors import tenant_label
 
 DIMENSIONS = 384
 CENTRES = 2_000
@@ -93,6 +95,7 @@ def build(driver: neo4j.Driver, *, nodes: int, tenants: int, ratio: float, seed:
                 {
                     "id": f"ve-{start + offset:07d}",
                     "tenant": ids[tenant_of[offset]],
+                    "label": tenant_label(ids[tenant_of[offset]]),
                     "name": f"entity {start + offset}",
                     "embedding": vectors[offset].tolist(),
                 }
@@ -101,7 +104,8 @@ def build(driver: neo4j.Driver, *, nodes: int, tenants: int, ratio: float, seed:
             # the label is one of LABELS (a code constant), never input
             driver.execute_query(
                 f"UNWIND $rows AS row CREATE (n:__Entity__:{label}) "
-                "SET n.id = row.id, n.tenant_id = row.tenant, n.name = row.name, n.embedding = row.embedding",
+                "SET n.id = row.id, n.tenant_id = row.tenant, n.name = row.name, n.embedding = row.embedding, "
+                "n:$(row.label)",
                 rows=rows,
             )
         done = start + size

@@ -2,6 +2,7 @@
 
     NEO4J_URI=bolt://127.0.0.1:27615 NEO4J_PASSWORD=… \\
         .venv/bin/python bench/vector_search.py [--queries 30] [--exact-up-to 70000] [--record]
+                                               [--reconcile [--min-entities 5000] [--max-share 0.3]]
 
 Reads the graph ``bench/vector_graph.py`` built (same ``--seed``: its tenants and cluster
 centres). Per tenant, ``--queries`` query vectors near the centres (as the entities are),
@@ -12,6 +13,9 @@ each asked for its 10 nearest Person or Organization entities of the tenant (the
   with no tenant at all (answers other tenants' entities): the baseline of the goal;
 - **kgcrm (auto)**: ``TenantVectorSearch.nearest``, the strategy chosen per tenant;
 - **ann**: the index with adaptive over-fetch for every tenant (yesterday's ``nearest``);
+- **tenant index**: the tenant's own vector index (``kgcrm.graph.tenant_vectors``), on the
+  tenants that have one (``--reconcile`` first makes them by the policy given, as
+  ``kgcrm graph tenant-indexes`` does, and reports how long that took);
 - **exact**: the exact scan, for tenants up to ``--exact-up-to`` entities (slower above;
   it is also the reference for recall@10).
 
@@ -23,6 +27,7 @@ unfiltered p95 and ≤ 20 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,6 +52,7 @@ from bench.common import machine as machine_line
 from bench.vector_graph import CENTRES, centres, tenant_ids, vectors_near
 from kgcrm.core.errors import KgcrmError
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.tenant_vectors import TenantIndexPolicy, reconcile_tenant_indexes
 from kgcrm.retrieval.vector_strategy import EXACT_MAX_CANDIDATES, Strategy, TenantVectorSearch
 
 LABELS = ["Person", "Organization"]
@@ -69,14 +75,31 @@ def main() -> None:
         "--exact-max", type=int, default=EXACT_MAX_CANDIDATES, help="the auto strategy's threshold (candidates)"
     )
     parser.add_argument("--record", action="store_true", help="write the figures to bench/RESULTS.md")
+    parser.add_argument("--section", default="h15-vec", help="the bench/RESULTS.md section to write")
+    parser.add_argument("--reconcile", action="store_true", help="make the tenant vector indexes first")
+    defaults = TenantIndexPolicy()
+    parser.add_argument("--min-entities", type=int, default=defaults.min_entities)
+    parser.add_argument("--max-share", type=float, default=defaults.max_share)
+    parser.add_argument("--max-indexes", type=int, default=defaults.max_indexes)
     args = parser.parse_args()
 
+    args.load_at_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     credentials = neo4j_credentials()
     driver = neo4j.GraphDatabase.driver(
         credentials.uri, auth=credentials.auth, notifications_min_severity="OFF"
     )  # the bench graph has no updated_at/updated_by: no warning per query
     gateway = GraphGateway(driver, timeout_s=120)
     tenants = tenant_ids(args.tenants)
+    if args.reconcile:
+        started = time.perf_counter()
+        policy = TenantIndexPolicy(args.min_entities, args.max_share, args.max_indexes)
+        done = reconcile_tenant_indexes(
+            gateway, dimensions=len(centres(args.seed)[0]), policy=policy, timeout_s=4 * 3600
+        )
+        console.print(
+            f"tenant indexes: {done.wanted} wanted, {len(done.created)} created, {len(done.dropped)} dropped, "
+            f"{done.labelled:,} entities labelled in {time.perf_counter() - started:.0f} s"
+        )
     sizes = {
         r["t"]: r["c"] for r in gateway.read("sizes", "MATCH (n:__Entity__) RETURN n.tenant_id AS t, count(*) AS c", {})
     }
@@ -104,6 +127,7 @@ def main() -> None:
         for t in tenants
     }
     console.print("strategies: " + ", ".join(f"{t} {chosen[t].value} ({candidates[t]:,})" for t in tenants))
+    indexed = {t for t in tenants if search.has_tenant_index(t)}
     exact_tenants = {t for t in tenants if sizes.get(t, 0) <= args.exact_up_to}
 
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -122,6 +146,10 @@ def main() -> None:
                     e, t, labels=LABELS, limit=10, strategy=Strategy.ANN
                 ),
             }
+            if tenant in indexed:
+                runs["tenant index"] = lambda e=embedding, t=tenant: search.nearest(
+                    e, t, labels=LABELS, limit=10, strategy=Strategy.TENANT_INDEX
+                )
             if tenant in exact_tenants:
                 runs["exact"] = lambda e=embedding, t=tenant: search.nearest(
                     e, t, labels=LABELS, limit=10, strategy=Strategy.EXACT
@@ -144,10 +172,10 @@ def main() -> None:
                 continue
             if "exact" in results:
                 truth = set(results["exact"])
-                for name in ("kgcrm (auto)", "ann"):
+                for name in ("kgcrm (auto)", "ann", "tenant index"):
                     if name in results:
                         recall[name].append(len(truth & set(results[name])) / max(1, len(truth)))
-            for name in ("kgcrm (auto)", "ann", "exact"):
+            for name in ("kgcrm (auto)", "ann", "tenant index", "exact"):
                 if name in results:
                     short[name] += len(results[name]) < 10
             owners = gateway.read(
@@ -159,10 +187,26 @@ def main() -> None:
             leaks["filtered"] += owners[0]["c"]
     driver.close()
     leaks.update({f"failed {k}": v for k, v in failed.items()})
-    report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall, leaks, short, tenants, credentials)
+    report(
+        args,
+        sizes,
+        total,
+        chosen,
+        candidates,
+        latencies,
+        per_tenant,
+        recall,
+        leaks,
+        short,
+        tenants,
+        credentials,
+        indexed,
+    )
 
 
-def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall, leaks, short, tenants, credentials):  # type: ignore[no-untyped-def]
+def report(
+    args, sizes, total, chosen, candidates, latencies, per_tenant, recall, leaks, short, tenants, credentials, indexed
+):  # type: ignore[no-untyped-def]
     base95 = percentile(latencies["unfiltered"], 95)
     header = [
         "contender",
@@ -176,7 +220,7 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
         "goal",
     ]
     rows = []
-    for name in ("unfiltered", "kgcrm (auto)", "ann", "exact"):
+    for name in ("unfiltered", "kgcrm (auto)", "ann", "tenant index", "exact"):
         values = latencies.get(name)
         if not values:
             continue
@@ -208,7 +252,9 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
         "auto p50",
         "auto p95",
         "ann p95",
+        "tenant index p95",
         "exact p95",
+        "auto p95 / unfiltered p95",
     ]
     tenant_rows = []
     for t in tenants:
@@ -216,6 +262,10 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
         def p(name: str, q: float, t: str = t) -> str:
             values = per_tenant.get((name, t))
             return f"{percentile(values, q):.1f}" if values else "-"
+
+        def ratio(t: str) -> str:
+            auto, base = per_tenant.get(("kgcrm (auto)", t)), per_tenant.get(("unfiltered", t))
+            return f"{percentile(auto, 95) / percentile(base, 95):.1f}x" if auto and base else "-"
 
         cand = candidates[t]
         tenant_rows.append(
@@ -228,7 +278,9 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
                 p("kgcrm (auto)", 50),
                 p("kgcrm (auto)", 95),
                 p("ann", 95),
+                p("tenant index", 95),
                 p("exact", 95),
+                ratio(t),
             ]
         )
     print_table("tenant-filtered vector search, 10 nearest Person/Organization", header, rows)
@@ -244,9 +296,17 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
         [
             f"### Tenant-filtered vector search, {total:,} entities in {len(tenants)} tenants",
             "",
-            f"{when} · {machine_line()} (load average at the end of the run) · Neo4j {version} · "
+            f"{when} · {machine_line()} (load average at the end of the run; at its start "
+            f"{args.load_at_start}) · Neo4j {version} · "
             f"`bench/vector_graph.py --nodes {total}` then `bench/vector_search.py --queries {args.queries} "
-            f"--exact-max {args.exact_max}`",
+            f"--exact-max {args.exact_max}"
+            + (
+                f" --reconcile --min-entities {args.min_entities} --max-share {args.max_share} "
+                f"--max-indexes {args.max_indexes}"
+                if args.reconcile
+                else ""
+            )
+            + f" --record` (tenant indexes: {', '.join(sorted(indexed)) or 'none'})",
             "",
             "Entities with deterministic 384-d vectors written directly (no model), tenant sizes halving from "
             "500k to ~1k, the seeded CRM's label mix; each query asks for a tenant's 10 nearest Person or "
@@ -262,7 +322,7 @@ def report(args, sizes, total, chosen, candidates, latencies, per_tenant, recall
             f"up to {args.exact_up_to:,} entities and is the reference of recall@10.",
         ]
     )
-    record_results("vector_search_1000000", body)
+    record_results(args.section, body)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,6 @@
 MATCH (n:__Entity__ {id: $id})
 WHERE n.tenant_id = $tenant
 RETURN n.id AS id,
-       labels(n) AS labels,
+       [l IN labels(n) WHERE NOT l STARTS WITH 'VecT_'] AS labels,
        n.name AS name,
        [key IN keys(n) WHERE NOT key IN $hidden | [key, n[key]]] AS properties

@@ -31,7 +31,7 @@ CALL (nodes) {
   LIMIT $max_relationships
   RETURN collect({from: from, to: to, type: type}) AS relationships
 }
-RETURN [x IN nodes | {id: x.id, labels: labels(x), name: x.name}] AS nodes,
+RETURN [x IN nodes | {id: x.id, labels: [l IN labels(x) WHERE NOT l STARTS WITH 'VecT_'], name: x.name}] AS nodes,
        first_count,
        second_count,
        relationships

@@ -29,7 +29,7 @@ CALL (first_rels, second_rels) {
   WITH DISTINCT r
   RETURN collect(r) AS rels
 }
-RETURN [x IN reached[..$limit] | {labels: [l IN labels(x) WHERE l <> '__Entity__'],
+RETURN [x IN reached[..$limit] | {labels: [l IN labels(x) WHERE l <> '__Entity__' AND NOT l STARTS WITH 'VecT_'],
                                   properties: x {.*, embedding: null, embedding_hash: null}}] AS nodes,
        [r IN rels | {from: startNode(r).id, to: endNode(r).id, type: type(r), properties: properties(r)}]
          AS relationships,

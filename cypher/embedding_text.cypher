@@ -2,8 +2,9 @@
 // $ids: entity ids. $expand: those of $ids whose dependents are wanted too: the
 // entities whose text is built from theirs (an organization's people, leads,
 // accounts and contacts; a person's contacts; a contact's person).
-// One row per entity found: id, text (null: nothing to embed), stored_hash (the
-// hash of the text its current embedding was made from) and has_embedding.
+// One row per entity found: id, tenant_id (for its tenant vector label), text (null:
+// nothing to embed), stored_hash (the hash of the text its current embedding was made
+// from) and has_embedding.
 UNWIND $ids AS entity_id
 MATCH (changed:__Entity__ {id: entity_id})
 CALL (changed) {
@@ -47,6 +48,7 @@ WITH n, CASE
 END AS parts
 WITH n, [part IN parts WHERE part IS NOT NULL AND trim(part) <> '' | trim(part)] AS parts
 RETURN n.id AS id,
+       n.tenant_id AS tenant_id,
        CASE size(parts) WHEN 0 THEN null
          ELSE reduce(text = head(parts), part IN tail(parts) | text + '\n' + part)
        END AS text,

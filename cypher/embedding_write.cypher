@@ -1,7 +1,13 @@
 // Store each entity's embedding and the hash of the text it was made from.
-// $rows: [{id, embedding, hash}]; a null embedding and hash remove both (the
-// entity has no text to embed, or its text was rejected).
+// $rows: [{id, embedding, hash, label}]; a null embedding and hash remove both (the
+// entity has no text to embed, or its text was rejected). `label` is the entity's
+// tenant vector label (graph/tenant_vectors.py: VecT_ and a hash of its tenant id),
+// written with every embedding so that a tenant's own vector index, when it has one,
+// always holds exactly its embedded entities; the row's tenant must be the node's.
 UNWIND $rows AS row
 MATCH (n:__Entity__ {id: row.id})
 SET n.embedding = row.embedding,
     n.embedding_hash = row.hash
+WITH n, row
+WHERE row.label IS NOT NULL AND row.embedding IS NOT NULL AND n.tenant_id = row.tenant
+SET n:$(row.label)

@@ -10,7 +10,7 @@ WITH node, max(score) AS score
 WHERE node.tenant_id = $tenant
   AND ($labels IS NULL OR any(label IN labels(node) WHERE label IN $labels))
 RETURN node.id AS id,
-       [label IN labels(node) WHERE label <> '__Entity__'][0] AS type,
+       [label IN labels(node) WHERE label <> '__Entity__' AND NOT label STARTS WITH 'VecT_'][0] AS type,
        node.name AS name,
        coalesce(node.body, node.summary, node.description, node.bio, node.title, node.name) AS text,
        node.updated_at AS updated_at,

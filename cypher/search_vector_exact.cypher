@@ -11,7 +11,7 @@ ORDER BY score DESC, n.id
 LIMIT $limit
 RETURN collect({
           id: n.id,
-          type: [label IN labels(n) WHERE label <> '__Entity__'][0],
+          type: [label IN labels(n) WHERE label <> '__Entity__' AND NOT label STARTS WITH 'VecT_'][0],
           name: n.name,
           text: coalesce(n.body, n.summary, n.description, n.bio, n.title, n.name),
           updated_at: n.updated_at,

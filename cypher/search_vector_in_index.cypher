@@ -15,7 +15,7 @@ RETURN fetched,
        size(mine) AS matching,
        [hit IN mine[..$limit] | {
           id: hit.node.id,
-          type: [label IN labels(hit.node) WHERE label <> '__Entity__'][0],
+          type: [label IN labels(hit.node) WHERE label <> '__Entity__' AND NOT label STARTS WITH 'VecT_'][0],
           name: hit.node.name,
           text: coalesce(hit.node.body, hit.node.summary, hit.node.description, hit.node.bio, hit.node.title,
                          hit.node.name),

@@ -22,6 +22,6 @@ WHERE $org IS NULL OR subject.id = $org
    OR EXISTS { MATCH (subject)-[:WORKS_AT]->(:Organization {id: $org}) }
 OPTIONAL MATCH (t)-[:ASSIGNED_TO]->(u:User)
 RETURN t.id AS id, t.name AS name, t.updated_at AS updated_at, t.due_at AS due_at,
-       subject.id AS subject_id, subject.name AS subject_name, labels(subject) AS subject_labels,
+       subject.id AS subject_id, subject.name AS subject_name, [l IN labels(subject) WHERE NOT l STARTS WITH 'VecT_'] AS subject_labels,
        u.id AS assignee_id, u.name AS assignee_name
 ORDER BY id

@@ -69,6 +69,7 @@ from neo4j.graph import Node, Path, Relationship
 from kgcrm.core.errors import GraphQueryError, Neo4jUnavailable, UnsafeCypherError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.mapping import ENTITY_LABEL, TABLE_OF_LABEL
+from kgcrm.graph.tenant_vectors import LABEL_PREFIX as TENANT_LABEL_PREFIX
 from kgcrm.retrieval.types import SourceRow
 
 log = logging.getLogger(__name__)
@@ -485,8 +486,9 @@ def plain(value: Any, sources: dict[str, SourceRow] | None = None) -> Any:
     """
     if isinstance(value, Node):
         properties = {k: plain(v) for k, v in value.items() if k not in HIDDEN_NODE_PROPERTIES}
-        # The mapped label first (Lead before Job), __Entity__ last.
-        labels = sorted(value.labels, key=lambda label: (label not in TABLE_OF_LABEL, label == ENTITY_LABEL, label))
+        # The mapped label first (Lead before Job), __Entity__ last; the internal tenant vector label left out.
+        shown = (label for label in value.labels if not label.startswith(TENANT_LABEL_PREFIX))
+        labels = sorted(shown, key=lambda label: (label not in TABLE_OF_LABEL, label == ENTITY_LABEL, label))
         if sources is not None and properties.get("id") is not None and labels:
             key = str(properties["id"])
             sources.setdefault(

@@ -10,7 +10,8 @@ bounded queues so that reading and writing overlap with encoding:
             made from; classify (unchanged, empty, too long, to encode)
     encode  ``model.encode`` (normalised); jobs queued behind each other are encoded
             together (up to ``encode_chunk`` texts), as the model pads less in bigger calls
-    write   ``cypher/embedding_write.cypher``: ``embedding`` and ``embedding_hash``
+    write   ``cypher/embedding_write.cypher``: ``embedding`` and ``embedding_hash``, and the
+            entity's tenant vector label (``kgcrm.graph.tenant_vectors``)
 
 The hash is ``sha256(model name, text)``: an entity whose hash equals its stored
 ``embedding_hash`` is skipped, so a re-sync re-embeds only what changed (and
@@ -44,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from kgcrm import cypher
 from kgcrm.core.errors import EmbeddingError
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.tenant_vectors import tenant_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -106,6 +108,7 @@ class _Job:
     ids: list[str] = field(default_factory=list)  # to encode, with their texts and hashes
     texts: list[str] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)
+    tenants: list[str] = field(default_factory=list)  # each id's tenant: its tenant vector label is written too
     clear: list[str] = field(default_factory=list)  # ids whose embedding is removed
     vectors: np.ndarray | None = None
 
@@ -306,6 +309,7 @@ class EmbeddingPipeline:
                     job.ids.append(entity_id)
                     job.texts.append(text)
                     job.hashes.append(digest)
+                    job.tenants.append(row["tenant_id"])
         for item in rejected:
             log.warning("not embedded: %s", item)
         with self._lock:
@@ -360,10 +364,21 @@ class EmbeddingPipeline:
             rows: list[dict[str, Any]] = []
             if job.vectors is not None:
                 rows = [
-                    {"id": entity_id, "embedding": vector, "hash": digest}
-                    for entity_id, vector, digest in zip(job.ids, job.vectors.tolist(), job.hashes, strict=True)
+                    {
+                        "id": entity_id,
+                        "embedding": vector,
+                        "hash": digest,
+                        "tenant": tenant,
+                        "label": tenant_label(tenant) if tenant is not None else None,
+                    }
+                    for entity_id, vector, digest, tenant in zip(
+                        job.ids, job.vectors.tolist(), job.hashes, job.tenants, strict=True
+                    )
                 ]
-            rows += [{"id": entity_id, "embedding": None, "hash": None} for entity_id in job.clear]
+            rows += [
+                {"id": entity_id, "embedding": None, "hash": None, "tenant": None, "label": None}
+                for entity_id in job.clear
+            ]
             started = time.perf_counter()
             if rows:
                 self.gateway.write("embedding_write", self._write_query, {"rows": rows})

@@ -18,6 +18,7 @@ from kgcrm.core.errors import KgcrmError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import USER, LocalNeo4jServer, neo4j_credentials
+from kgcrm.graph.tenant_vectors import Reconciled, TenantIndexPolicy, reconcile_tenant_indexes
 from kgcrm.services import graph_gateway
 
 _NEO4J_HELP = "The local Neo4j server kgcrm runs (unless NEO4J_URI is set)."
@@ -25,8 +26,6 @@ neo4j_app = typer.Typer(help=_NEO4J_HELP, no_args_is_help=True)
 graph_app = typer.Typer(help="The graph schema.", no_args_is_help=True)
 
 console = Console(soft_wrap=True)  # never break a URL or a path across lines
-
-
 
 
 def _external_note(settings: Settings) -> None:
@@ -147,4 +146,47 @@ def init(
     settings = settings_of(ctx)
     with graph_gateway(settings) as gateway:
         states = apply_schema(gateway, dimensions=settings.embedding_dimensions, timeout_s=timeout)
+        done = reconcile_tenant_indexes(gateway, dimensions=settings.embedding_dimensions, timeout_s=timeout)
     console.print(f"[green]graph schema applied[/green]: {len(states)} indexes online")
+    print_tenant_indexes(done)
+
+
+_POLICY = TenantIndexPolicy()
+
+
+@graph_app.command("tenant-indexes")
+def tenant_indexes(
+    ctx: typer.Context,
+    min_entities: int = typer.Option(
+        _POLICY.min_entities, "--min-entities", min=1, help="A tenant needs this many embedded entities."
+    ),
+    max_share: float = typer.Option(
+        _POLICY.max_share, "--max-share", min=0.0, max=1.0, help="…and at most this share of all of them."
+    ),
+    max_indexes: int = typer.Option(
+        _POLICY.max_indexes, "--max-indexes", min=0, help="At most this many, largest first."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
+    timeout: int = typer.Option(3600, "--timeout", min=1, help="Seconds to wait for new indexes to come online."),
+) -> None:
+    """Give mid-sized tenants a vector index of their own (and drop those no longer wanted).
+
+    Tenant-filtered vector search then runs over that tenant alone (kgcrm.graph.tenant_vectors).
+    `kgcrm graph init` and every `kgcrm sync --full` (with embeddings) do the same with the default
+    policy; run it after a tenant grew or shrank a lot between full syncs (e.g. nightly).
+    """
+    settings = settings_of(ctx)
+    policy = TenantIndexPolicy(min_entities, max_share, max_indexes)
+    with graph_gateway(settings) as gateway:
+        done = reconcile_tenant_indexes(
+            gateway, dimensions=settings.embedding_dimensions, policy=policy, dry_run=dry_run, timeout_s=timeout
+        )
+    print_tenant_indexes(done, dry_run=dry_run)
+
+
+def print_tenant_indexes(done: Reconciled, *, dry_run: bool = False) -> None:
+    would = "would be " if dry_run else ""
+    console.print(
+        f"tenant vector indexes: {len(done.wanted)} wanted; {would}created {len(done.created)}, "
+        f"{would}dropped {len(done.dropped)}; {done.labelled:,} entities given their tenant label"
+    )

@@ -23,10 +23,12 @@ from rich.progress import (
 from rich.table import Table
 
 from kgcrm.cli.context import settings_of
+from kgcrm.cli.graph import print_tenant_indexes
 from kgcrm.core.settings import Settings
 from kgcrm.crm import tenants
 from kgcrm.crm.notify import ChangeWait, change_wait
 from kgcrm.graph.mapping import EDGES, NODES
+from kgcrm.graph.tenant_vectors import reconcile_tenant_indexes
 from kgcrm.services import database_engine, graph_gateway
 from kgcrm.sync.changes import CHANGE_LOG
 from kgcrm.sync.embedding_progress import EmbeddingProgress
@@ -122,6 +124,10 @@ def sync(
         if embedder is not None:
             for entity in embedder.rejected[:50]:
                 Console().print(f"[yellow]not embedded[/yellow] {entity}")
+        if embedder is not None and full:  # tenants may have crossed the policy's bounds: their own vector index
+            print_tenant_indexes(
+                reconcile_tenant_indexes(gateway, dimensions=settings.embedding_dimensions, wait=False)
+            )
         rejected = len(report.rejected)
         if follow:
             rejected += _follow(runner, progress, change_wait(engine, notify=notify), interval)

@@ -12,6 +12,11 @@ rival's entities first: a strategy that leaked another tenant would show it.
 The in-index filter (``SEARCH … WHERE``, Cypher 25) needs Neo4j 2026.01+; on the tests' 5.26 it
 is detected as unsupported, and only its selection is tested here (its equality test runs, and
 is otherwise skipped, when the server supports it).
+
+The tenant's own vector index (``tenant_index``, graph/tenant_vectors.py) is made by the
+``tenant_indexes`` fixture the way ``kgcrm graph tenant-indexes`` makes it (labels backfilled,
+then one index per tenant the policy wants: here ``small`` and ``large``, never ``rival``), and
+dropped again after the tests that use it.
 """
 
 from __future__ import annotations
@@ -19,8 +24,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kgcrm.core.errors import SchemaError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.tenant_vectors import (
+    TenantIndexPolicy,
+    drop_tenant_index,
+    reconcile_tenant_indexes,
+    tenant_index,
+)
+from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.semantic import SemanticSearch
 from kgcrm.retrieval.vector_strategy import Strategy, TenantVectorSearch
 
@@ -72,6 +85,18 @@ def world(neo4j_driver):
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
 
 
+@pytest.fixture
+def tenant_indexes(world):
+    """``small`` and ``large`` with an index of their own (``rival`` has too few entities), then none again."""
+    gateway, _, _ = world
+    policy = TenantIndexPolicy(min_entities=100, max_share=1.0, max_indexes=10)
+    done = reconcile_tenant_indexes(gateway, dimensions=DIMENSIONS, policy=policy)
+    assert sorted(done.wanted) == ["large", "small"]
+    yield gateway
+    for tenant in SIZES:
+        drop_tenant_index(gateway, tenant_index(tenant))
+
+
 def _unit(m: np.ndarray) -> np.ndarray:
     return m / np.linalg.norm(m, axis=1, keepdims=True)
 
@@ -102,6 +127,66 @@ def test_exact_and_ann_return_the_same_tenant_only_nearest(world, tenant, labels
             assert {h["type"] for h in exact + ann} <= set(labels)
 
 
+@pytest.mark.parametrize("labels", [None, ["Person", "Organization"], ["Note"]])
+@pytest.mark.parametrize("tenant", ["small", "large"])
+def test_the_tenant_index_returns_the_same_as_exact_and_ann(world, tenant_indexes, tenant, labels):
+    gateway, queries, entities = world
+    search = TenantVectorSearch(gateway, in_index=False)
+    # a third of the graded entities are Notes: 5 per query; below them come random entities at
+    # cosine ~0, whose order the index's quantized scores may swap
+    limit = 5 if labels == ["Note"] else 10
+    for query in queries:
+        want = expected_ids(entities, tenant, query, labels, limit)
+        own = search.nearest(query.tolist(), tenant, labels=labels, limit=limit, strategy=Strategy.TENANT_INDEX)
+        exact = search.nearest(query.tolist(), tenant, labels=labels, limit=limit, strategy=Strategy.EXACT)
+        ann = search.nearest(query.tolist(), tenant, labels=labels, limit=limit, strategy=Strategy.ANN)
+        assert [h["id"] for h in own] == [h["id"] for h in exact] == [h["id"] for h in ann] == want
+        assert [h["score"] for h in own] == pytest.approx([h["score"] for h in exact], abs=5e-3)
+        assert all(h["id"].startswith(tenant + "-") for h in own)
+        assert {h["type"] for h in own + exact + ann} <= set(labels or LABELS)  # never the internal VecT_ label
+
+
+def test_the_internal_tenant_label_never_shows_in_an_entity_or_its_neighbourhood(world, tenant_indexes):
+    gateway, _, entities = world
+    reader = EntityReader(gateway)
+    entity_id, label, _ = entities["large"][0]
+    entity = reader.entity(entity_id, "large")
+    assert entity is not None and entity.labels == [label] and entity.type == label
+    hood = reader.neighborhood(entity_id, "large", depth=1, limit=5)
+    assert hood is not None and hood.center.type == label
+    assert reader.entity(entity_id, "small") is None  # another tenant's id: nothing
+
+
+def test_selection_prefers_the_tenant_index_over_the_shared_one_and_exact_stays_for_few_candidates(
+    world, tenant_indexes
+):
+    gateway, _, _ = world
+    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    assert search.strategy_for("large", None) is Strategy.TENANT_INDEX  # 600 candidates, and its own index
+    assert search.strategy_for("large", ["Note"]) is Strategy.EXACT  # 200 Notes: the scan is cheaper still
+    assert search.strategy_for("small", None) is Strategy.EXACT  # 150: indexed, but few enough to scan
+    assert search.strategy_for("rival", None) is Strategy.EXACT
+    lower = TenantVectorSearch(gateway, exact_max=100, exact_fallback_max=120, in_index=False)
+    assert lower.strategy_for("small", None) is Strategy.TENANT_INDEX  # 150 > 100, and its own index
+    assert lower.strategy_for("rival", None) is Strategy.EXACT  # 96, no index
+    assert lower.strategy_for("rival", ["Person"]) is Strategy.EXACT
+    assert TenantVectorSearch(gateway, exact_max=200, in_index=True).strategy_for("large", None) is Strategy.IN_INDEX
+
+
+def test_a_dropped_tenant_index_falls_back_to_the_shared_index(world, tenant_indexes):
+    gateway, queries, entities = world
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
+    assert search.strategy_for("large", None) is Strategy.TENANT_INDEX  # listed, then dropped behind its back
+    drop_tenant_index(gateway, tenant_index("large"))
+    hits = search.nearest(queries[0].tolist(), "large", limit=10)
+    assert [h["id"] for h in hits] == expected_ids(entities, "large", queries[0], None, 10)
+    assert search.strategy_for("large", None) is Strategy.ANN  # 600 > the fallback's 200
+    scan = TenantVectorSearch(gateway, exact_max=200, in_index=False)  # the fallback scan: up to 20,000
+    assert scan.strategy_for("large", None) is Strategy.EXACT
+    with pytest.raises(SchemaError):  # forced: no silent substitute
+        search.nearest(queries[0].tolist(), "large", limit=10, strategy=Strategy.TENANT_INDEX)
+
+
 def test_in_index_filter_returns_the_same_when_the_server_supports_it(world):
     gateway, queries, entities = world
     search = TenantVectorSearch(gateway)
@@ -126,9 +211,10 @@ def test_the_in_index_filter_is_detected_off_on_neo4j_5(world):
 def test_selection_by_candidates_and_server(world):
     gateway, _, _ = world
     # small: 150 entities; large: 600, 400 of them Person or Organization and 200 Notes
-    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     assert search.candidates("small", None) == 150
-    assert search.candidates("large", None) == 201  # counted up to exact_max + 1 only
+    assert search.candidates("large", None) == 201  # counted up to exact_fallback_max + 1 only
+    assert TenantVectorSearch(gateway, exact_max=200, in_index=False).strategy_for("large", None) is Strategy.EXACT
     assert search.strategy_for("small", None) is Strategy.EXACT
     assert search.strategy_for("large", None) is Strategy.ANN
     assert search.strategy_for("large", ["Person", "Organization"]) is Strategy.ANN
@@ -142,7 +228,9 @@ def test_selection_by_candidates_and_server(world):
 def test_the_candidate_count_is_cached_until_its_ttl(world):
     gateway, _, _ = world
     now = [0.0]
-    search = TenantVectorSearch(gateway, exact_max=100, in_index=False, size_ttl_s=60, clock=lambda: now[0])
+    search = TenantVectorSearch(
+        gateway, exact_max=100, exact_fallback_max=100, in_index=False, size_ttl_s=60, clock=lambda: now[0]
+    )
     assert search.strategy_for("growing", None) is Strategy.EXACT
     gateway.write(
         "grow",
@@ -162,8 +250,25 @@ def test_the_candidate_count_is_cached_until_its_ttl(world):
 @pytest.mark.parametrize("strategy", [None, Strategy.EXACT, Strategy.ANN])
 def test_no_strategy_answers_with_another_tenants_entities(world, strategy):
     """The rival's entities ARE the queries; an unknown or empty tenant id gets nothing."""
+    _no_other_tenant(world, strategy)
+
+
+@pytest.mark.parametrize("strategy", [None, Strategy.TENANT_INDEX])
+def test_no_strategy_answers_with_another_tenants_entities_with_tenant_indexes(world, tenant_indexes, strategy):
+    """As above, with ``small`` and ``large`` searched through their own indexes (a forced
+    ``tenant_index`` for a tenant without one is an error, not an answer)."""
     gateway, queries, _ = world
-    search = TenantVectorSearch(gateway, exact_max=200, in_index=False)
+    for nobody in ("", "nobody", "rival"):
+        with pytest.raises(SchemaError):
+            TenantVectorSearch(gateway, in_index=False).nearest(
+                queries[0].tolist(), nobody, limit=10, strategy=Strategy.TENANT_INDEX
+            )
+    _no_other_tenant(world, strategy, unknown=strategy is None)
+
+
+def _no_other_tenant(world, strategy, *, unknown: bool = True) -> None:
+    gateway, queries, _ = world
+    search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     unfiltered = gateway.read(
         "unfiltered",
         "CALL db.index.vector.queryNodes('entity', 10, $e) YIELD node RETURN node.tenant_id AS t",
@@ -174,7 +279,7 @@ def test_no_strategy_answers_with_another_tenants_entities(world, strategy):
         for query in queries:
             hits = search.nearest(query.tolist(), tenant, limit=10, strategy=strategy)
             assert len(hits) == 10 and all(h["id"].startswith(tenant + "-") for h in hits)
-    for nobody in ("", "nobody", "small' OR 1=1", "rival-0"):
+    for nobody in ("", "nobody", "small' OR 1=1", "rival-0") if unknown else ():
         assert search.nearest(queries[0].tolist(), nobody, limit=10, strategy=strategy) == []
 
 

@@ -21,6 +21,7 @@ from kgcrm.core.errors import EmbeddingError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
+from kgcrm.graph.tenant_vectors import create_tenant_index, drop_tenant_index, tenant_index, tenant_label
 from kgcrm.sync.embeddings import EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
@@ -242,6 +243,33 @@ def test_an_entity_whose_text_became_empty_loses_its_embedding(gateway, model):
 
     assert "n-hiking" not in embeddings(gateway)
     assert (stats.empty, stats.embedded) == (2, 0)
+
+
+def test_every_embedding_is_written_with_its_tenants_vector_label(gateway, model):
+    """The label a tenant's own vector index covers (graph/tenant_vectors.py) comes with the embedding,
+    for every tenant; an index made on it then holds exactly the tenant's embedded entities."""
+    embed(gateway, model, [*TENANT_IDS, "n-other-tenant"])
+    rows = gateway.read(
+        "labels",
+        "MATCH (n:__Entity__) RETURN n.id AS id, n.tenant_id AS tenant, n.embedding IS NOT NULL AS embedded, "
+        "[label IN labels(n) WHERE label STARTS WITH 'VecT_'] AS vec",
+    )
+    assert {r["id"]: r["vec"] for r in rows if r["embedded"]} == {
+        **{entity_id: [tenant_label(TENANT)] for entity_id in WITH_TEXT},
+        "n-other-tenant": [tenant_label(OTHER_TENANT)],
+    }
+    assert all(r["vec"] == [] for r in rows if not r["embedded"])  # n-empty: no text, no label
+    create_tenant_index(gateway, TENANT, dimensions=DIMENSIONS)
+    try:
+        gateway.write("await", "CALL db.awaitIndexes(300)")
+        held = gateway.read(
+            "whole",
+            "CALL db.index.vector.queryNodes($index, 1000, $e) YIELD node RETURN node.id AS id",
+            {"index": tenant_index(TENANT), "e": next(iter(embeddings(gateway).values()))},
+        )
+        assert {r["id"] for r in held} == WITH_TEXT
+    finally:
+        drop_tenant_index(gateway, tenant_index(TENANT))
 
 
 def test_ids_no_longer_in_the_graph_are_counted_as_missing(gateway, model):

@@ -43,6 +43,7 @@ from kgcrm.crm.seed_generate import SeedConfig
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import LocalNeo4jServer, Neo4jCredentials
+from kgcrm.graph.tenant_vectors import LABEL_PREFIX
 from kgcrm.sync.engine import GraphSync
 from kgcrm.sync.verify import SyncVerifier
 from tests.support.neo4j_fixtures import neo4j_test_settings
@@ -53,6 +54,8 @@ NOW = datetime(2026, 11, 20, tzinfo=UTC)
 SCALE = 1_000  # the smallest seed of two tenants: the whole file must stay fast
 BATCH = 50  # small batches: many transactions, so a kill lands between and inside them
 COMPUTED = frozenset({"embedding", "embedding_hash"})  # not part of the mirror
+# nor is the tenant vector label written with each embedding (kgcrm.graph.tenant_vectors)
+COMPUTED_LABEL_PREFIX = LABEL_PREFIX
 
 
 # --- graph fingerprints ----------------------------------------------------------------------
@@ -80,7 +83,8 @@ class Fingerprint:
         nodes = gateway.read("fp_nodes", "MATCH (n) WHERE NOT n:SyncState RETURN labels(n) AS l, properties(n) AS p")
         for n in nodes:
             props = {k: _canonical(v) for k, v in n["p"].items() if k not in COMPUTED}
-            items[json.dumps(["node", sorted(n["l"]), props], sort_keys=True)] += 1
+            labels = sorted(label for label in n["l"] if not label.startswith(COMPUTED_LABEL_PREFIX))
+            items[json.dumps(["node", labels, props], sort_keys=True)] += 1
         rels = gateway.read(
             "fp_rels", "MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p"
         )
