@@ -56,7 +56,7 @@ CALL () {
     WHERE f.tenant_id = $tenant AND f.kind = 'resolution' AND toLower(trim(f.mention)) = $text
     MATCH (e:__Entity__ {id: f.subject_id})
     WHERE e.tenant_id = $tenant
-    RETURN f.decision AS what, e.id AS id, [l IN labels(e) WHERE l <> '__Entity__'][0] AS type, e.name AS name,
+    RETURN f.decision AS what, e.id AS id, [l IN labels(e) WHERE l <> '__Entity__' AND NOT l STARTS WITH 'VecT_'][0] AS type, e.name AS name,
            null AS other, f.id AS feedback_id
     UNION ALL
     MATCH (e:__Entity__)-[s:SAME_AS]-(o:__Entity__)
