@@ -427,7 +427,7 @@ def test_a_category_no_status_of_the_entity_has_is_reported_not_answered_as_zero
         ("Platin tier accts, deal count", "Counting opportunities with account tier Platin"),
         ("how many Paltin accounts", "Counting accounts with tier Platin"),  # a short value with two letters swapped
         (
-            "for the annual report, how many tasks have their status set to Te doen?",
+            "for the ops review, how many tasks have their status set to Te doen?",
             "Counting tasks with status Te doen",
         ),
     ],

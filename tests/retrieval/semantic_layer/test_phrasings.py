@@ -50,6 +50,7 @@ def test_talk_is_taken_out_and_the_question_kept(said: str, read: str) -> None:
     "question",
     [
         "open deals for the west region",  # a purpose-like "for the …" that is a constraint: stays, to be reported
+        "how many deals did we win, for the quarterly report",  # "quarterly" may be the window meant: stays
         "I'd like to know how many deals are open",  # "I'd like" is not a spoken "like"
         "companies like Acme",  # nor is a comparison with a company
         "how many open deals does my team have",  # "my team" stays: the parser must report it, not read "mine"
