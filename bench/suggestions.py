@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,9 @@ def main() -> None:
         # with the API's cache of the team's side of a search (kgcrm.retrieval.stack.build_stack's TeamTies)
         team_ties = TeamTies(GraphVersion(gateway).current, refresh_every_s=30.0)
         paths = ConnectionFinder(gateway, clock=lambda: SEED_NOW, limits=SUGGESTION_SEARCH, team_ties=team_ties)
-        engine_ = SuggestionEngine(gateway, paths=paths, clock=lambda: SEED_NOW)
+        # and the API's shared threads (kgcrm.services.Services.workers)
+        workers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="side")
+        engine_ = SuggestionEngine(gateway, paths=paths, clock=lambda: SEED_NOW, workers=workers)
         totals: list[float] = []
         per_kind: dict[str, list[float]] = {k: [] for k in KINDS}
         counts: list[int] = []

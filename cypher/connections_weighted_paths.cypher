@@ -10,6 +10,9 @@
 // first hop); $levels: 1 or 2. Every node passed through or returned belongs to $tenant.
 // A confirmed duplicate (SAME_AS, from a user's feedback) is walked as one person: weight 1.
 // Returns the partial paths (ids from the start, and the product of the weights) of level 1 and 2.
+// A start may carry the ways that reached it ({id, ways: [{path, score}]}, instead of its score): its
+// paths then continue them (never back into their own nodes); the team's second level is walked so, in
+// chunks of level-1 people (retrieval/connections/weighted.py, team_side), to bound the query's memory.
 // The same query also starts a search (one round trip): with $target (an id; null for a walk from
 // $starts) it gives the target, a Person or an Organization of the tenant (null columns when $target
 // is of another tenant, of another kind, or unknown), an organization's people as connections_org_people
@@ -96,7 +99,10 @@ CALL (starts) {
   }
   WITH p0, start, p1, w
   WHERE NOT p1.id IN $exclude
-  WITH p1, {path: [p0.id], score: start.score * w} AS way
+  UNWIND coalesce(start.ways, [{path: [], score: start.score}]) AS prior
+  WITH p0, p1, w, prior
+  WHERE NOT p1.id IN prior.path
+  WITH p1, {path: prior.path + [p0.id], score: prior.score * w} AS way
   ORDER BY way.score DESC
   WITH p1, collect(way)[..$ways] AS ways
   WITH p1, ways, ways[0].score AS best

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,6 +173,8 @@ class Services:
     embedding_error: str | None = None  # why there is no model (None: loaded, or not wanted)
     sync_lock: threading.Lock = field(default_factory=threading.Lock)  # one sync at a time in this process
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # threads for the queries one request runs side by side (suggestions), shared by the requests; shut down last
+    workers: Executor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="side"))
 
     def close(self) -> None:
         while self.closers:
@@ -180,6 +183,7 @@ class Services:
                 closer()
             except Exception as exc:  # closing must go on: report and continue
                 log.warning("closing a service failed: %s", exc)
+        self.workers.shutdown()
 
 
 def build_services(
@@ -263,16 +267,24 @@ def build_services(
 # --- suggestions (issue 14) ----------------------------------------------------------------------
 
 
-def suggestion_engine(settings: Settings, gateway: GraphGateway, stack: RetrievalStack) -> SuggestionEngine:
+def suggestion_engine(
+    settings: Settings, gateway: GraphGateway, stack: RetrievalStack, workers: Executor | None = None
+) -> SuggestionEngine:
     """The suggestions of ``GET /v1/suggestions`` and ``kgcrm suggest``, with the settings' thresholds
-    (no I/O: cheap enough to build per request)."""
+    (no I/O: cheap enough to build per request); ``workers``: a server's shared threads (``Services.workers``)."""
     # warm intros: a narrower search than /v1/connections' (a suggestion needs one good path, fast)
     # and the stack's cache of the team's side of a search (the same computation, per tenant, team and day, while
     # the sync's checkpoint stands still): without it every warm-intro candidate walked a user's whole 2-hop network
     paths = ConnectionFinder(
         gateway, clock=stack.connections.clock, limits=SUGGESTION_SEARCH, team_ties=stack.connections.team_ties
     )
-    return SuggestionEngine(gateway, paths=paths, settings=suggestion_settings(settings), clock=stack.connections.clock)
+    return SuggestionEngine(
+        gateway,
+        paths=paths,
+        settings=suggestion_settings(settings),
+        clock=stack.connections.clock,
+        workers=workers,
+    )
 
 
 #: The warm-intro search's bounds (kgcrm.retrieval.connections.SearchLimits; defaults 40/25/10/300/300).

@@ -48,5 +48,5 @@ def get_suggestions(
         if caller.user_id is None:
             raise invalid_input("for", "'me' needs an API key bound to a user; name a user id instead")
         for_id = caller.user_id
-    engine = suggestion_engine(services.settings, services.gateway, services.stack)
+    engine = suggestion_engine(services.settings, services.gateway, services.stack, services.workers)
     return engine.suggest(caller.tenant_id, for_id=for_id, limit=limit, kinds=kind)

@@ -70,6 +70,7 @@ class WeightedLimits:
     team_per_coworkers: int = 300  # co-workers per person and organization, on the team's side (cached)
     team_beam: int = 5000  # the team's neighbours expanded for the two-hop cache
     team_ways: int = 3  # team members kept per neighbour
+    team_chunk: int = 250  # level-1 people extended per query on the team's side (bounds the query's memory)
     bridges: int = 12  # team-side suffixes kept per node (the strongest)
     chains: int = 2  # candidate paths per chain of intermediaries scored exactly
     extra_chains: int = 3  # candidate chains scored exactly beyond the ``limit`` asked for
@@ -129,6 +130,70 @@ def walk(
     """Partial paths of one and two levels from ``starts`` (one query)."""
     if not starts or levels < 1:
         return []
+    return _walk(
+        gateway,
+        tenant_id,
+        [{"id": s, "score": score} for s, score in starts],
+        stop=stop,
+        exclude=exclude,
+        levels=levels,
+        per_node=per_node,
+        per_coworkers=per_coworkers,
+        beam=beam,
+        ways=ways,
+        weights=weights,
+    )
+
+
+def extend(
+    gateway: GraphGateway,
+    tenant_id: str,
+    reached: Sequence[tuple[str, Sequence[Partial]]],
+    *,
+    exclude: Sequence[str],
+    per_node: int,
+    per_coworkers: int,
+    ways: int,
+    weights: dict[str, Any],
+) -> list[Partial]:
+    """One level more (one query): the partial paths that reach each node of ``reached`` (node, its ways),
+    continued over the node's ``per_node`` strongest ties, never back into their own nodes nor into
+    ``exclude``; the ``ways`` strongest paths kept per node reached. What the second level of :func:`walk`
+    gives for these nodes, and a query's memory bounded by the number of nodes asked at once."""
+    if not reached:
+        return []
+    return _walk(
+        gateway,
+        tenant_id,
+        [
+            {"id": node, "ways": [{"path": list(p.nodes[:-1]), "score": p.score} for p in node_ways]}
+            for node, node_ways in reached
+        ],
+        stop=[],
+        exclude=exclude,
+        levels=1,
+        per_node=per_node,
+        per_coworkers=per_coworkers,
+        beam=0,
+        ways=ways,
+        weights=weights,
+    )
+
+
+def _walk(
+    gateway: GraphGateway,
+    tenant_id: str,
+    starts: list[dict[str, Any]],
+    *,
+    stop: Sequence[str],
+    exclude: Sequence[str],
+    levels: int,
+    per_node: int,
+    per_coworkers: int,
+    beam: int,
+    ways: int,
+    weights: dict[str, Any],
+) -> list[Partial]:
     rows = gateway.read(
         QUERY,
         cypher.load(QUERY),
@@ -137,7 +202,7 @@ def walk(
             "tenant": tenant_id,
             "target": None,
             "limit": 0,
-            "starts": [{"id": s, "score": score} for s, score in starts],
+            "starts": starts,
             "stop": list(stop),
             "exclude": list(exclude),
             "levels": levels,
@@ -206,29 +271,52 @@ def team_side(
     weights: dict[str, Any],
     max_hops: int,
 ) -> TeamSide:
-    """The team's ties one and two hops out (never through another member), the strongest first."""
-    partials = walk(
+    """The team's ties one and two hops out (never through another member), the strongest first.
+
+    The first level is one query; the second extends the ``team_beam`` strongest level-1 people
+    ``team_chunk`` at a time (:func:`extend`) and keeps, per node, the ``team_ways`` strongest paths of all
+    chunks: the same paths as one two-level :func:`walk`, but a query's memory no longer grows with the
+    team's whole two-hop network (at 1M rows, one query for a whole team exhausted a 2 GiB heap's
+    transaction pool)."""
+    first = walk(
         gateway,
         tenant_id,
         [(m, 1.0) for m in team],
         stop=team,
         exclude=team,
-        levels=2 if max_hops >= 3 else 1,
+        levels=1,
         per_node=limits.team_per_node,
         per_coworkers=limits.team_per_coworkers,
         beam=limits.team_beam,
         ways=limits.team_ways,
         weights=weights,
     )
+    reached: dict[str, list[Partial]] = {}  # level-1 people, strongest first (the query's order)
+    for p in first:
+        reached.setdefault(p.nodes[-1], []).append(p)
+    second: list[Partial] = []
+    if max_hops >= 3:
+        expanded = list(reached.items())[: limits.team_beam]
+        for at in range(0, len(expanded), limits.team_chunk):
+            second += extend(
+                gateway,
+                tenant_id,
+                expanded[at : at + limits.team_chunk],
+                exclude=team,
+                per_node=limits.team_per_node,
+                per_coworkers=limits.team_per_coworkers,
+                ways=limits.team_ways,
+                weights=weights,
+            )
     one: dict[str, list[tuple[float, tuple[str, ...]]]] = defaultdict(list)
     two: dict[str, list[tuple[float, tuple[str, ...]]]] = defaultdict(list)
-    for p in partials:
+    for p in first + second:
         suffix = tuple(reversed(p.nodes))  # from the far node back to the member
         (one if len(p.nodes) == 2 else two)[p.nodes[-1]].append((p.score, suffix))
-    for side in (one, two):
+    for side, keep in ((one, limits.bridges), (two, min(limits.bridges, limits.team_ways))):
         for items in side.values():
             items.sort(key=lambda i: (-i[0], i[1]))
-            del items[limits.bridges :]
+            del items[keep:]
     return TeamSide(dict(one), dict(two))
 
 

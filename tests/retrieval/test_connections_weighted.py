@@ -502,6 +502,54 @@ def test_the_team_query_never_answers_for_another_tenant(seeded, gateway):
     assert sorted(r["user_id"] for r in theirs_rows) == sorted(their_users)
 
 
+def _team_side_in_one_query(gateway, tenant_id, team, limits) -> dict[str, dict[str, list[float]]]:
+    """The team's side as one two-level walk gives it (before the chunks), as scores per node: equal scores
+    may be cut in another order than the chunks' merge (by path), so the paths are compared where no tie is."""
+    walked = wt.walk(
+        gateway,
+        tenant_id,
+        [(m, 1.0) for m in team],
+        stop=team,
+        exclude=team,
+        levels=2,
+        per_node=limits.team_per_node,
+        per_coworkers=limits.team_per_coworkers,
+        beam=limits.team_beam,
+        ways=limits.team_ways,
+        weights=_weights(),
+    )
+    sides: dict[str, dict[str, list[float]]] = {"one": {}, "two": {}}
+    for p in walked:
+        sides["one" if len(p.nodes) == 2 else "two"].setdefault(p.nodes[-1], []).append(round(p.score, 9))
+    return {k: {n: sorted(v, reverse=True) for n, v in side.items()} for k, side in sides.items()}
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_the_teams_second_level_in_chunks_gives_the_one_query_walks_paths(seeded, gateway, chunk):
+    engine, truth = seeded
+    tenant_id = truth["tenants"][0]["id"]
+    with engine.connect() as conn:
+        team = sorted(
+            conn.execute(
+                sa.text("SELECT individual_id FROM app_user WHERE tenant_id = :t AND individual_id IS NOT NULL"),
+                {"t": tenant_id},
+            ).scalars()
+        )
+    limits = wt.WeightedLimits(team_beam=40, team_chunk=chunk)
+
+    side = wt.team_side(gateway, tenant_id, team, limits, _weights(), 4)
+    expected = _team_side_in_one_query(gateway, tenant_id, team, limits)
+
+    got = {
+        "one": {n: [round(s, 9) for s, _ in items] for n, items in side.one.items()},
+        "two": {n: [round(s, 9) for s, _ in items] for n, items in side.two.items()},
+    }
+    assert len(expected["two"]) > 40  # the second level was walked, and beyond one chunk
+    assert got == expected
+    assert all(path[-1] in team and len(path) == 3 for items in side.two.values() for _, path in items)
+
+
 @pytest.mark.neo4j
 def test_the_evidence_query_gives_the_rows_of_the_one_it_replaced_and_only_in_its_tenant(seeded, gateway):
     _, truth = seeded
