@@ -41,6 +41,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -71,6 +72,7 @@ class WeightedLimits:
     team_beam: int = 5000  # the team's neighbours expanded for the two-hop cache
     team_ways: int = 3  # team members kept per neighbour
     team_chunk: int = 250  # level-1 people extended per query on the team's side (bounds the query's memory)
+    team_threads: int = 2  # such queries at once
     bridges: int = 12  # team-side suffixes kept per node (the strongest)
     chains: int = 2  # candidate paths per chain of intermediaries scored exactly
     extra_chains: int = 3  # candidate chains scored exactly beyond the ``limit`` asked for
@@ -297,17 +299,24 @@ def team_side(
     second: list[Partial] = []
     if max_hops >= 3:
         expanded = list(reached.items())[: limits.team_beam]
-        for at in range(0, len(expanded), limits.team_chunk):
-            second += extend(
+        chunks = [expanded[at : at + limits.team_chunk] for at in range(0, len(expanded), limits.team_chunk)]
+
+        def extend_chunk(chunk: list[tuple[str, list[Partial]]]) -> list[Partial]:
+            return extend(
                 gateway,
                 tenant_id,
-                expanded[at : at + limits.team_chunk],
+                chunk,
                 exclude=team,
                 per_node=limits.team_per_node,
                 per_coworkers=limits.team_per_coworkers,
                 ways=limits.team_ways,
                 weights=weights,
             )
+
+        # a few chunks at a time: each query runs on one of the server's cores (a rare computation: cached)
+        with ThreadPoolExecutor(max_workers=limits.team_threads, thread_name_prefix="team-side") as pool:
+            for found in pool.map(extend_chunk, chunks):
+                second += found
     one: dict[str, list[tuple[float, tuple[str, ...]]]] = defaultdict(list)
     two: dict[str, list[tuple[float, tuple[str, ...]]]] = defaultdict(list)
     for p in first + second:
