@@ -50,6 +50,7 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The layers contract (import-linter) and the types (mypy), on a regular install of the package.
 check: venv

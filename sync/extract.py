@@ -130,4 +130,3 @@ def existing_ids(conn: Connection, table: str, ids: Sequence[str]) -> set[str]:
         chunk = list(ids[start : start + 500])
         found.update(conn.execute(sa.select(source.c.id).where(source.c.id.in_(chunk))).scalars())
     return found
-

@@ -43,7 +43,6 @@ SUBTYPE_PRESENT = "__subtype_present"
 _ALLOWED: Mapping[tuple[str, str], frozenset[str]] = {(e.table, e.column): e.values for e in ENUMERATIONS}
 
 
-
 @dataclass(frozen=True)
 class RejectedRow:
     """A row the sync reports and skips."""

@@ -62,7 +62,9 @@ def test_the_installed_wheel_runs_from_outside_the_repository(wheel: Path, tmp_p
     site = Path(
         subprocess.run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     # The dependencies come from this venv's site-packages, added as a plain path: its .pth files
@@ -70,12 +72,17 @@ def test_the_installed_wheel_runs_from_outside_the_repository(wheel: Path, tmp_p
     (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     clean_env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
     where = subprocess.run(
         [str(python), "-c", "import kgcrm.graph, kgcrm.api.app; print(kgcrm.graph.__file__)"],
-        cwd=tmp_path, env=clean_env, check=True, capture_output=True, text=True,
+        cwd=tmp_path,
+        env=clean_env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert where.startswith(str(site)), where
     assert not (site / "graph").exists() and not (site / "api").exists()

@@ -31,8 +31,6 @@ console = Console(soft_wrap=True)  # never break a URL or a path across lines
 STYLE_FILE_NAME = "kgcrm.grass"
 
 
-
-
 def pack_dir(settings: Settings) -> Path:
     return settings.data_dir / "browser"
 

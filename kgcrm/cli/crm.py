@@ -22,8 +22,6 @@ db_app = typer.Typer(
 )
 
 
-
-
 def _shown_url(settings: Settings) -> str:
     return database.normalize_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
 

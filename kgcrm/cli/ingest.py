@@ -49,8 +49,6 @@ GraphOption = Annotated[
 ProblemsOption = Annotated[Path | None, typer.Option("--problems", help="Write every problem found to this file.")]
 
 
-
-
 @ingest_app.command("mail")
 def mail_command(
     ctx: typer.Context,

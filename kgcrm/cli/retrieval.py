@@ -25,8 +25,6 @@ from kgcrm.services import graph_gateway
 __all__ = ["dedupe_command", "resolve_command"]
 
 
-
-
 def tenant_id_of(gateway: GraphGateway, slug: str) -> str:
     """The id of the tenant with this slug, as synced into the graph."""
     rows = gateway.read("resolve_tenant", cypher.load("resolve_tenant"), {"slug": slug})

@@ -27,8 +27,6 @@ err = Console(stderr=True)
 keys_app = typer.Typer(help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True)
 
 
-
-
 def serve_command(
     ctx: typer.Context,
     host: str | None = typer.Option(

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.neo4j]
 
 MAX_EXAMPLES = 20
 
+
 def negative_data_rejection_413_included(ctx, response, case):
     """Invalid input must be rejected; a body over the size limit is rejected before it is validated (413)."""
     if response.status_code == 413:

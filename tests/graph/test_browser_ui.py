@@ -38,6 +38,7 @@ from tests.support.neo4j_fixtures import Neo4jTestServer
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
+
 class BrowserSession:
     """One Neo4j Browser tab, logged in."""
 
