@@ -137,6 +137,8 @@ class GraphSync:
         self._on_entities_written = on_entities_written
         self._progress = progress or (lambda what, n: None)
         self._warned_ahead = False
+        #: The change-log checkpoint as this instance last read or wrote it (``incremental(reuse_checkpoint=True)``).
+        self._checkpoint_seen: int | None = None
 
     # --- schema ----------------------------------------------------------------------------
 
@@ -351,49 +353,76 @@ class GraphSync:
 
     # --- incremental ---------------------------------------------------------------------------
 
-    def incremental(self, *, max_changes: int | None = None) -> SyncReport:
-        """Apply every change_log entry after the checkpoint, batch by batch."""
+    def incremental(self, *, max_changes: int | None = None, reuse_checkpoint: bool = False) -> SyncReport:
+        """Apply every change_log entry after the checkpoint, batch by batch.
+
+        ``reuse_checkpoint`` (a follower woken by a notification): start from the checkpoint this
+        instance last read or wrote instead of reading it from the graph. Each batch's transaction
+        checks that the graph's checkpoint is still that one (another run, a full sync, may have moved
+        it); when it is not, the batch is rolled back and the run goes on from the graph's checkpoint."""
         report = SyncReport(mode="incremental")
         try:
             self.ensure_schema()
-            return self._incremental(report, max_changes)
+            return self._incremental(report, max_changes, reuse_checkpoint)
         except (ServiceError, sa.exc.OperationalError):
             self.schema = None  # Neo4j (or the CRM) went away: check the schema again when it is back
+            self._checkpoint_seen = None
             raise
 
-    def _incremental(self, report: SyncReport, max_changes: int | None) -> SyncReport:
+    def _incremental(self, report: SyncReport, max_changes: int | None, reuse_checkpoint: bool) -> SyncReport:
         applied = 0
-        checkpoint = self.checkpoint() or 0
+        if reuse_checkpoint and self._checkpoint_seen is not None:
+            checkpoint = self._checkpoint_seen
+        else:
+            checkpoint = self._checkpoint_seen = self.checkpoint() or 0
         while max_changes is None or applied < max_changes:
             limit = self.batch_size if max_changes is None else min(self.batch_size, max_changes - applied)
-            with self.engine.connect() as conn:
-                changes = self.changes.read(conn, after=checkpoint, limit=limit)
-                if not changes:
-                    if applied == 0:
-                        self._warn_if_ahead(conn, checkpoint)
-                    break
-                batch = self._batch_for(conn, changes, report)
-            self._refuse_tenant_collisions(batch.nodes.get("tenant", []))
+            rows = SyncReport(mode="incremental")  # this batch's skipped rows, kept if it commits
+
+            def fetch(
+                conn: sa.Connection, changes: list[Change], rows: SyncReport = rows, after: int = checkpoint
+            ) -> _Batch | None:
+                if changes:
+                    return self._batch_for(conn, changes, rows)
+                if report.changes_applied == 0:
+                    self._warn_if_ahead(conn, after)
+                return None
+
+            # One connection (on PostgreSQL one REPEATABLE READ transaction) for the change log and the rows.
+            changes, batch = self.changes.read_and_fetch(after=checkpoint, limit=limit, fetch=fetch)
+            if batch is None:
+                break
             last_seq = changes[-1].seq
-            self._write(batch, report, checkpoint=last_seq)
+            rejected_before = len(report.rejected)
+            try:
+                self._write(batch, report, checkpoint=last_seq, checkpoint_before=checkpoint)
+            except _CheckpointMoved as moved:  # rolled back: go on from the graph's checkpoint
+                log.info("the checkpoint moved to %s meanwhile (not %s): reading from there", moved.seq, checkpoint)
+                checkpoint = self._checkpoint_seen = moved.seq
+                continue
+            report.rejected[rejected_before:rejected_before] = rows.rejected  # the rows' own first, as before
             applied += len(changes)
             report.changes_applied += len(changes)
-            report.last_seq = checkpoint = last_seq
+            report.last_seq = checkpoint = self._checkpoint_seen = last_seq
             self._progress("changes", len(changes))
             if len(changes) < limit:  # all there was (or all before a gap): no need to ask again
                 break
         return report
 
-    def _refuse_tenant_collisions(self, records: Sequence[NodeRecord]) -> None:
-        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that."""
+    @staticmethod
+    def _refuse_tenant_collisions(tx: ManagedTransaction, records: Sequence[NodeRecord]) -> None:
+        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that.
+
+        The first query of the batch's transaction: raising rolls the transaction back, nothing written."""
         pairs = [{"id": r.id, "slug": r.properties["slug"]} for r in records if r.properties.get("slug")]
         if not pairs:
             return
-        rows = self.gateway.read(
-            "tenant_slug_conflicts",
-            "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
-            "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
-            {"pairs": pairs},
+        rows = list(
+            tx.run(
+                "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
+                "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
+                pairs=pairs,
+            )
         )
         if rows:
             raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
@@ -453,10 +482,17 @@ class GraphSync:
         links: bool = True,
         derive: bool = True,
         checkpoint: int | None = None,
+        checkpoint_before: int | None = None,
     ) -> None:
-        """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller."""
+        """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller.
+
+        ``checkpoint``: moved there in the same transaction, which is rolled back (:class:`_CheckpointMoved`)
+        unless the graph's checkpoint was ``checkpoint_before`` (the one the batch's changes were read after).
+        With a checkpoint, the batch's Tenant records are first checked for a slug another tenant holds."""
 
         def work(tx: ManagedTransaction) -> set[str]:
+            if checkpoint is not None:
+                self._refuse_tenant_collisions(tx, batch.nodes.get("tenant", []))
             changed_interactions = [r.id for r in batch.nodes.get("interaction", [])] + batch.deleted_nodes.get(
                 "Interaction", []
             )
@@ -498,7 +534,12 @@ class GraphSync:
             if derive and decisions:  # feedback (issue 14): confirmed duplicates become SAME_AS
                 self._derive_same_as(tx, sorted(decisions))
             if checkpoint is not None:
-                tx.run(cypher.load("sync_checkpoint_write"), source=CHECKPOINT_SOURCE, last_seq=checkpoint).consume()
+                record = tx.run(
+                    cypher.load("sync_checkpoint_advance"), source=CHECKPOINT_SOURCE, last_seq=checkpoint
+                ).single(strict=True)
+                before = record["before"] or 0
+                if checkpoint_before is not None and before != checkpoint_before:
+                    raise _CheckpointMoved(before)
             return written_edges
 
         written_edges = self.gateway.write_transaction("sync_batch", work)
@@ -519,6 +560,8 @@ class GraphSync:
                 self._on_entities_written(entity_ids)
 
     def _write_checkpoint_only(self, seq: int, *, source: str = CHECKPOINT_SOURCE) -> None:
+        if source == CHECKPOINT_SOURCE:
+            self._checkpoint_seen = None  # read it again before the next incremental batch
         self.gateway.write(
             "sync_checkpoint_write", cypher.load("sync_checkpoint_write"), {"source": source, "last_seq": seq}
         )
@@ -588,6 +631,14 @@ class GraphSync:
     def _derive_people(tx: ManagedTransaction, ids: Sequence[str]) -> None:
         tx.run(cypher.load("derive_interacted_clear"), ids=list(ids)).consume()
         tx.run(cypher.load("derive_interacted"), ids=list(ids)).consume()
+
+
+class _CheckpointMoved(Exception):
+    """The graph's checkpoint is not the one a batch was read after: its transaction is rolled back."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"the checkpoint is at {seq}")
+        self.seq = seq
 
 
 A = TypeVar("A")
