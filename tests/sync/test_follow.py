@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from kgcrm import cypher
 from kgcrm.crm.notify import ChangeNotifications, PollingWait
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.mapping import EDGES_BY_TABLE, NODES_BY_TABLE
 from kgcrm.graph.schema import apply_schema
 from kgcrm.sync.engine import CHECKPOINT_SOURCE, GraphSync, SyncReport
 from kgcrm.sync.follow import Follower
@@ -223,3 +224,30 @@ def test_a_step_from_its_own_checkpoint_does_not_apply_again_what_another_run_ap
     assert follower.checkpoint() == rows.last_seq()
     assert person_ids(gateway, tenant) == sql_person_ids(engine, tenant)
     assert dan in person_ids(gateway, tenant)
+
+
+def test_the_warm_up_runs_a_batch_and_writes_nothing(rows, gateway):
+    """``GraphSync.warm_up`` (before a follower's first wait) rehearses a batch in a rolled-back transaction."""
+    from tests.sync.test_faults import Fingerprint
+
+    tenant = rows.tenant()
+    ann = rows.insert("individual", tenant_id=tenant, first_name="Ann", bio="in SQL")
+    org = rows.insert("organization", tenant_id=tenant, name="Acme")
+    rows.insert("contact", tenant_id=tenant, individual_id=ann, organization_id=org, title="CTO")
+    runner = GraphSync(rows.engine, gateway)
+    runner.full()
+    # The graph differs from SQL where the rehearsed batch writes: a committed batch would put SQL's bio back.
+    gateway.write("drift", "MATCH (p:Person {id: $id}) SET p.bio = 'in the graph'", {"id": ann})
+    before, checkpoint = Fingerprint.of(gateway), runner.checkpoint()
+
+    with rows.engine.connect() as conn:  # the mirrored tables that have a row
+        tables = [
+            t
+            for t in (*NODES_BY_TABLE, *EDGES_BY_TABLE)
+            if conn.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar()
+        ]
+    assert {"tenant", "individual", "organization", "contact"} <= set(tables)
+    assert runner.warm_up() == len(tables)  # one row of each (and one id of each that is not there)
+
+    assert Fingerprint.of(gateway) == before
+    assert runner.checkpoint() == checkpoint
