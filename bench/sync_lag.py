@@ -84,6 +84,9 @@ def writer(engine: sa.Engine, stream: Stream, rate: float, duration: float, rng:
         }
     for pool in people.values():
         rng.shuffle(pool)
+    # The bios written are this stream's own: the same seed picks the same people again in the next
+    # stream (or run), and a bio it wrote would then be "visible" before its write.
+    stream_id = uuid.uuid4().hex[:8]
     started = time.monotonic()
     k = 0
     while (due := started + k / rate) < started + duration:
@@ -92,7 +95,7 @@ def writer(engine: sa.Engine, stream: Stream, rate: float, duration: float, rng:
         kind = ("update", "update", "insert", "interaction")[k % 4]
         with engine.begin() as conn:
             if kind == "update":
-                row_id, expected = people[tenant].pop(), f"lag-{k}"
+                row_id, expected = people[tenant].pop(), f"lag-{stream_id}-{k}"
                 update = sa.text("UPDATE individual SET bio = :bio WHERE id = :id")
                 conn.execute(update, {"bio": expected, "id": row_id})
             elif kind == "insert":

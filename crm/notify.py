@@ -7,7 +7,8 @@ caller when a notification of its schema arrives; :class:`PollingWait` (SQLite, 
 asked) only waits. Either way the caller reads ``change_log`` after every wake-up *and*
 after every timeout, so a notification that never came (the listening connection dropped,
 the server restarted, a change committed before LISTEN) costs one poll interval, never a
-change: notifications only make the follower earlier.
+change: notifications only make the follower earlier. For the same reason the caller may
+:meth:`~ChangeWait.drain` the notifications already received right before it reads.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ class ChangeWait(Protocol):
         """Block until a change was notified ("notify") or ``timeout_s`` passed ("timeout")."""
         ...
 
+    def drain(self) -> bool:
+        """Consume the notifications already received, without waiting; True when one was of this schema.
+
+        Called right before reading the change log: every change so notified is visible to that read (a
+        listener is sent a notification only once its transaction is visible to a new snapshot)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -45,6 +53,9 @@ class PollingWait:
     def wait(self, timeout_s: float) -> Wake:
         self._sleep(max(0.0, timeout_s))
         return "timeout"
+
+    def drain(self) -> bool:
+        return False
 
     def close(self) -> None:
         pass
@@ -99,6 +110,16 @@ class ChangeNotifications:
             time.sleep(max(0.0, deadline - time.monotonic()))
         self.timeouts += 1
         return "timeout"
+
+    def drain(self) -> bool:
+        if self._raw is None:
+            return False
+        try:
+            return self._mine(cast("psycopg.Connection[Any]", self._raw.driver_connection), 0.0)
+        except (psycopg.Error, OSError, ValueError) as exc:
+            log.warning("change notifications lost (%s); polling until they are back", exc)
+            self._drop()
+            return False
 
     def close(self) -> None:
         self._drop()

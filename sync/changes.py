@@ -17,9 +17,10 @@ again: whatever is still missing was rolled back and can be passed over.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -30,6 +31,8 @@ CHANGE_LOG = sa.table(
         for c in ("seq", "tenant_id", "entity_type", "entity_id", "op", "changed_at", "actor_id", "via_agent")
     ),
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,43 @@ class ChangeLogReader:
 
     def read(self, conn: sa.Connection, *, after: int, limit: int) -> list[Change]:
         """Up to ``limit`` changes with seq > ``after``, stopping before any unresolved gap."""
-        query = sa.select(CHANGE_LOG).where(CHANGE_LOG.c.seq > after).order_by(CHANGE_LOG.c.seq).limit(limit)
         if not self._postgres:
-            return [_change(row) for row in conn.execute(query)]
+            return [_change(row) for row in conn.execute(self._query(after, limit))]
+        changes, _ = self.read_and_fetch(after=after, limit=limit, fetch=lambda conn, changes: None)
+        return changes
+
+    def read_and_fetch(
+        self, *, after: int, limit: int, fetch: Callable[[sa.Connection, list[Change]], T]
+    ) -> tuple[list[Change], T]:
+        """:meth:`read`, then ``fetch(conn, changes)`` on a connection whose snapshot sees every change returned.
+
+        That is what reading the changed rows needs: their state at least as new as the changes. On
+        PostgreSQL, when the first read has no gap (the common case), ``fetch`` runs in that read's own
+        REPEATABLE READ transaction: one connection and one transaction for the change log and the rows.
+        After a gap (resolved or not, as in :meth:`read`), it runs on a new connection, whose snapshot is
+        newer than every read of the change log. SQLite: one connection for both, as before."""
+        query = self._query(after, limit)
+        if not self._postgres:
+            with self.engine.connect() as conn:
+                changes = [_change(row) for row in conn.execute(query)]
+                return changes, fetch(conn, changes)
         deadline = time.monotonic() + self.gap_wait_s
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                rows, snapshot = self._select_with_snapshot(conn, query)
+                changes = [_change(row) for row in rows]
+                if len(_gapless_prefix(changes, after)) == len(changes):
+                    return changes, fetch(conn, changes)
+        changes = self._after_gap(query, after, changes, snapshot, deadline)
+        with self.engine.connect() as conn:
+            return changes, fetch(conn, changes)
+
+    def _after_gap(
+        self, query: sa.Select[Any], after: int, changes: list[Change], snapshot: str, deadline: float
+    ) -> list[Change]:
+        """Wait until a gap in ``changes`` (read in ``snapshot``) is filled or known to be a rollback."""
         while True:
-            rows, snapshot = self._read_with_snapshot(query)
-            changes = [_change(row) for row in rows]
             safe = _gapless_prefix(changes, after)
             if len(safe) == len(changes):
                 return changes
@@ -76,6 +109,12 @@ class ChangeLogReader:
             if time.monotonic() >= deadline:
                 return safe  # the rest waits for the next run
             time.sleep(self.poll_s)
+            rows, snapshot = self._read_with_snapshot(query)
+            changes = [_change(row) for row in rows]
+
+    @staticmethod
+    def _query(after: int, limit: int) -> sa.Select[Any]:
+        return sa.select(CHANGE_LOG).where(CHANGE_LOG.c.seq > after).order_by(CHANGE_LOG.c.seq).limit(limit)
 
     def safe_high_water_mark(self, conn: sa.Connection) -> int:
         """The highest seq such that every change up to it is visible (or rolled back)."""
@@ -96,9 +135,13 @@ class ChangeLogReader:
         with self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                snapshot = conn.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one()
-                rows = list(conn.execute(query))
-        return rows, snapshot
+                return self._select_with_snapshot(conn, query)
+
+    @staticmethod
+    def _select_with_snapshot(conn: sa.Connection, query: sa.Select[Any]) -> tuple[list[Any], str]:
+        """The rows of ``query`` and the snapshot they were read in (``conn``: in a REPEATABLE READ transaction)."""
+        snapshot = conn.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one()
+        return list(conn.execute(query)), snapshot
 
     def _snapshot_finished(self, snapshot: str) -> bool:
         """True when no transaction in progress at ``snapshot`` is still in progress."""

@@ -20,6 +20,7 @@ loses nor double-applies a change.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +138,8 @@ class GraphSync:
         self._on_entities_written = on_entities_written
         self._progress = progress or (lambda what, n: None)
         self._warned_ahead = False
+        #: The change-log checkpoint as this instance last read or wrote it (``incremental(reuse_checkpoint=True)``).
+        self._checkpoint_seen: int | None = None
 
     # --- schema ----------------------------------------------------------------------------
 
@@ -351,49 +354,107 @@ class GraphSync:
 
     # --- incremental ---------------------------------------------------------------------------
 
-    def incremental(self, *, max_changes: int | None = None) -> SyncReport:
-        """Apply every change_log entry after the checkpoint, batch by batch."""
+    def incremental(self, *, max_changes: int | None = None, reuse_checkpoint: bool = False) -> SyncReport:
+        """Apply every change_log entry after the checkpoint, batch by batch.
+
+        ``reuse_checkpoint`` (a follower woken by a notification): start from the checkpoint this
+        instance last read or wrote instead of reading it from the graph. Each batch's transaction
+        checks that the graph's checkpoint is still that one (another run, a full sync, may have moved
+        it); when it is not, the batch is rolled back and the run goes on from the graph's checkpoint."""
         report = SyncReport(mode="incremental")
         try:
             self.ensure_schema()
-            return self._incremental(report, max_changes)
+            return self._incremental(report, max_changes, reuse_checkpoint)
         except (ServiceError, sa.exc.OperationalError):
             self.schema = None  # Neo4j (or the CRM) went away: check the schema again when it is back
+            self._checkpoint_seen = None
             raise
 
-    def _incremental(self, report: SyncReport, max_changes: int | None) -> SyncReport:
+    def _incremental(self, report: SyncReport, max_changes: int | None, reuse_checkpoint: bool) -> SyncReport:
         applied = 0
-        checkpoint = self.checkpoint() or 0
+        if reuse_checkpoint and self._checkpoint_seen is not None:
+            checkpoint = self._checkpoint_seen
+        else:
+            checkpoint = self._checkpoint_seen = self.checkpoint() or 0
         while max_changes is None or applied < max_changes:
             limit = self.batch_size if max_changes is None else min(self.batch_size, max_changes - applied)
-            with self.engine.connect() as conn:
-                changes = self.changes.read(conn, after=checkpoint, limit=limit)
-                if not changes:
-                    if applied == 0:
-                        self._warn_if_ahead(conn, checkpoint)
-                    break
-                batch = self._batch_for(conn, changes, report)
-            self._refuse_tenant_collisions(batch.nodes.get("tenant", []))
+            rows = SyncReport(mode="incremental")  # this batch's skipped rows, kept if it commits
+
+            def fetch(
+                conn: sa.Connection, changes: list[Change], rows: SyncReport = rows, after: int = checkpoint
+            ) -> _Batch | None:
+                if changes:
+                    return self._batch_for(conn, changes, rows)
+                if report.changes_applied == 0:
+                    self._warn_if_ahead(conn, after)
+                return None
+
+            # One connection (on PostgreSQL one REPEATABLE READ transaction) for the change log and the rows.
+            changes, batch = self.changes.read_and_fetch(after=checkpoint, limit=limit, fetch=fetch)
+            if batch is None:
+                break
             last_seq = changes[-1].seq
-            self._write(batch, report, checkpoint=last_seq)
+            rejected_before = len(report.rejected)
+            try:
+                self._write(batch, report, checkpoint=last_seq, checkpoint_before=checkpoint)
+            except _CheckpointMoved as moved:  # rolled back: go on from the graph's checkpoint
+                log.info("the checkpoint moved to %s meanwhile (not %s): reading from there", moved.seq, checkpoint)
+                checkpoint = self._checkpoint_seen = moved.seq
+                continue
+            report.rejected[rejected_before:rejected_before] = rows.rejected  # the rows' own first, as before
             applied += len(changes)
             report.changes_applied += len(changes)
-            report.last_seq = checkpoint = last_seq
+            report.last_seq = checkpoint = self._checkpoint_seen = last_seq
             self._progress("changes", len(changes))
             if len(changes) < limit:  # all there was (or all before a gap): no need to ask again
                 break
         return report
 
-    def _refuse_tenant_collisions(self, records: Sequence[NodeRecord]) -> None:
-        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that."""
+    def warm_up(self) -> int:
+        """Run the incremental path's queries once, writing nothing; the number of rows rehearsed.
+
+        Neo4j plans a query the first time it runs it: on a server that has not run the sync's
+        incremental queries yet (after a start) that is 0.1-0.2 s a query and up to a second or more for
+        each of the first batches, which the first changes a follower applies would wait for. This
+        rehearses a batch of one row of each mirrored table (as a change: upserted) and one id of each
+        that is not there (as a deleted row), checkpoint included, in one transaction that is rolled
+        back. A follower calls it before it waits for changes."""
+        self.ensure_schema()
+        changes = []
+        with self.engine.connect() as conn:
+            for table in [*NODES_BY_TABLE, *EDGES_BY_TABLE]:
+                row = conn.execute(sa.select(sa.text("*")).select_from(sa.table(table)).limit(1)).first()
+                if row is None:
+                    continue
+                values = row._mapping
+                tenant_id = values["id"] if table == "tenant" else values.get("tenant_id")
+                changes.append(Change(0, tenant_id, table, str(values["id"]), "update", None))
+                changes.append(Change(0, tenant_id, table, f"warm-up-{uuid.uuid4()}", "delete", None))
+            if not changes:
+                return 0
+            batch = self._batch_for(conn, changes, SyncReport(mode="warm-up"))
+        try:
+            self._write(batch, SyncReport(mode="warm-up"), checkpoint=self.checkpoint() or 0, rehearse=True)
+        except _Rehearsed:
+            pass
+        except GraphConflictError as exc:  # the first incremental step reports it
+            log.warning("warm-up skipped: %s", exc)
+        return len(changes) // 2
+
+    @staticmethod
+    def _refuse_tenant_collisions(tx: ManagedTransaction, records: Sequence[NodeRecord]) -> None:
+        """A tenant of SQL whose slug another Tenant node holds (a tenant re-created): only a full sync fixes that.
+
+        The first query of the batch's transaction: raising rolls the transaction back, nothing written."""
         pairs = [{"id": r.id, "slug": r.properties["slug"]} for r in records if r.properties.get("slug")]
         if not pairs:
             return
-        rows = self.gateway.read(
-            "tenant_slug_conflicts",
-            "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
-            "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
-            {"pairs": pairs},
+        rows = list(
+            tx.run(
+                "UNWIND $pairs AS pair MATCH (t:Tenant {slug: pair.slug}) WHERE t.id <> pair.id "
+                "RETURN pair.slug AS slug, t.id AS theirs, pair.id AS mine LIMIT 1",
+                pairs=pairs,
+            )
         )
         if rows:
             raise GraphConflictError(  # not naming the other tenant's id: the caller may be an API client
@@ -453,10 +514,20 @@ class GraphSync:
         links: bool = True,
         derive: bool = True,
         checkpoint: int | None = None,
+        checkpoint_before: int | None = None,
+        rehearse: bool = False,
     ) -> None:
-        """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller."""
+        """Write one batch in one transaction; ``derive=False`` leaves WORKS_AT/INTERACTED to the caller.
+
+        ``rehearse``: run every query of the batch, then roll the transaction back (:meth:`warm_up`).
+
+        ``checkpoint``: moved there in the same transaction, which is rolled back (:class:`_CheckpointMoved`)
+        unless the graph's checkpoint was ``checkpoint_before`` (the one the batch's changes were read after).
+        With a checkpoint, the batch's Tenant records are first checked for a slug another tenant holds."""
 
         def work(tx: ManagedTransaction) -> set[str]:
+            if checkpoint is not None:
+                self._refuse_tenant_collisions(tx, batch.nodes.get("tenant", []))
             changed_interactions = [r.id for r in batch.nodes.get("interaction", [])] + batch.deleted_nodes.get(
                 "Interaction", []
             )
@@ -498,7 +569,14 @@ class GraphSync:
             if derive and decisions:  # feedback (issue 14): confirmed duplicates become SAME_AS
                 self._derive_same_as(tx, sorted(decisions))
             if checkpoint is not None:
-                tx.run(cypher.load("sync_checkpoint_write"), source=CHECKPOINT_SOURCE, last_seq=checkpoint).consume()
+                record = tx.run(
+                    cypher.load("sync_checkpoint_advance"), source=CHECKPOINT_SOURCE, last_seq=checkpoint
+                ).single(strict=True)
+                before = record["before"] or 0
+                if checkpoint_before is not None and before != checkpoint_before:
+                    raise _CheckpointMoved(before)
+            if rehearse:
+                raise _Rehearsed
             return written_edges
 
         written_edges = self.gateway.write_transaction("sync_batch", work)
@@ -519,6 +597,8 @@ class GraphSync:
                 self._on_entities_written(entity_ids)
 
     def _write_checkpoint_only(self, seq: int, *, source: str = CHECKPOINT_SOURCE) -> None:
+        if source == CHECKPOINT_SOURCE:
+            self._checkpoint_seen = None  # read it again before the next incremental batch
         self.gateway.write(
             "sync_checkpoint_write", cypher.load("sync_checkpoint_write"), {"source": source, "last_seq": seq}
         )
@@ -588,6 +668,18 @@ class GraphSync:
     def _derive_people(tx: ManagedTransaction, ids: Sequence[str]) -> None:
         tx.run(cypher.load("derive_interacted_clear"), ids=list(ids)).consume()
         tx.run(cypher.load("derive_interacted"), ids=list(ids)).consume()
+
+
+class _Rehearsed(Exception):
+    """A rehearsed batch ran every query: its transaction is rolled back (:meth:`GraphSync.warm_up`)."""
+
+
+class _CheckpointMoved(Exception):
+    """The graph's checkpoint is not the one a batch was read after: its transaction is rolled back."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"the checkpoint is at {seq}")
+        self.seq = seq
 
 
 A = TypeVar("A")

@@ -6,6 +6,11 @@ or the next poll (``interval_s`` after the last one), then runs one incremental 
 gap handling). A poll runs whether or not anything was notified, so a lost notification
 delays a change by at most one interval; a notification only brings the step forward. On
 SQLite (no NOTIFY) every round is a poll, as before.
+
+A step woken by a notification starts from the checkpoint the follower itself last wrote (no
+graph read; each batch's transaction checks that it is still the graph's), and the
+notifications queued before a step are consumed by it (their changes are in what it reads), so
+that a burst of writes does not leave empty steps behind it for the next write to wait on.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ WAIT_SLICE_S = 1.0
 
 
 class Incremental(Protocol):
-    def incremental(self) -> SyncReport: ...
+    def incremental(self, *, reuse_checkpoint: bool = False) -> SyncReport: ...
 
 
 class Follower:
@@ -65,8 +70,13 @@ class Follower:
             next_poll = time.monotonic() + self.interval_s  # a poll every interval, however long a step took
             if stop.is_set():
                 return
+            # Notifications already here are for changes this step reads (a notification comes once
+            # its transaction is visible to a new snapshot): consumed now, they wake no empty step after it.
+            self.wait.drain()
             try:
-                step = self.runner.incremental()
+                # Woken by a notification: the checkpoint this follower wrote last (its batches check it).
+                # A poll reads it from the graph, so another run's move is seen within an interval.
+                step = self.runner.incremental(reuse_checkpoint=woke == "notify")
             except (ServiceError, sa.exc.OperationalError) as exc:
                 # Neo4j or the CRM database is restarting: nothing applied is lost (the
                 # checkpoint commits with its batch), so wait and go on from the checkpoint.

@@ -120,6 +120,8 @@ def sync(
             report = runner.incremental()
             if progress is not None:
                 progress.incremental_done(report)
+        if follow:  # the follower's queries planned before the first change comes
+            runner.warm_up()
         _print_report(report)
         if embedder is not None:
             for entity in embedder.rejected[:50]:

@@ -200,9 +200,13 @@ def test_an_incremental_sync_over_a_re_created_tenant_names_the_fix(engine, rows
     GraphSync(engine, gateway).full()
     delete_tenant(rows, old)
     small_crm(rows, "acme")
+    before, checkpoint = Fingerprint.of(gateway), GraphSync(engine, gateway).checkpoint()
 
     with pytest.raises(GraphConflictError, match=r"slug 'acme'.*kgcrm sync --full"):
         GraphSync(engine, gateway).incremental()
+    # checked in the batch's own transaction, before anything of it is written: all rolled back
+    assert Fingerprint.of(gateway) == before
+    assert GraphSync(engine, gateway).checkpoint() == checkpoint
 
 
 # --- the CLI ------------------------------------------------------------------------------------
