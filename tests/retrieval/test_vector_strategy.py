@@ -214,6 +214,8 @@ def test_selection_by_candidates_and_server(world):
     search = TenantVectorSearch(gateway, exact_max=200, exact_fallback_max=200, in_index=False)
     assert search.candidates("small", None) == 150
     assert search.candidates("large", None) == 201  # counted up to exact_fallback_max + 1 only
+    assert search.candidates("large", None, cap=51) == 51  # and up to a cap asked for (cached apart)
+    assert search.candidates("large", ["Note"], cap=1000) == 200
     assert TenantVectorSearch(gateway, exact_max=200, in_index=False).strategy_for("large", None) is Strategy.EXACT
     assert search.strategy_for("small", None) is Strategy.EXACT
     assert search.strategy_for("large", None) is Strategy.ANN
