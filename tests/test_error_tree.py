@@ -24,9 +24,11 @@ PACKAGES = ("kgcrm", *(f"kgcrm.{layer}" for layer in LAYER_FOLDERS))
 #: Alembic's environment script: importable only while Alembic runs a migration.
 NOT_IMPORTABLE = {"kgcrm.crm.migrations.env", "kgcrm.cli.__main__"}  # run at import: Alembic's env, `python -m`
 
-#: Private signals raised and caught inside one function, never seen by a caller.
+#: Private signals raised and caught inside one module, never seen by a caller.
 #: ``kgcrm.sync.transform._Invalid``: ``transform_row`` turns it into a rejected row at once.
-INTERNAL = {"kgcrm.sync.transform._Invalid"}
+#: ``kgcrm.sync.engine._CheckpointMoved`` / ``_Rehearsed``: raised inside a batch's transaction function to roll it
+#: back, caught by ``GraphSync._incremental`` (it reads on from the graph's checkpoint) / ``GraphSync.warm_up``.
+INTERNAL = {"kgcrm.sync.transform._Invalid", "kgcrm.sync.engine._CheckpointMoved", "kgcrm.sync.engine._Rehearsed"}
 
 #: A branch of the drawing (indented 4 spaces in the docstring): its depth is in ``indent``.
 _BRANCH = re.compile(r"^ {4}(?P<indent>(?:│   | {4})*)[├└]── (?P<name>\w+)")
