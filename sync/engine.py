@@ -570,7 +570,7 @@ class GraphSync:
                 self._derive_same_as(tx, sorted(decisions))
             if checkpoint is not None:
                 record = tx.run(
-                    cypher.load("sync_checkpoint_advance"), source=CHECKPOINT_SOURCE, last_seq=checkpoint
+                    cypher.load("sync_checkpoint_write"), source=CHECKPOINT_SOURCE, last_seq=checkpoint
                 ).single(strict=True)
                 before = record["before"] or 0
                 if checkpoint_before is not None and before != checkpoint_before:
