@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgcrm.api.errors import error_body, install_error_handlers
+from kgcrm.api.graph_gate import GraphGate
 from kgcrm.api.metrics import Metrics, MetricsMiddleware
 from kgcrm.api.openapi import install_contract_schema
 from kgcrm.api.routes import ask, connections, entities, health, resolve, search, sync, tools
@@ -173,6 +174,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
         app.state.mcp = McpHttp(app.state.metrics.registry)
         app.router.routes.append(McpRoute(app.state.mcp))
+    app.add_middleware(GraphGate, slots=settings.api_graph_slots)  # innermost: a slot only for the work
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app

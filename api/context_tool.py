@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from kgcrm.api import keys
-from kgcrm.api.deps import cached
+from kgcrm.api.deps import answer_cache
 from kgcrm.api.routes.context import context as context_route
 from kgcrm.api.schemas import MAX_TEXT, ApiRequest, Text
 from kgcrm.retrieval.context import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, ContextPack
@@ -37,7 +37,7 @@ def run_context(services: Services, caller: keys.Caller, args: ContextArguments)
     return context_route(
         caller,
         services.stack,
-        cached(services),
+        answer_cache(services),
         about=args.about,
         budget_tokens=args.budget_tokens,
         question=args.question,

@@ -7,7 +7,8 @@ The services are built once by the app's lifespan (:mod:`kgcrm.api.app`) and kep
 ``Authorization: Bearer <key>`` header and gives the key's tenant (and user): every
 ``/v1`` route takes it, and computes its answer inside ``caller.tenant_id`` only.
 Blocking work (SQL, Neo4j, the embedding model) runs in sync ``def`` routes and
-dependencies, which FastAPI runs in its threadpool.
+dependencies, which FastAPI runs in its threadpool; the ones that only hand a service out are
+``async def``, run on the event loop (a threadpool hop costs more than they do).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services = getattr(request.app.state, "services", None)
     if services is None:
         raise unavailable("the service is starting: try again shortly")
@@ -48,28 +49,33 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
-def get_gateway(services: ServicesDep) -> GraphGateway:
+async def get_gateway(services: ServicesDep) -> GraphGateway:
     return services.gateway
 
 
-def get_engine(services: ServicesDep) -> sa.Engine:
+async def get_engine(services: ServicesDep) -> sa.Engine:
     return services.engine
 
 
-def get_stack(services: ServicesDep) -> RetrievalStack:
+async def get_stack(services: ServicesDep) -> RetrievalStack:
     return services.stack
 
 
-def cached(services: ServicesDep) -> Cached:
+def answer_cache(services: Services) -> Cached:
     """``cached(key, compute)``: through the answer cache when there is one (the key must name the tenant)."""
     cache = services.cache
     if cache is None:
         return lambda key, compute: compute()
     return cache.get_or_compute
+
+
+async def cached(services: ServicesDep) -> Cached:
+    """:func:`answer_cache`, as a route's dependency."""
+    return answer_cache(services)
 
 
 def current_caller(

@@ -36,7 +36,7 @@ from kgcrm.api import keys
 from kgcrm.api.app import _version
 from kgcrm.api.context_tool import DESCRIPTION as CONTEXT_DESCRIPTION
 from kgcrm.api.context_tool import ContextArguments, run_context
-from kgcrm.api.deps import cached
+from kgcrm.api.deps import answer_cache
 from kgcrm.api.errors import ApiError, error_body, translate, unauthorized
 from kgcrm.api.routes.ask import ask as ask_route
 from kgcrm.api.routes.connections import connections as connections_route
@@ -107,12 +107,12 @@ class McpTool:
 
 
 def _resolve(services: Services, caller: keys.Caller, args: ResolveRequest) -> BaseModel:
-    return resolve_route(args, caller, services.stack, cached(services))
+    return resolve_route(args, caller, services.stack, answer_cache(services))
 
 
 def _connections(services: Services, caller: keys.Caller, args: ConnectionsArguments) -> BaseModel:
     return connections_route(
-        caller, services.stack, cached(services), target=args.target, limit=args.limit, max_hops=args.max_hops
+        caller, services.stack, answer_cache(services), target=args.target, limit=args.limit, max_hops=args.max_hops
     )
 
 

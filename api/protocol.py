@@ -8,12 +8,20 @@ answer in the contract's JSON body::
     {"error": {"code": "bad_request", "message": "malformed HTTP request: …"}}
 
 and 431 (``headers_too_large``) when the request's head outgrew the buffer.
+
+It also turns Nagle's algorithm off on every connection. asyncio does that itself only for sockets whose
+``proto`` is TCP, and uvicorn's ``--workers N`` binds its shared socket as ``socket.socket(family)``
+(``proto`` 0), so a worker's connections kept Nagle on: the body, written after the head, waited for the
+client's delayed ACK, ~40 ms on every keep-alive request (one client: 58 ms a resolve against 13 ms with one
+worker; ``bench/RESULTS.md``, section ``nodelay``).
 :data:`UVICORN_OPTIONS` is how ``kgcrm serve`` (and the tests) run uvicorn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from typing import Any
 
 import h11
@@ -35,7 +43,13 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 
 class JsonErrorH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol; its "invalid HTTP request" answer is the contract's JSON error."""
+    """uvicorn's h11 protocol; its "invalid HTTP request" answer is the contract's JSON error; no Nagle."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
     def send_400_response(self, msg: str) -> None:
         buffered, _ = self.conn.trailing_data

@@ -12,9 +12,10 @@ What runs, all on this machine, loopback only:
   emptied only with ``--wipe``. ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD``, else the
   tests' local server;
 - the API: ``uvicorn`` with ``--workers`` worker processes on ``127.0.0.1:<free port>``, the
-  app of ``kgcrm.api.app.create_app``. Without ``--embeddings`` the services load no embedding
-  model (resolution and search use their fulltext half); with it, every worker loads the
-  model and the bench tenant's entities are embedded first;
+  app of ``kgcrm.api.app.create_app``, run with ``kgcrm serve``'s options (``api/protocol.py``).
+  Without ``--embeddings`` the services load no embedding model (resolution and search use
+  their fulltext half); with it, every worker loads the model and the bench tenant's entities
+  are embedded first;
 - the load: ``wrk`` (Debian package ``wrk``) with ``--connections`` open connections (each a
   client sending its next request as soon as the previous answer arrives) for
   ``--duration`` seconds per run, after a short warm-up. Three runs: resolve only,
@@ -56,6 +57,7 @@ import neo4j
 import sqlalchemy as sa
 
 from kgcrm.api import keys
+from kgcrm.core.settings import Settings
 from kgcrm.crm.database import make_engine, upgrade
 from kgcrm.graph.gateway import GraphGateway, make_driver
 from kgcrm.graph.schema import apply_schema
@@ -255,20 +257,18 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """uvicorn as ``kgcrm serve --workers N`` runs it (``UVICORN_OPTIONS``: the protocol and its options)."""
     command = [
         sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "api_load:bench_app",
-        "--app-dir",
+        "-c",
+        "import sys, uvicorn\n"
+        "from kgcrm.api.protocol import UVICORN_OPTIONS\n"
+        "uvicorn.run('api_load:bench_app', factory=True, app_dir=sys.argv[1], host='127.0.0.1',"
+        " port=int(sys.argv[2]), workers=int(sys.argv[3]), log_level='warning', access_log=False,"
+        " **UVICORN_OPTIONS)",
         str(Path(__file__).parent),
-        "--host",
-        "127.0.0.1",
-        f"--port={port}",
-        f"--workers={workers}",
-        "--log-level=warning",
-        "--no-access-log",
+        str(port),
+        str(workers),
     ]
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -380,6 +380,12 @@ def main() -> None:
         help="the API's answer cache (KGCRM_API_CACHE_ENTRIES); 0: every request computed",
     )
     parser.add_argument(
+        "--graph-slots",
+        type=int,
+        default=None,
+        help="graph-bound requests a worker computes at once (KGCRM_API_GRAPH_SLOTS; default: the setting's)",
+    )
+    parser.add_argument(
         "--strategies",
         default="weighted",
         help="connections strategies to serve in turn (beam: the old search, the baseline; weighted), comma-separated",
@@ -425,6 +431,7 @@ def main() -> None:
             "NEO4J_PASSWORD": credentials.password.get_secret_value(),
             "KGCRM_BENCH_EMBEDDINGS": "1" if args.embeddings else "0",
             "KGCRM_API_CACHE_ENTRIES": str(args.cache_entries),
+            **({"KGCRM_API_GRAPH_SLOTS": str(args.graph_slots)} if args.graph_slots else {}),
             "PYTHONPATH": str(common.ROOT),
         }
         results: dict[str, dict[str, Any]] = {}
@@ -511,6 +518,7 @@ def main() -> None:
                 )
     common.print_table("API load", header, rows)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    slots = args.graph_slots or Settings.model_fields["api_graph_slots"].default
     cache_note = (
         f"answer cache of {args.cache_entries} entries per worker (the requests repeat: most are hits)"
         if args.cache_entries
@@ -524,11 +532,12 @@ def main() -> None:
             f"{when} · {machine} (before the runs) · Neo4j {version} · "
             f"`bench/api_load.py --rows {args.rows} --tenants {args.tenants}"
             f"{' --embeddings' if args.embeddings else ''} --workers {args.workers} "
-            f"--cache-entries {args.cache_entries} --strategies {','.join(strategies)}`"
+            f"--cache-entries {args.cache_entries} --strategies {','.join(strategies)}"
+            f"{f' --graph-slots {args.graph_slots}' if args.graph_slots else ''}`"
             + (f" · load average before each server's runs: {'; '.join(loads)}" if len(loads) > 1 else ""),
             "",
             f"CRM: {args.rows:,} seeded rows, {args.tenants} tenants (SQLite); graph {nodes:,} nodes + {rels:,} "
-            f"relationships. API: uvicorn, {args.workers} workers, {embed_note}, "
+            f"relationships. API: uvicorn, {args.workers} workers, {slots} graph slots a worker, {embed_note}, "
             f"{cache_note}. Load: wrk, {args.connections} "
             f"connections (closed loop), {WRK_THREADS} threads, on loopback; every request of one tenant "
             f"({len(requests['resolve'])} texts to resolve, {len(requests['connections'])} targets by id). "
@@ -544,6 +553,8 @@ def main() -> None:
     section = "api_load_cache" if args.cache_entries else "api_load"
     if len(strategies) > 1:  # the strategies compared: a section of their own, beside today's figures
         section += "_strategies"
+    if args.graph_slots:  # another number of graph slots than the setting's: beside the default's figures
+        section += f"_slots{args.graph_slots}"
     common.record_results(section, body)
 
 

@@ -65,7 +65,9 @@ def connections(
                 target_id, caller.tenant_id, from_user=from_user, max_hops=max_hops, limit=limit
             ),
         )
-    return ConnectionsResponse.model_validate(result.model_dump(by_alias=True))
+    # ConnectionsResponse is Connections with the documentation's example: the answer is validated already, and
+    # dumping it to validate it again cost ~5 % of a worker's CPU under load (bench/RESULTS.md, graph_gate)
+    return ConnectionsResponse.model_construct(_fields_set=result.model_fields_set, **dict(result))
 
 
 class CachedResolver:

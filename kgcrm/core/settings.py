@@ -118,6 +118,15 @@ class Settings(BaseSettings):
     api_cache_entries: int = Field(
         default=4096, ge=0, description="Resolutions and paths kept while the graph is unchanged (0: no cache)."
     )
+    api_graph_slots: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description=(
+            "Graph-bound requests (resolve, connections, search, entities, context, suggestions) a worker computes "
+            "at once; the others wait their turn, first come first served (api/graph_gate.py)."
+        ),
+    )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")
     ask_values_refresh_s: float = Field(
         default=5.0,

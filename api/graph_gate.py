@@ -1,0 +1,52 @@
+"""A worker computes a few graph reads at once; the other requests wait their turn, first come first served.
+
+A graph-bound request (resolve, connections, search, entities, context, suggestions) is CPU work in this
+process (decoding Bolt records, scoring) between round trips to Neo4j, run in FastAPI's threadpool. Left to
+that pool, 25 such requests in one worker run at once: they share the GIL and Neo4j's cores, each takes ~25 times
+its own time, and the slowest of them (the heavy ones) set the tail. Through :class:`GraphGate` at most
+``slots`` of them run at once and the rest wait in arrival order, so a request's time is its wait plus its
+own work. Measured at 50 clients on 100k rows, 2 cores, 2 workers (``bench/RESULTS.md``, section
+``graph_gate``): resolve 142 → ~195 requests/s and p99 965 → ~550 ms with 2 slots a worker.
+
+Requests that may wait on something other than the graph (``/v1/ask``, which may call an LLM; the agent
+tools; the sync; MCP; health) are not gated: one slow LLM call must not hold the graph reads up.
+"""
+
+from __future__ import annotations
+
+import anyio
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: The path prefixes of the graph-bound routes.
+GATED_PREFIXES = (
+    "/v1/resolve",
+    "/v1/connections",
+    "/v1/search",
+    "/v1/entities",
+    "/v1/context",
+    "/v1/suggestions",
+)
+
+
+def _gated(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in GATED_PREFIXES)
+
+
+class GraphGate:
+    """Pure ASGI middleware: at most ``slots`` graph-bound requests of this worker run at once (FIFO)."""
+
+    def __init__(self, app: ASGIApp, slots: int) -> None:
+        if slots < 1:
+            raise ValueError(f"slots must be at least 1, got {slots}")
+        self.app = app
+        self.slots = slots
+        self._semaphore: anyio.Semaphore | None = None  # made in the event loop, on the first request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _gated(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = anyio.Semaphore(self.slots)  # anyio's waiters are served in arrival order
+        async with self._semaphore:
+            await self.app(scope, receive, send)
