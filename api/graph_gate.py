@@ -8,6 +8,10 @@ its own time, and the slowest of them (the heavy ones) set the tail. Through :cl
 own work. Measured at 50 clients on 100k rows, 2 cores, 2 workers (``bench/RESULTS.md``, section
 ``graph_gate``): resolve 142 → ~195 requests/s and p99 965 → ~550 ms with 2 slots a worker.
 
+A request waits at most ``max_wait_s`` (1 s) for a slot, then runs anyway, as it would without the gate: a few
+slow requests (a tenant's first context pack of the day takes seconds at 1M rows) hold the others up for that
+long at most, never for their whole time.
+
 Requests that may wait on something other than the graph (``/v1/ask``, which may call an LLM; the agent
 tools; the sync; MCP; health) are not gated: one slow LLM call must not hold the graph reads up.
 """
@@ -16,6 +20,9 @@ from __future__ import annotations
 
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: The longest a request waits for a slot before it runs without one.
+MAX_WAIT_S = 1.0
 
 #: The path prefixes of the graph-bound routes.
 GATED_PREFIXES = (
@@ -33,13 +40,15 @@ def _gated(path: str) -> bool:
 
 
 class GraphGate:
-    """Pure ASGI middleware: at most ``slots`` graph-bound requests of this worker run at once (FIFO)."""
+    """Pure ASGI middleware: at most ``slots`` graph-bound requests of this worker run at once (FIFO), unless
+    one has waited ``max_wait_s``."""
 
-    def __init__(self, app: ASGIApp, slots: int) -> None:
+    def __init__(self, app: ASGIApp, slots: int, max_wait_s: float = MAX_WAIT_S) -> None:
         if slots < 1:
             raise ValueError(f"slots must be at least 1, got {slots}")
         self.app = app
         self.slots = slots
+        self.max_wait_s = max_wait_s
         self._semaphore: anyio.Semaphore | None = None  # made in the event loop, on the first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,5 +57,13 @@ class GraphGate:
             return
         if self._semaphore is None:
             self._semaphore = anyio.Semaphore(self.slots)  # anyio's waiters are served in arrival order
-        async with self._semaphore:
+        semaphore = self._semaphore
+        holds = False
+        with anyio.move_on_after(self.max_wait_s):
+            await semaphore.acquire()  # cancellation-safe: a slot granted as the wait ends is given back
+            holds = True
+        try:
             await self.app(scope, receive, send)
+        finally:
+            if holds:
+                semaphore.release()

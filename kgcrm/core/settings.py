@@ -124,7 +124,7 @@ class Settings(BaseSettings):
         le=64,
         description=(
             "Graph-bound requests (resolve, connections, search, entities, context, suggestions) a worker computes "
-            "at once; the others wait their turn, first come first served (api/graph_gate.py)."
+            "at once; the others wait their turn, first come first served, for a second at most (api/graph_gate.py)."
         ),
     )
     api_cache_max_age_s: float = Field(default=60.0, gt=0, description="A cached answer is recomputed after this.")

@@ -102,6 +102,34 @@ def test_a_request_that_fails_gives_its_slot_back() -> None:
     anyio.run(scenario)
 
 
+def test_a_request_runs_without_a_slot_after_the_longest_wait_and_gives_none_back() -> None:
+    async def scenario() -> None:
+        held = HeldApp()
+        gate = GraphGate(held, slots=1, max_wait_s=0.05)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_call, gate, "/v1/context")  # a slow one holds the only slot
+            await _settle()
+            tasks.start_soon(_call, gate, "/v1/resolve")
+            await _settle()
+            assert held.inside == ["/v1/context"]
+            with anyio.fail_after(5):
+                while "/v1/resolve" not in held.inside:  # in without a slot once it waited 0.05 s
+                    await anyio.sleep(0.01)
+            held.release["/v1/resolve"].set()
+            await _settle()
+            held.release["/v1/context"].set()  # its slot back: one free slot, not two
+            await _settle()
+            tasks.start_soon(_call, gate, "/v1/search")
+            tasks.start_soon(_call, gate, "/v1/entities/e1")
+            await _settle()
+            assert held.inside == ["/v1/search"]
+            for path in ("/v1/search", "/v1/entities/e1"):
+                held.release.setdefault(path, anyio.Event()).set()
+                await _settle()
+
+    anyio.run(scenario)
+
+
 def test_zero_slots_is_refused() -> None:
     with pytest.raises(ValueError, match="slots must be at least 1"):
         GraphGate(HeldApp(), slots=0)
