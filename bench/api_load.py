@@ -555,6 +555,8 @@ def main() -> None:
         section += "_strategies"
     if args.graph_slots:  # another number of graph slots than the setting's: beside the default's figures
         section += f"_slots{args.graph_slots}"
+    if args.workers != 2:  # another number of workers than the bench's default: a section of its own
+        section += f"_workers{args.workers}"
     common.record_results(section, body)
 
 
