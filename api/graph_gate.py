@@ -2,11 +2,13 @@
 
 A graph-bound request (resolve, connections, search, entities, context, suggestions) is CPU work in this
 process (decoding Bolt records, scoring) between round trips to Neo4j, run in FastAPI's threadpool. Left to
-that pool, 25 such requests in one worker run at once: they share the GIL and Neo4j's cores, each takes ~25 times
-its own time, and the slowest of them (the heavy ones) set the tail. Through :class:`GraphGate` at most
+that pool, 25 such requests in one worker run at once: they share the GIL and Neo4j's cores, each takes ~25
+times its own time, and the slowest of them (the heavy ones) set the tail. Through :class:`GraphGate` at most
 ``slots`` of them run at once and the rest wait in arrival order, so a request's time is its wait plus its
-own work. Measured at 50 clients on 100k rows, 2 cores, 2 workers (``bench/RESULTS.md``, section
-``graph_gate``): resolve 142 → ~195 requests/s and p99 965 → ~550 ms with 2 slots a worker.
+own work. Measured at 50 clients on 100k rows, 2 cores, 2 workers, 2 slots a worker against none
+(``bench/RESULTS.md``, section ``graph_gate``): resolve 170 → 184 requests/s and p99 864 → 539 ms, the
+connections 99 → 109 requests/s and p99 1,213 → 1,119 ms (the bench, back to back); over three alternating
+rounds +12-36 % requests/s and p99 -19-45 %, with 18-34 % less of the API's CPU a request.
 
 A request waits at most ``max_wait_s`` (1 s) for a slot, then runs anyway, as it would without the gate: a few
 slow requests (a tenant's first context pack of the day takes seconds at 1M rows) hold the others up for that

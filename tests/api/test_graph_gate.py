@@ -94,8 +94,8 @@ def test_a_request_that_fails_gives_its_slot_back() -> None:
         async def failing(scope: Scope, receive: Receive, send: Send) -> None:
             raise RuntimeError("boom")
 
-        gate = GraphGate(failing, slots=1)
-        for _ in range(3):  # with the slot lost, the second call would wait for ever
+        gate = GraphGate(failing, slots=1, max_wait_s=60)
+        for _ in range(3):  # with the slot lost, the second call would wait 60 s
             with anyio.fail_after(5), pytest.raises(RuntimeError):
                 await _call(gate, "/v1/search")
 
