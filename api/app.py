@@ -174,7 +174,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
         app.state.mcp = McpHttp(app.state.metrics.registry)
         app.router.routes.append(McpRoute(app.state.mcp))
-    app.add_middleware(GraphGate, slots=settings.api_graph_slots)  # innermost: a slot only for the work
+    # innermost: a slot only for the work
+    app.add_middleware(GraphGate, slots=settings.api_graph_slots, metrics=app.state.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts every answer
     return app

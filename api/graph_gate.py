@@ -20,8 +20,12 @@ tools; the sync; MCP; health) are not gated: one slow LLM call must not hold the
 
 from __future__ import annotations
 
+import time
+
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kgcrm.api.metrics import Metrics
 
 #: The longest a request waits for a slot before it runs without one.
 MAX_WAIT_S = 1.0
@@ -45,11 +49,12 @@ class GraphGate:
     """Pure ASGI middleware: at most ``slots`` graph-bound requests of this worker run at once (FIFO), unless
     one has waited ``max_wait_s``."""
 
-    def __init__(self, app: ASGIApp, slots: int, max_wait_s: float = MAX_WAIT_S) -> None:
+    def __init__(self, app: ASGIApp, slots: int, metrics: Metrics, max_wait_s: float = MAX_WAIT_S) -> None:
         if slots < 1:
             raise ValueError(f"slots must be at least 1, got {slots}")
         self.app = app
         self.slots = slots
+        self.metrics = metrics
         self.max_wait_s = max_wait_s
         self._semaphore: anyio.Semaphore | None = None  # made in the event loop, on the first request
 
@@ -61,9 +66,13 @@ class GraphGate:
             self._semaphore = anyio.Semaphore(self.slots)  # anyio's waiters are served in arrival order
         semaphore = self._semaphore
         holds = False
+        started = time.perf_counter()
         with anyio.move_on_after(self.max_wait_s):
             await semaphore.acquire()  # cancellation-safe: a slot granted as the wait ends is given back
             holds = True
+        self.metrics.gate_wait.observe(time.perf_counter() - started)
+        if not holds:
+            self.metrics.gate_bypassed.inc()
         try:
             await self.app(scope, receive, send)
         finally:

@@ -2,6 +2,9 @@
 
 - ``kgcrm_http_requests_total{method, route, status}``: requests answered;
 - ``kgcrm_http_request_duration_seconds{method, route, status}``: their latency (histogram);
+- ``kgcrm_api_graph_gate_wait_seconds``: how long graph-bound requests waited for a slot of their worker's
+  graph gate (histogram), and ``kgcrm_api_graph_gate_bypassed_total``: those that waited the longest wait
+  and ran without one (``api/graph_gate.py``; many of them: raise ``KGCRM_API_GRAPH_SLOTS`` or add cores);
 - ``kgcrm_sync_last_seq``, ``kgcrm_sync_pending_changes``, ``kgcrm_sync_lag_seconds``
   (the oldest unapplied change_log row's age), ``kgcrm_sync_last_run_timestamp_seconds``:
   computed when scraped, over every tenant; ``kgcrm_sync_status_up`` is 0 when they
@@ -47,6 +50,17 @@ class Metrics:
             "Time to answer an HTTP request, by method, route template and status.",
             ("method", "route", "status"),
             buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.gate_wait = Histogram(
+            "kgcrm_api_graph_gate_wait_seconds",
+            "Time a graph-bound request waited for a slot of its worker's graph gate.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.gate_bypassed = Counter(
+            "kgcrm_api_graph_gate_bypassed",
+            "Graph-bound requests that waited the gate's longest wait and ran without a slot.",
             registry=self.registry,
         )
         self.sync_up = Gauge(

@@ -350,6 +350,8 @@ def test_metrics(world, auth):
     assert "kgcrm_http_request_duration_seconds_bucket" in text
     assert "kgcrm_sync_status_up 1.0" in text
     assert "kgcrm_sync_pending_changes" in text and "kgcrm_sync_lag_seconds" in text
+    assert "kgcrm_api_graph_gate_wait_seconds_count" in text  # /v1/search went through the graph gate
+    assert "kgcrm_api_graph_gate_bypassed_total" in text
     assert_no_trace(response)
 
 

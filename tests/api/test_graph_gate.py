@@ -12,6 +12,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from kgcrm.api.graph_gate import GraphGate
+from kgcrm.api.metrics import Metrics
 
 
 class HeldApp:
@@ -50,7 +51,7 @@ async def _settle() -> None:
 def test_at_most_the_slots_run_at_once_and_the_rest_in_arrival_order() -> None:
     async def scenario() -> None:
         held = HeldApp()
-        gate = GraphGate(held, slots=2)
+        gate = GraphGate(held, slots=2, metrics=Metrics())
         paths = [f"/v1/entities/e{i}" for i in range(5)]
         async with anyio.create_task_group() as tasks:
             for path in paths:
@@ -69,7 +70,7 @@ def test_at_most_the_slots_run_at_once_and_the_rest_in_arrival_order() -> None:
 def test_requests_that_may_wait_on_an_llm_or_are_not_graph_reads_pass_a_full_gate() -> None:
     async def scenario() -> None:
         held = HeldApp()
-        gate = GraphGate(held, slots=1)
+        gate = GraphGate(held, slots=1, metrics=Metrics())
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_call, gate, "/v1/resolve")
             await _settle()
@@ -94,7 +95,7 @@ def test_a_request_that_fails_gives_its_slot_back() -> None:
         async def failing(scope: Scope, receive: Receive, send: Send) -> None:
             raise RuntimeError("boom")
 
-        gate = GraphGate(failing, slots=1, max_wait_s=60)
+        gate = GraphGate(failing, slots=1, metrics=Metrics(), max_wait_s=60)
         for _ in range(3):  # with the slot lost, the second call would wait 60 s
             with anyio.fail_after(5), pytest.raises(RuntimeError):
                 await _call(gate, "/v1/search")
@@ -105,7 +106,8 @@ def test_a_request_that_fails_gives_its_slot_back() -> None:
 def test_a_request_runs_without_a_slot_after_the_longest_wait_and_gives_none_back() -> None:
     async def scenario() -> None:
         held = HeldApp()
-        gate = GraphGate(held, slots=1, max_wait_s=0.05)
+        metrics = Metrics()
+        gate = GraphGate(held, slots=1, metrics=metrics, max_wait_s=0.05)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_call, gate, "/v1/context")  # a slow one holds the only slot
             await _settle()
@@ -115,6 +117,7 @@ def test_a_request_runs_without_a_slot_after_the_longest_wait_and_gives_none_bac
             with anyio.fail_after(5):
                 while "/v1/resolve" not in held.inside:  # in without a slot once it waited 0.05 s
                     await anyio.sleep(0.01)
+            assert metrics.registry.get_sample_value("kgcrm_api_graph_gate_bypassed_total") == 1
             held.release["/v1/resolve"].set()
             await _settle()
             held.release["/v1/context"].set()  # its slot back: one free slot, not two
@@ -126,10 +129,13 @@ def test_a_request_runs_without_a_slot_after_the_longest_wait_and_gives_none_bac
             for path in ("/v1/search", "/v1/entities/e1"):
                 held.release.setdefault(path, anyio.Event()).set()
                 await _settle()
+        waits = metrics.registry.get_sample_value("kgcrm_api_graph_gate_wait_seconds_count")
+        assert waits == 4  # every gated request's wait is observed, the bypassed one's too
+        assert metrics.registry.get_sample_value("kgcrm_api_graph_gate_bypassed_total") == 1
 
     anyio.run(scenario)
 
 
 def test_zero_slots_is_refused() -> None:
     with pytest.raises(ValueError, match="slots must be at least 1"):
-        GraphGate(HeldApp(), slots=0)
+        GraphGate(HeldApp(), slots=0, metrics=Metrics())
