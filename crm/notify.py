@@ -105,8 +105,7 @@ class ChangeNotifications:
                     self.notified += 1
                     return "notify"
         except (psycopg.Error, OSError, ValueError) as exc:
-            log.warning("change notifications lost (%s); polling until they are back", exc)
-            self._drop()
+            self._lost(exc)
             time.sleep(max(0.0, deadline - time.monotonic()))
         self.timeouts += 1
         return "timeout"
@@ -117,11 +116,15 @@ class ChangeNotifications:
         try:
             return self._mine(cast("psycopg.Connection[Any]", self._raw.driver_connection), 0.0)
         except (psycopg.Error, OSError, ValueError) as exc:
-            log.warning("change notifications lost (%s); polling until they are back", exc)
-            self._drop()
+            self._lost(exc)
             return False
 
     def close(self) -> None:
+        self._drop()
+
+    def _lost(self, exc: Exception) -> None:
+        """The listening connection failed: poll until :meth:`_connection` listens again."""
+        log.warning("change notifications lost (%s); polling until they are back", exc)
         self._drop()
 
     def _connection(self) -> psycopg.Connection[Any] | None:

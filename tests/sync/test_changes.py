@@ -8,6 +8,7 @@ it returns. Real databases; the transactions that hold a ``seq`` are real open t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,17 @@ def fetching(tenant: str):
         return [c.seq for c in changes], people(conn, tenant)
 
     return fetch
+
+
+def read_and_fetch_while(engine: sa.Engine, tenant: str, after: int, *, then: Callable[[], None]):
+    """``read_and_fetch`` after ``after``, waiting on a gap, while ``then`` (the commit or rollback of the
+    transaction holding the gap) runs 0.3 s later on another thread."""
+    timer = threading.Timer(0.3, then)
+    timer.start()
+    try:
+        return ChangeLogReader(engine, gap_wait_s=WAIT_S).read_and_fetch(after=after, limit=100, fetch=fetching(tenant))
+    finally:
+        timer.join()
 
 
 def test_the_rows_are_fetched_with_the_changes_that_name_them(rows):
@@ -75,14 +87,7 @@ def test_a_seq_held_by_an_open_transaction_stops_the_read_until_it_commits(pg_ro
 
         # Ann's transaction commits while a reader waits on the gap: the reader takes both changes, and
         # fetches the rows in a snapshot that sees Ann's (not in the one that found the gap).
-        timer = threading.Timer(0.3, transaction.commit)
-        timer.start()
-        try:
-            changes, (seqs, fetched) = ChangeLogReader(engine, gap_wait_s=WAIT_S).read_and_fetch(
-                after=after, limit=100, fetch=fetching(tenant)
-            )
-        finally:
-            timer.join()
+        changes, (seqs, fetched) = read_and_fetch_while(engine, tenant, after, then=transaction.commit)
     assert [(c.seq, c.entity_id) for c in changes] == [(after + 1, "held-ann"), (after + 2, bob)]
     assert seqs == [after + 1, after + 2]
     assert fetched == {"held-ann", bob}
@@ -95,14 +100,7 @@ def test_a_rolled_back_seq_is_passed_over_and_the_rows_are_fetched_after_the_gap
         transaction = held.begin()
         insert_person(held, tenant, "rolled-back")  # takes seq after + 1, then rolls back
         bob = pg_rows.insert("individual", tenant_id=tenant, first_name="Bob")  # after + 2
-        timer = threading.Timer(0.3, transaction.rollback)  # while the reader waits on the gap
-        timer.start()
-        try:
-            changes, (seqs, fetched) = ChangeLogReader(engine, gap_wait_s=WAIT_S).read_and_fetch(
-                after=after, limit=100, fetch=fetching(tenant)
-            )
-        finally:
-            timer.join()
+        changes, (seqs, fetched) = read_and_fetch_while(engine, tenant, after, then=transaction.rollback)
     assert [(c.seq, c.entity_id) for c in changes] == [(after + 2, bob)]
     assert seqs == [after + 2]
     assert fetched == {bob}
