@@ -13,14 +13,22 @@ at once with :class:`Neo4jUnavailable` instead of each waiting for a connection.
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import Driver, ManagedTransaction, Query, RoutingControl
-from neo4j.exceptions import AuthError, DatabaseUnavailable, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    DatabaseUnavailable,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import GraphQueryError, KgcrmError, Neo4jUnavailable, SchemaError
@@ -34,6 +42,10 @@ T = TypeVar("T")
 SCHEMA_FIX = "run `kgcrm graph init` (or `kgcrm sync`, which applies the graph schema first)"
 _MISSING_INDEX = re.compile(r"no such (\w+) schema index: ?['`\"]?([\w.-]+)", re.IGNORECASE)
 _INDEX_NOT_READY = re.compile(r"index\b.*\b(?:is not online|still populating|is populating)", re.IGNORECASE)
+
+#: A retried read waits this long first, then twice as long each time (with this much jitter either way).
+FIRST_RETRY_DELAY_S = 0.1
+RETRY_JITTER = 0.2
 
 #: How the driver says that no pooled connection became free within its acquisition timeout.
 _POOL_EXHAUSTED = "failed to obtain a connection from the pool"
@@ -60,11 +72,15 @@ class GraphGateway:
         database: str = "neo4j",
         timeout_s: float = 30.0,
         breaker: CircuitBreaker | None = None,
+        read_retry_s: float = 0.0,
     ) -> None:
+        if read_retry_s < 0:
+            raise ValueError(f"read_retry_s must not be negative, got {read_retry_s}")
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
         self.breaker = breaker
+        self.read_retry_s = read_retry_s
 
     def read(
         self, name: str, cypher: str, params: Mapping[str, Any] | None = None, *, plain: bool = False
@@ -73,8 +89,28 @@ class GraphGateway:
 
         ``plain``: the query returns values only (no node, relationship or path, at any depth), so its rows
         are taken as the driver decoded them, without the driver's record export (``Record.data()`` walks
-        every nested value in Python: most of the decoding cost of large nested rows)."""
-        return self._run(name, cypher, params, RoutingControl.READ, plain=plain)
+        every nested value in Python: most of the decoding cost of large nested rows).
+
+        A read runs as one auto-commit transaction in read access mode (Neo4j refuses a write in it):
+        one round trip, where a managed transaction takes two (its COMMIT is a second) and costs the
+        server a transaction's bookkeeping more. That is a third of the cost of a small query
+        (``bench/RESULTS.md``, ``gateway_reads``). It shares the driver's bookmarks with
+        :meth:`write`, so a read follows the writes before it on a cluster too. A read is idempotent:
+        a retryable failure (a connection lost, a leader switch, a transient error) is run again, with
+        the driver's backoff, for up to ``read_retry_s`` seconds (the driver's
+        ``max_transaction_retry_time`` applies to :meth:`write`)."""
+        started = time.perf_counter()
+        self._allow()
+        try:
+            records = self._read_retried(cypher, params)
+        except Neo4jError as exc:
+            raise self._translate(name, exc) from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self._unavailable(name, exc) from exc
+        finally:
+            log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        self._answered()
+        return _rows(records, plain=plain)
 
     def write(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a query that writes, in its own transaction; rows as dicts."""
@@ -121,9 +157,27 @@ class GraphGateway:
         finally:
             log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
         self._answered()
-        if plain:
-            return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
-        return [record.data() for record in records]
+        return _rows(records, plain=plain)
+
+    def _read_retried(self, cypher: str, params: Mapping[str, Any] | None) -> list[neo4j.Record]:
+        query = Query(cypher, timeout=self.timeout_s)
+        parameters = dict(params or {})
+        delays = _retry_delays()
+        deadline = time.monotonic() + self.read_retry_s
+        while True:
+            try:
+                with self.driver.session(
+                    database=self.database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                ) as session:
+                    return list(session.run(query, parameters))
+            except (Neo4jError, DriverError) as exc:
+                delay = next(delays)
+                if not exc.is_retryable() or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("a Neo4j read failed and is retried in %.2f s: %s", delay, type(exc).__name__)
+                time.sleep(delay)
 
     # --- the circuit breaker -----------------------------------------------------------------
 
@@ -157,3 +211,17 @@ class GraphGateway:
         if _INDEX_NOT_READY.search(message):
             return SchemaError(f"a graph index is still being built (query '{name}'): retry shortly")
         return GraphQueryError(name, error.code, error.message)
+
+
+def _rows(records: list[neo4j.Record], *, plain: bool) -> list[dict[str, Any]]:
+    if plain:
+        return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
+    return [record.data() for record in records]
+
+
+def _retry_delays() -> Iterator[float]:
+    """The driver's backoff between attempts: 0.1 s, doubling, ±20 % jitter."""
+    delay = FIRST_RETRY_DELAY_S
+    while True:
+        yield delay * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)
+        delay *= 2

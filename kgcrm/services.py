@@ -7,7 +7,8 @@ setting that concerns it is honoured:
 - :func:`database_engine`: the relational CRM's engine (``database_url``);
 - :func:`graph_driver`: **the one place the Neo4j driver is built** (``neo4j_uri``,
   credentials, ``neo4j_retry_s``; a server's short ``api_neo4j_*`` timeouts and retry), and
-  :func:`gateway_over` the gateway over it (``neo4j_database``, ``neo4j_query_timeout_s``);
+  :func:`gateway_over` the gateway over it (``neo4j_database``, ``neo4j_query_timeout_s``, the same retry
+  time for its reads);
 - a server's circuit breakers (``api_breaker_open_s``): on its gateway and on its engine's
   connections (``api_database_*`` timeouts), so that a request during an outage is refused
   at once with a 503 and ``Retry-After``, whatever the concurrency;
@@ -39,7 +40,7 @@ from kgcrm.core.breaker import CircuitBreaker
 from kgcrm.core.errors import ConfigurationError, DatabaseUnavailable, Neo4jUnavailable
 from kgcrm.core.settings import Settings
 from kgcrm.crm.database import guard_engine, make_engine
-from kgcrm.graph.gateway import GraphGateway, make_driver
+from kgcrm.graph.gateway import FIRST_RETRY_DELAY_S, GraphGateway, make_driver
 from kgcrm.graph.server import neo4j_credentials
 from kgcrm.retrieval.cache import AnswerCache, GraphVersion
 from kgcrm.retrieval.connections import ConnectionFinder, SearchLimits
@@ -48,9 +49,6 @@ from kgcrm.retrieval.stack import RetrievalStack, build_stack, utc_now
 from kgcrm.retrieval.suggestions import SuggestionEngine, SuggestionSettings
 
 log = logging.getLogger(__name__)
-
-#: The driver's first pause before a retry (its default, 1 s, would outlast a server's whole retry time).
-NEO4J_FIRST_RETRY_DELAY_S = 0.1
 
 
 def database_engine(settings: Settings, *, server: bool = False) -> sa.Engine:
@@ -74,7 +72,8 @@ def server_driver_config(settings: Settings) -> dict[str, float]:
         "connection_timeout": settings.api_neo4j_connect_timeout_s,
         "connection_acquisition_timeout": settings.api_neo4j_acquisition_timeout_s,
         "max_transaction_retry_time": retry_s,
-        "initial_retry_delay": min(NEO4J_FIRST_RETRY_DELAY_S, retry_s) if retry_s else NEO4J_FIRST_RETRY_DELAY_S,
+        # the gateway's first pause for writes too (the driver's default, 1 s, would outlast a server's retry time)
+        "initial_retry_delay": min(FIRST_RETRY_DELAY_S, retry_s) if retry_s else FIRST_RETRY_DELAY_S,
     }
 
 
@@ -89,10 +88,17 @@ def graph_driver(settings: Settings, *, server: bool = False) -> Driver:
     return make_driver(neo4j_credentials(settings), max_transaction_retry_time=settings.neo4j_retry_s)
 
 
-def gateway_over(driver: Driver, settings: Settings, breaker: CircuitBreaker | None = None) -> GraphGateway:
-    """The gateway over ``driver``, with the settings' database and query timeout (and a server's breaker)."""
+def gateway_over(
+    driver: Driver, settings: Settings, breaker: CircuitBreaker | None = None, *, server: bool = False
+) -> GraphGateway:
+    """The gateway over ``driver``, with the settings' database, query timeout and read retry time (and a
+    server's breaker); ``server`` as for :func:`graph_driver`."""
     return GraphGateway(
-        driver, database=settings.neo4j_database, timeout_s=settings.neo4j_query_timeout_s, breaker=breaker
+        driver,
+        database=settings.neo4j_database,
+        timeout_s=settings.neo4j_query_timeout_s,
+        breaker=breaker,
+        read_retry_s=settings.api_neo4j_retry_s if server else settings.neo4j_retry_s,
     )
 
 
@@ -223,7 +229,7 @@ def build_services(
         driver = graph_driver(settings, server=True)
         closers.append(driver.close)
         neo4j_breaker = CircuitBreaker("Neo4j", open_s=settings.api_breaker_open_s, unavailable=Neo4jUnavailable)
-        gateway = gateway_over(driver, settings, neo4j_breaker)
+        gateway = gateway_over(driver, settings, neo4j_breaker, server=True)
     error = None
     if embedding_model is None and load_embeddings:
         from kgcrm.core.embedding import load_embedding_model
