@@ -1,10 +1,25 @@
 // Entity resolution: what the scorer needs to know about each candidate, in one tenant, and the
 // feedback the resolver honours, in one round trip (one row):
+// - hits, fetched, matching: resolve_fulltext's, for $query (null: no fulltext lookup, no hits) over
+//   $index with $fetch, $labels and $limit, so that a mention that is only a name is resolved in one
+//   round trip; the candidates are $ids and these hits;
 // - records: resolve_details's rows, as maps ($ids: candidate entity ids; $types: the labels asked for);
 // - feedback: feedback_resolutions's rows ($text: the mention, trimmed and lower-cased; its 'same' rows
-//   for all of $ids: the caller keeps those of the candidates it answers with).
+//   for all of the candidates: the caller keeps those of the candidates it answers with).
 CALL () {
-  UNWIND $ids AS entity_id
+  WITH $query AS query
+  WHERE query IS NOT NULL
+  CALL db.index.fulltext.queryNodes($index, query, {limit: $fetch}) YIELD node, score
+  WITH collect({node: node, score: score}) AS found
+  WITH size(found) AS fetched,
+       [hit IN found
+        WHERE hit.node.tenant_id = $tenant AND any(label IN labels(hit.node) WHERE label IN $labels)
+        | {id: hit.node.id, score: hit.score}] AS mine
+  RETURN fetched, size(mine) AS matching, mine[..$limit] AS hits
+}
+WITH fetched, matching, hits, $ids + [hit IN hits WHERE NOT hit.id IN $ids | hit.id] AS ids
+CALL (ids) {
+  UNWIND ids AS entity_id
   MATCH (n:__Entity__ {id: entity_id})
   WHERE n.tenant_id = $tenant
   WITH n, [label IN labels(n) WHERE label IN $types] AS types
@@ -50,8 +65,8 @@ CALL () {
                   industry: industry, description: description, title: title, employers: employers,
                   is_user: is_user, last_interaction: last_interaction, people: people, same_as: same_as}) AS records
 }
-CALL () {
-  CALL () {
+CALL (ids) {
+  CALL (ids) {
     MATCH (f:Feedback)
     WHERE f.tenant_id = $tenant AND f.kind = 'resolution' AND toLower(trim(f.mention)) = $text
     MATCH (e:__Entity__ {id: f.subject_id})
@@ -60,9 +75,9 @@ CALL () {
            null AS other, f.id AS feedback_id
     UNION ALL
     MATCH (e:__Entity__)-[s:SAME_AS]-(o:__Entity__)
-    WHERE e.id IN $ids AND e.tenant_id = $tenant AND o.tenant_id = $tenant
+    WHERE e.id IN ids AND e.tenant_id = $tenant AND o.tenant_id = $tenant
     RETURN 'same' AS what, e.id AS id, null AS type, o.name AS name, o.id AS other, s.feedback_id AS feedback_id
   }
   RETURN collect({what: what, id: id, type: type, name: name, other: other, feedback_id: feedback_id}) AS feedback
 }
-RETURN records, feedback
+RETURN fetched, matching, hits, records, feedback

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,6 +105,28 @@ def _needs_meaning(mention: Mention, lookups: Lookups) -> bool:
     if not lookups.evidence:
         return True
     return bool(mention.descriptor or mention.location) or not (mention.name or mention.email or mention.domain)
+
+
+def _only_a_name(mention: Mention) -> bool:
+    """Whether the name is all the mention says: its fulltext lookup is then the only one (but the vector
+    lookup, when that finds nothing), so the candidates' details can be read with it."""
+    return bool(mention.name) and not (
+        mention.email
+        or mention.domain
+        or mention.context
+        or mention.descriptor
+        or mention.location
+        or mention.window is not None
+    )
+
+
+@dataclass(frozen=True)
+class _Details:
+    """The candidates' details and the feedback, read together with the candidates of ``ids``."""
+
+    ids: set[str]
+    records: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
 
 
 def email_fallback(mention: Mention) -> Mention:
@@ -206,12 +228,15 @@ class EntityResolver:
             self._email(mention.email, tenant_id, labels, lookups)
             if not lookups.evidence:
                 mention = email_fallback(mention)
-        self._lookups(mention, tenant_id, labels, lookups)
+        read_with_names = self._lookups(mention, tenant_id, labels, lookups, text)
         if not lookups.evidence:
             return Resolution(text=mention.text, candidates=[], ambiguous=False), None
         if mention.window is not None and not lookups.window_checked:
             self._window(mention, tenant_id, lookups, add=False)
-        records, feedback = self._details_and_feedback(list(lookups.evidence), tenant_id, labels, text)
+        if read_with_names is not None and read_with_names.ids == set(lookups.evidence):
+            records, feedback = read_with_names.records, read_with_names.feedback
+        else:
+            records, feedback = self._details_and_feedback(list(lookups.evidence), tenant_id, labels, text)
         if mention.type_hint is not None and mention.type_hint not in labels:
             mention = replace(mention, type_hint=None)  # the caller asked for other types: no penalty
         scored = [
@@ -242,12 +267,19 @@ class EntityResolver:
 
     # --- lookups ------------------------------------------------------------------------------------
 
-    def _lookups(self, mention: Mention, tenant_id: str, labels: tuple[str, ...], lookups: Lookups) -> None:
+    def _lookups(
+        self, mention: Mention, tenant_id: str, labels: tuple[str, ...], lookups: Lookups, text: str
+    ) -> _Details | None:
+        """Gather the candidates into ``lookups``; for a mention that is only a name, the details of its
+        candidates too, read with its fulltext lookup (one round trip where there would be two)."""
+        details = None
         if mention.domain and not mention.email and "Organization" in labels:
             self._domain(mention.domain, tenant_id, lookups)
         if mention.name:
             query = lucene_query(_query_words(mention.name, labels), field="name")
-            if query:
+            if query and _only_a_name(mention):
+                details = self._names_with_details(query, tenant_id, labels, lookups, text)
+            elif query:
                 self._fulltext("entity_names", query, tenant_id, labels, lookups, "fulltext")
         if mention.descriptor or (mention.location and not mention.name):
             words = [*mention.descriptor, *(names.tokens(mention.location) if mention.location else [])]
@@ -260,6 +292,7 @@ class EntityResolver:
             self._window(mention, tenant_id, lookups, add=True)
         if self.embedder is not None and _needs_meaning(mention, lookups):
             self._vector(mention.text, tenant_id, labels, lookups)
+        return details
 
     def _email(self, email: str, tenant_id: str, labels: Sequence[str], lookups: Lookups) -> None:
         """Exact address (any case), or a past role's address; then the address as a fulltext phrase."""
@@ -334,6 +367,23 @@ class EntityResolver:
 
         key = (name, params.get("index"), params["tenant"], tuple(params["labels"]))
         return self.fetch_sizes.fetch(key, query, params["limit"])
+
+    def _names_with_details(
+        self, query: str, tenant_id: str, labels: tuple[str, ...], lookups: Lookups, text: str
+    ) -> _Details:
+        """:meth:`_fulltext` over the names, and :meth:`_details_and_feedback` of its hits, in one query
+        (over-fetched as ``resolve_fulltext`` is, and sized by the same estimate of the tenant's share)."""
+        last: dict[str, Any] = {}
+
+        def lookup(fetch: int) -> tuple[list[dict[str, Any]], int, int]:
+            last.update(self._details_query([], tenant_id, labels, text, names=query, fetch=fetch))
+            return last["hits"], last["fetched"], last["matching"]
+
+        key = ("resolve_fulltext", "entity_names", tenant_id, labels)
+        hits = self.fetch_sizes.fetch(key, lookup, HITS_PER_LOOKUP)
+        for hit in hits:
+            lookups.add(hit["id"], "fulltext")
+        return _Details(ids={hit["id"] for hit in hits}, records=last["records"], feedback=last["feedback"])
 
     def _context(self, mention: Mention, tenant_id: str, lookups: Lookups) -> None:
         """The organizations (or deals) named beside the mention, then their people whose name fits."""
@@ -437,7 +487,22 @@ class EntityResolver:
         self, ids: list[str], tenant_id: str, labels: Sequence[str], text: str
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """:meth:`_details`, and the feedback on ``text`` and on these candidates, in one query."""
-        row = self.gateway.read(
+        row = self._details_query(ids, tenant_id, labels, text)
+        return row["records"], row["feedback"]
+
+    def _details_query(
+        self,
+        ids: list[str],
+        tenant_id: str,
+        labels: Sequence[str],
+        text: str,
+        *,
+        names: str | None = None,
+        fetch: int = 0,
+    ) -> dict[str, Any]:
+        """``resolve_details_feedback``'s row: the details of ``ids`` and of the hits of the Lucene query
+        ``names`` over the entity names (fetching ``fetch``), and the feedback on ``text``."""
+        return self.gateway.read(
             "resolve_details_feedback",
             cypher.load("resolve_details_feedback"),
             {
@@ -446,10 +511,14 @@ class EntityResolver:
                 "types": list(labels),
                 "max_people": MAX_ORGANIZATION_PEOPLE,
                 "text": _feedback_text(text),
+                "index": "entity_names",
+                "query": names,
+                "fetch": fetch,
+                "labels": list(labels),
+                "limit": HITS_PER_LOOKUP,
             },
             plain=True,
         )[0]
-        return row["records"], row["feedback"]
 
 
 def _feedback_text(text: str) -> str:

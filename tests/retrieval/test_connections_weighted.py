@@ -609,6 +609,7 @@ def test_the_resolvers_details_and_feedback_query_gives_the_details_rows_and_onl
     mine, theirs = truth["tenants"][:2]
     ids = sorted({n for path in theirs["warm_paths"] for n in path["nodes"]})
     params = {"ids": ids, "types": ["Person", "Organization"], "max_people": 500, "text": "someone"}
+    params |= {"query": None, "index": "entity_names", "fetch": 0, "labels": ["Person"], "limit": 30}  # no fulltext
 
     merged = gateway.read(
         "resolve_details_feedback", cypher.load("resolve_details_feedback"), {**params, "tenant": theirs["id"]}
@@ -622,4 +623,4 @@ def test_the_resolvers_details_and_feedback_query_gives_the_details_rows_and_onl
         details, key=lambda r: r["id"]
     )
     assert merged["feedback"] == []
-    assert elsewhere == [{"records": [], "feedback": []}]
+    assert elsewhere == [{"fetched": 0, "matching": 0, "hits": [], "records": [], "feedback": []}]

@@ -26,6 +26,7 @@ from kgcrm.eval.resolution import evaluate_resolution
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.retrieval.resolve import EntityResolver, Scored, lucene_escape, lucene_query, rank
+from kgcrm.retrieval.resolve import resolver as resolve_module
 from kgcrm.sync.engine import GraphSync
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
@@ -301,6 +302,33 @@ class TestOnTheSeededGraph:
         assert organizations.candidates and all(c.type == "Organization" for c in organizations.candidates)
         with pytest.raises(DataError, match="unknown entity type"):
             resolver.resolve("Acme", tenant["id"], types=["Tenant"])
+
+    def test_a_name_alone_is_resolved_in_one_round_trip_with_the_answer_of_two(
+        self, resolver, gateway, a_and_b, caplog, monkeypatch
+    ):
+        names = [m["text"] for t in a_and_b for m in t["mentions"] if m["kind"] in ("full_name", "organization")]
+        names += [
+            r["name"]
+            for r in gateway.read("names", "MATCH (n:Person|Organization) RETURN n.name AS name ORDER BY n.id LIMIT 40")
+        ]
+        names += ["Robert Smith", "Acme", "Zzyzx Qwerty"]  # and one that finds nothing
+        queries_of: dict[tuple[str, str], list[str]] = {}
+        together: dict[tuple[str, str], Any] = {}
+        caplog.set_level("DEBUG", logger="kgcrm.graph.gateway")
+        for tenant in a_and_b:
+            for text in names:
+                caplog.clear()
+                together[(tenant["id"], text)] = resolver.resolve(text, tenant["id"])
+                said = [r.getMessage() for r in caplog.records]
+                queries_of[(tenant["id"], text)] = [m.split()[2] for m in said if m.startswith("neo4j query")]
+        monkeypatch.setattr(resolve_module, "_only_a_name", lambda mention: False)  # the lookup, then the details
+
+        apart = {(tenant_id, text): resolver.resolve(text, tenant_id) for tenant_id, text in together}
+
+        assert apart == together
+        found = [key for key, resolution in together.items() if resolution.candidates]
+        assert len(found) > len(together) / 2
+        assert all(queries_of[key] == ["resolve_details_feedback"] for key in found)
 
     # --- tenant isolation ----------------------------------------------------------------------------------
 
