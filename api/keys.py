@@ -235,15 +235,10 @@ def revoke_key(engine: Engine, key_id: str) -> KeyInfo:
     return KeyInfo(*row)
 
 
-def authenticate(engine: Engine, presented: str) -> Caller | None:
-    """The caller a presented key stands for; ``None`` when it is malformed, unknown, wrong or revoked."""
-    parsed = parse_key(presented)
-    if parsed is None:
-        return None
-    prefix, secret = parsed
+def _key_by_prefix() -> sa.Select[Any]:
     users = AppUser.__table__
     tenant = Tenant.__table__
-    query = (
+    return (
         sa.select(
             api_key_table.c.id,
             api_key_table.c.tenant_id,
@@ -258,10 +253,22 @@ def authenticate(engine: Engine, presented: str) -> Caller | None:
         )
         .join(tenant, tenant.c.id == api_key_table.c.tenant_id)
         .outerjoin(users, users.c.id == api_key_table.c.user_id)
-        .where(api_key_table.c.prefix == prefix)
+        .where(api_key_table.c.prefix == sa.bindparam("prefix"))
     )
+
+
+#: Built once: every request authenticates with it (building it and its cache key took ~0.1 ms a request).
+_KEY_BY_PREFIX = _key_by_prefix()
+
+
+def authenticate(engine: Engine, presented: str) -> Caller | None:
+    """The caller a presented key stands for; ``None`` when it is malformed, unknown, wrong or revoked."""
+    parsed = parse_key(presented)
+    if parsed is None:
+        return None
+    prefix, secret = parsed
     with engine.connect() as conn:
-        row = conn.execute(query).one_or_none()
+        row = conn.execute(_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
     expected = row.secret_hash if row is not None else hash_secret("")  # compare anyway: same time either way
     matches = hmac.compare_digest(expected.encode("ascii"), hash_secret(secret).encode("ascii"))
     if row is None or not matches or row.revoked_at is not None or row.is_active is False:
