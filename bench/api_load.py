@@ -80,7 +80,7 @@ def bench_app() -> Any:
     settings = load_settings()
     with_model = os.environ.get("KGCRM_BENCH_EMBEDDINGS") == "1"
     services = build_services(settings, load_embeddings=with_model)  # closed when the worker exits
-    return create_app(settings, services=services)
+    return create_app(settings, services=services, freeze_heap=True)  # as a server does
 
 
 # --- the graph ------------------------------------------------------------------------------------------
@@ -257,15 +257,22 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    """uvicorn as ``kgcrm serve --workers N`` runs it (``UVICORN_OPTIONS``: the protocol and its options)."""
+    """uvicorn as ``kgcrm serve --workers N`` runs it: ``UVICORN_OPTIONS`` (the protocol and its options), and
+    for more than one worker ``kgcrm.api.workers.run_workers`` (a listening socket per worker)."""
     command = [
         sys.executable,
         "-c",
         "import sys, uvicorn\n"
         "from kgcrm.api.protocol import UVICORN_OPTIONS\n"
-        "uvicorn.run('api_load:bench_app', factory=True, app_dir=sys.argv[1], host='127.0.0.1',"
-        " port=int(sys.argv[2]), workers=int(sys.argv[3]), log_level='warning', access_log=False,"
-        " **UVICORN_OPTIONS)",
+        "from kgcrm.api.workers import run_workers\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "options = {**UVICORN_OPTIONS, 'log_level': 'warning', 'access_log': False}\n"
+        "port, workers = int(sys.argv[2]), int(sys.argv[3])\n"
+        "if workers == 1:\n"
+        "    uvicorn.run('api_load:bench_app', factory=True, host='127.0.0.1', port=port, **options)\n"
+        "else:\n"
+        "    raise SystemExit(run_workers('api_load:bench_app', host='127.0.0.1', port=port, workers=workers,"
+        " options=options))",
         str(Path(__file__).parent),
         str(port),
         str(workers),

@@ -6,13 +6,16 @@ answers are checked against the seed's truth and the relational rows.
 
 from __future__ import annotations
 
+import gc
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from kgcrm.api import keys
+from kgcrm.api.app import create_app
 from tests.api.helpers import assert_error, assert_no_trace, ids_in, keys_cli
 
 pytestmark = pytest.mark.neo4j
@@ -372,3 +375,15 @@ def test_an_ambiguous_target_is_409_with_the_candidates(world, auth):
     assert len(error["candidates"]) > 1
     assert all(set(c) >= ENTITY_KEYS | {"score"} for c in error["candidates"])
     assert {world.tenant_of(c["id"]) for c in error["candidates"]} == {world.a.id}
+
+
+def test_a_servers_app_freezes_its_startup_heap_while_it_serves_and_thaws_it_at_shutdown(world):
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(world.settings, services=world.services, freeze_heap=True)) as client:
+        frozen = gc.get_freeze_count()
+        assert client.get("/healthz").status_code == 200
+    assert frozen > 10_000  # the modules, word lists and services: out of the full collections' way
+    assert gc.get_freeze_count() == 0
+
+    with TestClient(create_app(world.settings, services=world.services)) as client:  # services of a caller (a test)
+        assert gc.get_freeze_count() == 0
