@@ -24,6 +24,9 @@ __all__ = ["keys_app", "serve_command"]
 
 err = Console(stderr=True)
 
+#: What each worker process serves (``--workers`` above 1): the app, built from the environment.
+APP_FACTORY = "kgcrm.api.app:app_from_environment"
+
 keys_app = typer.Typer(help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True)
 
 
@@ -41,6 +44,7 @@ def serve_command(
     import uvicorn
 
     from kgcrm.api.protocol import UVICORN_OPTIONS
+    from kgcrm.api.workers import balanced_workers_supported, run_workers
 
     settings = settings_of(ctx)
     host = host or settings.api_host
@@ -56,15 +60,10 @@ def serve_command(
         from kgcrm.api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, **UVICORN_OPTIONS)
-    else:  # each worker builds its own app (and services) from the environment
-        uvicorn.run(
-            "kgcrm.api.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            **UVICORN_OPTIONS,
-        )
+    elif balanced_workers_supported():  # each worker builds its own app (and services) from the environment
+        raise typer.Exit(run_workers(APP_FACTORY, host=host, port=port, workers=workers, options=UVICORN_OPTIONS))
+    else:  # no SO_REUSEPORT here: uvicorn's workers, on one shared socket
+        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
 
 
 def _when(value: datetime | None) -> str:
