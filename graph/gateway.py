@@ -93,23 +93,13 @@ class GraphGateway:
 
         A read runs as one auto-commit transaction in read access mode (Neo4j refuses a write in it):
         one round trip, where a managed transaction takes two (its COMMIT is a second) and costs the
-        server a transaction's bookkeeping more. That is a third of the cost of a small query
-        (``bench/RESULTS.md``, ``gateway_reads``). It shares the driver's bookmarks with
+        server a transaction's bookkeeping more: half the CPU of a small query, both sides together
+        (``bench/RESULTS.md``, ``resolve_load_s8``). It shares the driver's bookmarks with
         :meth:`write`, so a read follows the writes before it on a cluster too. A read is idempotent:
         a retryable failure (a connection lost, a leader switch, a transient error) is run again, with
         the driver's backoff, for up to ``read_retry_s`` seconds (the driver's
         ``max_transaction_retry_time`` applies to :meth:`write`)."""
-        started = time.perf_counter()
-        self._allow()
-        try:
-            records = self._read_retried(cypher, params)
-        except Neo4jError as exc:
-            raise self._translate(name, exc) from exc
-        except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise self._unavailable(name, exc) from exc
-        finally:
-            log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
-        self._answered()
+        records = self._call(name, "query", lambda: self._read_retried(cypher, params))
         return _rows(records, plain=plain)
 
     def write(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -118,19 +108,12 @@ class GraphGateway:
 
     def write_transaction(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed (retried) write transaction."""
-        started = time.perf_counter()
-        self._allow()
-        try:
+
+        def run() -> T:
             with self.driver.session(database=self.database) as session:
-                result = session.execute_write(work)
-        except Neo4jError as exc:
-            raise self._translate(name, exc) from exc
-        except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise self._unavailable(name, exc) from exc
-        finally:
-            log.debug("neo4j transaction %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
-        self._answered()
-        return result
+                return session.execute_write(work)
+
+        return self._call(name, "transaction", run)
 
     def _run(
         self,
@@ -141,23 +124,32 @@ class GraphGateway:
         *,
         plain: bool = False,
     ) -> list[dict[str, Any]]:
+        records = self._call(
+            name,
+            "query",
+            lambda: (
+                self.driver.execute_query(
+                    Query(cypher, timeout=self.timeout_s), dict(params or {}), routing_=routing, database_=self.database
+                ).records
+            ),
+        )
+        return _rows(records, plain=plain)
+
+    def _call(self, name: str, kind: str, work: Callable[[], T]) -> T:
+        """``work()`` behind the circuit breaker, timed in the log (``neo4j <kind> <name> took …``), with the
+        driver's errors turned into kgcrm's."""
         started = time.perf_counter()
         self._allow()
         try:
-            records, _, _ = self.driver.execute_query(
-                Query(cypher, timeout=self.timeout_s),
-                dict(params or {}),
-                routing_=routing,
-                database_=self.database,
-            )
+            result = work()
         except Neo4jError as exc:
             raise self._translate(name, exc) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise self._unavailable(name, exc) from exc
         finally:
-            log.debug("neo4j query %s took %.1f ms", name, (time.perf_counter() - started) * 1e3)
+            log.debug("neo4j %s %s took %.1f ms", kind, name, (time.perf_counter() - started) * 1e3)
         self._answered()
-        return _rows(records, plain=plain)
+        return result
 
     def _read_retried(self, cypher: str, params: Mapping[str, Any] | None) -> list[neo4j.Record]:
         query = Query(cypher, timeout=self.timeout_s)
