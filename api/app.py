@@ -85,7 +85,7 @@ def freeze_startup_heap() -> None:
     """Take what the process holds once started (modules, word lists, the model, the services) out of the
     cyclic garbage collector's sight (``gc.freeze``): its full collections then scan only what requests
     made. Without it, a worker's full collections took 220 ms each under load, every request of the worker
-    waiting for them, and were most of the tail (p99); with it, 9 ms (``bench/RESULTS.md``, ``gc_freeze``)."""
+    waiting for them, and were most of the tail (p99); with it, 9 ms (``bench/RESULTS.md``, ``resolve_load_s8``)."""
     gc.collect()
     gc.freeze()
 

@@ -3,7 +3,7 @@
 Why not ``uvicorn --workers N``: its workers share one listening socket, and when it becomes readable
 asyncio accepts every pending connection at once (up to the backlog), so a burst of new keep-alive
 clients lands on whichever worker woke first. Measured with 50 clients connecting together: all 50 on
-one worker in most runs of 2 and 3 workers (``bench/RESULTS.md``, ``workers_balance``), the other workers
+one worker in most runs of 2 and 3 workers (``bench/RESULTS.md``, ``resolve_load_s8``), the other workers
 idle while it served at one process's speed, for as long as the connections lived.
 
 Here every worker binds the address itself with ``SO_REUSEPORT``, and Linux spreads new connections over
@@ -68,6 +68,8 @@ def run_workers(app: str, *, host: str, port: int, workers: int, options: Mappin
     SIGINT or SIGTERM; the exit code (0, or a worker's that failed at its start)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if port == 0:
+        raise ValueError("port 0 would give every worker a port of its own: name one")
     listening_socket(host, port, reuse_port=False).close()  # nothing else listens there (clear error if so)
     context = multiprocessing.get_context("spawn")
     arguments = (app, host, port, dict(options))

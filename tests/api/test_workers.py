@@ -110,3 +110,9 @@ def test_a_worker_that_fails_at_its_start_stops_them_all_with_its_exit_code():
 
     assert code != 0
     assert "exited at its start" in said
+
+
+@pytest.mark.parametrize("workers, port, problem", [(0, 8000, "workers must be at least 1"), (2, 0, "port 0")])
+def test_a_worker_count_or_port_that_cannot_work_is_refused(workers, port, problem):
+    with pytest.raises(ValueError, match=problem):
+        run_workers(PID_APP, host="127.0.0.1", port=port, workers=workers, options={})
