@@ -14,6 +14,7 @@ change (``/readyz``).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from kgcrm import cypher
@@ -128,15 +129,24 @@ def supports_filtered_vector_index(version: tuple[int, ...]) -> bool:
     return version >= (2026, 1)
 
 
-def await_indexes(gateway: GraphGateway, *, timeout_s: int = 300) -> list[IndexState]:
-    """Wait until every index is ONLINE; raise SchemaError naming any that failed."""
-    gateway.write("await_indexes", "CALL db.awaitIndexes($timeout)", {"timeout": timeout_s})
-    states = index_states(gateway)
-    failed = [s for s in states if s.state != "ONLINE"]
-    if failed:
-        names = ", ".join(f"{s.name} ({s.state})" for s in failed)
-        raise SchemaError(f"indexes not online after {timeout_s}s: {names}")
-    return states
+def await_indexes(gateway: GraphGateway, *, timeout_s: float = 300, poll_s: float = 1.0) -> list[IndexState]:
+    """Wait until every index is ONLINE; raise SchemaError naming any that failed or is not online after
+    ``timeout_s``. It asks for the indexes' states every ``poll_s``: each ask is a short query, so a wait
+    longer than the gateway's query timeout works (one ``db.awaitIndexes`` call was cut off by it)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        states = index_states(gateway)
+        failed = [s for s in states if s.state == "FAILED"]
+        if failed:
+            raise SchemaError(f"indexes failed: {', '.join(s.name for s in failed)}")
+        waiting = [s for s in states if s.state != "ONLINE"]
+        if not waiting:
+            return states
+        left = deadline - time.monotonic()
+        if left <= 0:
+            names = ", ".join(f"{s.name} ({s.state}, {s.population_percent:.0f} %)" for s in waiting)
+            raise SchemaError(f"indexes not online after {timeout_s:g}s: {names}")
+        time.sleep(min(poll_s, left))
 
 
 def index_states(gateway: GraphGateway) -> list[IndexState]:

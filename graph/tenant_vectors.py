@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from kgcrm import cypher
 from kgcrm.core.errors import SchemaError
 from kgcrm.graph.gateway import GraphGateway
+from kgcrm.graph.schema import await_indexes
 
 LABEL_PREFIX = "VecT_"
 INDEX_PREFIX = "entity_t_"
@@ -200,7 +201,7 @@ def reconcile_tenant_indexes(
             create_tenant_index(gateway, tenant, dimensions=dimensions)
             done.created.append(name)
     if done.created and wait and not dry_run:
-        gateway.write("await_indexes", "CALL db.awaitIndexes($timeout)", {"timeout": timeout_s})
+        await_indexes(gateway, timeout_s=timeout_s)
     return done
 
 

@@ -7,7 +7,7 @@ import pytest
 from kgcrm import cypher
 from kgcrm.core.errors import GraphQueryError
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.schema import apply_schema, index_states
+from kgcrm.graph.schema import apply_schema, await_indexes, index_states
 
 pytestmark = pytest.mark.neo4j
 
@@ -58,3 +58,20 @@ def test_unique_row_key_is_enforced(gateway):
 def test_every_schema_statement_is_idempotent_ddl():
     for statement in cypher.statements("schema"):
         assert "IF NOT EXISTS" in statement, statement
+
+
+def test_waiting_for_indexes_outlasts_the_gateways_query_timeout(neo4j_driver, clean_graph):
+    writer = GraphGateway(neo4j_driver)
+    writer.write("vectors", "UNWIND range(1, 20000) AS i CREATE (:WaitProbe {v: [x IN range(1, 384) | rand()]})")
+    writer.write(
+        "index",
+        "CREATE VECTOR INDEX wait_probe IF NOT EXISTS FOR (p:WaitProbe) ON p.v "
+        "OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}}",
+    )
+    impatient = GraphGateway(neo4j_driver, timeout_s=0.2)  # one db.awaitIndexes call was cut off at this
+    try:
+        states = await_indexes(impatient, timeout_s=600, poll_s=0.05)
+    finally:
+        writer.write("drop", "DROP INDEX wait_probe IF EXISTS")
+
+    assert {s.name: s.state for s in states}["wait_probe"] == "ONLINE"
