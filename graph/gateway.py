@@ -103,8 +103,20 @@ class GraphGateway:
         return _rows(records, plain=plain)
 
     def write(self, name: str, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query that writes, in its own transaction; rows as dicts."""
-        return self._run(name, cypher, params, RoutingControl.WRITE)
+        """Run a query that writes, in its own transaction (managed: the driver retries it); rows as dicts."""
+        records = self._call(
+            name,
+            "query",
+            lambda: (
+                self.driver.execute_query(
+                    Query(cypher, timeout=self.timeout_s),
+                    dict(params or {}),
+                    routing_=RoutingControl.WRITE,
+                    database_=self.database,
+                ).records
+            ),
+        )
+        return _rows(records, plain=False)
 
     def write_transaction(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed (retried) write transaction."""
@@ -114,26 +126,6 @@ class GraphGateway:
                 return session.execute_write(work)
 
         return self._call(name, "transaction", run)
-
-    def _run(
-        self,
-        name: str,
-        cypher: str,
-        params: Mapping[str, Any] | None,
-        routing: RoutingControl,
-        *,
-        plain: bool = False,
-    ) -> list[dict[str, Any]]:
-        records = self._call(
-            name,
-            "query",
-            lambda: (
-                self.driver.execute_query(
-                    Query(cypher, timeout=self.timeout_s), dict(params or {}), routing_=routing, database_=self.database
-                ).records
-            ),
-        )
-        return _rows(records, plain=plain)
 
     def _call(self, name: str, kind: str, work: Callable[[], T]) -> T:
         """``work()`` behind the circuit breaker, timed in the log (``neo4j <kind> <name> took …``), with the
