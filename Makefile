@@ -20,9 +20,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-installs when pyproject.toml changes.
+# Re-installs when pyproject.toml changes. PyPI's torch pulls several GB of CUDA wheels: a download cut
+# short (a dropped connection, or a disk that filled up meanwhile) is resumed more often than pip's default 5
+# times, and the whole install is tried up to 3 times, since pip keeps what it already fetched in its cache.
+PIP_INSTALL_TRIES ?= 3
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	@for try in $$(seq $(PIP_INSTALL_TRIES)); do \
+		$(BIN)/pip install --quiet --resume-retries 20 -e '.[$(EXTRAS)]' && exit 0; \
+		echo "pip install failed (try $$try of $(PIP_INSTALL_TRIES)); free disk: $$(df -h . | awk 'NR==2 {print $$4}')"; \
+		[ $$try -lt $(PIP_INSTALL_TRIES) ] && sleep 10; \
+	done; exit 1
 	touch $@
 
 venv: $(VENV)/.installed
