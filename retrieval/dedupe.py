@@ -44,6 +44,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kgcrm import cypher
@@ -76,7 +77,7 @@ class Level:
     m: float
     u: float
 
-    @property
+    @cached_property  # read for every compared pair: the resolver compares its candidates on each request
     def weight(self) -> float:
         return math.log2(self.m / self.u)
 
@@ -124,20 +125,36 @@ class MatchModel:
     fields: tuple[FieldModel, ...]
     prior: float
 
+    @cached_property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1.0 - self.prior))
+
     def score(self, a: Mapping[str, Any], b: Mapping[str, Any]) -> PairScore:
-        prior = math.log2(self.prior / (1.0 - self.prior))
-        total = prior
+        total = self.prior_weight
         results = []
+        for name, level, weight, reason in self._outcomes(a, b):
+            total += weight
+            results.append(FieldResult(name, level, weight, reason))
+        return PairScore(_match_probability(total), total, tuple(results))
+
+    def probability(self, a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
+        """``score(a, b).probability``, without the per-field results (the resolver's duplicate grouping)."""
+        total = self.prior_weight
+        for _name, _level, weight, _reason in self._outcomes(a, b):
+            total += weight
+        return _match_probability(total)
+
+    def _outcomes(self, a: Mapping[str, Any], b: Mapping[str, Any]) -> Iterator[tuple[str, str, float, str]]:
+        """(field, level, weight, reason) of each field that both records have."""
         for model in self.fields:
             outcome = model.compare(a, b)
-            if outcome is None:
-                continue
-            level, reason = outcome
-            weight = model.levels[level].weight
-            total += weight
-            results.append(FieldResult(model.name, level, weight, reason))
-        probability = 1.0 / (1.0 + 2.0 ** (-total)) if total > -60 else 0.0
-        return PairScore(probability, total, tuple(results))
+            if outcome is not None:
+                level, reason = outcome
+                yield model.name, level, model.levels[level].weight, reason
+
+
+def _match_probability(total_weight: float) -> float:
+    return 1.0 / (1.0 + 2.0 ** (-total_weight)) if total_weight > -60 else 0.0
 
 
 # --- comparators (plain dicts) ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgcrm.core import names
-from kgcrm.retrieval.dedupe import organization_record, pair_score, person_record
+from kgcrm.retrieval.dedupe import MODELS, organization_record, person_record
 from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention
 from kgcrm.retrieval.periods import ago
 from kgcrm.retrieval.types import Candidate
@@ -287,16 +287,17 @@ def score_candidate(
     )
 
 
-def _same_entity(a: Scored, b: Scored) -> bool:
-    if a.type != b.type or a.type not in ("Person", "Organization"):
+_MATCH_RECORDS = {"Person": person_record, "Organization": organization_record}
+
+
+def _same_entity(a: Scored, b: Scored, match_records: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Probable duplicates: ``same_as`` links, or the duplicate model's probability (``match_records``: by id)."""
+    if a.type != b.type or a.type not in _MATCH_RECORDS:
         return False
     if b.id in (a.record.get("same_as") or []) or a.id in (b.record.get("same_as") or []):
         return True
-    if a.type == "Person":
-        verdict = pair_score(person_record(a.record), person_record(b.record), kind="Person")
-    else:
-        verdict = pair_score(organization_record(a.record), organization_record(b.record), kind="Organization")
-    return verdict.probability >= DUPLICATE_GROUP_THRESHOLD
+    probability = MODELS[a.type].probability(match_records[a.id], match_records[b.id])
+    return probability >= DUPLICATE_GROUP_THRESHOLD
 
 
 def rank(scored: Sequence[Scored], *, limit: int) -> tuple[list[Candidate], bool]:
@@ -308,6 +309,8 @@ def rank(scored: Sequence[Scored], *, limit: int) -> tuple[list[Candidate], bool
     if not scored:
         return [], False
     ordered = sorted(scored, key=lambda s: (-s.logit, s.name or "", s.id))
+    # each candidate's fields for the duplicate model, made once: a candidate is compared with every leader
+    match_records = {c.id: _MATCH_RECORDS[c.type](c.record) for c in ordered if c.type in _MATCH_RECORDS}
 
     # group probable duplicates with the best-scored member they resemble (greedy, in score order)
     members: dict[str, list[Scored]] = {}
@@ -315,7 +318,7 @@ def rank(scored: Sequence[Scored], *, limit: int) -> tuple[list[Candidate], bool
         considered = len(members) < max(limit * 3, 10)
         leader = None
         if considered:
-            leader = next((lead for lead in members if _same_entity(members[lead][0], candidate)), None)
+            leader = next((lead for lead in members if _same_entity(members[lead][0], candidate, match_records)), None)
         if leader is None:
             members[candidate.id] = [candidate]
         else:

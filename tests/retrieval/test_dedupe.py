@@ -21,6 +21,7 @@ from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.retrieval.dedupe import (
     METHOD,
+    MODELS,
     DuplicateFinder,
     candidate_pairs,
     organization_keys,
@@ -115,6 +116,24 @@ def test_organization_duplicates():
     assert same.probability > 0.99
     assert "same domain acme.com" in " ".join(same.reasons)
     assert other.probability < 0.05
+
+
+def test_probability_alone_is_the_scores_probability():
+    """The resolver's grouping reads MatchModel.probability: the same number as score's, on each kind of pair."""
+    pairs = [
+        (ROBERT, person("p2", "Bob", "Smith", phone="+1 312-555-0101", employers=[ACME])),
+        (ROBERT, person("p3", "Anna", "Smith", email="anna@globex.com", employers=[GLOBEX])),
+        (ROBERT, person("p4", "Robert", "Smith")),
+        (ROBERT, {"id": "p5"}),
+    ]
+    model = MODELS["Person"]
+    for a, b in pairs:
+        assert model.probability(a, b) == model.score(a, b).probability == pair_score(a, b, kind="Person").probability
+    organizations = ({"id": "o1", "name": "Acme Corp.", "domain": "acme.com"}, {"id": "o2", "name": "Acme"})
+    assert (
+        MODELS["Organization"].probability(*organizations)
+        == pair_score(*organizations, kind="Organization").probability
+    )
 
 
 def test_unknown_type_is_refused():
