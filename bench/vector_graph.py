@@ -36,7 +36,7 @@ import numpy as np
 from bench.common import console, neo4j_credentials, require_empty_graph
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import ensure_schema
-from kgcrm.graph.tenant_vectors import tenant_label
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label, tenant_names_label
 
 DIMENSIONS = 384
 CENTRES = 2_000
@@ -96,6 +96,7 @@ def build(driver: neo4j.Driver, *, nodes: int, tenants: int, ratio: float, seed:
                     "id": f"ve-{start + offset:07d}",
                     "tenant": ids[tenant_of[offset]],
                     "label": tenant_label(ids[tenant_of[offset]]),
+                    "names_label": tenant_names_label(ids[tenant_of[offset]]),
                     "name": f"entity {start + offset}",
                     "embedding": vectors[offset].tolist(),
                 }
@@ -105,7 +106,7 @@ def build(driver: neo4j.Driver, *, nodes: int, tenants: int, ratio: float, seed:
             driver.execute_query(
                 f"UNWIND $rows AS row CREATE (n:__Entity__:{label}) "
                 "SET n.id = row.id, n.tenant_id = row.tenant, n.name = row.name, n.embedding = row.embedding, "
-                "n:$(row.label)",
+                "n:$(row.label)" + (", n:$(row.names_label)" if label in NAMED_KINDS else ""),
                 rows=rows,
             )
         done = start + size

@@ -1,5 +1,6 @@
 // Nearest entities to a query embedding, inside one tenant, through the tenant's own
-// vector index ($index: graph/tenant_vectors.py, over the tenant's label only): no
+// vector index ($index: graph/tenant_vectors.py, over the tenant's label only, or over its
+// names label: its people and organizations): no
 // other tenant's entity is in it; tenant_id is still checked right after the call, as
 // defence in depth. Only the labels are filtered after it, so $fetch over-fetches by
 // the labels' share of the tenant alone (`fetched` and `matching` size the next fetch).

@@ -1,4 +1,5 @@
-// The tenant vector indexes (graph/tenant_vectors.py: 'entity_t_' and 16 hex digits), any state.
+// The tenant vector indexes (graph/tenant_vectors.py: 'entity_t_', for the names index 'n', and 16 hex
+// digits), any state.
 SHOW VECTOR INDEXES YIELD name, labelsOrTypes, state
 WHERE name STARTS WITH $prefix
 RETURN name, labelsOrTypes AS labels, state

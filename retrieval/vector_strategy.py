@@ -14,6 +14,12 @@ wanted labels) can only be kept after the call. Four strategies:
   over that tenant alone: no other tenant's entry to over-fetch past, the tenant boundary is
   the index's own (``tenant_id`` is still checked after the call, as defence in depth), and only
   the labels are filtered after it (``fetch`` 100: the labels' share of the tenant, with margin).
+  A search for people and organizations alone goes to the tenant's second index, over those kinds
+  only (``graph/tenant_vectors.py``, ``tenant_names_index``), once it is ONLINE: in the tenant's
+  whole index, the contacts, interactions and notes that carry a person's name crowd the people out
+  (1-10 % of the 100 nearest entries were people or organizations on the 1M-row bench graph, so a
+  third of the searches fetched a second time, four times more), where the names index answers from
+  one fetch.
 - ``ann`` — the shared index, over-fetched by the caller's share of it and filtered after the
   call (:class:`~kgcrm.retrieval.overfetch.FetchSizes` learns the share per tenant and labels).
   Its cost grows with the fetch, i.e. with ``limit / share``: ruinous for a small tenant in a
@@ -71,7 +77,7 @@ from kgcrm import cypher
 from kgcrm.core.errors import SchemaError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import server_version, supports_filtered_vector_index
-from kgcrm.graph.tenant_vectors import online_tenant_indexes, tenant_index
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, online_tenant_indexes, tenant_index, tenant_names_index
 from kgcrm.retrieval.overfetch import FetchSizes
 
 Hits = list[dict[str, Any]]
@@ -161,14 +167,15 @@ class TenantVectorSearch:
             self._sizes[key] = (now, count)
         return count
 
-    def has_tenant_index(self, tenant_id: str) -> bool:
-        """The tenant has its own vector index, ONLINE (the list is read again after ``size_ttl_s``)."""
+    def has_tenant_index(self, tenant_id: str, *, names: bool = False) -> bool:
+        """The tenant has its own vector index (``names``: its index over people and organizations), ONLINE
+        (the list is read again after ``size_ttl_s``)."""
         now = self._clock()
         cached = self._tenant_indexes
         if cached is None or now - cached[0] >= self.size_ttl_s:
             cached = (now, online_tenant_indexes(self.gateway))
             self._tenant_indexes = cached
-        return tenant_index(tenant_id) in cached[1]
+        return (tenant_names_index if names else tenant_index)(tenant_id) in cached[1]
 
     def forget_tenant_indexes(self) -> None:
         """Read the tenant indexes again on the next call (one was dropped, or is not online)."""
@@ -223,7 +230,10 @@ class TenantVectorSearch:
     def _tenant_index_nearest(
         self, params: dict[str, Any], tenant_id: str, labels: Sequence[str] | None, limit: int
     ) -> Hits:
-        index = tenant_index(tenant_id)
+        # people and organizations alone: the tenant's index over those, where other kinds do not crowd them out
+        only_named = bool(labels) and set(labels or ()) <= set(NAMED_KINDS)
+        names = only_named and self.has_tenant_index(tenant_id, names=True)
+        index = tenant_names_index(tenant_id) if names else tenant_index(tenant_id)
         query_text = cypher.load("search_vector_tenant")
 
         def query(fetch: int) -> tuple[Hits, int, int]:

@@ -11,7 +11,8 @@ bounded queues so that reading and writing overlap with encoding:
     encode  ``model.encode`` (normalised); jobs queued behind each other are encoded
             together (up to ``encode_chunk`` texts), as the model pads less in bigger calls
     write   ``cypher/embedding_write.cypher``: ``embedding`` and ``embedding_hash``, and the
-            entity's tenant vector label (``kgcrm.graph.tenant_vectors``)
+            entity's tenant vector labels (``kgcrm.graph.tenant_vectors``: the tenant's, and on a
+            person or organization the names label too)
 
 The hash is ``sha256(model name, text)``: an entity whose hash equals its stored
 ``embedding_hash`` is skipped, so a re-sync re-embeds only what changed (and
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from kgcrm import cypher
 from kgcrm.core.errors import EmbeddingError
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.tenant_vectors import tenant_label
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label, tenant_names_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -370,18 +371,21 @@ class EmbeddingPipeline:
                         "hash": digest,
                         "tenant": tenant,
                         "label": tenant_label(tenant) if tenant is not None else None,
+                        "names_label": tenant_names_label(tenant) if tenant is not None else None,
                     }
                     for entity_id, vector, digest, tenant in zip(
                         job.ids, job.vectors.tolist(), job.hashes, job.tenants, strict=True
                     )
                 ]
             rows += [
-                {"id": entity_id, "embedding": None, "hash": None, "tenant": None, "label": None}
+                {"id": entity_id, "embedding": None, "hash": None, "tenant": None, "label": None, "names_label": None}
                 for entity_id in job.clear
             ]
             started = time.perf_counter()
             if rows:
-                self.gateway.write("embedding_write", self._write_query, {"rows": rows})
+                self.gateway.write(
+                    "embedding_write", self._write_query, {"rows": rows, "named_kinds": list(NAMED_KINDS)}
+                )
             write_seconds = time.perf_counter() - started
             with self._lock:
                 for entity_id, digest in zip(job.ids, job.hashes, strict=True):

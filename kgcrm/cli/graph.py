@@ -188,5 +188,5 @@ def print_tenant_indexes(done: Reconciled, *, dry_run: bool = False) -> None:
     would = "would be " if dry_run else ""
     console.print(
         f"tenant vector indexes: {len(done.wanted)} wanted; {would}created {len(done.created)}, "
-        f"{would}dropped {len(done.dropped)}; {done.labelled:,} entities given their tenant label"
+        f"{would}dropped {len(done.dropped)}; {done.labelled:,} tenant labels added"
     )

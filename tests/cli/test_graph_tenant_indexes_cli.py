@@ -19,7 +19,13 @@ from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
 from kgcrm.graph.server import Neo4jCredentials
-from kgcrm.graph.tenant_vectors import drop_tenant_index, online_tenant_indexes, tenant_index, tenant_label
+from kgcrm.graph.tenant_vectors import (
+    drop_tenant_index,
+    online_tenant_indexes,
+    tenant_index,
+    tenant_label,
+    tenant_names_index,
+)
 
 pytestmark = pytest.mark.neo4j
 
@@ -57,15 +63,16 @@ def graph(settings: Settings, *args: str) -> Any:
 def test_dry_run_says_what_it_would_do_and_changes_nothing(settings, gateway):
     result = graph(settings, "--min-entities", "10", "--max-share", "1", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "1 wanted; would be created 1" in " ".join(result.stdout.split())
+    assert "1 wanted; would be created 2" in " ".join(result.stdout.split())  # its index and its names index
     assert online_tenant_indexes(gateway) == frozenset()
 
 
 def test_it_creates_the_wanted_index_labels_the_tenant_and_drops_it_when_no_longer_wanted(settings, gateway):
     result = graph(settings, "--min-entities", "10", "--max-share", "1")
     assert result.exit_code == 0, result.output
-    assert "created 1" in result.stdout and "30 entities given their tenant label" in result.stdout
-    assert online_tenant_indexes(gateway) == {tenant_index("big")}
+    # 30 people: each given the tenant label and the names label
+    assert "created 2" in result.stdout and "60 tenant labels added" in result.stdout
+    assert online_tenant_indexes(gateway) == {tenant_index("big"), tenant_names_index("big")}
     labelled = gateway.read(
         "labelled",
         "MATCH (n:__Entity__) WHERE $label IN labels(n) RETURN count(n) AS c",
@@ -73,7 +80,7 @@ def test_it_creates_the_wanted_index_labels_the_tenant_and_drops_it_when_no_long
     )
     assert labelled[0]["c"] == 30
     result = graph(settings, "--min-entities", "100")
-    assert result.exit_code == 0 and "dropped 1" in result.stdout
+    assert result.exit_code == 0 and "dropped 2" in result.stdout
     assert online_tenant_indexes(gateway) == frozenset()
 
 

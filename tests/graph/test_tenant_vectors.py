@@ -26,6 +26,8 @@ from kgcrm.graph.tenant_vectors import (
     reconcile_tenant_indexes,
     tenant_index,
     tenant_label,
+    tenant_names_index,
+    tenant_names_label,
 )
 
 DIMENSIONS = 384  # as the other tests' 'entity' index, which they share
@@ -36,7 +38,10 @@ HOSTILE = ["x`) DETACH DELETE n //", "tenant:with:colons", "", "ünï cödé", "
 def test_labels_and_index_names_are_identifiers_made_of_a_hash_only(tenant):
     assert re.fullmatch(r"VecT_[0-9a-f]{16}", tenant_label(tenant))
     assert re.fullmatch(r"entity_t_[0-9a-f]{16}", tenant_index(tenant))
+    assert re.fullmatch(r"VecT_n[0-9a-f]{16}", tenant_names_label(tenant))
+    assert re.fullmatch(r"entity_t_n[0-9a-f]{16}", tenant_names_index(tenant))
     assert tenant_label(tenant) == tenant_label(tenant)  # deterministic
+    assert tenant_names_label(tenant)[len("VecT_n") :] == tenant_label(tenant)[len("VecT_") :]
 
 
 def test_different_tenants_get_different_labels():
@@ -75,47 +80,59 @@ def _all_tenant_indexes(gateway: GraphGateway) -> set[str]:
     return {r["name"] for r in rows}
 
 
-def _write(gateway: GraphGateway, tenant: str, count: int, *, start: int = 0, label: bool = False) -> list[str]:
-    """``count`` Person entities of ``tenant`` with vectors; ``label``: with the tenant label, as the sync writes."""
+def _write(
+    gateway: GraphGateway, tenant: str, count: int, *, start: int = 0, label: bool = False, kind: str = "Person"
+) -> list[str]:
+    """``count`` entities of ``kind`` (Person or Note) of ``tenant`` with vectors; ``label``: with the tenant
+    labels, as the sync writes them (the names label on a person)."""
     rng = np.random.default_rng([start, count, len(tenant)])
     ids = [f"{tenant}/{start + i}" for i in range(count)]
     rows = [{"id": i, "embedding": rng.standard_normal(DIMENSIONS).tolist()} for i in ids]
+    labels = [tenant_label(tenant)] + ([tenant_names_label(tenant)] if kind == "Person" else []) if label else []
     gateway.write(
         "write",
-        "UNWIND $rows AS row CREATE (n:__Entity__:Person {id: row.id, tenant_id: $tenant, embedding: row.embedding}) "
-        "WITH n WHERE $label IS NOT NULL SET n:$($label)",
-        {"rows": rows, "tenant": tenant, "label": tenant_label(tenant) if label else None},
+        f"UNWIND $rows AS row CREATE (n:__Entity__:{kind} {{id: row.id, tenant_id: $tenant}}) "
+        "SET n.embedding = row.embedding, n:$($labels)",
+        {"rows": rows, "tenant": tenant, "labels": labels},
     )
     return ids
 
 
-def _index_holds(gateway: GraphGateway, tenant: str) -> list[tuple[str, str]]:
-    """Every (id, tenant) the tenant's index holds: asked for more neighbours than the graph has nodes."""
+def _index_holds(gateway: GraphGateway, tenant: str, *, names: bool = False) -> list[tuple[str, str]]:
+    """Every (id, tenant) the tenant's index (``names``: its names index) holds: asked for more neighbours
+    than the graph has nodes."""
     rows = gateway.read(
         "whole_index",
         "CALL db.index.vector.queryNodes($index, 10000, $e) YIELD node RETURN node.id AS id, node.tenant_id AS t",
-        {"index": tenant_index(tenant), "e": [1.0] * DIMENSIONS},
+        {"index": (tenant_names_index if names else tenant_index)(tenant), "e": [1.0] * DIMENSIONS},
     )
     return sorted((r["id"], r["t"]) for r in rows)
 
 
+def _both(*tenants: str) -> set[str]:
+    """The two indexes of each tenant."""
+    return {name for t in tenants for name in (tenant_index(t), tenant_names_index(t))}
+
+
 @pytest.mark.neo4j
 def test_reconcile_labels_what_an_older_writer_left_and_indexes_exactly_the_tenant(gateway):
-    ours = _write(gateway, "ours", 40)  # written without the label (before it existed)
+    ours = _write(gateway, "ours", 40)  # written without the labels (before they existed)
+    notes = _write(gateway, "ours", 6, start=100, kind="Note")
     _write(gateway, "theirs", 30)
     _write(gateway, "tiny", 3)
     gateway.write("no_vector", "CREATE (:__Entity__:Note {id: 'ours/plain', tenant_id: 'ours'})")
-    assert embedded_counts(gateway) == {"ours": 40, "theirs": 30, "tiny": 3}
+    assert embedded_counts(gateway) == {"ours": 46, "theirs": 30, "tiny": 3}
 
     done = reconcile_tenant_indexes(
         gateway, dimensions=DIMENSIONS, policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=5)
     )
 
     assert done.wanted == ["ours", "theirs"]
-    assert sorted(done.created) == sorted([tenant_index("ours"), tenant_index("theirs")])
-    assert done.labelled == 70 and done.dropped == []
-    assert online_tenant_indexes(gateway) == {tenant_index("ours"), tenant_index("theirs")}
-    assert _index_holds(gateway, "ours") == sorted((i, "ours") for i in ours)
+    assert set(done.created) == _both("ours", "theirs") and len(done.created) == 4
+    assert done.labelled == 76 + 70 and done.dropped == []  # every entity its tenant label, the people the names one
+    assert online_tenant_indexes(gateway) == _both("ours", "theirs")
+    assert _index_holds(gateway, "ours") == sorted((i, "ours") for i in ours + notes)
+    assert _index_holds(gateway, "ours", names=True) == sorted((i, "ours") for i in ours)  # people only
     assert {t for _, t in _index_holds(gateway, "theirs")} == {"theirs"}
     again = reconcile_tenant_indexes(
         gateway, dimensions=DIMENSIONS, policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=5)
@@ -140,16 +157,16 @@ def test_demotion_drops_the_index_and_the_policy_cap_holds(gateway):
     _write(gateway, "b", 20)
     policy = TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=2)
     reconcile_tenant_indexes(gateway, dimensions=DIMENSIONS, policy=policy)
-    assert online_tenant_indexes(gateway) == {tenant_index("a"), tenant_index("b")}
+    assert online_tenant_indexes(gateway) == _both("a", "b")
     capped = reconcile_tenant_indexes(
         gateway, dimensions=DIMENSIONS, policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=1)
     )
-    assert capped.dropped == [tenant_index("b")]
-    assert online_tenant_indexes(gateway) == {tenant_index("a")}
+    assert set(capped.dropped) == _both("b")
+    assert online_tenant_indexes(gateway) == _both("a")
     gateway.write("shrink", "MATCH (n:__Entity__ {tenant_id: 'a'}) WITH n LIMIT 25 DETACH DELETE n")
     shrunk = reconcile_tenant_indexes(gateway, dimensions=DIMENSIONS, policy=policy)
-    assert shrunk.dropped == [tenant_index("a")] and shrunk.created == [tenant_index("b")]
-    assert online_tenant_indexes(gateway) == {tenant_index("b")}
+    assert set(shrunk.dropped) == _both("a") and set(shrunk.created) == _both("b")
+    assert online_tenant_indexes(gateway) == _both("b")
 
 
 @pytest.mark.neo4j
@@ -175,7 +192,7 @@ def test_without_waiting_the_index_is_created_and_comes_online_in_the_background
         policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=5),
         wait=False,
     )
-    assert done.created == [tenant_index("later")] and done.labelled == 15
+    assert done.created == [tenant_index("later"), tenant_names_index("later")] and done.labelled == 30
     gateway.write("await", "CALL db.awaitIndexes(300)")
-    assert online_tenant_indexes(gateway) == {tenant_index("later")}
+    assert online_tenant_indexes(gateway) == _both("later")
     assert _index_holds(gateway, "later") == sorted((i, "later") for i in ids)

@@ -15,8 +15,8 @@ is otherwise skipped, when the server supports it).
 
 The tenant's own vector index (``tenant_index``, graph/tenant_vectors.py) is made by the
 ``tenant_indexes`` fixture the way ``kgcrm graph tenant-indexes`` makes it (labels backfilled,
-then one index per tenant the policy wants: here ``small`` and ``large``, never ``rival``), and
-dropped again after the tests that use it.
+then two indexes per tenant the policy wants, its own and its names index: here ``small`` and
+``large``, never ``rival``), and dropped again after the tests that use it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from kgcrm.graph.tenant_vectors import (
     drop_tenant_index,
     reconcile_tenant_indexes,
     tenant_index,
+    tenant_names_index,
 )
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.semantic import SemanticSearch
@@ -95,6 +96,7 @@ def tenant_indexes(world):
     yield gateway
     for tenant in SIZES:
         drop_tenant_index(gateway, tenant_index(tenant))
+        drop_tenant_index(gateway, tenant_names_index(tenant))
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -144,6 +146,37 @@ def test_the_tenant_index_returns_the_same_as_exact_and_ann(world, tenant_indexe
         assert [h["score"] for h in own] == pytest.approx([h["score"] for h in exact], abs=5e-3)
         assert all(h["id"].startswith(tenant + "-") for h in own)
         assert {h["type"] for h in own + exact + ann} <= set(labels or LABELS)  # never the internal VecT_ label
+
+
+def test_people_and_organizations_are_searched_in_the_tenants_names_index(world, tenant_indexes):
+    """A search for people and organizations alone reads the tenant's index over those kinds; any other kind
+    asked for, or none, reads its whole index; both answer as numpy does."""
+    gateway, queries, entities = world
+    search = TenantVectorSearch(gateway, in_index=False)
+    read, indexes = gateway.read, []
+
+    def spy(name, cypher, params=None, **options):  # the real gateway, with the index each search read noted
+        if name == "search_vector_tenant":
+            indexes.append(params["index"])
+        return read(name, cypher, params, **options)
+
+    gateway.read = spy
+    try:
+        for labels, index in (
+            (["Person", "Organization"], tenant_names_index("large")),
+            (["Organization"], tenant_names_index("large")),
+            (["Person", "Note"], tenant_index("large")),
+            (None, tenant_index("large")),
+        ):
+            indexes.clear()
+            limit = 5 * len(labels or LABELS)  # the graded entities of those labels (5 a label), not the random ones
+            hits = search.nearest(
+                queries[1].tolist(), "large", labels=labels, limit=limit, strategy=Strategy.TENANT_INDEX
+            )
+            assert set(indexes) == {index}, labels
+            assert [h["id"] for h in hits] == expected_ids(entities, "large", queries[1], labels, limit)
+    finally:
+        gateway.read = read
 
 
 def test_the_internal_tenant_label_never_shows_in_an_entity_or_its_neighbourhood(world, tenant_indexes):

@@ -21,7 +21,13 @@ from kgcrm.core.errors import EmbeddingError
 from kgcrm.core.settings import Settings
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import apply_schema
-from kgcrm.graph.tenant_vectors import create_tenant_index, drop_tenant_index, tenant_index, tenant_label
+from kgcrm.graph.tenant_vectors import (
+    create_tenant_index,
+    drop_tenant_index,
+    tenant_index,
+    tenant_label,
+    tenant_names_label,
+)
 from kgcrm.sync.embeddings import EmbeddingPipeline, RejectedEntity, content_hash
 
 pytestmark = pytest.mark.neo4j
@@ -254,8 +260,10 @@ def test_every_embedding_is_written_with_its_tenants_vector_label(gateway, model
         "MATCH (n:__Entity__) RETURN n.id AS id, n.tenant_id AS tenant, n.embedding IS NOT NULL AS embedded, "
         "[label IN labels(n) WHERE label STARTS WITH 'VecT_'] AS vec",
     )
-    assert {r["id"]: r["vec"] for r in rows if r["embedded"]} == {
-        **{entity_id: [tenant_label(TENANT)] for entity_id in WITH_TEXT},
+    named = {"o-acme", "o-initech", "p-jane"}  # people and organizations: the names label too
+    assert {r["id"]: sorted(r["vec"]) for r in rows if r["embedded"]} == {
+        **{entity_id: [tenant_label(TENANT)] for entity_id in WITH_TEXT - named},
+        **{entity_id: sorted([tenant_label(TENANT), tenant_names_label(TENANT)]) for entity_id in named},
         "n-other-tenant": [tenant_label(OTHER_TENANT)],
     }
     assert all(r["vec"] == [] for r in rows if not r["embedded"])  # n-empty: no text, no label
