@@ -169,9 +169,10 @@ def tenant_indexes(
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
     timeout: int = typer.Option(3600, "--timeout", min=1, help="Seconds to wait for new indexes to come online."),
 ) -> None:
-    """Give mid-sized tenants a vector index of their own (and drop those no longer wanted).
+    """Give mid-sized tenants vector indexes of their own (and drop those no longer wanted).
 
-    Tenant-filtered vector search then runs over that tenant alone (kgcrm.graph.tenant_vectors).
+    Tenant-filtered vector search then runs over that tenant alone (kgcrm.graph.tenant_vectors): one index
+    over all its entities, one over its people and organizations.
     `kgcrm graph init` and every `kgcrm sync --full` (with embeddings) do the same with the default
     policy; run it after a tenant grew or shrank a lot between full syncs (e.g. nightly).
     """
