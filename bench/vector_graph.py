@@ -36,7 +36,7 @@ import numpy as np
 from bench.common import console, neo4j_credentials, require_empty_graph
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import ensure_schema
-from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label, tenant_names_label
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label
 
 DIMENSIONS = 384
 CENTRES = 2_000
@@ -96,7 +96,7 @@ def build(driver: neo4j.Driver, *, nodes: int, tenants: int, ratio: float, seed:
                     "id": f"ve-{start + offset:07d}",
                     "tenant": ids[tenant_of[offset]],
                     "label": tenant_label(ids[tenant_of[offset]]),
-                    "names_label": tenant_names_label(ids[tenant_of[offset]]),
+                    "names_label": tenant_label(ids[tenant_of[offset]], names=True),
                     "name": f"entity {start + offset}",
                     "embedding": vectors[offset].tolist(),
                 }

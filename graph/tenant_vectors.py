@@ -33,9 +33,9 @@ people and organizations (:data:`NAMED_KINDS`), and in a tenant's own index the 
 them out: on the 1M-row bench graph the contacts, interactions and notes that carry a person's name
 took 90-99 % of the 100 nearest entries to a person's name, so a third of the searches needed a
 second, four times larger fetch (p95 20-73 ms against the unfiltered index's 9). So each tenant with
-an index also gets one over its people and organizations alone (:func:`tenant_names_label`: ``VecT_n``
+an index also gets one over its people and organizations alone (:func:`tenant_label` with ``names``: ``VecT_n``
 and the same digits, written with the embedding beside the tenant label;
-:func:`tenant_names_index`: ``entity_t_n`` and the digits): p95 4-8 ms, with recall@10 against the
+:func:`tenant_index` with ``names``: ``entity_t_n`` and the digits): p95 4-8 ms, with recall@10 against the
 exact scan 0.92-0.94 at a fetch of 100, where the tenant index gave 0.90-0.93 (``bench/RESULTS.md``,
 ``vector_names_s9``). It is kept exact the same way as the tenant index, and both come and go together.
 
@@ -79,24 +79,16 @@ def _digest(tenant_id: str) -> str:
     return hashlib.sha256(tenant_id.encode("utf-8")).hexdigest()[:_DIGITS]
 
 
-def tenant_label(tenant_id: str) -> str:
-    """The label every embedded entity of ``tenant_id`` carries (e.g. ``VecT_3f2a…``)."""
-    return LABEL_PREFIX + _digest(tenant_id)
+def tenant_label(tenant_id: str, *, names: bool = False) -> str:
+    """The label every embedded entity of ``tenant_id`` carries (e.g. ``VecT_3f2a…``); ``names``: the one
+    its embedded people and organizations carry too (e.g. ``VecT_n3f2a…``)."""
+    return LABEL_PREFIX + (_NAMES if names else "") + _digest(tenant_id)
 
 
-def tenant_index(tenant_id: str) -> str:
-    """The name of ``tenant_id``'s own vector index, when it has one (e.g. ``entity_t_3f2a…``)."""
-    return INDEX_PREFIX + _digest(tenant_id)
-
-
-def tenant_names_label(tenant_id: str) -> str:
-    """The label the tenant's embedded people and organizations carry too (e.g. ``VecT_n3f2a…``)."""
-    return LABEL_PREFIX + _NAMES + _digest(tenant_id)
-
-
-def tenant_names_index(tenant_id: str) -> str:
-    """The name of the tenant's index over its people and organizations alone (e.g. ``entity_t_n3f2a…``)."""
-    return INDEX_PREFIX + _NAMES + _digest(tenant_id)
+def tenant_index(tenant_id: str, *, names: bool = False) -> str:
+    """The name of ``tenant_id``'s own vector index, when it has one (e.g. ``entity_t_3f2a…``); ``names``: of
+    its index over its people and organizations alone (e.g. ``entity_t_n3f2a…``)."""
+    return INDEX_PREFIX + (_NAMES if names else "") + _digest(tenant_id)
 
 
 @dataclass(frozen=True)
@@ -152,8 +144,8 @@ def label_tenant_entities(gateway: GraphGateway, tenant_id: str, *, batch: int =
     index): linear in the tenant's size, in transactions of ``batch`` nodes.
     """
     added = 0
-    for label, kinds in ((tenant_label(tenant_id), None), (tenant_names_label(tenant_id), list(NAMED_KINDS))):
-        label = _checked(label, _LABEL)
+    for names, kinds in ((False, None), (True, list(NAMED_KINDS))):
+        label = _checked(tenant_label(tenant_id, names=names), _LABEL)
         rows = gateway.read(
             "tenant_label_missing",
             cypher.load("tenant_label_missing"),
@@ -173,8 +165,8 @@ def label_tenant_entities(gateway: GraphGateway, tenant_id: str, *, batch: int =
 def create_tenant_index(gateway: GraphGateway, tenant_id: str, *, dimensions: int, names: bool = False) -> str:
     """Create the tenant's vector index, or with ``names`` its index over its people and organizations
     (idempotent; it populates in the background); its name."""
-    label = _checked(tenant_names_label(tenant_id) if names else tenant_label(tenant_id), _LABEL)
-    name = _checked(tenant_names_index(tenant_id) if names else tenant_index(tenant_id), _INDEX)
+    label = _checked(tenant_label(tenant_id, names=names), _LABEL)
+    name = _checked(tenant_index(tenant_id, names=names), _INDEX)
     # The label cannot be a parameter of CREATE INDEX: it is written into the statement, and it
     # matched _LABEL just above (VecT_ and hex digits), so it cannot carry anything else.
     statement = cypher.load("tenant_vector_index").strip().rstrip(";").replace("$label", label)
@@ -215,7 +207,7 @@ def reconcile_tenant_indexes(
     counts = embedded_counts(gateway)
     wanted = plan_tenant_indexes(counts, policy)
     existing = {s.name for s in tenant_indexes(gateway)}
-    indexes = {tenant: {False: tenant_index(tenant), True: tenant_names_index(tenant)} for tenant in wanted}
+    indexes = {tenant: {names: tenant_index(tenant, names=names) for names in (False, True)} for tenant in wanted}
     wanted_indexes = {name for both in indexes.values() for name in both.values()}
     done = Reconciled(wanted=wanted)
     for name in sorted(existing - wanted_indexes):

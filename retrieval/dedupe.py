@@ -384,6 +384,13 @@ def organization_record(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Each kind's record for its model (:data:`MODELS`), from a graph row.
+RECORDS: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "Person": person_record,
+    "Organization": organization_record,
+}
+
+
 def pair_score(a: Mapping[str, Any], b: Mapping[str, Any], *, kind: str) -> PairScore:
     """Score two plain records of one type ("Person" or "Organization")."""
     try:
@@ -543,7 +550,7 @@ class DuplicateFinder:
     def records(self, tenant_id: str, kind: str) -> Iterator[dict[str, Any]]:
         """Every record of ``kind`` in the tenant, page by page (the tenant index, in id order)."""
         name = {"Person": "dedupe_people", "Organization": "dedupe_organizations"}[kind]
-        convert = person_record if kind == "Person" else organization_record
+        convert = RECORDS[kind]
         after = ""
         while True:
             rows = self.gateway.read(

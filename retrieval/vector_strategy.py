@@ -15,7 +15,7 @@ wanted labels) can only be kept after the call. Four strategies:
   the index's own (``tenant_id`` is still checked after the call, as defence in depth), and only
   the labels are filtered after it (``fetch`` 100: the labels' share of the tenant, with margin).
   A search for people and organizations alone goes to the tenant's second index, over those kinds
-  only (``graph/tenant_vectors.py``, ``tenant_names_index``), once it is ONLINE: in the tenant's
+  only (``graph/tenant_vectors.py``, ``tenant_index(…, names=True)``), once it is ONLINE: in the tenant's
   whole index, the contacts, interactions and notes that carry a person's name crowd the people out
   (1-10 % of the 100 nearest entries were people or organizations on the 1M-row bench graph, so a
   third of the searches fetched a second time, four times more), where the names index answers from
@@ -77,7 +77,7 @@ from kgcrm import cypher
 from kgcrm.core.errors import SchemaError
 from kgcrm.graph.gateway import GraphGateway
 from kgcrm.graph.schema import server_version, supports_filtered_vector_index
-from kgcrm.graph.tenant_vectors import NAMED_KINDS, online_tenant_indexes, tenant_index, tenant_names_index
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, online_tenant_indexes, tenant_index
 from kgcrm.retrieval.overfetch import FetchSizes
 
 Hits = list[dict[str, Any]]
@@ -175,7 +175,7 @@ class TenantVectorSearch:
         if cached is None or now - cached[0] >= self.size_ttl_s:
             cached = (now, online_tenant_indexes(self.gateway))
             self._tenant_indexes = cached
-        return (tenant_names_index if names else tenant_index)(tenant_id) in cached[1]
+        return tenant_index(tenant_id, names=names) in cached[1]
 
     def forget_tenant_indexes(self) -> None:
         """Read the tenant indexes again on the next call (one was dropped, or is not online)."""
@@ -231,9 +231,9 @@ class TenantVectorSearch:
         self, params: dict[str, Any], tenant_id: str, labels: Sequence[str] | None, limit: int
     ) -> Hits:
         # people and organizations alone: the tenant's index over those, where other kinds do not crowd them out
-        only_named = bool(labels) and set(labels or ()) <= set(NAMED_KINDS)
+        only_named = labels is not None and set(labels) <= set(NAMED_KINDS)  # nearest() makes an empty list None
         names = only_named and self.has_tenant_index(tenant_id, names=True)
-        index = tenant_names_index(tenant_id) if names else tenant_index(tenant_id)
+        index = tenant_index(tenant_id, names=names)
         query_text = cypher.load("search_vector_tenant")
 
         def query(fetch: int) -> tuple[Hits, int, int]:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from kgcrm import cypher
 from kgcrm.core.errors import EmbeddingError
 from kgcrm.graph.gateway import GraphGateway
-from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label, tenant_names_label
+from kgcrm.graph.tenant_vectors import NAMED_KINDS, tenant_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -371,7 +371,7 @@ class EmbeddingPipeline:
                         "hash": digest,
                         "tenant": tenant,
                         "label": tenant_label(tenant) if tenant is not None else None,
-                        "names_label": tenant_names_label(tenant) if tenant is not None else None,
+                        "names_label": tenant_label(tenant, names=True) if tenant is not None else None,
                     }
                     for entity_id, vector, digest, tenant in zip(
                         job.ids, job.vectors.tolist(), job.hashes, job.tenants, strict=True

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgcrm.core import names
-from kgcrm.retrieval.dedupe import MODELS, organization_record, person_record
+from kgcrm.retrieval.dedupe import MODELS, RECORDS
 from kgcrm.retrieval.mentions import ORGANIZATION_NOUNS, Mention
 from kgcrm.retrieval.periods import ago
 from kgcrm.retrieval.types import Candidate
@@ -287,12 +287,9 @@ def score_candidate(
     )
 
 
-_MATCH_RECORDS = {"Person": person_record, "Organization": organization_record}
-
-
 def _same_entity(a: Scored, b: Scored, match_records: Mapping[str, Mapping[str, Any]]) -> bool:
     """Probable duplicates: ``same_as`` links, or the duplicate model's probability (``match_records``: by id)."""
-    if a.type != b.type or a.type not in _MATCH_RECORDS:
+    if a.type != b.type or a.type not in RECORDS:
         return False
     if b.id in (a.record.get("same_as") or []) or a.id in (b.record.get("same_as") or []):
         return True
@@ -310,7 +307,7 @@ def rank(scored: Sequence[Scored], *, limit: int) -> tuple[list[Candidate], bool
         return [], False
     ordered = sorted(scored, key=lambda s: (-s.logit, s.name or "", s.id))
     # each candidate's fields for the duplicate model, made once: a candidate is compared with every leader
-    match_records = {c.id: _MATCH_RECORDS[c.type](c.record) for c in ordered if c.type in _MATCH_RECORDS}
+    match_records = {c.id: RECORDS[c.type](c.record) for c in ordered if c.type in RECORDS}
 
     # group probable duplicates with the best-scored member they resemble (greedy, in score order)
     members: dict[str, list[Scored]] = {}

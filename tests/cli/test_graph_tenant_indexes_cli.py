@@ -24,7 +24,6 @@ from kgcrm.graph.tenant_vectors import (
     online_tenant_indexes,
     tenant_index,
     tenant_label,
-    tenant_names_index,
 )
 
 pytestmark = pytest.mark.neo4j
@@ -72,7 +71,7 @@ def test_it_creates_the_wanted_index_labels_the_tenant_and_drops_it_when_no_long
     assert result.exit_code == 0, result.output
     # 30 people: each given the tenant label and the names label
     assert "created 2" in result.stdout and "60 tenant labels added" in result.stdout
-    assert online_tenant_indexes(gateway) == {tenant_index("big"), tenant_names_index("big")}
+    assert online_tenant_indexes(gateway) == {tenant_index("big"), tenant_index("big", names=True)}
     labelled = gateway.read(
         "labelled",
         "MATCH (n:__Entity__) WHERE $label IN labels(n) RETURN count(n) AS c",

@@ -26,8 +26,6 @@ from kgcrm.graph.tenant_vectors import (
     reconcile_tenant_indexes,
     tenant_index,
     tenant_label,
-    tenant_names_index,
-    tenant_names_label,
 )
 
 DIMENSIONS = 384  # as the other tests' 'entity' index, which they share
@@ -38,10 +36,10 @@ HOSTILE = ["x`) DETACH DELETE n //", "tenant:with:colons", "", "ünï cödé", "
 def test_labels_and_index_names_are_identifiers_made_of_a_hash_only(tenant):
     assert re.fullmatch(r"VecT_[0-9a-f]{16}", tenant_label(tenant))
     assert re.fullmatch(r"entity_t_[0-9a-f]{16}", tenant_index(tenant))
-    assert re.fullmatch(r"VecT_n[0-9a-f]{16}", tenant_names_label(tenant))
-    assert re.fullmatch(r"entity_t_n[0-9a-f]{16}", tenant_names_index(tenant))
+    assert re.fullmatch(r"VecT_n[0-9a-f]{16}", tenant_label(tenant, names=True))
+    assert re.fullmatch(r"entity_t_n[0-9a-f]{16}", tenant_index(tenant, names=True))
     assert tenant_label(tenant) == tenant_label(tenant)  # deterministic
-    assert tenant_names_label(tenant)[len("VecT_n") :] == tenant_label(tenant)[len("VecT_") :]
+    assert tenant_label(tenant, names=True)[len("VecT_n") :] == tenant_label(tenant)[len("VecT_") :]
 
 
 def test_different_tenants_get_different_labels():
@@ -88,7 +86,7 @@ def _write(
     rng = np.random.default_rng([start, count, len(tenant)])
     ids = [f"{tenant}/{start + i}" for i in range(count)]
     rows = [{"id": i, "embedding": rng.standard_normal(DIMENSIONS).tolist()} for i in ids]
-    labels = [tenant_label(tenant)] + ([tenant_names_label(tenant)] if kind == "Person" else []) if label else []
+    labels = [tenant_label(tenant)] + ([tenant_label(tenant, names=True)] if kind == "Person" else []) if label else []
     gateway.write(
         "write",
         f"UNWIND $rows AS row CREATE (n:__Entity__:{kind} {{id: row.id, tenant_id: $tenant}}) "
@@ -104,14 +102,14 @@ def _index_holds(gateway: GraphGateway, tenant: str, *, names: bool = False) -> 
     rows = gateway.read(
         "whole_index",
         "CALL db.index.vector.queryNodes($index, 10000, $e) YIELD node RETURN node.id AS id, node.tenant_id AS t",
-        {"index": (tenant_names_index if names else tenant_index)(tenant), "e": [1.0] * DIMENSIONS},
+        {"index": tenant_index(tenant, names=names), "e": [1.0] * DIMENSIONS},
     )
     return sorted((r["id"], r["t"]) for r in rows)
 
 
 def _both(*tenants: str) -> set[str]:
     """The two indexes of each tenant."""
-    return {name for t in tenants for name in (tenant_index(t), tenant_names_index(t))}
+    return {name for t in tenants for name in (tenant_index(t), tenant_index(t, names=True))}
 
 
 @pytest.mark.neo4j
@@ -192,7 +190,7 @@ def test_without_waiting_the_index_is_created_and_comes_online_in_the_background
         policy=TenantIndexPolicy(min_entities=10, max_share=1.0, max_indexes=5),
         wait=False,
     )
-    assert done.created == [tenant_index("later"), tenant_names_index("later")] and done.labelled == 30
+    assert done.created == [tenant_index("later"), tenant_index("later", names=True)] and done.labelled == 30
     gateway.write("await", "CALL db.awaitIndexes(300)")
     assert online_tenant_indexes(gateway) == _both("later")
     assert _index_holds(gateway, "later") == sorted((i, "later") for i in ids)

@@ -32,7 +32,6 @@ from kgcrm.graph.tenant_vectors import (
     drop_tenant_index,
     reconcile_tenant_indexes,
     tenant_index,
-    tenant_names_index,
 )
 from kgcrm.retrieval.entities import EntityReader
 from kgcrm.retrieval.semantic import SemanticSearch
@@ -96,7 +95,7 @@ def tenant_indexes(world):
     yield gateway
     for tenant in SIZES:
         drop_tenant_index(gateway, tenant_index(tenant))
-        drop_tenant_index(gateway, tenant_names_index(tenant))
+        drop_tenant_index(gateway, tenant_index(tenant, names=True))
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -163,8 +162,8 @@ def test_people_and_organizations_are_searched_in_the_tenants_names_index(world,
     gateway.read = spy
     try:
         for labels, index in (
-            (["Person", "Organization"], tenant_names_index("large")),
-            (["Organization"], tenant_names_index("large")),
+            (["Person", "Organization"], tenant_index("large", names=True)),
+            (["Organization"], tenant_index("large", names=True)),
             (["Person", "Note"], tenant_index("large")),
             (None, tenant_index("large")),
         ):

@@ -26,7 +26,6 @@ from kgcrm.graph.tenant_vectors import (
     drop_tenant_index,
     tenant_index,
     tenant_label,
-    tenant_names_label,
 )
 from kgcrm.sync.embeddings import EmbeddingPipeline, RejectedEntity, content_hash
 
@@ -263,7 +262,7 @@ def test_every_embedding_is_written_with_its_tenants_vector_label(gateway, model
     named = {"o-acme", "o-initech", "p-jane"}  # people and organizations: the names label too
     assert {r["id"]: sorted(r["vec"]) for r in rows if r["embedded"]} == {
         **{entity_id: [tenant_label(TENANT)] for entity_id in WITH_TEXT - named},
-        **{entity_id: sorted([tenant_label(TENANT), tenant_names_label(TENANT)]) for entity_id in named},
+        **{entity_id: sorted([tenant_label(TENANT), tenant_label(TENANT, names=True)]) for entity_id in named},
         "n-other-tenant": [tenant_label(OTHER_TENANT)],
     }
     assert all(r["vec"] == [] for r in rows if not r["embedded"])  # n-empty: no text, no label
